@@ -1,0 +1,67 @@
+"""The ``modellab`` command.
+
+Each sub-command lives beside the code it drives: a module that defines
+``configure_parser(parser)`` and ``run(args) -> int``. Modules are imported
+only when their command runs, so ``modellab --help`` stays fast and one
+broken optional piece never takes the whole command down.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# name -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "doctor": ("modellab.doctor", "check that this machine can run the course"),
+    "lab": ("modellab.lab", "open the course in JupyterLab on the welcome notebook"),
+    "scenarios": ("modellab.scenarios.cli", "list or export the synthetic lending scenarios"),
+    "monitor": ("modellab.monitor.cli", "monitor batch files and keep the history in SQLite"),
+    "report": ("modellab.report.cli", "write a stakeholder report from a monitoring store"),
+    "build": ("modellab.course.build", "regenerate notebooks/, solutions/ and exercises/"),
+    "workshop": ("modellab.course.workshop", "instructor commands: release, collect, grade, ..."),
+}
+
+
+def _load(module_name: str):
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.startswith(exc.name):
+            return None  # command not available in this version
+        raise
+
+
+def build_parser(load: bool = True) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="modellab",
+        description="Course toolkit: learn to monitor machine-learning models in production.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = _load(module_name) if load else None
+        if load and module is None:
+            continue
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if module is not None:
+            module.configure_parser(p)
+            p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except (ValueError, TypeError, FileNotFoundError) as exc:
+        print(f"modellab {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
