@@ -1,0 +1,120 @@
+"""``modellab lab``: open the course in JupyterLab, set up for a learner or an instructor.
+
+Installing nbgrader turns on all of its JupyterLab tools, including the instructor's
+Formgrader and "Create Assignment". Learners should not see those, so the learner set-up
+disables them in this environment's ``labconfig/page_config.json``; ``--instructor``
+turns them back on. Both set-ups switch off JupyterLab's news and update prompts, which
+only distract in a classroom.
+
+Examples
+--------
+>>> import tempfile, json, pathlib
+>>> prefix = pathlib.Path(tempfile.mkdtemp())
+>>> written = configure_lab("learner", prefix=prefix)
+>>> sorted(json.loads(written["page_config"].read_text())["disabledExtensions"])[:1]
+['@jupyter/nbgrader:course-list']
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from modellab.doctor import NBGRADER_INSTRUCTOR_PLUGINS
+
+ROLES = ("learner", "instructor")
+ROOT = Path(__file__).resolve().parents[1]
+WELCOME = "notebooks/00_welcome.ipynb"
+QUIET_SETTINGS = {
+    "@jupyterlab/apputils-extension:notification": {"checkForUpdates": False, "fetchNews": "false"},
+}
+
+
+def _update_json(path: Path, update) -> None:
+    data = {}
+    if path.is_file():
+        try:
+            data = json.loads(path.read_text())
+        except ValueError:
+            data = {}  # a broken file would stop JupyterLab; ours replaces it
+    update(data)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def configure_lab(role: str = "learner", prefix: str | os.PathLike | None = None) -> dict[str, Path]:
+    """Write the JupyterLab set-up for ``role`` into the environment at ``prefix``.
+
+    Parameters
+    ----------
+    role : {"learner", "instructor"}
+        Learners get nbgrader's instructor tools hidden; instructors get them.
+    prefix : path, optional
+        The environment to configure (default: the running Python's ``sys.prefix``).
+
+    Returns
+    -------
+    dict
+        The files written: ``page_config`` and ``overrides``.
+    """
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {ROLES}, got {role!r}.")
+    prefix = Path(prefix or sys.prefix)
+    page_config = prefix / "etc" / "jupyter" / "labconfig" / "page_config.json"
+    overrides = prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+
+    def set_plugins(conf: dict) -> None:
+        disabled = conf.get("disabledExtensions", {})
+        if isinstance(disabled, list):
+            disabled = {name: True for name in disabled}
+        for plugin in NBGRADER_INSTRUCTOR_PLUGINS:
+            if role == "learner":
+                disabled[plugin] = True
+            else:
+                disabled.pop(plugin, None)
+        conf["disabledExtensions"] = disabled
+
+    _update_json(page_config, set_plugins)
+    _update_json(overrides, lambda conf: conf.update(QUIET_SETTINGS))
+    return {"page_config": page_config, "overrides": overrides}
+
+
+def lab_command(port: int | None = None, open_browser: bool = True, notebook: str = WELCOME) -> list[str]:
+    """The ``jupyter lab`` command line that opens the course on ``notebook``."""
+    jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent)) or "jupyter"
+    cmd = [jupyter, "lab", notebook, f"--ServerApp.root_dir={ROOT}"]
+    if port:
+        cmd.append(f"--port={port}")
+    if not open_browser:
+        cmd.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")
+    return cmd
+
+
+def configure_parser(parser) -> None:
+    parser.add_argument("--instructor", action="store_true",
+                        help="show nbgrader's instructor tools (Formgrader, Create Assignment)")
+    parser.add_argument("--port", type=int, default=None, help="port for JupyterLab")
+    parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    parser.add_argument("--setup-only", action="store_true",
+                        help="write the set-up and print the command, but do not start JupyterLab")
+
+
+def run(args) -> int:
+    role = "instructor" if args.instructor else "learner"
+    written = configure_lab(role)
+    cmd = lab_command(port=args.port, open_browser=not args.no_browser)
+    print(f"Set up JupyterLab for a {role} ({written['page_config']}).")
+    if args.setup_only:
+        print(" ".join(cmd))
+        return 0
+    if not (ROOT / WELCOME).is_file():
+        raise FileNotFoundError(f"{ROOT / WELCOME} is missing: run `modellab build` to generate the lessons.")
+    print("Opening the course in JupyterLab: stop it with Ctrl-C.")
+    os.chdir(ROOT)
+    os.execv(cmd[0], cmd)
+    return 0  # pragma: no cover (execv does not return)

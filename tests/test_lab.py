@@ -1,0 +1,50 @@
+"""modellab lab: learner and instructor set-ups of JupyterLab."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from modellab.doctor import NBGRADER_INSTRUCTOR_PLUGINS
+from modellab.lab import ROOT, WELCOME, configure_lab, lab_command
+
+
+def _disabled(path):
+    return {k for k, v in json.loads(path.read_text())["disabledExtensions"].items() if v}
+
+
+def test_learners_do_not_see_instructor_tools_and_instructors_do(tmp_path):
+    written = configure_lab("learner", prefix=tmp_path)
+    assert set(NBGRADER_INSTRUCTOR_PLUGINS) <= _disabled(written["page_config"])
+    # the learner keeps the Validate button and the assignment list
+    assert "@jupyter/nbgrader:validate-assignment" not in _disabled(written["page_config"])
+    configure_lab("instructor", prefix=tmp_path)
+    assert not set(NBGRADER_INSTRUCTOR_PLUGINS) & _disabled(written["page_config"])
+
+
+def test_news_and_update_prompts_are_off(tmp_path):
+    written = configure_lab("learner", prefix=tmp_path)
+    settings = json.loads(written["overrides"].read_text())
+    notification = settings["@jupyterlab/apputils-extension:notification"]
+    assert notification["checkForUpdates"] is False and notification["fetchNews"] == "false"
+
+
+def test_existing_settings_are_kept(tmp_path):
+    page = tmp_path / "etc" / "jupyter" / "labconfig" / "page_config.json"
+    page.parent.mkdir(parents=True)
+    page.write_text(json.dumps({"disabledExtensions": {"my-plugin": True}, "other": 1}))
+    configure_lab("learner", prefix=tmp_path)
+    conf = json.loads(page.read_text())
+    assert conf["other"] == 1 and conf["disabledExtensions"]["my-plugin"] is True
+
+
+def test_unknown_role_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="learner"):
+        configure_lab("student", prefix=tmp_path)
+
+
+def test_command_opens_the_welcome_notebook():
+    cmd = lab_command(port=8899, open_browser=False)
+    assert cmd[1:3] == ["lab", WELCOME]
+    assert f"--ServerApp.root_dir={ROOT}" in cmd and "--port=8899" in cmd and "--no-browser" in cmd
