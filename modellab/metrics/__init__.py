@@ -1,0 +1,32 @@
+"""Performance metrics: validated scikit-learn wrappers, bootstrap intervals, per-batch and
+rolling metrics, thresholds and business cost, and mergeable confusion counts.
+
+Public names
+------------
+- :func:`classification_summary`, :func:`confusion`, :data:`METRICS`
+- :func:`confusion_counts`, :class:`ConfusionCounts` (mergeable with ``+``)
+- :func:`bootstrap_ci`, :class:`BootstrapResult`
+- :func:`by_batch`, :func:`rolling`
+- :func:`threshold_table`, :func:`best_threshold`, :class:`ThresholdResult`
+"""
+
+from modellab.metrics.batches import by_batch, rolling
+from modellab.metrics.bootstrap import BootstrapResult, bootstrap_ci
+from modellab.metrics.classification import METRICS, classification_summary, confusion
+from modellab.metrics.counts import ConfusionCounts, confusion_counts
+from modellab.metrics.thresholds import ThresholdResult, best_threshold, threshold_table
+
+__all__ = [
+    "METRICS",
+    "BootstrapResult",
+    "ConfusionCounts",
+    "ThresholdResult",
+    "best_threshold",
+    "bootstrap_ci",
+    "by_batch",
+    "classification_summary",
+    "confusion",
+    "confusion_counts",
+    "rolling",
+    "threshold_table",
+]
