@@ -1,0 +1,447 @@
+"""Learner-facing checks used in exercise test cells.
+
+Each check prints one pass line when the answer is right and raises
+:class:`CheckFailed` (an ``AssertionError``, so nbgrader scores the cell 0)
+with a hint when it is not. Hints say *what* is wrong without giving the
+expected value away, unless the author passes ``reveal=True``.
+
+Cells a learner has not answered yet (the answer is still ``...`` or ``None``,
+or the answer cell raised ``NotImplementedError``) raise :class:`NotAnswered`
+with a friendly "not answered yet" message instead of a confusing traceback.
+
+Example
+-------
+>>> from modellab.checks import check_close, check_choice
+>>> check_close(8 / 10, 0.8, "precision")
+✅ precision looks right.
+>>> check_close(8 / 12, 0.8, "precision", hint="divide by the predicted positives")
+Traceback (most recent call last):
+...
+modellab.checks.CheckFailed: ❌ precision = 0.6667 is not right yet. Hint: divide by the predicted positives.
+>>> check_close(..., 0.8, "precision")
+Traceback (most recent call last):
+...
+modellab.checks.NotAnswered: ⏳ precision is not answered yet: replace the ... with your answer and run the cell.
+>>> with answering("my_precision"):
+...     raise NotImplementedError()
+Traceback (most recent call last):
+...
+modellab.checks.NotAnswered: ⏳ my_precision is not answered yet: replace `raise NotImplementedError()` with your code and run that cell.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Collection, Iterable, Mapping
+from contextlib import contextmanager
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "CheckFailed",
+    "NotAnswered",
+    "answering",
+    "check_choice",
+    "check_close",
+    "check_equal",
+    "check_frame",
+    "check_in_range",
+    "check_true",
+]
+
+
+class CheckFailed(AssertionError):
+    """A check did not pass; the message says what is wrong and how to look for the fix."""
+
+
+class NotAnswered(CheckFailed):
+    """The learner has not answered yet (the answer is ``...``, ``None`` or not implemented)."""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _passed(message: str) -> None:
+    print(f"✅ {message}")
+
+
+def _fail(message: str, hint: str | None = None) -> CheckFailed:
+    text = f"❌ {message}"
+    if hint:
+        hint = hint.strip()
+        text += f" Hint: {hint}" + ("" if hint[-1:] in ".?!" else ".")
+    return CheckFailed(text)
+
+
+def _is_unanswered(value) -> bool:
+    return value is None or value is Ellipsis
+
+
+def _require_answered(value, name: str) -> None:
+    if _is_unanswered(value):
+        raise NotAnswered(
+            f"⏳ {name} is not answered yet: replace the {'...' if value is Ellipsis else 'None'} "
+            "with your answer and run the cell."
+        )
+
+
+def _require_name(name) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise TypeError("name must be a short text naming the answer, e.g. 'precision'.")
+    return name
+
+
+def _fmt(value) -> str:
+    if isinstance(value, numbers.Real) and not isinstance(value, bool | numbers.Integral):
+        return f"{float(value):.4g}"
+    return repr(value)
+
+
+def _as_numbers(value, name: str) -> np.ndarray:
+    """Numbers as a float array (a scalar becomes shape ``()``), or a CheckFailed that says why."""
+    if isinstance(value, bool | np.bool_):
+        raise _fail(f"{name} should be a number, not True/False.")
+    if isinstance(value, str | bytes):
+        raise _fail(f"{name} should be a number, but it is the text {value!r}.",
+                    "remove the quotes, or convert it with float(...)")
+    if isinstance(value, pd.DataFrame):
+        raise _fail(f"{name} should be a number or a single column, but it is a whole table.",
+                    "select one column, e.g. frame['column']")
+    try:
+        arr = np.asarray(value.to_numpy() if isinstance(value, pd.Series) else value, dtype=float)
+    except (TypeError, ValueError):
+        raise _fail(
+            f"{name} should hold numbers, but it is a {type(value).__name__} of other values.",
+            "convert text with pd.to_numeric(...), or check which variable you used",
+        ) from None
+    return arr
+
+
+@contextmanager
+def answering(name: str):
+    """Turn "not answered yet" errors inside the block into a friendly :class:`NotAnswered`.
+
+    Use it in a test cell around code that *calls* the learner's answer, so an
+    unanswered function (``raise NotImplementedError()``) or an answer cell that was
+    never run (``NameError``) gets a clear message instead of a traceback.
+
+    >>> with answering("precision"):
+    ...     check_close(0.5, 0.5, "precision")
+    ✅ precision looks right.
+    """
+    __tracebackhide__ = True
+    _require_name(name)
+    try:
+        yield
+    except NotImplementedError:
+        raise NotAnswered(
+            f"⏳ {name} is not answered yet: replace `raise NotImplementedError()` "
+            "with your code and run that cell."
+        ) from None
+    except NameError as exc:
+        raise NotAnswered(
+            f"⏳ {name} could not be checked: {exc}. Run the cells above (or your answer cell) "
+            "first, and check the spelling of the name."
+        ) from None
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def check_close(
+    actual,
+    expected,
+    name: str,
+    *,
+    tol: float = 1e-6,
+    rtol: float = 0.0,
+    bounds: tuple[float, float] | None = None,
+    hint: str | None = None,
+    reveal: bool = False,
+) -> None:
+    """Check that a number (or an array of numbers) is close to the expected one.
+
+    Parameters
+    ----------
+    actual
+        The learner's answer: a number, list, numpy array or pandas Series.
+    expected
+        The right value(s), same shape as ``actual``.
+    name
+        What the answer is, as the learner knows it (``"precision"``).
+    tol, rtol
+        Absolute and relative tolerance (``|actual - expected| <= tol + rtol*|expected|``).
+    bounds
+        Optional ``(low, high)`` every right answer must lie in (``(0, 1)`` for a rate);
+        an answer outside gets a specific message ("should be between 0 and 1").
+    hint
+        Added to the failure message; point at the likely mistake, not the answer.
+    reveal
+        Also show the expected value when the check fails.
+
+    Raises
+    ------
+    CheckFailed
+        If the answer is not a number, has the wrong length, is NaN or is not close enough.
+    NotAnswered
+        If the answer is ``...`` or ``None``.
+
+    Examples
+    --------
+    >>> check_close([0.5, 0.25], [0.5, 0.25], "recall per batch")
+    ✅ recall per batch looks right.
+    >>> check_close(1.5, 0.8, "precision", bounds=(0, 1))
+    Traceback (most recent call last):
+    ...
+    modellab.checks.CheckFailed: ❌ precision should be between 0 and 1, but it is 1.5.
+    """
+    __tracebackhide__ = True
+    _require_name(name)
+    _require_answered(actual, name)
+    got = _as_numbers(actual, name)
+    want = np.asarray(expected, dtype=float)
+    if got.shape != want.shape:
+        if want.ndim == 0:
+            raise _fail(f"{name} should be a single number, but it has {got.size} values.", hint)
+        if got.ndim == 0:
+            raise _fail(f"{name} should hold {want.size} values, but it is a single number.", hint)
+        raise _fail(f"{name} has {got.size} values; {want.size} were expected.", hint)
+    if np.isnan(got).any() and not np.isnan(want).any():
+        raise _fail(
+            f"{name} contains NaN (not a number).",
+            hint or "look for a division by zero or missing values",
+        )
+    shown = _fmt(float(got)) if got.ndim == 0 else "some values"
+    if bounds is not None:
+        low, high = bounds
+        if ((got < low) | (got > high)).any():
+            raise _fail(
+                f"{name} should be between {low:g} and {high:g}, but "
+                f"{'it is ' + shown if got.ndim == 0 else 'some values are not'}.",
+                hint,
+            )
+    if not np.allclose(got, want, atol=tol, rtol=rtol, equal_nan=True):
+        message = f"{name} = {shown} is not right yet." if got.ndim == 0 else (
+            f"{name}: {int((~np.isclose(got, want, atol=tol, rtol=rtol, equal_nan=True)).sum())} "
+            f"of {got.size} values are not right yet."
+        )
+        if reveal:
+            message += f" Expected {_fmt(float(want)) if want.ndim == 0 else want.tolist()}."
+        raise _fail(message, hint)
+    _passed(f"{name} looks right.")
+
+
+def check_in_range(value, low: float, high: float, name: str, *, hint: str | None = None) -> None:
+    """Check that a number lies in ``[low, high]`` (a sanity check that reveals no answer).
+
+    >>> check_in_range(0.93, 0.5, 1.0, "ROC-AUC")
+    ✅ ROC-AUC is in a plausible range.
+    >>> check_in_range(0.2, 0.5, 1.0, "ROC-AUC", hint="did you pass probabilities, not labels?")
+    Traceback (most recent call last):
+    ...
+    modellab.checks.CheckFailed: ❌ ROC-AUC = 0.2 should be between 0.5 and 1. Hint: did you pass probabilities, not labels?
+    """
+    __tracebackhide__ = True
+    _require_name(name)
+    _require_answered(value, name)
+    got = _as_numbers(value, name)
+    if got.ndim != 0:
+        raise _fail(f"{name} should be a single number, but it has {got.size} values.", hint)
+    if np.isnan(got) or not low <= float(got) <= high:
+        raise _fail(f"{name} = {_fmt(float(got))} should be between {low:g} and {high:g}.", hint)
+    _passed(f"{name} is in a plausible range.")
+
+
+def check_equal(actual, expected, name: str, *, hint: str | None = None, reveal: bool = False) -> None:
+    """Check an exact answer: a count, a label, a column name, a set of names.
+
+    Text is compared without surrounding spaces and case; lists, tuples and sets
+    are compared as sets when ``expected`` is a set.
+
+    >>> check_equal(" Income ", "income", "drifted column")
+    ✅ drifted column looks right.
+    >>> check_equal(["age"], {"age", "income"}, "drifted columns")
+    Traceback (most recent call last):
+    ...
+    modellab.checks.CheckFailed: ❌ drifted columns: 1 expected item(s) are missing.
+    """
+    __tracebackhide__ = True
+    _require_name(name)
+    _require_answered(actual, name)
+    suffix = f" Expected {expected!r}." if reveal else ""
+    if isinstance(expected, set | frozenset):
+        if isinstance(actual, str) or not isinstance(actual, Iterable):
+            raise _fail(f"{name} should be a collection (list or set) of items.", hint)
+        got = {_norm_text(x) for x in actual}
+        want = {_norm_text(x) for x in expected}
+        missing, extra = want - got, got - want
+        if missing or extra:
+            parts = []
+            if missing:
+                parts.append(f"{len(missing)} expected item(s) are missing")
+            if extra:
+                parts.append(f"{len(extra)} item(s) should not be there")
+            raise _fail(f"{name}: {' and '.join(parts)}.{suffix}", hint)
+    elif isinstance(expected, numbers.Number) and not isinstance(expected, bool):
+        got = _as_numbers(actual, name)
+        if got.ndim != 0 or float(got) != float(expected):
+            raise _fail(f"{name} = {_fmt(actual)} is not right yet.{suffix}", hint)
+    elif _norm_text(actual) != _norm_text(expected):
+        raise _fail(f"{name} = {actual!r} is not right yet.{suffix}", hint)
+    _passed(f"{name} looks right.")
+
+
+def _norm_text(value):
+    return value.strip().casefold() if isinstance(value, str) else value
+
+
+def check_true(condition, hint: str, *, name: str = "check", success: str | None = None) -> None:
+    """Check any condition the author computes; ``hint`` is shown when it is false.
+
+    >>> check_true(3 < 5, "the alert should fire before batch 5", success="The alert fires in time.")
+    ✅ The alert fires in time.
+    """
+    __tracebackhide__ = True
+    _require_name(name)
+    if not isinstance(hint, str) or not hint.strip():
+        raise TypeError("hint must say what to look at when the check fails.")
+    _require_answered(condition, name)
+    try:
+        ok = bool(condition)
+    except (TypeError, ValueError):
+        raise _fail(f"{name} could not be read as True/False.", "compare to a single value") from None
+    if not ok:
+        raise _fail(f"{name} did not pass.", hint)
+    _passed(success or f"{name} passed.")
+
+
+def check_frame(
+    frame,
+    *,
+    columns: Iterable[str] | None = None,
+    n_rows: int | None = None,
+    expected: pd.DataFrame | None = None,
+    name: str = "your table",
+    tol: float = 1e-6,
+    hint: str | None = None,
+) -> None:
+    """Check a DataFrame's shape, columns and (optionally) values.
+
+    Values are compared column by column (numbers with tolerance ``tol``, text as
+    text), ignoring dtypes and the index; a failure names the column, not the value.
+
+    >>> df = pd.DataFrame({"batch": [0, 1], "recall": [0.8, 0.7]})
+    >>> check_frame(df, columns=["batch", "recall"], n_rows=2, name="per-batch recall")
+    ✅ per-batch recall has the right shape.
+    >>> check_frame(df, columns=["batch", "precision"], name="per-batch table")
+    Traceback (most recent call last):
+    ...
+    modellab.checks.CheckFailed: ❌ per-batch table has no column 'precision'. Columns found: batch, recall.
+    """
+    __tracebackhide__ = True
+    _require_name(name)
+    _require_answered(frame, name)
+    if isinstance(frame, pd.Series):
+        raise _fail(f"{name} is a Series (one column), not a DataFrame.",
+                    hint or "turn it into a table with .to_frame() or .reset_index()")
+    if not isinstance(frame, pd.DataFrame):
+        raise _fail(f"{name} should be a pandas DataFrame, but it is a {type(frame).__name__}.", hint)
+    wanted = list(columns) if columns is not None else []
+    if expected is not None:
+        wanted += [c for c in expected.columns if c not in wanted]
+    have = [str(c) for c in frame.columns]
+    for col in wanted:
+        if col not in frame.columns:
+            raise _fail(f"{name} has no column {col!r}. Columns found: {', '.join(have)}.", hint)
+    n_expected = n_rows if n_rows is not None else (len(expected) if expected is not None else None)
+    if n_expected is not None and len(frame) != n_expected:
+        raise _fail(f"{name} has {len(frame)} rows; {n_expected} were expected.", hint)
+    if expected is None:
+        _passed(f"{name} has the right shape.")
+        return
+    for col in expected.columns:
+        got, want = frame[col].reset_index(drop=True), expected[col].reset_index(drop=True)
+        if pd.api.types.is_numeric_dtype(want) and not pd.api.types.is_bool_dtype(want):
+            try:
+                got_num = pd.to_numeric(got).to_numpy(dtype=float)
+            except (TypeError, ValueError):
+                raise _fail(f"column {col!r} of {name} should hold numbers.", hint) from None
+            same = np.isclose(got_num, want.to_numpy(dtype=float), atol=tol, equal_nan=True)
+        else:
+            same = (got.astype(object).to_numpy() == want.astype(object).to_numpy()) | (
+                got.isna().to_numpy() & want.isna().to_numpy()
+            )
+        if not np.all(same):
+            bad = int((~np.asarray(same)).sum())
+            raise _fail(f"column {col!r} of {name}: {bad} of {len(want)} values are not right yet.", hint)
+    _passed(f"{name} looks right.")
+
+
+def check_choice(
+    answer,
+    options: Mapping[str, str] | Collection[str],
+    correct: str | Collection[str] | None = None,
+    *,
+    name: str = "your answer",
+    hint: str | None = None,
+    explain: str | None = None,
+) -> None:
+    """Check a multiple-choice answer given as an option key (``"b"``).
+
+    ``options`` maps keys to option texts (or is a list of texts, keyed a, b, c, ...).
+    Keys are matched ignoring case, spaces and brackets (``"B)"`` is ``"b"``).
+    With ``correct=None`` only the form is checked (a valid option): use that in a
+    visible test cell and put the check with ``correct`` in the hidden tests. A
+    collection ``correct`` makes it a multi-select question.
+
+    >>> opts = {"a": "retrain now", "b": "investigate the drifted feature first"}
+    >>> check_choice("B", opts, "b", name="Q1", explain="Drift alone is not a reason to retrain.")
+    ✅ Q1: correct.
+       Drift alone is not a reason to retrain.
+    >>> check_choice("c", opts, name="Q1")
+    Traceback (most recent call last):
+    ...
+    modellab.checks.CheckFailed: ❌ Q1: 'c' is not one of the options (a, b).
+    """
+    __tracebackhide__ = True
+    _require_name(name)
+    keys = _option_keys(options)
+    multi = correct is not None and not isinstance(correct, str)
+    if _is_unanswered(answer) or (isinstance(answer, str) and not answer.strip()):
+        raise NotAnswered(
+            f"⏳ {name} is not answered yet: set it to the letter of your choice, e.g. \"{keys[0]}\"."
+        )
+    picked = [answer] if isinstance(answer, str) else list(answer) if multi else None
+    if picked is None:
+        raise _fail(f"{name} should be the letter of one option, e.g. \"{keys[0]}\".", hint)
+    chosen = set()
+    for item in picked:
+        key = _norm_key(item)
+        if key not in keys:
+            raise _fail(f"{name}: {item!r} is not one of the options ({', '.join(keys)}).")
+        chosen.add(key)
+    if correct is None:
+        _passed(f"{name}: answer recorded ({', '.join(sorted(chosen))}).")
+        return
+    right = {_norm_key(correct)} if not multi else {_norm_key(k) for k in correct}
+    if chosen != right:
+        message = f"{name}: not quite." if not multi else f"{name}: not quite — check each option again."
+        raise _fail(message, hint)
+    _passed(f"{name}: correct." + (f"\n   {explain}" if explain else ""))
+
+
+def _norm_key(value) -> str:
+    return str(value).strip().strip("()[].").strip().casefold()
+
+
+def _option_keys(options) -> list[str]:
+    if isinstance(options, Mapping):
+        keys = [_norm_key(k) for k in options]
+    elif isinstance(options, Collection) and not isinstance(options, str):
+        keys = [chr(ord("a") + i) for i in range(len(options))]
+    else:
+        raise TypeError("options must be a dict {'a': 'text', ...} or a list of option texts.")
+    if len(keys) < 2:
+        raise ValueError("options must hold at least two choices.")
+    return keys
