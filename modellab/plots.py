@@ -1,0 +1,898 @@
+"""Figures for lessons and reports: monitoring trends, distributions, drift and model quality.
+
+Every function draws on the Axes you pass (``ax=``) or on a new figure, and returns the
+Axes; nothing calls ``plt.show()``. All figures share one seaborn-based look (:func:`style`):
+a colour-blind-safe palette, readable titles, and axis labels that say the unit.
+
+Several curves can share one Axes so models or batches compare directly: call
+:func:`roc_curve`, :func:`pr_curve` or :func:`calibration_curve` again with the same ``ax``,
+or pass a mapping ``{label: (y_true, y_score)}``.
+
+Examples
+--------
+>>> import numpy as np
+>>> from modellab import plots
+>>> rng = np.random.default_rng(0)
+>>> y = rng.integers(0, 2, 200)
+>>> score = np.clip(0.3 * y + rng.uniform(0, 0.7, 200), 0, 1)
+>>> ax = plots.roc_curve(y, score, label="model A")
+>>> ax.get_xlabel()
+'False positive rate (share of repaid loans flagged)'
+>>> plots.close(ax)
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator, PercentFormatter
+from sklearn import calibration as _skcal
+from sklearn import metrics as _skm
+
+from modellab._validate import (
+    as_1d,
+    as_binary_labels,
+    as_numeric,
+    positive_int,
+    require_columns,
+    require_frame,
+    same_length,
+)
+
+__all__ = [
+    "PALETTE",
+    "METRIC_LABELS",
+    "style",
+    "set_style",
+    "close",
+    "metric_over_time",
+    "distribution",
+    "drift_heatmap",
+    "confusion_matrix",
+    "roc_curve",
+    "pr_curve",
+    "calibration_curve",
+]
+
+#: Colour-blind-safe qualitative palette (seaborn "colorblind", Okabe-Ito-like).
+PALETTE: list = sns.color_palette("colorblind")
+REFERENCE_COLOUR = PALETTE[0]  # blue: the period the model was validated on
+CURRENT_COLOUR = PALETTE[1]  # orange: production / the batch under study
+ALERT_COLOUR = PALETTE[3]  # vermilion: alerts
+NEUTRAL_COLOUR = "0.45"
+
+#: Axis labels (with units) for the metric columns of a monitoring history.
+METRIC_LABELS: dict[str, str] = {
+    "roc_auc": "ROC AUC (0.5 = chance, 1 = perfect)",
+    "precision": "Precision (% of flagged loans that defaulted)",
+    "recall": "Recall (% of defaults caught)",
+    "f1": "F1 score (0 to 1)",
+    "accuracy": "Accuracy (% of loans classified correctly)",
+    "default_rate": "Default rate (% of labelled loans)",
+    "positive_rate": "Flag rate (% of loans flagged)",
+    "mean_score": "Mean predicted default probability",
+    "drift_share": "Drifted features (% of features)",
+    "n": "Loans scored (count)",
+    "n_labelled": "Loans with a known outcome (count)",
+}
+# Metrics that are shares and read best as percentages.
+_PERCENT_METRICS = {
+    "precision",
+    "recall",
+    "accuracy",
+    "default_rate",
+    "positive_rate",
+    "drift_share",
+}
+
+
+def _style_rc() -> dict:
+    rc = {}
+    rc.update(sns.axes_style("whitegrid"))
+    rc.update(sns.plotting_context("notebook", font_scale=0.95))
+    rc.update(
+        {
+            "axes.prop_cycle": mpl.cycler(color=PALETTE),
+            "axes.titlesize": 13,
+            "axes.titleweight": "bold",
+            "axes.labelsize": 11,
+            "legend.frameon": False,
+            "figure.dpi": 100,
+            "savefig.bbox": "tight",
+            "image.cmap": "viridis",
+        }
+    )
+    return rc
+
+
+@contextlib.contextmanager
+def style() -> Iterator[None]:
+    """Apply the modellab figure style inside a ``with`` block (restored afterwards).
+
+    Examples
+    --------
+    >>> from modellab import plots
+    >>> with plots.style():
+    ...     import matplotlib as mpl
+    ...     mpl.rcParams["legend.frameon"]
+    False
+    """
+    with mpl.rc_context(_style_rc()):
+        yield
+
+
+def set_style() -> None:
+    """Apply the modellab figure style for the rest of the session (e.g. at the top of a lesson)."""
+    mpl.rcParams.update(_style_rc())
+
+
+def close(obj) -> None:
+    """Close the figure behind an Axes or Figure (frees memory when making many figures)."""
+    fig = obj.figure if isinstance(obj, Axes) else obj
+    plt.close(fig)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _new_axes(ax, figsize) -> Axes:
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+        return ax
+    if not isinstance(ax, Axes):
+        raise TypeError(
+            f"ax must be a matplotlib Axes, got {type(ax).__name__}: pass ax=None or fig.add_subplot()."
+        )
+    return ax
+
+
+def _is_categorical(values: pd.Series) -> bool:
+    dtype = values.dtype
+    return not (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype))
+
+
+def _pretty(name: str) -> str:
+    return str(name).replace("_", " ").capitalize()
+
+
+def _legend(ax: Axes) -> None:
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(loc="best")
+
+
+def _curve_inputs(y_true, y_score, label) -> list[tuple[str | None, np.ndarray, np.ndarray]]:
+    """Normalise (y_true, y_score) or {label: (y_true, y_score)} to a list of curves."""
+    if isinstance(y_true, Mapping):
+        if y_score is not None:
+            raise TypeError(
+                "Pass either a mapping {label: (y_true, y_score)} or y_true and y_score, not both."
+            )
+        if not y_true:
+            raise ValueError(
+                "The mapping of curves is empty: pass at least one {label: (y_true, y_score)}."
+            )
+        items = []
+        for name, pair in y_true.items():
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise TypeError(f"Curve {name!r} must be a pair (y_true, y_score).")
+            items.append((str(name), *pair))
+    else:
+        if y_score is None:
+            raise TypeError(
+                "y_score is missing: pass the model's scores, e.g. model.predict_proba(X)[:, 1]."
+            )
+        items = [(label, y_true, y_score)]
+    out = []
+    for name, yt, ys in items:
+        yt = as_binary_labels(yt, "y_true")
+        ys = as_numeric(ys, "y_score")
+        same_length(y_true=yt, y_score=ys)
+        if np.unique(yt).size < 2:
+            raise ValueError(
+                "y_true holds a single class: the curve needs both defaults (1) and repaid loans (0); "
+                "use a larger or labelled batch."
+            )
+        out.append((name, yt.astype(int), ys))
+    return out
+
+
+def _draw_once(ax: Axes, gid: str, draw) -> None:
+    """Draw a guide line (chance diagonal, baseline) only once per Axes."""
+    if not any(line.get_gid() == gid for line in ax.get_lines()):
+        draw().set_gid(gid)
+
+
+def _curve_legend(ax: Axes, loc: str) -> None:
+    """Legend with the curves first, in drawing order, and guide lines last."""
+    handles, labels = ax.get_legend_handles_labels()
+    order = sorted(range(len(handles)), key=lambda i: handles[i].get_gid() is not None)
+    ax.legend([handles[i] for i in order], [labels[i] for i in order], loc=loc)
+
+
+# ---------------------------------------------------------------- monitoring trends
+
+
+def metric_over_time(
+    history: pd.DataFrame,
+    metric: str = "roc_auc",
+    alerts=None,
+    ci: bool = True,
+    reference: float | None = None,
+    ax: Axes | None = None,
+    *,
+    x: str = "batch",
+    title: str | None = None,
+) -> Axes:
+    """Plot one metric per batch, with its confidence band, alert markers and reference level.
+
+    Parameters
+    ----------
+    history : DataFrame
+        One row per batch with a ``batch`` column (or the column named by ``x``) and ``metric``.
+        When ``ci`` is true and ``<metric>_low`` / ``<metric>_high`` exist, they are drawn as a
+        band. NaN values (batches without labels yet) leave gaps.
+    metric : str
+        The column to plot, e.g. ``"roc_auc"``, ``"recall"``, ``"drift_share"``.
+    alerts : DataFrame or sequence, optional
+        Alerts to mark: a frame with a ``batch`` column (e.g. ``MonitorResult.alerts``; a
+        ``severity`` column picks the marker colour) or a list of batch ids.
+    ci : bool
+        Draw the confidence band when the bound columns exist.
+    reference : float, optional
+        The metric on the reference (validation) period, drawn as a dashed line.
+    ax : Axes, optional
+        Where to draw; a new figure when omitted.
+    x : str
+        Column for the horizontal axis: ``"batch"`` (default) or a date column such as ``"start"``.
+
+    Returns
+    -------
+    Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from modellab import plots
+    >>> h = pd.DataFrame({"batch": [0, 1, 2], "roc_auc": [0.80, 0.79, 0.70],
+    ...                   "roc_auc_low": [0.75, 0.74, 0.64], "roc_auc_high": [0.85, 0.84, 0.76]})
+    >>> ax = plots.metric_over_time(h, alerts=[2], reference=0.81)
+    >>> ax.get_ylabel()
+    'ROC AUC (0.5 = chance, 1 = perfect)'
+    >>> plots.close(ax)
+    """
+    require_frame(history, "history")
+    if not isinstance(metric, str):
+        raise TypeError(f"metric must be a column name (str), got {metric!r}.")
+    require_columns(history, [x, metric], "history")
+    values = history[metric]
+    if not (
+        pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
+    ):
+        raise TypeError(
+            f"history[{metric!r}] has dtype {values.dtype}, not numbers: pick a numeric metric column."
+        )
+    if values.notna().sum() == 0:
+        raise ValueError(
+            f"history[{metric!r}] is all NaN (no batch has this metric yet, e.g. labels not arrived): "
+            f"pick another metric such as 'mean_score' or 'drift_share'."
+        )
+    if reference is not None:
+        reference = float(as_numeric([reference], "reference")[0])
+
+    frame = history.sort_values(x)
+    xs = frame[x].to_numpy()
+    ys = frame[metric].to_numpy(dtype=float)
+    with style():
+        ax = _new_axes(ax, (8, 3.6))
+        colour = REFERENCE_COLOUR if reference is None else PALETTE[0]
+        ax.plot(xs, ys, marker="o", markersize=4, color=colour, label=_pretty(metric), zorder=3)
+        low, high = f"{metric}_low", f"{metric}_high"
+        if ci and low in frame.columns and high in frame.columns:
+            ax.fill_between(
+                xs,
+                frame[low].to_numpy(dtype=float),
+                frame[high].to_numpy(dtype=float),
+                color=colour,
+                alpha=0.2,
+                linewidth=0,
+                label="95% confidence band",
+            )
+        if reference is not None:
+            ax.axhline(
+                reference,
+                color=NEUTRAL_COLOUR,
+                linestyle="--",
+                linewidth=1.2,
+                label="reference period",
+            )
+        if alerts is not None:
+            _mark_alerts(ax, frame, x, metric, alerts)
+        ax.set_xlabel("Batch" if x == "batch" else _pretty(x))
+        ax.set_ylabel(METRIC_LABELS.get(metric, _pretty(metric)))
+        if metric in _PERCENT_METRICS:
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        if x == "batch" and pd.api.types.is_integer_dtype(frame[x].dtype):
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_title(title or f"{_pretty(metric).replace('Roc auc', 'ROC AUC')} per batch")
+        _legend(ax)
+    return ax
+
+
+def _mark_alerts(ax: Axes, frame: pd.DataFrame, x: str, metric: str, alerts) -> None:
+    if isinstance(alerts, pd.DataFrame):
+        if alerts.empty:
+            return
+        require_columns(alerts, ["batch"], "alerts")
+        severity = (
+            alerts.groupby("batch")["severity"].agg(
+                lambda s: "critical" if (s == "critical").any() else "warning"
+            )
+            if "severity" in alerts.columns
+            else pd.Series("warning", index=pd.unique(alerts["batch"]))
+        )
+    else:
+        batches = list(as_1d(alerts, "alerts"))
+        if not batches:
+            return
+        severity = pd.Series("warning", index=pd.unique(np.asarray(batches)))
+    if "batch" not in frame.columns:
+        raise ValueError(
+            "history needs a 'batch' column to place alerts: add it or pass alerts=None."
+        )
+    by_batch = frame.set_index("batch")
+    unknown = [b for b in severity.index if b not in by_batch.index]
+    if unknown:
+        raise ValueError(
+            f"alerts mention batch(es) {unknown[:5]} that are not in history: pass the matching history."
+        )
+    level = np.nanmin(frame[metric].to_numpy(dtype=float))
+    for sev, marker, colour in (("warning", "v", PALETTE[1]), ("critical", "X", ALERT_COLOUR)):
+        hit = severity.index[severity.to_numpy() == sev]
+        if len(hit) == 0:
+            continue
+        px = by_batch.loc[hit, x].to_numpy() if x != "batch" else np.asarray(hit)
+        py = by_batch.loc[hit, metric].to_numpy(dtype=float)
+        py = np.where(np.isnan(py), level, py)  # unlabelled batch: mark at the lowest level seen
+        ax.scatter(
+            px,
+            py,
+            marker=marker,
+            s=70,
+            color=colour,
+            zorder=4,
+            label=f"{sev} alert",
+            edgecolor="white",
+        )
+
+
+# ---------------------------------------------------------------- distributions
+
+
+def distribution(
+    reference,
+    current=None,
+    column: str | None = None,
+    ax: Axes | None = None,
+    *,
+    batch=None,
+    bins: int = 30,
+    labels: tuple[str, str] = ("reference", "current"),
+    title: str | None = None,
+) -> Axes:
+    """Compare a feature's distribution in the reference period with the current data.
+
+    Numeric features are drawn as overlaid density histograms on shared bins; categorical ones
+    (``str``, ``category``, ``object``, ``bool``) as side-by-side bars of each category's share.
+
+    A third form draws precomputed bin shares: pass a histogram frame (columns ``bin``,
+    ``reference_share``, ``current_share``; optionally ``column`` and ``batch``, as in
+    ``MonitorResult.histograms``) as ``reference``, leave ``current`` out, and choose the
+    ``column`` and ``batch`` (the last batch by default).
+
+    Parameters
+    ----------
+    reference, current : DataFrame, Series or array
+        The two samples. With DataFrames, ``column`` names the feature.
+    column : str, optional
+        The feature to draw (required with DataFrames and histogram frames holding many columns).
+    bins : int
+        Number of shared bins for numeric data.
+    labels : (str, str)
+        Legend names of the two samples.
+
+    Returns
+    -------
+    Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from modellab import plots
+    >>> ref = pd.DataFrame({"income": [30.0, 35, 40, 42, 50], "region": ["N", "S", "S", "E", "N"]})
+    >>> cur = pd.DataFrame({"income": [45.0, 55, 60, 62, 70], "region": ["S", "S", "S", "E", "N"]})
+    >>> ax = plots.distribution(ref, cur, column="region")
+    >>> [t.get_text() for t in ax.get_xticklabels()]
+    ['N', 'S', 'E']
+    >>> plots.close(ax)
+    """
+    if current is None:
+        if isinstance(reference, pd.DataFrame) and {
+            "bin",
+            "reference_share",
+            "current_share",
+        } <= set(reference.columns):
+            return _distribution_from_shares(reference, column, batch, ax, labels, title)
+        raise TypeError(
+            "current is missing: pass the reference and the current data, or a histogram frame with "
+            "columns bin, reference_share, current_share."
+        )
+    ref = _feature(reference, column, "reference")
+    cur = _feature(current, column, "current")
+    name = column if column is not None else (ref.name if isinstance(ref.name, str) else "value")
+    if _is_categorical(ref) != _is_categorical(cur):
+        raise TypeError(
+            f"{name!r} is {'categorical' if _is_categorical(ref) else 'numeric'} in reference but not in current: "
+            f"convert one of them so both have the same type."
+        )
+    positive_int(bins, "bins")
+    with style():
+        ax = _new_axes(ax, (6.4, 3.6))
+        if _is_categorical(ref):
+            _categorical_shares(ax, ref, cur, labels)
+            ax.set_ylabel("Share of rows (%)")
+        else:
+            _numeric_overlay(ax, ref, cur, bins, labels)
+            ax.set_ylabel("Density (area = 1)")
+        ax.set_xlabel(str(name))
+        ax.set_title(title or f"{name}: {labels[0]} vs {labels[1]}")
+        _legend(ax)
+    return ax
+
+
+def _feature(data, column, name) -> pd.Series:
+    if isinstance(data, pd.DataFrame):
+        if column is None:
+            raise ValueError(
+                f"{name} is a DataFrame: pass column='<feature name>' to choose the feature to draw."
+            )
+        require_columns(data, [column], name)
+        values = data[column]
+    elif isinstance(data, pd.Series):
+        values = data
+    else:
+        values = pd.Series(as_1d(data, name))
+    values = values.dropna()
+    if values.empty:
+        raise ValueError(
+            f"{name} has no non-missing values for {column or 'this feature'}: pass data with values."
+        )
+    return values
+
+
+def _numeric_overlay(ax: Axes, ref: pd.Series, cur: pd.Series, bins: int, labels) -> None:
+    r = ref.to_numpy(dtype=float)
+    c = cur.to_numpy(dtype=float)
+    # Shared edges over both samples so the shapes are comparable bin for bin.
+    edges = np.histogram_bin_edges(np.concatenate([r, c]), bins=bins)
+    ax.hist(
+        r,
+        bins=edges,
+        density=True,
+        histtype="stepfilled",
+        alpha=0.45,
+        color=REFERENCE_COLOUR,
+        label=labels[0],
+    )
+    ax.hist(
+        c,
+        bins=edges,
+        density=True,
+        histtype="stepfilled",
+        alpha=0.45,
+        color=CURRENT_COLOUR,
+        label=labels[1],
+    )
+
+
+def _categorical_shares(ax: Axes, ref: pd.Series, cur: pd.Series, labels) -> None:
+    r = ref.astype(str).value_counts(normalize=True)
+    c = cur.astype(str).value_counts(normalize=True)
+    cats = list(r.index) + [k for k in c.index if k not in r.index]  # reference order first
+    _share_bars(
+        ax,
+        cats,
+        r.reindex(cats, fill_value=0.0).to_numpy(),
+        c.reindex(cats, fill_value=0.0).to_numpy(),
+        labels,
+    )
+
+
+def _share_bars(ax: Axes, cats, ref_share, cur_share, labels) -> None:
+    pos = np.arange(len(cats))
+    width = 0.4
+    ax.bar(pos - width / 2, ref_share, width, color=REFERENCE_COLOUR, label=labels[0])
+    ax.bar(pos + width / 2, cur_share, width, color=CURRENT_COLOUR, label=labels[1])
+    ax.set_xticks(pos, [str(c) for c in cats], rotation=45 if len(cats) > 6 else 0)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+
+
+def _distribution_from_shares(hist, column, batch, ax, labels, title) -> Axes:
+    require_frame(hist, "histograms")
+    frame = hist
+    if "column" in frame.columns:
+        columns = pd.unique(frame["column"])
+        if column is None:
+            if len(columns) > 1:
+                raise ValueError(
+                    f"histograms hold several columns {list(columns)[:5]}: pass column='<name>'."
+                )
+            column = columns[0]
+        frame = frame[frame["column"] == column]
+        if frame.empty:
+            raise ValueError(
+                f"histograms have no rows for column {column!r}: pick one of {list(columns)[:10]}."
+            )
+    if "batch" in frame.columns:
+        batches = pd.unique(frame["batch"])
+        if batch is None:
+            batch = max(batches)
+        frame = frame[frame["batch"] == batch]
+        if frame.empty:
+            raise ValueError(
+                f"histograms have no rows for batch {batch!r}: pick one of {sorted(batches)[:10]}."
+            )
+    if frame["bin"].duplicated().any():
+        raise ValueError(
+            "histograms have repeated bins: filter to one column and one batch (pass column= and batch=)."
+        )
+    for col in ("reference_share", "current_share"):
+        as_numeric(frame[col], f"histograms[{col!r}]")
+    name = column if column is not None else "value"
+    cur_label = labels[1] if batch is None or labels[1] != "current" else f"batch {batch}"
+    with style():
+        ax = _new_axes(ax, (6.4, 3.6))
+        _share_bars(
+            ax,
+            frame["bin"].tolist(),
+            frame["reference_share"].to_numpy(dtype=float),
+            frame["current_share"].to_numpy(dtype=float),
+            (labels[0], cur_label),
+        )
+        ax.set_xlabel(f"{name} (bin)")
+        ax.set_ylabel("Share of rows (%)")
+        ax.set_title(title or f"{name}: {labels[0]} vs {cur_label}")
+        _legend(ax)
+    return ax
+
+
+# ---------------------------------------------------------------- drift
+
+
+def drift_heatmap(
+    drift_long: pd.DataFrame,
+    value: str = "effect_size",
+    ax: Axes | None = None,
+    *,
+    title: str | None = None,
+) -> Axes:
+    """Heatmap of drift per feature (rows) and batch (columns).
+
+    Parameters
+    ----------
+    drift_long : DataFrame
+        Long drift results with columns ``batch``, ``column`` and ``value`` (e.g.
+        ``MonitorResult.drift``). Several rows per feature and batch (several methods) are
+        reduced to their maximum.
+    value : {"effect_size", "drifted"} or another numeric column
+        ``"drifted"`` draws a two-colour map (drifted / stable); anything else a continuous one.
+
+    Returns
+    -------
+    Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from modellab import plots
+    >>> d = pd.DataFrame({"batch": [0, 0, 1, 1], "column": ["age", "income"] * 2,
+    ...                   "effect_size": [0.01, 0.02, 0.03, 0.40], "drifted": [False, False, False, True]})
+    >>> ax = plots.drift_heatmap(d, value="drifted")
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['age', 'income']
+    >>> plots.close(ax)
+    """
+    require_frame(drift_long, "drift_long")
+    if not isinstance(value, str):
+        raise TypeError(
+            f"value must be a column name such as 'effect_size' or 'drifted', got {value!r}."
+        )
+    require_columns(drift_long, ["batch", "column", value], "drift_long")
+    vals = drift_long[value]
+    binary = value == "drifted" or pd.api.types.is_bool_dtype(vals.dtype)
+    if binary:
+        vals = vals.astype(float)
+    elif not pd.api.types.is_numeric_dtype(vals.dtype):
+        raise TypeError(
+            f"drift_long[{value!r}] has dtype {vals.dtype}, not numbers: use 'effect_size' or 'drifted'."
+        )
+    frame = drift_long.assign(_v=vals.to_numpy(dtype=float))
+    grid = frame.pivot_table(
+        index="column", columns="batch", values="_v", aggfunc="max", dropna=False
+    )
+    grid = grid.reindex(sorted(grid.index, key=str))
+    with style():
+        n_rows, n_cols = grid.shape
+        ax = _new_axes(ax, (min(2 + 0.45 * n_cols, 14), min(1.2 + 0.35 * n_rows, 10)))
+        if binary:
+            cmap = mpl.colors.ListedColormap(["#e8eef5", ALERT_COLOUR])
+            sns.heatmap(
+                grid, ax=ax, cmap=cmap, vmin=0, vmax=1, cbar=True, linewidths=0.5, linecolor="white"
+            )
+            cbar = ax.collections[0].colorbar
+            cbar.set_ticks([0.25, 0.75], labels=["stable", "drifted"])
+        else:
+            sns.heatmap(
+                grid,
+                ax=ax,
+                cmap="mako_r",
+                vmin=0,
+                linewidths=0.5,
+                linecolor="white",
+                cbar_kws={"label": _pretty(value) + " (0 = no change)"},
+            )
+        ax.set_xlabel("Batch")
+        ax.set_ylabel("Feature")
+        ax.tick_params(axis="y", rotation=0)
+        ax.set_title(
+            title
+            or (
+                "Drifted features per batch"
+                if binary
+                else f"Drift {_pretty(value).lower()} per batch"
+            )
+        )
+    return ax
+
+
+# ---------------------------------------------------------------- model quality
+
+
+def confusion_matrix(
+    y_true,
+    y_pred=None,
+    ax: Axes | None = None,
+    *,
+    normalize: bool = False,
+    labels: tuple[str, str] = ("repaid (0)", "default (1)"),
+    title: str | None = None,
+) -> Axes:
+    """Draw a 2x2 confusion matrix with counts (or row shares) written in each cell.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of 0/1
+        True outcomes and predicted classes. Alternatively pass a ready confusion matrix as
+        ``y_true`` and leave ``y_pred`` out: a 2x2 array/DataFrame (rows = actual, columns =
+        predicted), or a frame with columns ``tn``, ``fp``, ``fn``, ``tp`` (first row used).
+    normalize : bool
+        Show each row as shares of the actual class instead of counts.
+
+    Returns
+    -------
+    Axes
+
+    Examples
+    --------
+    >>> from modellab import plots
+    >>> ax = plots.confusion_matrix([0, 0, 1, 1, 1], [0, 1, 1, 1, 0])
+    >>> sorted(t.get_text() for t in ax.texts)
+    ['1', '1', '1', '2']
+    >>> plots.close(ax)
+    """
+    matrix = _confusion_counts(y_true, y_pred)
+    shown = matrix / matrix.sum(axis=1, keepdims=True).clip(min=1) if normalize else matrix
+    with style():
+        ax = _new_axes(ax, (4.2, 3.6))
+        sns.heatmap(
+            shown,
+            ax=ax,
+            annot=True,
+            fmt=".0%" if normalize else "g",
+            cmap="Blues",
+            cbar=False,
+            square=True,
+            xticklabels=list(labels),
+            yticklabels=list(labels),
+            linewidths=1,
+            linecolor="white",
+        )
+        ax.set_xlabel("Predicted")
+        ax.set_ylabel("Actual")
+        ax.tick_params(axis="y", rotation=0)
+        ax.set_title(
+            title
+            or ("Confusion matrix (share of actual)" if normalize else "Confusion matrix (loans)")
+        )
+    return ax
+
+
+def _confusion_counts(y_true, y_pred) -> np.ndarray:
+    if y_pred is None:
+        if isinstance(y_true, pd.DataFrame) and {"tn", "fp", "fn", "tp"} <= set(y_true.columns):
+            require_frame(y_true, "confusion")
+            row = y_true.iloc[0]
+            m = np.array([[row["tn"], row["fp"]], [row["fn"], row["tp"]]], dtype=float)
+        else:
+            if y_true is None:
+                raise TypeError(
+                    "y_true is None: pass true labels and predictions, or a 2x2 confusion matrix."
+                )
+            m = np.asarray(
+                y_true.to_numpy() if isinstance(y_true, pd.DataFrame) else y_true, dtype=float
+            )
+            if m.shape != (2, 2):
+                raise ValueError(
+                    f"Without y_pred, y_true must be a 2x2 confusion matrix, got shape {m.shape}: "
+                    f"pass y_true and y_pred as label arrays instead."
+                )
+        if np.isnan(m).any() or (m < 0).any():
+            raise ValueError(
+                "The confusion matrix holds NaN or negative counts: pass non-negative counts."
+            )
+        return m
+    yt = as_binary_labels(y_true, "y_true")
+    yp = as_binary_labels(y_pred, "y_pred")
+    same_length(y_true=yt, y_pred=yp)
+    return _skm.confusion_matrix(yt, yp, labels=[0, 1]).astype(float)
+
+
+def roc_curve(
+    y_true,
+    y_score=None,
+    ax: Axes | None = None,
+    *,
+    label: str | None = None,
+    title: str | None = None,
+) -> Axes:
+    """ROC curve(s) from scikit-learn's ``roc_curve``, with the AUC in the legend.
+
+    Pass ``y_true`` and ``y_score``, or a mapping ``{label: (y_true, y_score)}`` to compare
+    several models or batches; calling again with the same ``ax`` adds a curve.
+
+    Examples
+    --------
+    >>> from modellab import plots
+    >>> ax = plots.roc_curve({"batch 0": ([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]),
+    ...                       "batch 1": ([0, 1, 0, 1], [0.2, 0.9, 0.1, 0.7])})
+    >>> ax.get_legend().get_texts()[0].get_text()
+    'batch 0 (AUC = 0.75)'
+    >>> plots.close(ax)
+    """
+    curves = _curve_inputs(y_true, y_score, label)
+    with style():
+        ax = _new_axes(ax, (4.8, 4.4))
+        for name, yt, ys in curves:
+            fpr, tpr, _ = _skm.roc_curve(yt, ys)
+            auc = _skm.roc_auc_score(yt, ys)
+            ax.plot(fpr, tpr, linewidth=2, label=f"{name or 'model'} (AUC = {auc:.2f})")
+        _draw_once(
+            ax,
+            "chance",
+            lambda: ax.plot([0, 1], [0, 1], linestyle=":", color=NEUTRAL_COLOUR, label="chance")[0],
+        )
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1.01)
+        ax.set_xlabel("False positive rate (share of repaid loans flagged)")
+        ax.set_ylabel("True positive rate (share of defaults caught)")
+        ax.set_title(title or "ROC curve")
+        _curve_legend(ax, "lower right")
+    return ax
+
+
+def pr_curve(
+    y_true,
+    y_score=None,
+    ax: Axes | None = None,
+    *,
+    label: str | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Precision-recall curve(s) from scikit-learn, with average precision (AP) in the legend.
+
+    The dashed line is the default rate: the precision of flagging loans at random.
+
+    Examples
+    --------
+    >>> from modellab import plots
+    >>> ax = plots.pr_curve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], label="model")
+    >>> ax.get_legend().get_texts()[0].get_text()
+    'model (AP = 0.83)'
+    >>> plots.close(ax)
+    """
+    curves = _curve_inputs(y_true, y_score, label)
+    with style():
+        ax = _new_axes(ax, (4.8, 4.4))
+        for name, yt, ys in curves:
+            precision, recall, _ = _skm.precision_recall_curve(yt, ys)
+            ap = _skm.average_precision_score(yt, ys)
+            (line,) = ax.plot(
+                recall,
+                precision,
+                linewidth=2,
+                drawstyle="steps-post",
+                label=f"{name or 'model'} (AP = {ap:.2f})",
+            )
+            ax.axhline(yt.mean(), color=line.get_color(), linestyle="--", linewidth=1, alpha=0.7)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1.01)
+        ax.set_xlabel("Recall (share of defaults caught)")
+        ax.set_ylabel("Precision (share of flagged loans that default)")
+        ax.set_title(title or "Precision-recall curve (dashed: default rate)")
+        _curve_legend(ax, "upper right")
+    return ax
+
+
+def calibration_curve(
+    y_true,
+    y_score=None,
+    n_bins: int = 10,
+    ax: Axes | None = None,
+    *,
+    strategy: str = "uniform",
+    label: str | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Reliability diagram from scikit-learn's ``calibration_curve``.
+
+    Points on the diagonal mean the predicted default probability matches the observed default
+    rate. ``y_score`` must be probabilities in [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from modellab import plots
+    >>> rng = np.random.default_rng(0)
+    >>> p = rng.uniform(0, 1, 500)
+    >>> y = (rng.uniform(0, 1, 500) < p).astype(int)
+    >>> ax = plots.calibration_curve(y, p, n_bins=5, label="calibrated")
+    >>> ax.get_xlabel()
+    'Predicted default probability (bin mean)'
+    >>> plots.close(ax)
+    """
+    positive_int(n_bins, "n_bins")
+    if strategy not in ("uniform", "quantile"):
+        raise ValueError(f"strategy must be 'uniform' or 'quantile', got {strategy!r}.")
+    curves = _curve_inputs(y_true, y_score, label)
+    for _, _, ys in curves:
+        if ys.min() < 0 or ys.max() > 1:
+            raise ValueError(
+                "y_score must be probabilities between 0 and 1 for a calibration curve: "
+                "use model.predict_proba(X)[:, 1], not a decision score."
+            )
+    with style():
+        ax = _new_axes(ax, (4.8, 4.4))
+        for name, yt, ys in curves:
+            frac_pos, mean_pred = _skcal.calibration_curve(yt, ys, n_bins=n_bins, strategy=strategy)
+            ax.plot(mean_pred, frac_pos, marker="o", linewidth=2, label=name or "model")
+        _draw_once(
+            ax,
+            "perfect",
+            lambda: ax.plot(
+                [0, 1], [0, 1], linestyle=":", color=NEUTRAL_COLOUR, label="perfectly calibrated"
+            )[0],
+        )
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_xlabel("Predicted default probability (bin mean)")
+        ax.set_ylabel("Observed default rate")
+        ax.set_title(title or "Calibration")
+        _curve_legend(ax, "upper left")
+    return ax
