@@ -48,6 +48,7 @@ __all__ = [
     "check_frame",
     "check_in_range",
     "check_true",
+    "self_check",
 ]
 
 
@@ -429,6 +430,35 @@ def check_choice(
         message = f"{name}: not quite." if not multi else f"{name}: not quite — check each option again."
         raise _fail(message, hint)
     _passed(f"{name}: correct." + (f"\n   {explain}" if explain else ""))
+
+
+def self_check(
+    answer,
+    options: Mapping[str, str] | Collection[str],
+    correct: str | Collection[str],
+    *,
+    name: str = "your answer",
+    hint: str | None = None,
+    explain: str | None = None,
+) -> bool:
+    """An ungraded quiz question: like :func:`check_choice`, but prints instead of raising.
+
+    For self-check quizzes in lessons, so "Run All" never stops at a question.
+    Returns whether the answer is right.
+
+    >>> self_check(None, ["yes", "no"], "a", name="Q1")
+    ⏳ Q1 is not answered yet: set it to the letter of your choice, e.g. "a".
+    False
+    >>> self_check("b", ["yes", "no"], "a", name="Q1", hint="read the recap again")
+    ❌ Q1: not quite. Hint: read the recap again.
+    False
+    """
+    try:
+        check_choice(answer, options, correct, name=name, hint=hint, explain=explain)
+    except CheckFailed as exc:
+        print(exc)
+        return False
+    return True
 
 
 def _norm_key(value) -> str:

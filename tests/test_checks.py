@@ -17,6 +17,7 @@ from modellab.checks import (
     check_frame,
     check_in_range,
     check_true,
+    self_check,
 )
 
 
@@ -186,3 +187,12 @@ def test_name_is_required():
 def test_public_api_is_listed():
     assert set(checks.__all__) >= {"check_close", "check_true", "check_frame", "check_choice",
                                    "check_in_range", "check_equal", "answering"}
+
+
+def test_self_check_prints_instead_of_raising(capsys):
+    assert self_check("b", OPTIONS, "b", name="Q1", explain="Yes.") is True
+    assert "Q1: correct" in capsys.readouterr().out
+    assert self_check("a", OPTIONS, "b", name="Q1", hint="think again") is False
+    assert "think again" in capsys.readouterr().out
+    assert self_check(None, OPTIONS, "b", name="Q1") is False
+    assert "not answered yet" in capsys.readouterr().out

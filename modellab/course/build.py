@@ -1,0 +1,429 @@
+"""``modellab build``: regenerate the course notebooks from their sources.
+
+One source, three generated folders (authors edit only ``course/``)::
+
+    course/lessons/NN_topic.py      -> notebooks/NN_topic.ipynb               (no outputs)
+    course/exercises/exNN_topic.py  -> solutions/exNN_topic/exNN_topic.ipynb  (nbgrader source)
+                                    -> exercises/exNN_topic/exNN_topic.ipynb  (learner version)
+
+Sources are jupytext ``py:percent`` files. The learner version is made by
+nbgrader's ``generate_assignment`` in a throw-away course directory (no
+gradebook, nothing left in the repository), all exercises in one run.
+
+The output is byte-for-byte deterministic: cell ids are derived from the cell
+position (or the nbgrader ``grade_id``), outputs are cleared, jupytext's pairing
+metadata is removed and the JSON layout is nbformat's (sorted keys, indent 1).
+That is what lets :func:`check` compare the committed files with a fresh build.
+
+Example
+-------
+>>> from modellab.course.build import check
+>>> problems = check()            # doctest: +SKIP
+>>> [str(p) for p in problems]    # doctest: +SKIP
+['stale    notebooks/01_data_analysis.ipynb (source: course/lessons/01_data_analysis.py)']
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from modellab.course.paths import CoursePaths, course_paths
+
+LESSON_GLOB = "[0-9][0-9]_*.py"
+EXERCISE_GLOB = "ex[0-9][0-9]_*.py"
+
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+LANGUAGE_INFO = {"name": "python"}
+
+# Cell metadata that only describes the text layout of the py:percent source.
+_JUPYTEXT_CELL_KEYS = (
+    "lines_to_next_cell",
+    "lines_to_end_of_cell_marker",
+    "cell_marker",
+    "skipline",
+    "noskipline",
+)
+_VALID_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_SECRET_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One artifact that does not match its source.
+
+    ``kind`` is ``"stale"`` (differs from a fresh build), ``"missing"`` (never
+    built) or ``"orphaned"`` (generated file whose source is gone).
+    """
+
+    kind: str
+    path: str
+    source: str | None = None
+
+    def __str__(self) -> str:
+        origin = f" (source: {self.source})" if self.source else " (no source)"
+        return f"{self.kind:<8} {self.path}{origin}"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What :func:`build` did, as repository-relative POSIX paths."""
+
+    written: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    removed: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        return (
+            f"BuildResult(written={len(self.written)}, unchanged={len(self.unchanged)}, "
+            f"removed={len(self.removed)})"
+        )
+
+
+@dataclass(frozen=True)
+class _Artifact:
+    text: str
+    source: str
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def _paths(root) -> CoursePaths:
+    return course_paths(root)
+
+
+def lesson_sources(root=None) -> dict[str, Path]:
+    """Lesson sources by name (``"00_welcome"`` -> ``course/lessons/00_welcome.py``), sorted."""
+    folder = _paths(root).lessons
+    return {p.stem: p for p in sorted(folder.glob(LESSON_GLOB))}
+
+
+def exercise_sources(root=None) -> dict[str, Path]:
+    """Exercise sources by name (``"ex01_metrics"`` -> ``course/exercises/ex01_metrics.py``)."""
+    folder = _paths(root).exercise_sources
+    return {p.stem: p for p in sorted(folder.glob(EXERCISE_GLOB))}
+
+
+def _read_source(source: Path):
+    import jupytext
+
+    try:
+        return jupytext.reads(source.read_text(encoding="utf-8"), fmt="py:percent")
+    except Exception as exc:  # jupytext raises many types; name the file either way
+        raise ValueError(f"{source}: could not read it as a jupytext py:percent file ({exc}).") from exc
+
+
+def _dumps(nb) -> str:
+    import nbformat
+
+    text = nbformat.writes(nb, version=4)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def _normalise(nb, name: str):
+    """Clear outputs, drop jupytext layout metadata, set stable ids and kernelspec."""
+    nb.metadata.pop("jupytext", None)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    nb.metadata["language_info"] = dict(LANGUAGE_INFO)
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    used: set[str] = set()
+    for index, cell in enumerate(nb.cells):
+        for key in _JUPYTEXT_CELL_KEYS:
+            cell.metadata.pop(key, None)
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        candidates = [grade_id] if grade_id and _VALID_ID.match(grade_id) else []
+        candidates.append(f"cell-{index:02d}")
+        cell_id = next((c for c in candidates if c not in used), f"cell-{index:02d}-{name}"[:64])
+        used.add(cell_id)
+        cell.id = cell_id
+    return nb
+
+
+def render_lesson(source: str | os.PathLike) -> str:
+    """Return the notebook JSON for a lesson source (no outputs, no jupytext metadata).
+
+    Raises
+    ------
+    ValueError
+        If the lesson carries nbgrader metadata or solution/hidden-test markers:
+        graded work belongs in ``course/exercises/``.
+    """
+    source = Path(source)
+    nb = _read_source(source)
+    for index, cell in enumerate(nb.cells):
+        if "nbgrader" in cell.metadata:
+            raise ValueError(
+                f"{source}: cell {index} has nbgrader metadata, but lessons are not graded. "
+                "Move graded cells to an exercise in course/exercises/."
+            )
+        marker = next((m for m in _SECRET_MARKERS if m in cell.source), None)
+        if marker:
+            raise ValueError(
+                f"{source}: cell {index} contains '{marker}', which would be shown to learners. "
+                "Solutions and hidden tests belong in an exercise source."
+            )
+    return _dumps(_normalise(nb, source.stem))
+
+
+def render_solution(source: str | os.PathLike) -> str:
+    """Return the nbgrader *source* notebook JSON for an exercise source.
+
+    Raises
+    ------
+    ValueError
+        If no cell carries nbgrader metadata, a header lacks ``"schema_version": 3``,
+        or two cells share a ``grade_id``.
+    """
+    source = Path(source)
+    nb = _read_source(source)
+    seen: dict[str, int] = {}
+    graded = 0
+    for index, cell in enumerate(nb.cells):
+        meta = cell.metadata.get("nbgrader")
+        if meta is None:
+            continue
+        graded += 1
+        if meta.get("schema_version") != 3:
+            raise ValueError(
+                f"{source}: cell {index} nbgrader header lacks \"schema_version\": 3. "
+                "Add it to the # %% nbgrader={...} header."
+            )
+        grade_id = meta.get("grade_id")
+        if not grade_id:
+            raise ValueError(f"{source}: cell {index} has no grade_id: give it a unique name.")
+        if grade_id in seen:
+            raise ValueError(
+                f"{source}: cells {seen[grade_id]} and {index} share grade_id '{grade_id}': "
+                "every nbgrader cell needs its own grade_id."
+            )
+        seen[grade_id] = index
+    if not graded:
+        raise ValueError(
+            f"{source}: no cell has nbgrader metadata. Mark answer and test cells with "
+            "'# %% nbgrader={...}' headers (see course/README.md)."
+        )
+    return _dumps(_normalise(nb, source.stem))
+
+
+def _load_nbgrader_config(config_file: Path):
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    if not config_file.is_file():
+        raise FileNotFoundError(
+            f"{config_file} not found: the build needs course/nbgrader_config.py for nbgrader."
+        )
+    config = Config()
+    config.merge(PyFileConfigLoader(config_file.name, path=str(config_file.parent)).load_config())
+    return config
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record):
+        self.lines.append(f"{record.levelname}: {record.getMessage()}")
+
+
+def render_exercises(solutions: Mapping[str, str], config_file: str | os.PathLike) -> dict[str, str]:
+    """Run nbgrader ``generate_assignment`` once over all ``solutions``.
+
+    Parameters
+    ----------
+    solutions
+        Exercise name -> nbgrader source notebook JSON (from :func:`render_solution`).
+    config_file
+        The course's ``nbgrader_config.py`` (stubs, delimiters).
+
+    Returns
+    -------
+    dict
+        Exercise name -> learner notebook JSON, normalised like the other artifacts.
+    """
+    if not solutions:
+        return {}
+    import nbformat
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.converters.base import NbGraderException
+    from nbgrader.coursedir import CourseDirectory
+
+    config = _load_nbgrader_config(Path(config_file))
+    handler = _Collect()
+    log = logging.getLogger("modellab.course.build.nbgrader")
+    log.propagate = False
+    log.setLevel(logging.INFO)
+    log.addHandler(handler)
+    with tempfile.TemporaryDirectory(prefix="modellab-build-") as tmp:
+        config.CourseDirectory.root = tmp
+        config.GenerateAssignment.no_database = True  # no gradebook.db anywhere
+        config.SaveCells.enabled = False
+        for name, text in solutions.items():
+            folder = Path(tmp, "source", name)
+            folder.mkdir(parents=True)
+            (folder / f"{name}.ipynb").write_text(text, encoding="utf-8")
+        coursedir = CourseDirectory(config=config, log=log)
+        coursedir.assignment_id = "*"  # every exercise in one nbgrader run
+        converter = GenerateAssignment(coursedir=coursedir, config=config, log=log)
+        converter.force = True
+        try:
+            converter.start()
+        except NbGraderException as exc:
+            details = "\n".join(handler.lines[-20:])
+            raise ValueError(f"nbgrader could not generate the exercises:\n{details}") from exc
+        finally:
+            log.removeHandler(handler)
+        released = {}
+        for name in solutions:
+            path = Path(tmp, "release", name, f"{name}.ipynb")
+            if not path.is_file():
+                raise ValueError(f"nbgrader produced no learner notebook for {name}.")
+            nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+            released[name] = _dumps(_normalise(nb, name))
+    return released
+
+
+# --------------------------------------------------------------------------- plan, check, build
+
+
+def _select(sources: dict[str, Path], only: str | None) -> dict[str, Path]:
+    return {k: v for k, v in sources.items() if only is None or k == only}
+
+
+def expected_artifacts(root=None, only: str | None = None) -> dict[str, _Artifact]:
+    """Everything the build would write, keyed by repository-relative POSIX path."""
+    paths = _paths(root)
+    lessons = lesson_sources(paths.root)
+    exercises = exercise_sources(paths.root)
+    if only is not None and only not in lessons and only not in exercises:
+        known = ", ".join([*lessons, *exercises]) or "none"
+        raise ValueError(f"--only {only!r} matches no lesson or exercise source. Known: {known}.")
+    lessons, exercises = _select(lessons, only), _select(exercises, only)
+
+    def rel(path: Path) -> str:
+        return path.relative_to(paths.root).as_posix()
+
+    out: dict[str, _Artifact] = {}
+    for name, src in lessons.items():
+        out[rel(paths.lesson_notebook(name))] = _Artifact(render_lesson(src), rel(src))
+    solutions = {name: render_solution(src) for name, src in exercises.items()}
+    for name, text in solutions.items():
+        out[rel(paths.solution_notebook(name))] = _Artifact(text, rel(exercises[name]))
+    for name, text in render_exercises(solutions, paths.nbgrader_config).items():
+        out[rel(paths.exercise_notebook(name))] = _Artifact(text, rel(exercises[name]))
+    return out
+
+
+def _generated_files(paths: CoursePaths) -> Iterable[Path]:
+    yield from paths.notebooks.glob("*.ipynb")
+    for folder in (paths.solutions, paths.exercises):
+        for p in folder.rglob("*.ipynb"):
+            if ".ipynb_checkpoints" not in p.parts:
+                yield p
+
+
+def _compare(paths: CoursePaths, expected: dict[str, _Artifact], orphans: bool) -> list[Problem]:
+    problems = []
+    for rel, artifact in expected.items():
+        target = paths.root / rel
+        if not target.is_file():
+            problems.append(Problem("missing", rel, artifact.source))
+        elif target.read_bytes() != artifact.text.encode("utf-8"):
+            problems.append(Problem("stale", rel, artifact.source))
+    if orphans:
+        for path in sorted(_generated_files(paths)):
+            rel = path.relative_to(paths.root).as_posix()
+            if rel not in expected:
+                problems.append(Problem("orphaned", rel))
+    return problems
+
+
+def check(root=None, only: str | None = None) -> list[Problem]:
+    """Compare the committed artifacts with a fresh in-memory build; ``[]`` means current.
+
+    Orphaned notebooks are reported only for a full check (``only=None``).
+    """
+    paths = _paths(root)
+    return _compare(paths, expected_artifacts(paths.root, only), orphans=only is None)
+
+
+def build(root=None, only: str | None = None) -> BuildResult:
+    """Write every stale or missing artifact; a full build also removes orphaned notebooks."""
+    paths = _paths(root)
+    expected = expected_artifacts(paths.root, only)
+    problems = _compare(paths, expected, orphans=only is None)
+    written, removed = [], []
+    for problem in problems:
+        target = paths.root / problem.path
+        if problem.kind == "orphaned":
+            target.unlink()
+            removed.append(problem.path)
+            parent = target.parent
+            if parent not in (paths.notebooks, paths.solutions, paths.exercises) and not any(
+                parent.iterdir()
+            ):
+                parent.rmdir()
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(expected[problem.path].text.encode("utf-8"))
+            written.append(problem.path)
+    unchanged = tuple(rel for rel in expected if rel not in written)
+    return BuildResult(tuple(written), unchanged, tuple(removed))
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    """Add ``modellab build`` options to ``parser``."""
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 and name every stale, missing or orphaned artifact",
+    )
+    parser.add_argument(
+        "--only", metavar="NAME", help="one lesson or exercise, e.g. 00_welcome or ex01_metrics"
+    )
+    parser.add_argument(
+        "--root", metavar="DIR", help="course checkout (default: found from the working directory)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``modellab build``; returns the exit code."""
+    root = course_paths(args.root).root
+    if args.check:
+        problems = check(root, args.only)
+        if problems:
+            print(f"{len(problems)} course artifact(s) out of date with their sources:")
+            for problem in problems:
+                print(f"  {problem}")
+            print("Run `modellab build` to regenerate them, then commit the result.")
+            return 1
+        scope = f"{args.only} is" if args.only else "All course artifacts are"
+        print(f"{scope} up to date with the sources.")
+        return 0
+    result = build(root, args.only)
+    for rel in result.written:
+        print(f"wrote    {rel}")
+    for rel in result.removed:
+        print(f"removed  {rel}")
+    print(
+        f"{len(result.written)} written, {len(result.unchanged)} unchanged, "
+        f"{len(result.removed)} removed."
+    )
+    return 0
