@@ -1,0 +1,453 @@
+"""The :class:`Monitor`: metrics, drift and alert rules over production batches.
+
+A monitor learns from a reference period (scikit-learn style), then judges each
+production batch against it:
+
+1. **performance** on the rows whose label has arrived
+   (:func:`modellab.metrics.by_batch`), plus two label-free signals: the share of
+   positive predictions and the mean score;
+2. **data drift** of every monitored feature (:class:`modellab.drift.DriftDetector`
+   fitted on the reference), its effect size, and the share of drifted features;
+3. **data quality**: the share of missing values per feature;
+4. **alert rules** (:mod:`modellab.monitor.rules`) over the history so far.
+
+With a ``store``, each batch's results are written to SQLite in one transaction
+(:mod:`modellab.monitor.store`) and batches already stored are skipped, so a
+scheduled job can call :meth:`Monitor.run` on everything and only new batches
+cost time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from modellab._validate import require_columns, require_frame
+from modellab.monitor import rules as _rules
+from modellab.monitor.histograms import ReferenceBins
+from modellab.monitor.result import MonitorResult
+from modellab.monitor.store import DRIFT_COLUMNS, MonitorStore, batch_key
+
+#: Metrics computed on labelled rows, in history order (a subset of modellab.metrics.METRICS).
+PERFORMANCE_METRICS: tuple[str, ...] = (
+    "roc_auc", "pr_auc", "accuracy", "precision", "recall", "f1", "brier", "base_rate",
+)
+_RESERVED = ("batch", "timestamp")
+
+
+class Monitor:
+    """Monitor a binary classifier's production batches against a reference period.
+
+    The monitor is fitted when created: it learns the drift detector, the histogram
+    bins and the reference metrics from ``reference``.
+
+    Parameters
+    ----------
+    reference : DataFrame
+        The reference period: features, the ``target`` (0/1, labels required), the
+        ``score`` and optionally the ``prediction``.
+    target : str, default "default"
+        Column of 0/1 outcomes. In production ``NaN`` means "label not arrived yet"; a
+        production frame without this column counts as entirely unlabelled.
+    score : str, default "score"
+        Column of model scores (probability of the positive class).
+    prediction : str, default "prediction"
+        Column of 0/1 decisions, used for ``positive_rate`` when present; otherwise
+        ``score >= threshold``.
+    features : list of str, optional
+        Columns watched for drift and missing values. Default: every reference column
+        except ``target``, ``score``, ``prediction``, ``batch`` and ``timestamp``.
+    rules : list of rules, optional
+        Alert rules; default :func:`modellab.monitor.default_rules`.
+    store : str or path-like, optional
+        SQLite file keeping the history (created if missing). ``None`` keeps it in memory.
+    threshold : float, optional
+        Decision threshold for threshold metrics (precision, recall, ...). Default 0.5.
+    ci : bool or float, default False
+        Add bootstrap confidence intervals (``<metric>_low``/``<metric>_high`` columns).
+    n_boot : int, default 200
+        Bootstrap resamples per batch when ``ci`` is on.
+    seed : int, default 0
+        Seed for the bootstrap.
+    drift_method : str, default "auto"
+        Method of :class:`modellab.drift.DriftDetector`.
+    drift_options : dict, optional
+        Other keyword arguments for the drift detector.
+    n_bins : int, default 10
+        Bins per numeric feature in :attr:`MonitorResult.histograms`.
+    on_existing : {"skip", "replace"}, default "skip"
+        What :meth:`run` does with a batch already in the store: keep the stored
+        results (re-runs add nothing), or recompute and overwrite them.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> def period(n, shift=0.0):
+    ...     x = rng.normal(shift, 1, n)
+    ...     y = (rng.random(n) < 1 / (1 + np.exp(-2 * x))).astype(float)
+    ...     return pd.DataFrame({"x": x, "default": y, "score": 1 / (1 + np.exp(-2 * x))})
+    >>> reference = period(2000)
+    >>> production = pd.concat([period(1000).assign(batch=0), period(1000, 1.0).assign(batch=1)])
+    >>> result = Monitor(reference).run(production)
+    >>> result.history[["batch", "n", "drift_share"]]
+       batch     n  drift_share
+    0      0  1000          0.0
+    1      1  1000          1.0
+    >>> result.alerts["rule"].tolist()
+    ["MetricRiseFrom('base_rate', by=0.05, severity='warning', min_labelled=200)", ...]
+    """
+
+    def __init__(
+        self,
+        reference: pd.DataFrame,
+        target: str = "default",
+        score: str = "score",
+        prediction: str = "prediction",
+        features=None,
+        rules=None,
+        store=None,
+        threshold: float | None = None,
+        ci: bool | float = False,
+        *,
+        n_boot: int = 200,
+        seed: int = 0,
+        drift_method: str = "auto",
+        drift_options: dict | None = None,
+        n_bins: int = 10,
+        on_existing: str = "skip",
+    ):
+        from modellab.drift import DriftDetector
+        from modellab.metrics.classification import check_threshold
+
+        reference = require_frame(reference, "reference")
+        for name, value in (("target", target), ("score", score), ("prediction", prediction)):
+            if not isinstance(value, str) or not value:
+                raise TypeError(f"{name} must be a column name, got {value!r}.")
+        if target not in reference.columns:
+            raise ValueError(
+                f"reference has no target column {target!r}: the monitor needs the reference "
+                f"labels to learn the reference metrics. Pass target='<label column>' "
+                f"(columns: {list(reference.columns)[:20]})."
+            )
+        require_columns(reference, [score], "reference")
+        if on_existing not in ("skip", "replace"):
+            raise ValueError(f"on_existing must be 'skip' or 'replace', got {on_existing!r}.")
+        self.target, self.score, self.prediction = target, score, prediction
+        self.threshold = 0.5 if threshold is None else check_threshold(threshold)
+        self.ci, self.n_boot, self.seed = ci, n_boot, seed
+        self.on_existing = on_existing
+        self.features = self._check_features(reference, features)
+        self.rules = _rules.check_rules(rules)
+        self._check_rule_features()
+
+        labels = reference[target]
+        if not labels.notna().any():
+            raise ValueError(
+                f"reference column {target!r} has no labels (all missing): the reference "
+                f"period must have known outcomes."
+            )
+        self.drift_method = drift_method
+        self.drift_options = dict(drift_options or {})
+        self.detector_ = DriftDetector(method=drift_method, **self.drift_options).fit(
+            reference[self.features]
+        )
+        self.bins_ = ReferenceBins(n_bins).fit(reference, self.features)
+        self._metrics = self._metric_names(reference)
+        ref = reference.assign(batch="reference")
+        ref_row, _, _ = self._batch_row(ref, "reference", with_drift=False)
+        self.reference_ = {k: v for k, v in ref_row.items() if k not in ("batch", "start", "note")}
+        self._check_reference_for_rules()
+        self.store = None if store is None else MonitorStore(store).path
+        if self.store is not None:
+            self._init_store()
+
+    # ---------------------------------------------------------------- validation
+    def _check_features(self, reference, features) -> list[str]:
+        skip = {self.target, self.score, self.prediction, *_RESERVED}
+        if features is None:
+            features = [c for c in reference.columns if c not in skip]
+            if not features:
+                raise ValueError(
+                    "reference has no feature columns besides target/score/prediction: pass "
+                    "features=[...] or add the model inputs to the reference."
+                )
+        elif isinstance(features, str) or not hasattr(features, "__iter__"):
+            raise TypeError(f"features must be a list of column names, got {features!r}.")
+        features = list(dict.fromkeys(features))
+        if not features:
+            raise ValueError("features is empty: pass at least one column name, or None for all.")
+        require_columns(reference, features, "reference")
+        clash = [f for f in features if f in skip]
+        if clash:
+            raise ValueError(f"features {clash} are the target/score/prediction/batch columns: leave them out.")
+        return features
+
+    def _check_rule_features(self) -> None:
+        for rule in self.rules:
+            feature = getattr(rule, "feature", None)
+            if feature is not None and feature not in self.features:
+                raise ValueError(f"{rule!r} names {feature!r}, which is not monitored. Monitored features: {self.features}.")
+
+    def _check_reference_for_rules(self) -> None:
+        for rule in self.rules:
+            if isinstance(rule, (_rules.MetricDropFrom, _rules.MetricRiseFrom)):
+                value = self.reference_.get(rule.metric, np.nan)
+                if np.isnan(value):
+                    raise ValueError(
+                        f"{rule!r} compares with the reference, but {rule.metric} is undefined on "
+                        f"the reference (e.g. only one class among its labels): use an absolute "
+                        f"rule such as MetricBelow, or a reference with both classes."
+                    )
+
+    def _metric_names(self, reference) -> list[str]:
+        s = pd.to_numeric(reference[self.score], errors="coerce")
+        names = list(PERFORMANCE_METRICS)
+        if s.min() < 0 or s.max() > 1:
+            names.remove("brier")  # not probabilities: the Brier score is meaningless
+        return names
+
+    def _check_production(self, production, by) -> pd.DataFrame:
+        production = require_frame(production, "production")
+        if not isinstance(by, str):
+            raise TypeError(f"by must be a column name such as 'batch', got {by!r}.")
+        require_columns(production, [by], "production")
+        missing = [c for c in self.features if c not in production.columns]
+        if missing:
+            raise ValueError(
+                f"production lacks monitored feature column(s) {missing}: send the same "
+                f"columns as the reference, or build the Monitor with features=[...] that "
+                f"leave them out."
+            )
+        require_columns(production, [self.score], "production")
+        if production[by].isna().any():
+            raise ValueError(f"production column {by!r} has missing batch ids: fill or drop those rows.")
+        return production
+
+    # ---------------------------------------------------------------- store
+    def _config(self) -> dict:
+        return {
+            "target": self.target, "score": self.score, "prediction": self.prediction,
+            "threshold": self.threshold, "features": self.features,
+            "feature_kinds": {f: self._kind(f) for f in self.features},
+            "reference_metrics": self.reference_,
+            "rules": [r.to_dict() for r in self.rules],
+            "rule_names": [r.name for r in self.rules],
+        }
+
+    def _kind(self, feature) -> str:
+        return "numeric" if feature in self.bins_.edges_ else "categorical"
+
+    def _init_store(self) -> None:
+        with MonitorStore(self.store) as store:
+            meta = store.get_meta()
+            if "features" in meta:
+                for key in ("target", "features"):
+                    if meta[key] != getattr(self, key):
+                        raise ValueError(
+                            f"{self.store} was written by a monitor with {key}={meta[key]!r}, not "
+                            f"{getattr(self, key)!r}: use a new store file for this model set-up."
+                        )
+                # Keep the first reference metrics, so a re-run never rewrites history's yardstick.
+                config = self._config()
+                config["reference_metrics"] = meta.get("reference_metrics", self.reference_)
+                store.set_meta({k: v for k, v in config.items() if k in ("rules", "rule_names")})
+            else:
+                store.set_meta(self._config())
+
+    # ---------------------------------------------------------------- one batch
+    def _batch_row(self, frame, key, *, with_drift=True):
+        """History row, drift rows and histogram rows of one batch."""
+        row = {"batch": key}
+        row["start"] = (
+            pd.to_datetime(frame["timestamp"]).min() if "timestamp" in frame.columns else pd.NaT
+        )
+        from modellab.metrics import by_batch
+
+        if self.target in frame.columns:
+            perf_in = frame[[self.target, self.score]].assign(batch=0)
+        else:  # no label column at all: every label is still to come
+            perf_in = pd.DataFrame({self.target: np.nan, self.score: frame[self.score]}).assign(batch=0)
+        perf = by_batch(
+            perf_in, target=self.target, score=self.score, by="batch", metrics=self._metrics,
+            threshold=self.threshold, ci=self.ci, n_boot=self.n_boot, seed=self.seed,
+        ).iloc[0]
+        row["n"] = int(perf["n"])
+        row["n_labelled"] = int(perf["n_labelled"])
+        for col in perf.index:
+            if col not in ("batch", "n", "n_labelled", "note"):
+                row[col] = float(perf[col])
+        scores = pd.to_numeric(frame[self.score], errors="coerce")
+        if self.prediction in frame.columns:
+            row["positive_rate"] = float(pd.to_numeric(frame[self.prediction], errors="coerce").mean())
+        else:
+            row["positive_rate"] = float((scores >= self.threshold).mean())
+        row["mean_score"] = float(scores.mean())
+        drift = hist = None
+        if with_drift:
+            drift = self._drift(frame, key)
+            row["drift_share"] = float(drift["drifted"].mean())
+            flags = dict(zip(drift["column"], drift["drifted"], strict=True))
+            effects = dict(zip(drift["column"], drift["effect_size"], strict=True))
+            for f in self.features:
+                row[f"drift_{f}"] = bool(flags[f])
+            for f in self.features:
+                row[f"effect_{f}"] = float(effects[f])
+            hist = self.bins_.transform(frame)
+        else:
+            row["drift_share"] = 0.0
+        for f in self.features:
+            row[f"missing_{f}"] = float(frame[f].isna().mean())
+        row["note"] = str(perf["note"])
+        return row, drift, hist
+
+    def _drift(self, frame, key) -> pd.DataFrame:
+        empty = [f for f in self.features if frame[f].isna().all()]
+        if empty:
+            # A drift test needs values: test the others (a missing-rate rule reports these).
+            tested = [f for f in self.features if f not in empty]
+            table = self._sub_detector(tuple(tested)).test(frame[tested]) if tested else None
+            blank = pd.DataFrame({
+                "column": empty, "kind": [self.detector_.kinds_[f] for f in empty],
+                "method": "none", "drifted": False, "n_missing": [len(frame)] * len(empty),
+                "reason": "no values to test (all missing)",
+            })
+            table = blank if table is None else pd.concat([table, blank], ignore_index=True)
+            table = table.set_index("column").loc[self.features].reset_index()
+        else:
+            table = self.detector_.test(frame[self.features])
+        out = pd.DataFrame({c: table[c] for c in DRIFT_COLUMNS if c in table.columns})
+        out.insert(0, "batch", key)
+        for c in DRIFT_COLUMNS:
+            if c not in out.columns:
+                out[c] = np.nan
+        out["drifted"] = out["drifted"].astype("boolean").fillna(False).astype(bool)
+        return out[DRIFT_COLUMNS].reset_index(drop=True)
+
+    def _sub_detector(self, columns: tuple):
+        """The fitted detector restricted to ``columns`` (same reference profile)."""
+        from modellab.drift import DriftDetector
+
+        cache = self.__dict__.setdefault("_sub_detectors", {})
+        if columns not in cache:
+            data = self.detector_.to_dict()
+            data["profile"]["columns"] = [cp for cp in data["profile"]["columns"] if cp[0] in columns]
+            if isinstance(data["detector"].get("method"), dict):
+                data["detector"]["method"] = {
+                    c: m for c, m in data["detector"]["method"].items() if c in columns
+                }
+            cache[columns] = DriftDetector.from_dict(data)
+        return cache[columns]
+
+    # ---------------------------------------------------------------- running
+    def run(self, production: pd.DataFrame, by: str = "batch", *, source=None) -> MonitorResult:
+        """Monitor every batch of ``production`` (in ``by`` order) and return the results.
+
+        Parameters
+        ----------
+        production : DataFrame
+            Production rows: the features, ``score``, a ``by`` column naming the batch,
+            optionally the ``target`` (``NaN`` = not yet labelled), ``prediction`` and a
+            ``timestamp``.
+        by : str, default "batch"
+            Column with the batch ids (whole numbers or text).
+        source : str, optional
+            Where the rows came from (e.g. a file name), recorded in the store.
+
+        Returns
+        -------
+        MonitorResult
+            Without a store: the batches of ``production``. With a store: the store's
+            whole history after this run (earlier runs included); ``new_batches`` lists the
+            batches computed now.
+        """
+        production = self._check_production(production, by)
+        keys = pd.unique(production[by])
+        try:
+            keys = sorted(keys)
+        except TypeError:  # mixed ids: keep the order of appearance
+            keys = list(keys)
+        groups = production.groupby(by, sort=False)
+        if self.store is None:
+            return self._run_in_memory(groups, keys)
+        new = []
+        with MonitorStore(self.store) as store:
+            history = store.read_history()
+            stored = set(history["batch"].tolist())
+            for key in keys:
+                k = batch_key(key)
+                if k in stored and self.on_existing == "skip":
+                    continue
+                row, drift, hist = self._batch_row(groups.get_group(key), k)
+                history = _append(history[history["batch"] != k], row)
+                alerts = self._alerts_for(history, k)
+                store.write_batch(row, drift=drift, histograms=hist, alerts=alerts,
+                                  source=source, replace=k in stored)
+                new.append(k)
+        result = MonitorResult.from_store(self.store)
+        return result._with(new_batches=new, rules=list(self.rules))
+
+    def _run_in_memory(self, groups, keys) -> MonitorResult:
+        rows, drifts, hists, alerts = [], [], [], []
+        history = pd.DataFrame()
+        for key in keys:
+            k = batch_key(key)
+            row, drift, hist = self._batch_row(groups.get_group(key), k)
+            rows.append(row)
+            history = _append(history, row)
+            drifts.append(drift)
+            hists.append(hist.assign(batch=k))
+            alerts.append(self._alerts_for(history, k))
+        hist_cols = ["batch", *[c for c in hists[0].columns if c != "batch"]]
+        return MonitorResult(
+            history=_history_frame(rows),
+            drift=pd.concat(drifts, ignore_index=True),
+            histograms=pd.concat(hists, ignore_index=True)[hist_cols],
+            alerts=_concat_alerts(alerts),
+            reference=dict(self.reference_),
+            rules=list(self.rules),
+            features=list(self.features),
+            config=self._config(),
+            new_batches=[batch_key(k) for k in keys],
+        )
+
+    def _alerts_for(self, history: pd.DataFrame, key) -> pd.DataFrame:
+        """Alerts every rule raises on batch ``key``, judging the history up to it."""
+        parts = []
+        for rule in self.rules:
+            fired = rule.evaluate(history, self.reference_)
+            parts.append(fired[fired["batch"] == key])
+        return _concat_alerts(parts)
+
+    @staticmethod
+    def load_history(path) -> MonitorResult:
+        """Everything stored in the monitoring store at ``path`` (see :meth:`MonitorResult.from_store`)."""
+        return MonitorResult.from_store(path)
+
+    def __repr__(self) -> str:
+        store = f", store={str(self.store)!r}" if self.store else ""
+        return (
+            f"Monitor(target={self.target!r}, score={self.score!r}, "
+            f"features={len(self.features)}, rules={len(self.rules)}{store})"
+        )
+
+
+def _append(history: pd.DataFrame, row: dict) -> pd.DataFrame:
+    new = _history_frame([row])
+    if history.empty:
+        return new
+    return pd.concat([history, new], ignore_index=True)
+
+
+def _history_frame(rows) -> pd.DataFrame:
+    frame = pd.DataFrame(rows)
+    frame["start"] = pd.to_datetime(frame["start"])
+    frame["note"] = frame["note"].astype(str)
+    return frame
+
+
+def _concat_alerts(parts) -> pd.DataFrame:
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=_rules.ALERT_COLUMNS).astype({"value": float, "threshold": float})
+    return pd.concat(parts, ignore_index=True)[_rules.ALERT_COLUMNS]

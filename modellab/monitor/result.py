@@ -1,0 +1,147 @@
+"""What a monitoring run produces: :class:`MonitorResult`, in memory or reloaded from a store."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from modellab.monitor import rules as _rules
+from modellab.monitor.store import MonitorStore
+
+
+@dataclass(frozen=True, eq=False)
+class MonitorResult:
+    """Monitoring results: tidy tables a report, plot or widget reads.
+
+    Attributes
+    ----------
+    history : DataFrame
+        One row per batch, in processing order. Columns:
+
+        - ``batch``: batch id; ``start``: first ``timestamp`` of the batch (``NaT``
+          without a timestamp column); ``n``: rows; ``n_labelled``: rows whose label
+          has arrived;
+        - performance on labelled rows: ``roc_auc``, ``pr_auc``, ``accuracy``,
+          ``precision``, ``recall``, ``f1``, ``brier`` (only when scores are
+          probabilities) and ``base_rate`` (observed share of positive labels, i.e. the
+          default rate); ``NaN`` when undefined (see ``note``); with ``ci`` each is
+          followed by ``<metric>_low`` and ``<metric>_high``;
+        - label-free: ``positive_rate`` (share of positive predictions, all rows),
+          ``mean_score`` (all rows);
+        - drift: ``drift_share`` (share of features flagged), ``drift_<feature>``
+          (bool flag per feature), ``effect_<feature>`` (effect size of the drift test);
+        - data quality: ``missing_<feature>`` (share of missing values);
+        - ``note``: why a metric is ``NaN`` (e.g. ``"no labels yet"``), ``""`` otherwise.
+    drift : DataFrame
+        One row per batch x feature: ``batch, column, kind, method, statistic, p_value,
+        threshold, effect_size, drifted``.
+    histograms : DataFrame
+        One row per batch x feature x bin: ``batch, column, bin_index, bin, left, right,
+        reference_share, current_share`` (shares over non-missing values; numeric bins
+        ``(left, right]`` fixed by reference quantiles, categorical bins are the
+        reference categories plus ``"(other)"``).
+    alerts : DataFrame
+        One row per alert: ``batch, rule, kind, subject, value, threshold, severity,
+        message``; ``kind`` is ``"performance"``, ``"drift"`` or ``"data_quality"``,
+        ``subject`` the metric or feature concerned, ``message`` a plain sentence.
+    reference : dict
+        Reference metrics (same names as the history columns, e.g. ``roc_auc``,
+        ``missing_income``).
+    rules : list
+        The rules (objects; from a store, rebuilt from their saved settings, or their
+        names when a rule cannot be rebuilt).
+    features : list of str
+        Monitored features.
+    config : dict
+        ``target``, ``score``, ``prediction``, ``threshold``, ``feature_kinds``, ...
+    new_batches : list
+        Batches computed by the run that returned this result.
+    """
+
+    history: pd.DataFrame
+    drift: pd.DataFrame
+    histograms: pd.DataFrame
+    alerts: pd.DataFrame
+    reference: dict
+    rules: list
+    features: list
+    config: dict = field(default_factory=dict)
+    new_batches: list = field(default_factory=list)
+
+    @classmethod
+    def from_store(cls, path) -> MonitorResult:
+        """Reload everything from a monitoring store (no raw rows needed)."""
+        with MonitorStore(path, readonly=True) as store:
+            meta = store.get_meta()
+            if "features" not in meta:
+                raise ValueError(f"{path} holds no monitoring run yet: run the monitor with store={str(path)!r} first.")
+            history = store.read_history()
+            drift = store.read_table("drift")
+            histograms = store.read_table("histograms")
+            alerts = store.read_table("alerts")
+        return cls(
+            history=history, drift=drift, histograms=histograms, alerts=alerts,
+            reference=dict(meta.get("reference_metrics", {})),
+            rules=_load_rules(meta), features=list(meta["features"]),
+            config={k: meta[k] for k in meta if k not in ("reference_metrics", "rules")},
+        )
+
+    def _with(self, **changes) -> MonitorResult:
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def batches(self) -> list:
+        return self.history["batch"].tolist()
+
+    def first_alert(self, rule=None, *, kind: str | None = None) -> pd.Series | None:
+        """The earliest alert (in batch order), optionally of one rule or kind; ``None`` if none.
+
+        ``rule`` may be a rule object, its name (the ``rule`` column), or a rule class
+        name such as ``"MetricDropFrom"``; ``kind`` is ``"performance"``, ``"drift"`` or
+        ``"data_quality"``.
+        """
+        alerts = self.alerts
+        if rule is not None:
+            if isinstance(rule, _rules.Rule):
+                mask = alerts["rule"] == rule.name
+            elif isinstance(rule, str):
+                mask = (alerts["rule"] == rule) | alerts["rule"].str.startswith(rule + "(")
+            else:
+                raise TypeError(f"rule must be a rule object or name, got {rule!r}.")
+            alerts = alerts[mask]
+        if kind is not None:
+            if kind not in ("performance", "drift", "data_quality"):
+                raise ValueError(f"kind must be 'performance', 'drift' or 'data_quality', got {kind!r}.")
+            alerts = alerts[alerts["kind"] == kind]
+        if alerts.empty:
+            return None
+        order = {b: i for i, b in enumerate(self.history["batch"].tolist())}
+        pos = alerts["batch"].map(order).fillna(np.inf)
+        return alerts.loc[pos.idxmin()]
+
+    def alerts_for(self, batch) -> pd.DataFrame:
+        """Alerts raised on one batch."""
+        return self.alerts[self.alerts["batch"] == batch].reset_index(drop=True)
+
+    def __repr__(self) -> str:
+        n_alerts = len(self.alerts)
+        first = self.first_alert()
+        first_txt = f", first alert at batch {first['batch']}" if first is not None else ""
+        return (
+            f"MonitorResult(batches={len(self.history)}, features={len(self.features)}, "
+            f"alerts={n_alerts}{first_txt})"
+        )
+
+
+def _load_rules(meta) -> list:
+    out = []
+    names = meta.get("rule_names", [])
+    for i, spec in enumerate(meta.get("rules", [])):
+        try:
+            out.append(_rules.rule_from_dict(spec))
+        except (ValueError, TypeError, ImportError):
+            out.append(names[i] if i < len(names) else str(spec))
+    return out

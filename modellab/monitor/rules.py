@@ -1,0 +1,681 @@
+"""Alert rules: small frozen objects that turn a monitoring history into alerts.
+
+Every rule has a readable ``repr`` and ``evaluate(history, reference)``, which
+returns one alert row for every batch of ``history`` on which it fires (columns
+:data:`ALERT_COLUMNS`). A rule only reads batches up to the one it judges, so the
+:class:`~modellab.monitor.Monitor` gets the same alerts whether it processes all
+batches at once or one at a time after a crash; a widget can re-evaluate a rule
+with another threshold over a stored history in milliseconds.
+
+Label delay
+-----------
+Metrics that need labels (``roc_auc``, ``precision``, ``recall``, ``f1``,
+``accuracy``, ``pr_auc``, ``brier``, ``base_rate``) are computed on the rows whose
+label has arrived. A metric rule never fires on a batch with fewer than
+``min_labelled`` labelled rows (default :data:`MIN_LABELLED`, 200): a metric on a
+handful of early labels is noise, and "no labels yet" is not a performance drop.
+Label-free metrics (``positive_rate``, ``mean_score``) are judged on every batch.
+
+Default rules
+-------------
+:func:`default_rules` returns
+
+* ``MetricDropFrom("roc_auc", by=0.05)`` (critical): ranking quality fell 0.05
+  below the reference - a bigger fall than batch-to-batch noise at a few hundred
+  labels;
+* ``MetricRiseFrom("base_rate", by=0.05)`` (warning): the observed default rate
+  (share of positive labels) rose 5 points above the reference - prior shift;
+* ``MetricRiseFrom("mean_score", by=0.03)`` (warning): the model's mean score rose 3
+  points - visible before any label arrives;
+* ``DriftShareAbove(0.3)`` (warning): more than 30% of the monitored features
+  drifted in the same batch;
+* ``MissingRateAbove(0.05, relative=True)`` (warning): a feature has 5 points more
+  missing values than in the reference - a broken pipeline.
+
+Examples
+--------
+>>> import pandas as pd
+>>> history = pd.DataFrame({"batch": [0, 1], "n_labelled": [500, 500], "roc_auc": [0.80, 0.70]})
+>>> rule = MetricBelow("roc_auc", 0.75)
+>>> rule
+MetricBelow('roc_auc', 0.75, severity='critical', min_labelled=200)
+>>> rule.evaluate(history, {"roc_auc": 0.81}).message.tolist()
+['Batch 1: ROC-AUC fell to 0.70, below the 0.75 floor (reference 0.81).']
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import pathlib
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+
+#: Columns of every alerts table.
+ALERT_COLUMNS = ["batch", "rule", "kind", "subject", "value", "threshold", "severity", "message"]
+
+#: Fewest labelled rows a batch needs before a metric rule may judge it.
+MIN_LABELLED = 200
+
+#: Metrics computed only on rows whose label has arrived.
+LABELLED_METRICS: tuple[str, ...] = (
+    "roc_auc", "pr_auc", "accuracy", "precision", "recall", "f1", "brier", "base_rate",
+)
+#: Metrics computed on every row, labelled or not.
+LABEL_FREE_METRICS: tuple[str, ...] = ("positive_rate", "mean_score")
+#: Every metric a metric rule may name.
+METRICS: tuple[str, ...] = LABELLED_METRICS + LABEL_FREE_METRICS
+
+LABELS: dict[str, str] = {
+    "roc_auc": "ROC-AUC", "pr_auc": "PR-AUC", "accuracy": "accuracy", "precision": "precision",
+    "recall": "recall", "f1": "F1", "brier": "Brier score", "base_rate": "default rate",
+    "positive_rate": "share of positive predictions", "mean_score": "mean score",
+}
+SEVERITIES = ("info", "warning", "critical")
+
+
+def _fmt(metric: str, value: float) -> str:
+    # Rates read better as percentages for a manager; scores stay as 0.xx.
+    if metric in ("base_rate", "positive_rate") or metric.startswith("missing"):
+        return f"{value:.1%}"
+    return f"{value:.2f}"
+
+
+def _fmt_diff(metric: str, diff: float) -> str:
+    # A difference of two rates is in percentage points, not percent.
+    if metric in ("base_rate", "positive_rate"):
+        return f"{diff * 100:.1f} percentage points"
+    return f"{diff:.2f}"
+
+
+def _check_metric(metric) -> str:
+    if not isinstance(metric, str):
+        raise TypeError(f"metric must be a metric name such as 'roc_auc', got {metric!r}.")
+    if metric not in METRICS:
+        raise ValueError(f"Unknown metric {metric!r} in an alert rule. Valid metrics: {list(METRICS)}.")
+    return metric
+
+
+def _check_number(value, name: str, *, positive: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number, got {value!r}.")
+    v = float(value)
+    if not math.isfinite(v) or (positive and v <= 0):
+        raise ValueError(f"{name} must be a {'positive ' if positive else ''}finite number, got {value!r}.")
+    return v
+
+
+def _batch_label(batch) -> str:
+    return f"Batch {batch}"
+
+
+class Rule:
+    """Base of every alert rule (subclasses are frozen dataclasses)."""
+
+    kind: ClassVar[str] = "rule"
+
+    @property
+    def name(self) -> str:
+        """Identifier written in the ``rule`` column of alerts (unique within a monitor)."""
+        return repr(self)
+
+    def evaluate(self, history: pd.DataFrame, reference: Mapping[str, float] | None = None) -> pd.DataFrame:
+        """Return the alerts this rule raises on ``history`` (one row per firing batch).
+
+        Parameters
+        ----------
+        history : DataFrame
+            :attr:`MonitorResult.history`, in batch order.
+        reference : mapping, optional
+            Reference metrics (:attr:`MonitorResult.reference`), needed by relative rules.
+        """
+        if not isinstance(history, pd.DataFrame):
+            raise TypeError(f"history must be a DataFrame (MonitorResult.history), got {type(history).__name__}.")
+        if "batch" not in history.columns:
+            raise ValueError("history has no 'batch' column: pass MonitorResult.history.")
+        reference = {} if reference is None else dict(reference)
+        rows = self._fire(history.reset_index(drop=True), reference)
+        return pd.DataFrame(rows, columns=ALERT_COLUMNS).astype(
+            {"value": float, "threshold": float}
+        )
+
+    def _alert(self, batch, subject, value, threshold, message) -> dict:
+        return {
+            "batch": batch, "rule": self.name, "kind": self.kind, "subject": subject,
+            "value": float(value), "threshold": float(threshold), "severity": self.severity,
+            "message": message,
+        }
+
+    def _fire(self, history: pd.DataFrame, reference: dict) -> list[dict]:  # pragma: no cover
+        raise NotImplementedError
+
+    def to_dict(self) -> dict:
+        """A plain mapping that :func:`rule_from_dict` turns back into this rule."""
+        out = {"type": type(self).__name__}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "detector":
+                out["detector"] = type(value).__name__
+                out["params"] = _detector_params(value)
+            elif value is not None:
+                out[f.name] = value
+        return out
+
+
+def _check_severity(severity) -> None:
+    if severity not in SEVERITIES:
+        raise ValueError(f"severity must be one of {list(SEVERITIES)}, got {severity!r}.")
+
+
+def _metric_series(rule, history: pd.DataFrame) -> pd.Series:
+    """The metric per batch, NaN where too few labels arrived for a labelled metric."""
+    if rule.metric not in history.columns:
+        raise ValueError(
+            f"history has no {rule.metric!r} column: the monitor did not compute it "
+            f"(check the rule's metric name)."
+        )
+    values = history[rule.metric].astype(float)
+    if rule.metric in LABELLED_METRICS and "n_labelled" in history.columns:
+        values = values.where(history["n_labelled"].astype(float) >= rule.min_labelled)
+    return values
+
+
+def _check_metric_rule(rule) -> None:
+    _check_metric(rule.metric)
+    _check_severity(rule.severity)
+    if isinstance(rule.min_labelled, bool) or not isinstance(rule.min_labelled, (int, np.integer)) or rule.min_labelled < 1:
+        raise ValueError(f"min_labelled must be a whole number >= 1, got {rule.min_labelled!r}.")
+
+
+@dataclass(frozen=True)
+class MetricBelow(Rule):
+    """Fires when ``metric`` falls below an absolute ``threshold`` (a floor)."""
+
+    metric: str
+    threshold: float
+    severity: str = "critical"
+    min_labelled: int = MIN_LABELLED
+    kind: ClassVar[str] = "performance"
+
+    def __post_init__(self):
+        _check_metric_rule(self)
+        _check_number(self.threshold, "threshold")
+
+    def _fire(self, history, reference):
+        values = _metric_series(self, history)
+        ref = reference.get(self.metric)
+        out = []
+        for i in np.flatnonzero((values < self.threshold).to_numpy()):
+            b, v = history.at[i, "batch"], values.iat[i]
+            msg = (
+                f"{_batch_label(b)}: {LABELS[self.metric]} fell to {_fmt(self.metric, v)}, "
+                f"below the {_fmt(self.metric, self.threshold)} floor"
+                + (f" (reference {_fmt(self.metric, ref)})." if ref is not None and not np.isnan(ref) else ".")
+            )
+            out.append(self._alert(b, self.metric, v, self.threshold, msg))
+        return out
+
+    def __repr__(self):
+        return f"MetricBelow({self.metric!r}, {self.threshold!r}, severity={self.severity!r}, min_labelled={self.min_labelled})"
+
+
+@dataclass(frozen=True)
+class MetricAbove(Rule):
+    """Fires when ``metric`` rises above an absolute ``threshold`` (a ceiling)."""
+
+    metric: str
+    threshold: float
+    severity: str = "warning"
+    min_labelled: int = MIN_LABELLED
+    kind: ClassVar[str] = "performance"
+
+    def __post_init__(self):
+        _check_metric_rule(self)
+        _check_number(self.threshold, "threshold")
+
+    def _fire(self, history, reference):
+        values = _metric_series(self, history)
+        ref = reference.get(self.metric)
+        out = []
+        for i in np.flatnonzero((values > self.threshold).to_numpy()):
+            b, v = history.at[i, "batch"], values.iat[i]
+            msg = (
+                f"{_batch_label(b)}: {LABELS[self.metric]} rose to {_fmt(self.metric, v)}, "
+                f"above the {_fmt(self.metric, self.threshold)} ceiling"
+                + (f" (reference {_fmt(self.metric, ref)})." if ref is not None and not np.isnan(ref) else ".")
+            )
+            out.append(self._alert(b, self.metric, v, self.threshold, msg))
+        return out
+
+    def __repr__(self):
+        return f"MetricAbove({self.metric!r}, {self.threshold!r}, severity={self.severity!r}, min_labelled={self.min_labelled})"
+
+
+def _reference_value(rule, reference) -> float:
+    ref = reference.get(rule.metric)
+    if ref is None or np.isnan(ref):
+        raise ValueError(
+            f"{rule!r} compares with the reference, but the reference has no {rule.metric!r} "
+            f"value: pass the reference metrics (MonitorResult.reference)."
+        )
+    return float(ref)
+
+
+@dataclass(frozen=True)
+class MetricDropFrom(Rule):
+    """Fires when ``metric`` falls more than ``by`` below its reference value."""
+
+    metric: str
+    by: float
+    severity: str = "critical"
+    min_labelled: int = MIN_LABELLED
+    kind: ClassVar[str] = "performance"
+
+    def __post_init__(self):
+        _check_metric_rule(self)
+        _check_number(self.by, "by", positive=True)
+
+    def _fire(self, history, reference):
+        ref = _reference_value(self, reference)
+        floor = ref - self.by
+        values = _metric_series(self, history)
+        out = []
+        for i in np.flatnonzero((values < floor).to_numpy()):
+            b, v = history.at[i, "batch"], values.iat[i]
+            m = self.metric
+            msg = (
+                f"{_batch_label(b)}: {LABELS[m]} fell to {_fmt(m, v)}, {_fmt_diff(m, ref - v)} below "
+                f"the reference {_fmt(m, ref)} (alert when it drops by more than "
+                f"{_fmt_diff(m, self.by)})."
+            )
+            out.append(self._alert(b, m, v, floor, msg))
+        return out
+
+    def __repr__(self):
+        return f"MetricDropFrom({self.metric!r}, by={self.by!r}, severity={self.severity!r}, min_labelled={self.min_labelled})"
+
+
+@dataclass(frozen=True)
+class MetricRiseFrom(Rule):
+    """Fires when ``metric`` rises more than ``by`` above its reference value."""
+
+    metric: str
+    by: float
+    severity: str = "warning"
+    min_labelled: int = MIN_LABELLED
+    kind: ClassVar[str] = "performance"
+
+    def __post_init__(self):
+        _check_metric_rule(self)
+        _check_number(self.by, "by", positive=True)
+
+    def _fire(self, history, reference):
+        ref = _reference_value(self, reference)
+        ceiling = ref + self.by
+        values = _metric_series(self, history)
+        out = []
+        for i in np.flatnonzero((values > ceiling).to_numpy()):
+            b, v = history.at[i, "batch"], values.iat[i]
+            m = self.metric
+            msg = (
+                f"{_batch_label(b)}: {LABELS[m]} rose to {_fmt(m, v)}, {_fmt_diff(m, v - ref)} above "
+                f"the reference {_fmt(m, ref)} (alert when it rises by more than "
+                f"{_fmt_diff(m, self.by)})."
+            )
+            out.append(self._alert(b, m, v, ceiling, msg))
+        return out
+
+    def __repr__(self):
+        return f"MetricRiseFrom({self.metric!r}, by={self.by!r}, severity={self.severity!r}, min_labelled={self.min_labelled})"
+
+
+def _flag_columns(history: pd.DataFrame) -> list[str]:
+    return [c for c in history.columns if c.startswith("drift_") and c != "drift_share"]
+
+
+@dataclass(frozen=True)
+class DriftShareAbove(Rule):
+    """Fires when more than ``threshold`` (a share, 0-1) of the features drifted in a batch."""
+
+    threshold: float
+    severity: str = "warning"
+    kind: ClassVar[str] = "drift"
+
+    def __post_init__(self):
+        _check_severity(self.severity)
+        v = _check_number(self.threshold, "threshold")
+        if not 0 <= v < 1:
+            raise ValueError(f"threshold is a share of features between 0 and 1, got {self.threshold!r}.")
+
+    def _fire(self, history, reference):
+        if "drift_share" not in history.columns:
+            raise ValueError("history has no 'drift_share' column: pass MonitorResult.history.")
+        flags = _flag_columns(history)
+        out = []
+        share = history["drift_share"].astype(float)
+        for i in np.flatnonzero((share > self.threshold).to_numpy()):
+            b = history.at[i, "batch"]
+            drifted = [c.removeprefix("drift_") for c in flags if bool(history.at[i, c])]
+            listed = f": {', '.join(drifted)}" if drifted else ""
+            msg = (
+                f"{_batch_label(b)}: {len(drifted)} of {len(flags)} features ({share.iat[i]:.0%}) "
+                f"drifted from the reference, above the {self.threshold:.0%} limit{listed}."
+            )
+            out.append(self._alert(b, "drift_share", share.iat[i], self.threshold, msg))
+        return out
+
+    def __repr__(self):
+        return f"DriftShareAbove({self.threshold!r}, severity={self.severity!r})"
+
+
+@dataclass(frozen=True)
+class FeatureDrifted(Rule):
+    """Fires when the drift test flags ``feature`` (and, if given, its effect size >= ``min_effect``)."""
+
+    feature: str
+    min_effect: float | None = None
+    severity: str = "warning"
+    kind: ClassVar[str] = "drift"
+
+    def __post_init__(self):
+        _check_severity(self.severity)
+        if not isinstance(self.feature, str) or not self.feature:
+            raise TypeError(f"feature must be a column name such as 'income', got {self.feature!r}.")
+        if self.min_effect is not None:
+            _check_number(self.min_effect, "min_effect")
+
+    def _fire(self, history, reference):
+        col = f"drift_{self.feature}"
+        if col not in history.columns:
+            known = [c.removeprefix("drift_") for c in _flag_columns(history)]
+            raise ValueError(
+                f"{self!r}: {self.feature!r} is not a monitored feature. Monitored: {known}."
+            )
+        effect = history.get(f"effect_{self.feature}", pd.Series(np.nan, index=history.index)).astype(float)
+        fired = history[col].astype(bool)
+        if self.min_effect is not None:
+            fired &= effect.abs() >= self.min_effect
+        out = []
+        for i in np.flatnonzero(fired.to_numpy()):
+            b, e = history.at[i, "batch"], effect.iat[i]
+            size = f" (effect size {e:.2f})" if not np.isnan(e) else ""
+            msg = f"{_batch_label(b)}: {self.feature} drifted from the reference{size}."
+            thr = self.min_effect if self.min_effect is not None else np.nan
+            out.append(self._alert(b, self.feature, e, thr, msg))
+        return out
+
+    def __repr__(self):
+        extra = f", min_effect={self.min_effect!r}" if self.min_effect is not None else ""
+        return f"FeatureDrifted({self.feature!r}{extra}, severity={self.severity!r})"
+
+
+@dataclass(frozen=True)
+class MissingRateAbove(Rule):
+    """Fires when a feature's share of missing values exceeds ``threshold``.
+
+    ``feature=None`` watches every monitored feature (one alert per batch, naming the
+    worst). With ``relative=True`` the limit is the reference missing rate plus
+    ``threshold``, so a feature that is always 3% empty does not alert.
+    """
+
+    threshold: float
+    feature: str | None = None
+    relative: bool = False
+    severity: str = "warning"
+    kind: ClassVar[str] = "data_quality"
+
+    def __post_init__(self):
+        _check_severity(self.severity)
+        v = _check_number(self.threshold, "threshold")
+        if not 0 <= v < 1:
+            raise ValueError(f"threshold is a share of rows between 0 and 1, got {self.threshold!r}.")
+        if self.feature is not None and (not isinstance(self.feature, str) or not self.feature):
+            raise TypeError(f"feature must be a column name or None, got {self.feature!r}.")
+
+    def _fire(self, history, reference):
+        cols = [c for c in history.columns if c.startswith("missing_")]
+        if self.feature is not None:
+            col = f"missing_{self.feature}"
+            if col not in cols:
+                known = [c.removeprefix("missing_") for c in cols]
+                raise ValueError(f"{self!r}: {self.feature!r} is not a monitored feature. Monitored: {known}.")
+            cols = [col]
+        limits = {
+            c: self.threshold + (float(reference.get(c, 0.0) or 0.0) if self.relative else 0.0)
+            for c in cols
+        }
+        out = []
+        for i in range(len(history)):
+            over = {
+                c.removeprefix("missing_"): float(history.at[i, c])
+                for c in cols
+                if float(history.at[i, c]) > limits[c]
+            }
+            if not over:
+                continue
+            worst = max(over, key=over.get)
+            b = history.at[i, "batch"]
+            ref = float(reference.get(f"missing_{worst}", np.nan))
+            ref_txt = f" (reference {ref:.1%})" if not np.isnan(ref) else ""
+            others = [f for f in over if f != worst]
+            also = f"; also {', '.join(others)}" if others else ""
+            msg = (
+                f"{_batch_label(b)}: {over[worst]:.1%} of {worst} values are missing, above the "
+                f"{limits['missing_' + worst]:.1%} limit{ref_txt}{also}."
+            )
+            out.append(self._alert(b, worst, over[worst], limits["missing_" + worst], msg))
+        return out
+
+    def __repr__(self):
+        extra = f", feature={self.feature!r}" if self.feature is not None else ""
+        extra += ", relative=True" if self.relative else ""
+        return f"MissingRateAbove({self.threshold!r}{extra}, severity={self.severity!r})"
+
+
+def _detector_params(detector) -> dict:
+    names = getattr(detector, "_params", None)  # modellab.streaming detectors list theirs
+    if names:
+        return {k: getattr(detector, k) for k in names if getattr(detector, k) is not None}
+    return {
+        k: v for k, v in vars(detector).items()
+        if not k.startswith("_") and isinstance(v, (int, float, str, bool))
+    }
+
+
+@dataclass(frozen=True)
+class DetectorFires(Rule):
+    """Fires when a streaming change detector (:mod:`modellab.streaming`) fed ``metric`` signals.
+
+    The detector receives the metric batch after batch (skipping batches with fewer
+    than ``min_labelled`` labels); the rule fires on the batches where
+    ``detector.update(value)`` returns ``True``. The detector passed in is never
+    modified: each evaluation replays the history through a fresh copy, so results do
+    not depend on how often or in how many runs the monitor was called.
+    """
+
+    metric: str
+    detector: object = field(compare=False)
+    severity: str = "warning"
+    min_labelled: int = MIN_LABELLED
+    kind: ClassVar[str] = "performance"
+
+    def __post_init__(self):
+        _check_metric_rule(self)
+        if not callable(getattr(self.detector, "update", None)):
+            raise TypeError(
+                f"detector must be a change detector with update(x) -> bool, such as "
+                f"modellab.streaming.PageHinkley(), got {type(self.detector).__name__}."
+            )
+
+    def _fire(self, history, reference):
+        values = _metric_series(self, history)
+        det = copy.deepcopy(self.detector)
+        if callable(getattr(det, "reset", None)):
+            det.reset()
+        ref = reference.get(self.metric)
+        ref_txt = f", reference {_fmt(self.metric, ref)}" if ref is not None and not np.isnan(ref) else ""
+        out = []
+        for i, v in enumerate(values.to_numpy()):
+            if np.isnan(v) or not det.update(float(v)):
+                continue
+            b = history.at[i, "batch"]
+            msg = (
+                f"{_batch_label(b)}: the {type(det).__name__} change detector signalled a change "
+                f"in {LABELS[self.metric]} (now {_fmt(self.metric, v)}{ref_txt})."
+            )
+            out.append(self._alert(b, self.metric, v, np.nan, msg))
+        return out
+
+    def __repr__(self):
+        return (
+            f"DetectorFires({self.metric!r}, detector={self.detector!r}, "
+            f"severity={self.severity!r}, min_labelled={self.min_labelled})"
+        )
+
+
+RULE_TYPES: dict[str, type[Rule]] = {
+    cls.__name__: cls
+    for cls in (
+        MetricBelow, MetricAbove, MetricDropFrom, MetricRiseFrom, DriftShareAbove,
+        FeatureDrifted, MissingRateAbove, DetectorFires,
+    )
+}
+
+
+def default_rules() -> list[Rule]:
+    """The rules a :class:`~modellab.monitor.Monitor` uses when given none (see module notes).
+
+    >>> [type(r).__name__ for r in default_rules()]
+    ['MetricDropFrom', 'MetricRiseFrom', 'MetricRiseFrom', 'DriftShareAbove', 'MissingRateAbove']
+    """
+    return [
+        MetricDropFrom("roc_auc", by=0.05, severity="critical"),
+        MetricRiseFrom("base_rate", by=0.05, severity="warning"),
+        MetricRiseFrom("mean_score", by=0.03, severity="warning"),
+        DriftShareAbove(0.3, severity="warning"),
+        MissingRateAbove(0.05, relative=True, severity="warning"),
+    ]
+
+
+def check_rules(rules) -> list[Rule]:
+    """Validate a list of rules (``None`` -> :func:`default_rules`); names must be unique."""
+    if rules is None:
+        return default_rules()
+    if isinstance(rules, Rule):
+        rules = [rules]
+    if not isinstance(rules, Sequence) or isinstance(rules, str):
+        raise TypeError(f"rules must be a list of rule objects, got {type(rules).__name__}.")
+    for r in rules:
+        if not isinstance(r, Rule):
+            raise TypeError(
+                f"{r!r} is not an alert rule: use MetricBelow, MetricDropFrom, DriftShareAbove, ... "
+                f"from modellab.monitor."
+            )
+    names = [r.name for r in rules]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ValueError(f"Duplicate rules {dupes}: keep one of each.")
+    return list(rules)
+
+
+def rule_from_dict(spec: Mapping) -> Rule:
+    """Build a rule from a mapping such as ``{"type": "MetricBelow", "metric": "roc_auc", "threshold": 0.75}``.
+
+    ``DetectorFires`` takes ``detector`` (a class name from :mod:`modellab.streaming`) and
+    optional ``params`` (its keyword arguments).
+
+    >>> rule_from_dict({"type": "DriftShareAbove", "threshold": 0.5})
+    DriftShareAbove(0.5, severity='warning')
+    """
+    if not isinstance(spec, Mapping):
+        raise TypeError(f"a rule must be a table of settings, got {spec!r}.")
+    spec = dict(spec)
+    kind = spec.pop("type", None)
+    if kind not in RULE_TYPES:
+        raise ValueError(
+            f"Unknown rule type {kind!r}. Valid types: {list(RULE_TYPES)} "
+            f"(write e.g. type = \"MetricBelow\")."
+        )
+    cls = RULE_TYPES[kind]
+    if cls is DetectorFires:
+        spec["detector"] = _make_detector(spec.pop("detector", None), spec.pop("params", {}))
+    allowed = [f.name for f in fields(cls)]
+    unknown = [k for k in spec if k not in allowed]
+    if unknown:
+        raise ValueError(f"{kind} does not take {unknown}. Its settings: {allowed}.")
+    try:
+        return cls(**spec)
+    except TypeError as exc:
+        if "missing" in str(exc):
+            raise ValueError(f"{kind} needs settings {allowed}: {exc}.") from None
+        raise
+
+
+def _make_detector(name, params):
+    import modellab.streaming as streaming
+
+    available = [n for n in dir(streaming) if not n.startswith("_") and isinstance(getattr(streaming, n), type) and callable(getattr(getattr(streaming, n), "update", None))]
+    if name not in available:
+        raise ValueError(
+            f"Unknown detector {name!r} for DetectorFires. Available in modellab.streaming: {available}."
+        )
+    if not isinstance(params, Mapping):
+        raise TypeError(f"DetectorFires params must be a table of keyword arguments, got {params!r}.")
+    return getattr(streaming, name)(**params)
+
+
+def rules_from_toml(path) -> list[Rule]:
+    """Read alert rules from a TOML file.
+
+    Each ``[[rule]]`` table gives a ``type`` (a class of this module) and its settings.
+    A top-level ``include_defaults = true`` adds :func:`default_rules` first::
+
+        include_defaults = false
+
+        [[rule]]
+        type = "MetricBelow"
+        metric = "roc_auc"
+        threshold = 0.75
+        severity = "critical"
+
+        [[rule]]
+        type = "DetectorFires"
+        metric = "roc_auc"
+        detector = "PageHinkley"
+        params = { threshold = 0.05 }
+    """
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No rules file at {path}: check the --rules path.")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path} is not valid TOML ({exc}): fix the syntax.") from None
+    return rules_from_mapping(data, source=str(path))
+
+
+def rules_from_mapping(data: Mapping, *, source: str = "rules") -> list[Rule]:
+    """Rules from the parsed content of a rules file (see :func:`rules_from_toml`)."""
+    unknown = [k for k in data if k not in ("rule", "include_defaults")]
+    if unknown:
+        raise ValueError(f"{source}: unknown top-level key(s) {unknown}; use [[rule]] tables and include_defaults.")
+    include = data.get("include_defaults", False)
+    if not isinstance(include, bool):
+        raise TypeError(f"{source}: include_defaults must be true or false, got {include!r}.")
+    specs = data.get("rule", [])
+    if not isinstance(specs, list):
+        raise ValueError(f"{source}: write each rule as a [[rule]] table (an array of tables).")
+    rules = default_rules() if include else []
+    for i, spec in enumerate(specs, 1):
+        try:
+            rules.append(rule_from_dict(spec))
+        except (ValueError, TypeError) as exc:
+            raise type(exc)(f"{source}, rule {i}: {exc}") from None
+    if not rules:
+        raise ValueError(f"{source} defines no rules: add [[rule]] tables or include_defaults = true.")
+    return check_rules(rules)

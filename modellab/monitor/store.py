@@ -1,0 +1,422 @@
+"""The monitoring history in an embedded SQLite file (stdlib :mod:`sqlite3`).
+
+One file holds everything a report needs, without the raw rows: the monitor's
+configuration and reference metrics (table ``meta``), one row per processed batch
+(``batches``) with its metric values (``batch_values``), the per-feature drift
+tests (``drift``), reference-vs-current histograms (``histograms``) and the alerts
+(``alerts``).
+
+Guarantees
+----------
+* **One transaction per batch.** Everything a batch produces is written by
+  :meth:`MonitorStore.write_batch` inside a single ``BEGIN IMMEDIATE ... COMMIT``;
+  a process killed mid-way leaves the file as it was before that batch (SQLite's
+  journal rolls the half-written transaction back on the next open).
+* **No duplicates.** ``batch`` is the primary key of ``batches``; writing a batch
+  that is already stored raises, unless ``replace=True`` (old rows of that batch are
+  deleted in the same transaction). :class:`~modellab.monitor.Monitor` skips stored
+  batches by default, so re-running the same batches adds nothing.
+* **Versioned schema.** ``meta.schema_version`` is :data:`SCHEMA_VERSION`; opening a
+  file written by a newer modellab is refused with a message saying to upgrade.
+
+Schema (version 1)
+------------------
+``meta(key TEXT PRIMARY KEY, value TEXT)``
+    ``schema_version``, ``created_at``, ``modellab_version`` and the monitor
+    configuration: ``target``, ``score``, ``prediction``, ``threshold``,
+    ``features`` (JSON list), ``reference_metrics`` (JSON object), ``rules`` (JSON list
+    of rule reprs).
+``batches(batch PRIMARY KEY, seq INTEGER, start TEXT, n INTEGER, n_labelled INTEGER, note TEXT,
+source TEXT, processed_at TEXT)``
+    ``seq`` orders batches as they were processed; ``batch`` keeps its Python type
+    (integer or text).
+``batch_values(batch, name TEXT, value REAL)``, primary key ``(batch, name)``
+    every other numeric column of :attr:`MonitorResult.history` (metrics, CI bounds,
+    ``drift_share``, ``drift_<f>`` as 0/1, ``effect_<f>``, ``missing_<f>``).
+``drift(batch, "column" TEXT, kind, method, statistic, p_value, p_value_adjusted, threshold,
+effect_size, effect_measure, drifted INTEGER, reason)``, primary key ``(batch, "column")``
+``histograms(batch, "column", bin_index INTEGER, bin TEXT, left REAL, right REAL,
+reference_share REAL, current_share REAL)``, primary key ``(batch, "column", bin_index)``
+``alerts(batch, rule TEXT, kind TEXT, subject TEXT, value REAL, threshold REAL, severity TEXT,
+message TEXT)``, primary key ``(batch, rule)``
+
+(``column`` is an SQL keyword: quote it, ``SELECT "column" FROM drift``.)
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "monitor.db"
+>>> with MonitorStore(path) as store:
+...     store.schema_version
+1
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import os
+import pathlib
+import sqlite3
+import time
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS batches (
+    batch PRIMARY KEY NOT NULL, seq INTEGER NOT NULL, start TEXT, n INTEGER NOT NULL,
+    n_labelled INTEGER NOT NULL, note TEXT, source TEXT, processed_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS batch_values (
+    batch NOT NULL, name TEXT NOT NULL, value REAL, PRIMARY KEY (batch, name)
+);
+CREATE TABLE IF NOT EXISTS drift (
+    batch NOT NULL, "column" TEXT NOT NULL, kind TEXT, method TEXT, statistic REAL,
+    p_value REAL, p_value_adjusted REAL, threshold REAL, effect_size REAL, effect_measure TEXT,
+    drifted INTEGER, reason TEXT, PRIMARY KEY (batch, "column")
+);
+CREATE TABLE IF NOT EXISTS histograms (
+    batch NOT NULL, "column" TEXT NOT NULL, bin_index INTEGER NOT NULL, bin TEXT,
+    "left" REAL, "right" REAL, reference_share REAL, current_share REAL,
+    PRIMARY KEY (batch, "column", bin_index)
+);
+CREATE TABLE IF NOT EXISTS alerts (
+    batch NOT NULL, rule TEXT NOT NULL, kind TEXT, subject TEXT, value REAL, threshold REAL,
+    severity TEXT, message TEXT, PRIMARY KEY (batch, rule)
+);
+"""
+
+#: Columns of each table as :meth:`MonitorStore.read` returns them.
+DRIFT_COLUMNS = [
+    "batch", "column", "kind", "method", "statistic", "p_value", "p_value_adjusted", "threshold",
+    "effect_size", "effect_measure", "drifted", "reason",
+]
+HISTOGRAM_COLUMNS = [
+    "batch", "column", "bin_index", "bin", "left", "right", "reference_share", "current_share",
+]
+ALERT_COLUMNS = ["batch", "rule", "kind", "subject", "value", "threshold", "severity", "message"]
+_BATCH_COLUMNS = ["batch", "start", "n", "n_labelled", "note"]
+
+# Test hook: after this many batches were committed by this process, the next write_batch
+# stops inside its open transaction, creates "<store>.hang" and sleeps, so a test can
+# SIGKILL the process mid-write.
+_HANG_ENV = "MODELLAB_MONITOR_TEST_HANG_AFTER"
+
+
+def batch_key(value):
+    """Normalise a batch id to what the store keeps: a Python ``int`` or ``str``.
+
+    >>> batch_key(np.int64(3)), batch_key("week-1"), batch_key(4.0)
+    (3, 'week-1', 4)
+    """
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"batch ids must be whole numbers or text, got the boolean {value!r}.")
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return int(value)
+    if isinstance(value, str) and value:
+        return value
+    if isinstance(value, (pd.Timestamp, _dt.date)):
+        return pd.Timestamp(value).isoformat()
+    raise TypeError(
+        f"batch id {value!r} is not a whole number or text: label batches 0, 1, 2, ... "
+        f"or with names such as '2024-W01'."
+    )
+
+
+def _sql_value(value):
+    """Python/numpy scalar -> something sqlite3 stores (NaN -> NULL)."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return int(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        return None if math.isnan(v) else v
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.isoformat()
+    if value is pd.NaT or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return str(value)
+
+
+class MonitorStore:
+    """An open monitoring store; use as a context manager or call :meth:`close`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The SQLite file; created (with its folder) when missing.
+    readonly : bool, default False
+        Open an existing file for reading only (raises ``FileNotFoundError`` if absent).
+    """
+
+    def __init__(self, path, *, readonly: bool = False):
+        if isinstance(path, MonitorStore):
+            raise TypeError("path is already a MonitorStore: pass the store itself or its .path.")
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"path must be a file path such as 'monitor.db', got {type(path).__name__}.")
+        self.path = pathlib.Path(path)
+        if self.path.is_dir():
+            raise ValueError(f"{self.path} is a folder: pass a file path such as {self.path / 'monitor.db'}.")
+        if readonly and not self.path.exists():
+            raise FileNotFoundError(
+                f"No monitoring store at {self.path}: run `modellab monitor run ... --store "
+                f"{self.path}` (or Monitor(..., store=...).run(...)) first."
+            )
+        if not readonly:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        uri = f"file:{self.path}?mode=ro" if readonly else str(self.path)
+        try:
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves, one transaction per batch.
+            self._con = sqlite3.connect(uri, uri=readonly, isolation_level=None, timeout=30)
+            self._con.execute("PRAGMA foreign_keys = ON")
+            version = self._read_version()
+        except sqlite3.DatabaseError as exc:
+            raise ValueError(
+                f"{self.path} is not a modellab monitoring store ({exc}): pass another --store "
+                f"path, or delete the file to start a new history."
+            ) from None
+        if version is not None and version > SCHEMA_VERSION:
+            self._con.close()
+            raise ValueError(
+                f"{self.path} uses monitoring-store schema version {version}, newer than the "
+                f"{SCHEMA_VERSION} this modellab understands: upgrade modellab "
+                f"(pip install -U modellab) to read it."
+            )
+        if version is None and not readonly:
+            self._create()
+        self._written = 0
+
+    # ------------------------------------------------------------------ set-up
+    def _read_version(self) -> int | None:
+        has_meta = self._con.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
+        ).fetchone()
+        if not has_meta:
+            tables = self._con.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+            if tables:
+                raise sqlite3.DatabaseError(f"it holds other tables {[t[0] for t in tables][:5]}")
+            return None
+        row = self._con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        if row is None:
+            raise sqlite3.DatabaseError("its meta table has no schema_version")
+        return int(row[0])
+
+    def _create(self) -> None:
+        from modellab import __version__
+
+        with self._transaction():
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._con.execute(statement)
+            now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+            self._con.executemany(
+                "INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)",
+                [
+                    ("schema_version", str(SCHEMA_VERSION)),
+                    ("created_at", now),
+                    ("modellab_version", __version__),
+                ],
+            )
+
+    def _transaction(self):
+        return _Transaction(self._con)
+
+    @property
+    def schema_version(self) -> int:
+        return self._read_version() or SCHEMA_VERSION
+
+    # ------------------------------------------------------------------ meta
+    def get_meta(self) -> dict:
+        """All ``meta`` entries, JSON values decoded."""
+        out = {}
+        for key, value in self._con.execute("SELECT key, value FROM meta"):
+            try:
+                out[key] = json.loads(value)
+            except json.JSONDecodeError:
+                out[key] = value
+        return out
+
+    def set_meta(self, values: Mapping[str, object]) -> None:
+        """Write configuration entries (JSON-encoded) in one transaction."""
+        with self._transaction():
+            self._con.executemany(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                [(k, json.dumps(v, default=_json_default)) for k, v in values.items()],
+            )
+
+    # ------------------------------------------------------------------ batches
+    def batches(self) -> list:
+        """Stored batch ids, in processing order."""
+        return [r[0] for r in self._con.execute("SELECT batch FROM batches ORDER BY seq")]
+
+    def __contains__(self, batch) -> bool:
+        key = batch_key(batch)
+        return self._con.execute("SELECT 1 FROM batches WHERE batch=?", (key,)).fetchone() is not None
+
+    def write_batch(
+        self,
+        row: Mapping[str, object],
+        *,
+        drift: pd.DataFrame | None = None,
+        histograms: pd.DataFrame | None = None,
+        alerts: pd.DataFrame | None = None,
+        source: str | None = None,
+        replace: bool = False,
+    ) -> None:
+        """Write one batch (history row, drift rows, histograms, alerts) in ONE transaction.
+
+        ``row`` is a :attr:`MonitorResult.history` row (a mapping with ``batch``). Raises
+        ``ValueError`` when the batch is already stored, unless ``replace=True``.
+        """
+        key = batch_key(row["batch"])
+        values = [
+            (key, name, _sql_value(v))
+            for name, v in row.items()
+            if name not in _BATCH_COLUMNS and _is_number(v)
+        ]
+        with self._transaction():
+            if key in self:
+                if not replace:
+                    raise ValueError(
+                        f"Batch {key!r} is already in {self.path}: skip it, or pass replace=True "
+                        f"to overwrite it."
+                    )
+                self._delete(key)
+            seq = self._con.execute("SELECT COALESCE(MAX(seq), -1) + 1 FROM batches").fetchone()[0]
+            self._con.execute(
+                "INSERT INTO batches(batch, seq, start, n, n_labelled, note, source, processed_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    key, seq, _sql_value(row.get("start")), int(row["n"]), int(row["n_labelled"]),
+                    _sql_value(row.get("note")) or None, source,
+                    _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+                ),
+            )
+            self._con.executemany(
+                "INSERT INTO batch_values(batch, name, value) VALUES (?, ?, ?)", values
+            )
+            self._maybe_hang()
+            self._insert(drift, "drift", DRIFT_COLUMNS, key)
+            self._insert(histograms, "histograms", HISTOGRAM_COLUMNS, key)
+            self._insert(alerts, "alerts", ALERT_COLUMNS, key)
+        self._written += 1
+
+    def _maybe_hang(self) -> None:
+        limit = os.environ.get(_HANG_ENV)
+        if limit is not None and self._written >= int(limit):
+            self.path.with_name(self.path.name + ".hang").touch()
+            time.sleep(3600)  # killed by the test while the transaction is open
+
+    def _insert(self, frame, table, columns, key) -> None:
+        if frame is None or len(frame) == 0:
+            return
+        frame = frame.assign(batch=key)
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise ValueError(f"{table} rows lack column(s) {missing}; expected {columns}.")
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        marks = ", ".join("?" for _ in columns)
+        rows = [
+            tuple(_sql_value(v) for v in rec)
+            for rec in frame[columns].itertuples(index=False, name=None)
+        ]
+        self._con.executemany(f"INSERT INTO {table}({quoted}) VALUES ({marks})", rows)
+
+    def _delete(self, key) -> None:
+        for table in ("batches", "batch_values", "drift", "histograms", "alerts"):
+            self._con.execute(f"DELETE FROM {table} WHERE batch=?", (key,))
+
+    # ------------------------------------------------------------------ reading
+    def read_history(self) -> pd.DataFrame:
+        """One row per stored batch (processing order): the wide history table."""
+        base = pd.read_sql_query(
+            "SELECT batch, start, n, n_labelled, note FROM batches ORDER BY seq", self._con
+        )
+        vals = pd.read_sql_query(
+            "SELECT v.batch, v.name, v.value FROM batch_values v JOIN batches b USING(batch) "
+            "ORDER BY b.seq, v.rowid",
+            self._con,
+        )
+        if len(vals):
+            names = list(dict.fromkeys(vals["name"]))
+            wide = vals.pivot(index="batch", columns="name", values="value")[names]
+            wide.columns.name = None
+            base = base.join(wide, on="batch")
+        base["start"] = pd.to_datetime(base["start"], format="ISO8601") if base["start"].notna().any() else pd.NaT
+        base["note"] = base["note"].fillna("").astype(str)
+        base = base[[c for c in base.columns if c != "note"] + ["note"]]
+        for col in base.columns:
+            if col.startswith("drift_") and col != "drift_share":
+                base[col] = base[col].astype(float).fillna(0).astype(bool)
+        return base.reset_index(drop=True)
+
+    def read_table(self, table: str) -> pd.DataFrame:
+        """Rows of ``drift``, ``histograms`` or ``alerts`` in batch-processing order."""
+        columns = {"drift": DRIFT_COLUMNS, "histograms": HISTOGRAM_COLUMNS, "alerts": ALERT_COLUMNS}
+        if table not in columns:
+            raise ValueError(f"Unknown table {table!r}: choose one of {list(columns)}.")
+        cols = ", ".join(f't."{c}"' for c in columns[table])
+        frame = pd.read_sql_query(
+            f"SELECT {cols} FROM {table} t JOIN batches b USING(batch) ORDER BY b.seq, t.rowid",
+            self._con,
+        )
+        if "drifted" in frame:
+            frame["drifted"] = frame["drifted"].fillna(0).astype(bool)
+        for c in ("value", "threshold", "statistic", "p_value", "p_value_adjusted", "effect_size",
+                  "left", "right", "reference_share", "current_share"):
+            if c in frame:
+                frame[c] = frame[c].astype(float)
+        return frame
+
+    # ------------------------------------------------------------------ lifecycle
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"MonitorStore({str(self.path)!r})"
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` on any exception."""
+
+    def __init__(self, con: sqlite3.Connection):
+        self._con = con
+
+    def __enter__(self):
+        self._con.execute("BEGIN IMMEDIATE")
+        return self._con
+
+    def __exit__(self, exc_type, exc, tb):
+        self._con.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        return False
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating))
+
+
+def _json_default(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, Iterable):
+        return list(value)
+    return str(value)
