@@ -60,10 +60,14 @@ def test_committed_artifacts_are_current(capsys):
 
 
 def test_cli_dispatcher_routes_build():
-    from modellab.cli import build_parser
+    from modellab.cli import COMMANDS
 
-    args = build_parser().parse_args(["build", "--check", "--only", "00_welcome"])
-    assert args._run is build.run and args.check and args.only == "00_welcome"
+    assert COMMANDS["build"][0] == build.__name__
+    parser = argparse.ArgumentParser()
+    build.configure_parser(parser)
+    args = parser.parse_args(["--check", "--only", "00_welcome", "--root", "/tmp"])
+    assert args.check and args.only == "00_welcome" and args.root == "/tmp"
+    assert run_cli("--check", "--only", "00_welcome", "--root", str(ROOT)) == 0
 
 
 def test_every_source_has_committed_artifacts():
