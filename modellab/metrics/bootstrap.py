@@ -175,8 +175,10 @@ def _ranking_metrics(names, y, s, w, pos, neg) -> dict[str, np.ndarray]:
     s_sorted = s[order]
     starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
     w_sorted = w[:, order]
-    pos_g = np.add.reduceat(w_sorted * y[order], starts, axis=1)
-    neg_g = np.add.reduceat(w_sorted * (1 - y[order]), starts, axis=1)
+    all_g = np.add.reduceat(w_sorted, starts, axis=1)
+    w_sorted *= y[order]  # in place: keep only drawn positives
+    pos_g = np.add.reduceat(w_sorted, starts, axis=1)
+    neg_g = all_g - pos_g
     out = {}
     if "roc_auc" in names:
         # Mann-Whitney: each positive beats the negatives below it, ties count one half.
