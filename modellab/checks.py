@@ -440,25 +440,21 @@ def self_check(
     name: str = "your answer",
     hint: str | None = None,
     explain: str | None = None,
-) -> bool:
+) -> None:
     """An ungraded quiz question: like :func:`check_choice`, but prints instead of raising.
 
-    For self-check quizzes in lessons, so "Run All" never stops at a question.
-    Returns whether the answer is right.
+    For self-check quizzes in lessons, so "Run All" never stops at a question (and nothing
+    is returned, so the notebook shows only the message).
 
     >>> self_check(None, ["yes", "no"], "a", name="Q1")
     ⏳ Q1 is not answered yet: set it to the letter of your choice, e.g. "a".
-    False
     >>> self_check("b", ["yes", "no"], "a", name="Q1", hint="read the recap again")
     ❌ Q1: not quite. Hint: read the recap again.
-    False
     """
     try:
         check_choice(answer, options, correct, name=name, hint=hint, explain=explain)
     except CheckFailed as exc:
         print(exc)
-        return False
-    return True
 
 
 def _norm_key(value) -> str:

@@ -1,0 +1,124 @@
+"""The syllabus maps every programme skill and practice to lessons and exercises that exist."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SYLLABUS = ROOT / "course" / "syllabus.md"
+LESSON_NAME = re.compile(r"^\d\d_[a-z0-9_]+$")
+EXERCISE_NAME = re.compile(r"^ex\d\d_[a-z0-9_]+$")
+PLANNED = "(planned)"
+
+
+def table(heading: str) -> list[dict[str, str]]:
+    """Rows of the first markdown table under ``## heading``, as dicts keyed by header."""
+    text = SYLLABUS.read_text(encoding="utf-8")
+    match = re.search(rf"^## {re.escape(heading)}\s*$(.*?)(?=^## |\Z)", text, re.M | re.S)
+    assert match, f"syllabus has no '## {heading}' section"
+    lines = [ln.strip() for ln in match.group(1).splitlines() if ln.strip().startswith("|")]
+    assert len(lines) >= 3, f"'## {heading}' has no table"
+    header = [h.strip() for h in lines[0].strip("|").split("|")]
+    return [dict(zip(header, (c.strip() for c in ln.strip("|").split("|")), strict=True))
+            for ln in lines[2:]]
+
+
+def names(cell: str) -> list[tuple[str, bool]]:
+    """``"01_a (planned), ex02_b"`` -> ``[("01_a", True), ("ex02_b", False)]``; "—" is none."""
+    out = []
+    for item in (i.strip() for i in cell.split(",")):
+        if item in ("", "—", "-"):
+            continue
+        planned = item.endswith(PLANNED)
+        out.append((item.removesuffix(PLANNED).strip(), planned))
+    return out
+
+
+def source(name: str) -> Path:
+    if EXERCISE_NAME.match(name):
+        return ROOT / "course" / "exercises" / f"{name}.py"
+    assert LESSON_NAME.match(name), f"{name!r} is neither a lesson (NN_topic) nor an exercise (exNN_topic)"
+    return ROOT / "course" / "lessons" / f"{name}.py"
+
+
+COMPETENCIES = table("Competency map")
+SEQUENCE = table("Lessons and exercises in order")
+
+
+def test_every_skill_and_practice_of_the_programme_is_mapped():
+    ids = {(row["id"], row["kind"]) for row in COMPETENCIES}
+    assert ids == {(f"S{i}", "skill") for i in range(1, 5)} | {(f"P{i}", "practice") for i in range(1, 5)}
+    for row in COMPETENCIES:
+        lessons, exercises = names(row["lessons"]), names(row["exercises"])
+        assert lessons, f"{row['id']} has no lesson"
+        assert exercises, f"{row['id']} has no exercise"
+        assert all(LESSON_NAME.match(n) for n, _ in lessons), row["lessons"]
+        assert all(EXERCISE_NAME.match(n) for n, _ in exercises), row["exercises"]
+
+
+def test_statistical_skill_names_the_programme_metrics():
+    stats = next(row for row in COMPETENCIES if row["id"] == "S2")["competency"]
+    for term in ("precision", "recall", "F1", "ROC-AUC", "hypothesis tests"):
+        assert term in stats
+
+
+def all_named() -> dict[str, bool]:
+    """Every lesson/exercise the syllabus names -> whether it is marked planned (consistently)."""
+    seen: dict[str, bool] = {}
+    cells = [r["lessons"] for r in COMPETENCIES] + [r["exercises"] for r in COMPETENCIES]
+    cells += [r["lesson"] for r in SEQUENCE] + [r["exercise"] for r in SEQUENCE]
+    for cell in cells:
+        for name, planned in names(cell):
+            assert seen.get(name, planned) == planned, f"{name} is marked (planned) in one place only"
+            seen[name] = planned
+    return seen
+
+
+def test_named_sources_exist_unless_planned():
+    named = all_named()
+    missing = [n for n, planned in named.items() if not planned and not source(n).is_file()]
+    assert not missing, f"the syllabus names sources that do not exist: {missing}"
+    stale_marks = [n for n, planned in named.items() if planned and source(n).is_file()]
+    assert not stale_marks, f"these now exist: remove their (planned) marker: {stale_marks}"
+    planned = sorted(n for n, p in named.items() if p)
+    print(f"\nsyllabus: {len(named) - len(planned)} sources written, {len(planned)} planned: "
+          + ", ".join(planned))
+
+
+def test_every_written_source_is_in_the_syllabus():
+    named = all_named()
+    written = [p.stem for p in (ROOT / "course" / "lessons").glob("[0-9][0-9]_*.py")]
+    written += [p.stem for p in (ROOT / "course" / "exercises").glob("ex[0-9][0-9]_*.py")]
+    assert written, "no lesson sources found"
+    unlisted = sorted(set(written) - set(named))
+    assert not unlisted, f"add these sources to course/syllabus.md: {unlisted}"
+
+
+def test_sequence_is_complete_and_ordered():
+    orders = [int(row["order"]) for row in SEQUENCE]
+    assert orders == list(range(len(SEQUENCE)))
+    lessons = [names(row["lesson"])[0][0] for row in SEQUENCE]
+    assert [name[:2] for name in lessons] == [f"{i:02d}" for i in orders]
+    assert all(int(row["minutes"]) > 0 for row in SEQUENCE)
+    in_map = {n for r in COMPETENCIES for n, _ in names(r["lessons"]) + names(r["exercises"])}
+    in_sequence = {n for r in SEQUENCE for n, _ in names(r["lesson"]) + names(r["exercise"])}
+    assert in_map <= in_sequence, f"in the map but not in the sequence: {in_map - in_sequence}"
+    exercises = [n for r in SEQUENCE for n, _ in names(r["exercise"])]
+    assert exercises == sorted(exercises) and len(set(exercises)) == len(exercises)
+
+
+@pytest.mark.parametrize("role", ["Data scientist", "ML engineer", "Model monitoring specialist",
+                                  "AI project manager"])
+def test_every_audience_has_a_path(role):
+    rows = {row["role"]: row for row in table("Paths by role")}
+    assert role in rows and rows[role]["lessons"] and rows[role]["exercises"]
+
+
+def test_welcome_lesson_shows_the_whole_course_map():
+    welcome = (ROOT / "course" / "lessons" / "00_welcome.py").read_text(encoding="utf-8")
+    for row in SEQUENCE:
+        for name, _ in names(row["lesson"]) + names(row["exercise"]):
+            assert name in welcome, f"00_welcome's course map does not mention {name}"
