@@ -76,6 +76,9 @@ METRIC_LABELS: dict[str, str] = {
     "f1": "F1 score (0 to 1)",
     "accuracy": "Accuracy (% of loans classified correctly)",
     "default_rate": "Default rate (% of labelled loans)",
+    "base_rate": "Default rate (% of labelled loans)",
+    "pr_auc": "PR AUC (average precision, 0 to 1)",
+    "brier": "Brier score (lower is better)",
     "positive_rate": "Flag rate (% of loans flagged)",
     "mean_score": "Mean predicted default probability",
     "drift_share": "Drifted features (% of features)",
@@ -84,6 +87,7 @@ METRIC_LABELS: dict[str, str] = {
 }
 # Metrics that are shares and read best as percentages.
 _PERCENT_METRICS = {
+    "base_rate",
     "precision",
     "recall",
     "accuracy",
@@ -158,8 +162,11 @@ def _is_categorical(values: pd.Series) -> bool:
     return not (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype))
 
 
+_SHORT_NAMES = {"roc_auc": "ROC AUC", "pr_auc": "PR AUC", "f1": "F1", "base_rate": "Default rate"}
+
+
 def _pretty(name: str) -> str:
-    return str(name).replace("_", " ").capitalize()
+    return _SHORT_NAMES.get(name, str(name).replace("_", " ").capitalize())
 
 
 def _legend(ax: Axes) -> None:
@@ -243,7 +250,8 @@ def metric_over_time(
         The column to plot, e.g. ``"roc_auc"``, ``"recall"``, ``"drift_share"``.
     alerts : DataFrame or sequence, optional
         Alerts to mark: a frame with a ``batch`` column (e.g. ``MonitorResult.alerts``; a
-        ``severity`` column picks the marker colour) or a list of batch ids.
+        ``severity`` column picks the marker, and with a ``subject`` column only alerts whose
+        subject is ``metric`` are marked) or a list of batch ids (all marked).
     ci : bool
         Draw the confidence band when the bound columns exist.
     reference : float, optional
@@ -321,20 +329,34 @@ def metric_over_time(
             ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         if x == "batch" and pd.api.types.is_integer_dtype(frame[x].dtype):
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_title(title or f"{_pretty(metric).replace('Roc auc', 'ROC AUC')} per batch")
+        ax.set_title(title or f"{_pretty(metric)} per batch")
         _legend(ax)
     return ax
 
 
+_SEVERITY_MARKERS = (
+    ("info", "o", NEUTRAL_COLOUR),
+    ("warning", "v", PALETTE[1]),
+    ("critical", "X", ALERT_COLOUR),
+)
+
+
+def _worst_severity(values: pd.Series) -> str:
+    for level in ("critical", "warning", "info"):
+        if (values == level).any():
+            return level
+    return "warning"
+
+
 def _mark_alerts(ax: Axes, frame: pd.DataFrame, x: str, metric: str, alerts) -> None:
     if isinstance(alerts, pd.DataFrame):
+        if "subject" in alerts.columns:
+            alerts = alerts[alerts["subject"] == metric]  # only alerts about this metric
         if alerts.empty:
             return
         require_columns(alerts, ["batch"], "alerts")
         severity = (
-            alerts.groupby("batch")["severity"].agg(
-                lambda s: "critical" if (s == "critical").any() else "warning"
-            )
+            alerts.groupby("batch", sort=False)["severity"].agg(_worst_severity)
             if "severity" in alerts.columns
             else pd.Series("warning", index=pd.unique(alerts["batch"]))
         )
@@ -354,7 +376,7 @@ def _mark_alerts(ax: Axes, frame: pd.DataFrame, x: str, metric: str, alerts) -> 
             f"alerts mention batch(es) {unknown[:5]} that are not in history: pass the matching history."
         )
     level = np.nanmin(frame[metric].to_numpy(dtype=float))
-    for sev, marker, colour in (("warning", "v", PALETTE[1]), ("critical", "X", ALERT_COLOUR)):
+    for sev, marker, colour in _SEVERITY_MARKERS:
         hit = severity.index[severity.to_numpy() == sev]
         if len(hit) == 0:
             continue
@@ -559,18 +581,60 @@ def _distribution_from_shares(hist, column, batch, ax, labels, title) -> Axes:
     cur_label = labels[1] if batch is None or labels[1] != "current" else f"batch {batch}"
     with style():
         ax = _new_axes(ax, (6.4, 3.6))
-        _share_bars(
-            ax,
-            frame["bin"].tolist(),
-            frame["reference_share"].to_numpy(dtype=float),
-            frame["current_share"].to_numpy(dtype=float),
-            (labels[0], cur_label),
-        )
-        ax.set_xlabel(f"{name} (bin)")
+        edges = _finite_edges(frame)
+        if edges is None:
+            _share_bars(
+                ax,
+                frame["bin"].tolist(),
+                frame["reference_share"].to_numpy(dtype=float),
+                frame["current_share"].to_numpy(dtype=float),
+                (labels[0], cur_label),
+            )
+            ax.set_xlabel(f"{name} (category or bin)")
+        else:
+            left, width = edges
+            for col, colour, lab in (
+                ("reference_share", REFERENCE_COLOUR, labels[0]),
+                ("current_share", CURRENT_COLOUR, cur_label),
+            ):
+                ax.bar(
+                    left,
+                    frame[col].to_numpy(dtype=float),
+                    width,
+                    align="edge",
+                    alpha=0.5,
+                    color=colour,
+                    label=lab,
+                    edgecolor="white",
+                    linewidth=0.5,
+                )
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+            ax.set_xlabel(str(name))
         ax.set_ylabel("Share of rows (%)")
         ax.set_title(title or f"{name}: {labels[0]} vs {cur_label}")
         _legend(ax)
     return ax
+
+
+def _finite_edges(frame: pd.DataFrame):
+    """Bar positions for numeric bins (``left``/``right`` columns); ``None`` for categories.
+
+    The open-ended outer bins (-inf, inf) are drawn as wide as their neighbour.
+    """
+    if not {"left", "right"} <= set(frame.columns) or len(frame) < 3:
+        return None
+    left = pd.to_numeric(frame["left"], errors="coerce").to_numpy(dtype=float, copy=True)
+    right = pd.to_numeric(frame["right"], errors="coerce").to_numpy(dtype=float, copy=True)
+    inner = slice(1, -1)
+    if not (np.isfinite(left[inner]).all() and np.isfinite(right[inner]).all()):
+        return None
+    if not np.isfinite(left[0]):
+        left[0] = right[0] - (right[1] - left[1])
+    if not np.isfinite(right[-1]):
+        right[-1] = left[-1] + (right[-2] - left[-2])
+    if not (np.isfinite(left).all() and np.isfinite(right).all()) or (right <= left).any():
+        return None
+    return left, right - left
 
 
 # ---------------------------------------------------------------- drift

@@ -1,0 +1,529 @@
+"""The facts a report states, computed once from a monitoring result.
+
+Every sentence of the executive summary and every number of the report comes from a
+:class:`ReportFacts`, so the text cannot disagree with the tables and figures.
+
+A *monitoring result* is anything with the attributes of
+:class:`modellab.monitor.MonitorResult`: ``history`` (one row per batch), ``alerts``, and
+optionally ``drift`` (long: batch, column, ..., effect_size, drifted), ``histograms`` and
+``reference`` (reference-period metrics, a mapping or Series). A path to a monitoring store
+(SQLite file) is loaded first.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import pathlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+from modellab._validate import require_columns
+
+#: Metrics where higher is better (a fall is bad news); others are described neutrally.
+HIGHER_IS_BETTER = ("roc_auc", "pr_auc", "recall", "precision", "f1", "accuracy")
+
+#: Plain-language names with a gloss, for readers who are not data scientists.
+METRIC_GLOSS: dict[str, tuple[str, str]] = {
+    "roc_auc": (
+        "ROC AUC",
+        "how well the model ranks risky loans above safe ones; 0.5 is a coin toss, 1 is perfect",
+    ),
+    "pr_auc": (
+        "PR AUC",
+        "how precise the model stays as it catches more defaults; higher is better",
+    ),
+    "recall": ("recall", "the share of defaults the model catches"),
+    "precision": ("precision", "the share of flagged loans that really default"),
+    "f1": ("F1 score", "a balance of precision and recall; higher is better"),
+    "accuracy": ("accuracy", "the share of loans classified correctly"),
+    "base_rate": ("default rate", "the share of loans that defaulted"),
+    "default_rate": ("default rate", "the share of loans that defaulted"),
+    "positive_rate": ("flag rate", "the share of loans the model flags as risky"),
+    "mean_score": ("mean score", "the average predicted default probability"),
+}
+_PERCENT = {"recall", "precision", "accuracy", "base_rate", "default_rate", "positive_rate"}
+
+
+@dataclass(frozen=True)
+class CostAssumptions:
+    """Business cost assumptions used to price a change in performance.
+
+    The defaults are illustrative, not real figures: pass your organisation's numbers.
+
+    Attributes
+    ----------
+    missed_default : float
+        Average loss when a loan that defaults was not flagged (a false negative).
+    false_alarm : float
+        Average margin lost when a loan that would have been repaid is declined (a false positive).
+    currency : str
+        Currency code printed with amounts.
+    """
+
+    missed_default: float = 5000.0
+    false_alarm: float = 500.0
+    currency: str = "EUR"
+
+    def __post_init__(self):
+        for name in ("missed_default", "false_alarm"):
+            value = getattr(self, name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+                or value < 0
+            ):
+                raise ValueError(
+                    f"CostAssumptions.{name} must be a non-negative number, got {value!r}."
+                )
+        if not isinstance(self.currency, str) or not self.currency:
+            raise TypeError(
+                f"CostAssumptions.currency must be a currency code such as 'EUR', got {self.currency!r}."
+            )
+
+
+@dataclass(frozen=True)
+class FeatureDrift:
+    """One feature whose distribution changed and stayed changed."""
+
+    name: str
+    onset_batch: object
+    onset_start: pd.Timestamp | None
+    effect_size: float  # largest effect size since onset
+    latest_effect_size: float
+    method: str
+    kind: str
+    batches_drifted: int
+    batches_since_onset: int
+    drifted_now: bool
+
+
+@dataclass(frozen=True)
+class MetricChange:
+    """A metric in the reference period, before the onset, and since the onset."""
+
+    metric: str
+    reference: float
+    after: float
+    after_batches: tuple
+    n_labelled_after: int
+
+    @property
+    def change(self) -> float:
+        return self.after - self.reference
+
+    @property
+    def worse(self) -> bool:
+        return self.metric in HIGHER_IS_BETTER and self.change < 0
+
+
+@dataclass(frozen=True)
+class BusinessImpact:
+    """Extra missed defaults since the onset, priced with :class:`CostAssumptions`."""
+
+    defaults_after: float
+    recall_reference: float
+    recall_after: float
+    extra_missed_defaults: float
+    cost: float
+    loans_labelled_after: int
+    costs: CostAssumptions
+
+
+@dataclass(frozen=True)
+class ReportFacts:
+    """Everything the report says, computed from a monitoring result by :func:`gather_facts`."""
+
+    model_name: str
+    batches: tuple
+    first_start: pd.Timestamp | None
+    last_start: pd.Timestamp | None
+    n_rows: int
+    n_labelled: int
+    primary_metric: str
+    reference_metrics: dict
+    onset_batch: object
+    onset_start: pd.Timestamp | None
+    onset_reason: str  # "drift", "alert" or "" when nothing changed
+    drifted_features: tuple[FeatureDrift, ...]
+    metric_changes: dict[str, MetricChange]
+    n_alerts: int
+    n_critical: int
+    n_warning: int
+    first_alert_batch: object
+    unlabelled_batches: tuple
+    impact: BusinessImpact | None
+    status: str  # "ok", "watch" or "action"
+    costs: CostAssumptions = field(default_factory=CostAssumptions)
+
+    @property
+    def n_batches(self) -> int:
+        return len(self.batches)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_result(source):
+    """Return a monitoring result from a result object or a path to a monitoring store.
+
+    A path is read with ``MonitorResult.from_store`` when the monitor provides it, else straight
+    from the store's tables.
+    """
+    if isinstance(source, (str, os.PathLike)):
+        path = pathlib.Path(source)
+        if not path.exists():
+            raise FileNotFoundError(
+                f"No monitoring store at {path}: run `modellab monitor ... --store {path}` first, "
+                f"or pass a MonitorResult."
+            )
+        try:
+            from modellab.monitor import MonitorResult
+        except ImportError:
+            MonitorResult = None
+        if MonitorResult is not None and hasattr(MonitorResult, "from_store"):
+            return MonitorResult.from_store(path)
+        return _read_store(path)
+    if not hasattr(source, "history") or not hasattr(source, "alerts"):
+        raise TypeError(
+            f"Expected a MonitorResult (with .history and .alerts) or a path to a monitoring store, "
+            f"got {type(source).__name__}: run Monitor(reference).run(production) first."
+        )
+    return source
+
+
+def _read_store(path: pathlib.Path):
+    from modellab.monitor.store import MonitorStore
+
+    with MonitorStore(path, readonly=True) as store:
+        meta = store.get_meta()
+        return SimpleNamespace(
+            history=store.read_history(),
+            drift=store.read_table("drift"),
+            histograms=store.read_table("histograms"),
+            alerts=store.read_table("alerts"),
+            reference=meta.get("reference_metrics") or {},
+            meta=meta,
+        )
+
+
+def _frame_or_empty(result, name: str) -> pd.DataFrame:
+    value = getattr(result, name, None)
+    if value is None:
+        return pd.DataFrame()
+    if not isinstance(value, pd.DataFrame):
+        raise TypeError(f"result.{name} must be a pandas DataFrame, got {type(value).__name__}.")
+    return value
+
+
+def reference_metrics(result) -> dict:
+    """Reference-period metrics of a result as a plain ``{name: float}`` dict."""
+    ref = getattr(result, "reference", None)
+    if ref is None:
+        ref = getattr(result, "reference_metrics", None)
+    if isinstance(ref, pd.DataFrame):
+        if len(ref) != 1:
+            raise ValueError(
+                "result.reference is a DataFrame with several rows: pass one row of metrics."
+            )
+        ref = ref.iloc[0]
+    if isinstance(ref, pd.Series):
+        ref = ref.to_dict()
+    if ref is None:
+        ref = {}
+    if not isinstance(ref, Mapping):
+        raise TypeError(
+            f"result.reference must be a mapping of metric -> value, got {type(ref).__name__}."
+        )
+    out = {}
+    for key, value in ref.items():
+        try:
+            out[str(key)] = float(value)
+        except (TypeError, ValueError):
+            continue  # notes and other text
+    # The monitor calls the default rate base_rate; history tables may say default_rate.
+    if "base_rate" in out and "default_rate" not in out:
+        out["default_rate"] = out["base_rate"]
+    if "default_rate" in out and "base_rate" not in out:
+        out["base_rate"] = out["default_rate"]
+    return out
+
+
+# --------------------------------------------------------------------------- facts
+
+
+def _timestamp(value) -> pd.Timestamp | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    try:
+        return pd.Timestamp(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _drift_long(result, history: pd.DataFrame) -> pd.DataFrame:
+    drift = _frame_or_empty(result, "drift")
+    if len(drift):
+        require_columns(drift, ["batch", "column", "drifted"], "result.drift")
+        return drift
+    # Fall back on the wide drift_<feature> / effect_<feature> history columns.
+    rows = []
+    for col in history.columns:
+        if col.startswith("drift_") and col != "drift_share":
+            name = col[len("drift_") :]
+            effect = history.get(f"effect_{name}", pd.Series(np.nan, index=history.index))
+            for batch, drifted, eff in zip(history["batch"], history[col], effect, strict=True):
+                rows.append((batch, name, bool(drifted), float(eff)))
+    return pd.DataFrame(rows, columns=["batch", "column", "drifted", "effect_size"])
+
+
+def _feature_drifts(drift: pd.DataFrame, order: list, starts: dict) -> list[FeatureDrift]:
+    """Features whose drift is sustained: drifted in two consecutive batches (or in the last one).
+
+    One drifted batch among many is what a 5% test gives by chance; two in a row rarely is.
+    """
+    if drift.empty:
+        return []
+    position = {b: i for i, b in enumerate(order)}
+    out = []
+    for name, rows in drift.groupby("column", sort=True):
+        flags = rows.groupby("batch", sort=False)["drifted"].any()
+        flags = flags.reindex(order, fill_value=False).astype(bool).to_numpy()
+        onset = None
+        for i, hit in enumerate(flags):
+            if hit and (i == len(flags) - 1 or flags[i + 1]):
+                onset = i
+                break
+        if onset is None:
+            continue
+        since = rows[rows["batch"].map(position) >= onset]
+        effects = (
+            since["effect_size"].astype(float) if "effect_size" in since else pd.Series(dtype=float)
+        )
+        latest = rows[rows["batch"] == order[-1]]
+        out.append(
+            FeatureDrift(
+                name=str(name),
+                onset_batch=order[onset],
+                onset_start=starts.get(order[onset]),
+                effect_size=float(effects.max()) if effects.notna().any() else float("nan"),
+                latest_effect_size=float(latest["effect_size"].max())
+                if "effect_size" in latest and len(latest)
+                else float("nan"),
+                method=str(rows["method"].iloc[-1]) if "method" in rows else "",
+                kind=str(rows["kind"].iloc[-1]) if "kind" in rows else "",
+                batches_drifted=int(flags[onset:].sum()),
+                batches_since_onset=len(flags) - onset,
+                drifted_now=bool(flags[-1]),
+            )
+        )
+    # Biggest and earliest first: what a reader should look at.
+    return sorted(
+        out, key=lambda f: (-np.nan_to_num(f.effect_size, nan=-1.0), position[f.onset_batch])
+    )
+
+
+def _metric_change(history, metric, ref, after_mask) -> MetricChange | None:
+    if metric not in history.columns or metric not in ref:
+        return None
+    rows = history[after_mask & history[metric].notna()]
+    if rows.empty:
+        return None
+    weights = (
+        rows["n_labelled"].astype(float)
+        if "n_labelled" in rows
+        else pd.Series(1.0, index=rows.index)
+    )
+    if weights.sum() <= 0:
+        weights = pd.Series(1.0, index=rows.index)
+    after = float(np.average(rows[metric].astype(float), weights=weights))
+    return MetricChange(
+        metric=metric,
+        reference=ref[metric],
+        after=after,
+        after_batches=tuple(rows["batch"].tolist()),
+        n_labelled_after=int(rows["n_labelled"].sum()) if "n_labelled" in rows else len(rows),
+    )
+
+
+def _impact(history, after_mask, changes, ref, costs) -> BusinessImpact | None:
+    recall = changes.get("recall")
+    rate_col = "base_rate" if "base_rate" in history.columns else "default_rate"
+    if recall is None or rate_col not in history.columns or "n_labelled" not in history.columns:
+        return None
+    rows = history[after_mask & history["recall"].notna() & history[rate_col].notna()]
+    if rows.empty:
+        return None
+    defaults = float((rows[rate_col].astype(float) * rows["n_labelled"].astype(float)).sum())
+    drop = max(recall.reference - recall.after, 0.0)
+    extra = drop * defaults
+    return BusinessImpact(
+        defaults_after=defaults,
+        recall_reference=recall.reference,
+        recall_after=recall.after,
+        extra_missed_defaults=extra,
+        cost=extra * costs.missed_default,
+        loans_labelled_after=int(rows["n_labelled"].sum()),
+        costs=costs,
+    )
+
+
+def gather_facts(
+    result,
+    *,
+    model_name: str | None = None,
+    primary_metric: str = "roc_auc",
+    costs: CostAssumptions | None = None,
+    min_change: float = 0.02,
+) -> ReportFacts:
+    """Compute the :class:`ReportFacts` of a monitoring result.
+
+    Parameters
+    ----------
+    result : MonitorResult or path
+        The monitoring result, or a path to its store.
+    model_name : str, optional
+        Name used in the text; default ``"the model"``.
+    primary_metric : str
+        The headline performance metric.
+    costs : CostAssumptions, optional
+        Prices for the business impact; illustrative defaults when omitted.
+    min_change : float
+        Smallest fall of the headline metric (absolute) reported as a material drop.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> h = pd.DataFrame({"batch": [0, 1, 2], "n": [500] * 3, "n_labelled": [500] * 3,
+    ...                   "roc_auc": [0.80, 0.71, 0.70]})
+    >>> d = pd.DataFrame({"batch": [0, 1, 2], "column": ["income"] * 3,
+    ...                   "effect_size": [0.01, 0.4, 0.5], "drifted": [False, True, True]})
+    >>> a = pd.DataFrame({"batch": [1], "rule": ["auc"], "severity": ["critical"]})
+    >>> f = gather_facts(SimpleNamespace(history=h, drift=d, alerts=a, reference={"roc_auc": 0.81}))
+    >>> f.onset_batch, [x.name for x in f.drifted_features], f.status
+    (1, ['income'], 'action')
+    >>> round(f.metric_changes["roc_auc"].after, 3)
+    0.705
+    """
+    result = load_result(result)
+    costs = CostAssumptions() if costs is None else costs
+    if not isinstance(costs, CostAssumptions):
+        raise TypeError(
+            "costs must be a CostAssumptions(missed_default=..., false_alarm=..., currency=...)."
+        )
+    history = _frame_or_empty(result, "history")
+    if history.empty:
+        raise ValueError("result.history is empty: the monitor has not processed any batch yet.")
+    require_columns(history, ["batch"], "result.history")
+    alerts = _frame_or_empty(result, "alerts")
+    if len(alerts):
+        require_columns(alerts, ["batch"], "result.alerts")
+    ref = reference_metrics(result)
+
+    order = history["batch"].tolist()
+    starts = (
+        {b: _timestamp(s) for b, s in zip(history["batch"], history["start"], strict=True)}
+        if "start" in history.columns
+        else {}
+    )
+    features = _feature_drifts(_drift_long(result, history), order, starts)
+    first_alert = alerts["batch"].iloc[0] if len(alerts) else None
+    if len(alerts):
+        position = {b: i for i, b in enumerate(order)}
+        first_alert = min(alerts["batch"], key=lambda b: position.get(b, len(order)))
+
+    onset, reason = None, ""
+    if features:
+        onset, reason = min((f.onset_batch for f in features), key=order.index), "drift"
+    elif first_alert is not None:
+        onset, reason = first_alert, "alert"
+    after_mask = (
+        history["batch"].map({b: i for i, b in enumerate(order)}) >= order.index(onset)
+        if onset is not None
+        else pd.Series(True, index=history.index)
+    )
+
+    changes = {}
+    for metric in dict.fromkeys([primary_metric, *HIGHER_IS_BETTER, "base_rate", "default_rate"]):
+        change = _metric_change(history, metric, ref, after_mask)
+        if change is not None:
+            changes[metric] = change
+    impact = _impact(history, after_mask, changes, ref, costs)
+
+    severity = (
+        alerts["severity"]
+        if "severity" in alerts.columns
+        else pd.Series("warning", index=alerts.index)
+    )
+    n_critical = int((severity == "critical").sum())
+    n_warning = int(len(alerts) - n_critical)
+    headline = changes.get(primary_metric)
+    dropped = headline is not None and headline.worse and -headline.change >= min_change
+    if n_critical or (dropped and features):
+        status = "action"
+    elif len(alerts) or features or dropped:
+        status = "watch"
+    else:
+        status = "ok"
+
+    labelled = (
+        history["n_labelled"]
+        if "n_labelled" in history.columns
+        else pd.Series(0, index=history.index)
+    )
+    return ReportFacts(
+        model_name=model_name or "the model",
+        batches=tuple(order),
+        first_start=starts.get(order[0]),
+        last_start=starts.get(order[-1]),
+        n_rows=int(history["n"].sum()) if "n" in history.columns else 0,
+        n_labelled=int(labelled.sum()),
+        primary_metric=primary_metric,
+        reference_metrics=ref,
+        onset_batch=onset,
+        onset_start=starts.get(onset) if onset is not None else None,
+        onset_reason=reason,
+        drifted_features=tuple(features),
+        metric_changes=changes,
+        n_alerts=len(alerts),
+        n_critical=n_critical,
+        n_warning=n_warning,
+        first_alert_batch=first_alert,
+        unlabelled_batches=tuple(history.loc[labelled.to_numpy() == 0, "batch"].tolist()),
+        impact=impact,
+        status=status,
+        costs=costs,
+    )
+
+
+# --------------------------------------------------------------------------- wording helpers
+
+
+def fmt_metric(metric: str, value: float) -> str:
+    """``0.8123`` -> ``'0.81'``; shares as percentages (``recall`` 0.62 -> ``'62%'``)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return f"{value:.0%}" if metric in _PERCENT else f"{value:.2f}"
+
+
+def fmt_date(ts: pd.Timestamp | None) -> str:
+    return "" if ts is None else f"{ts.day} {ts:%B %Y}"
+
+
+def fmt_money(amount: float, currency: str) -> str:
+    return f"{currency} {amount:,.0f}"
+
+
+def metric_name(metric: str) -> str:
+    return METRIC_GLOSS.get(metric, (metric.replace("_", " "), ""))[0]
+
+
+def metric_gloss(metric: str) -> str:
+    name, gloss = METRIC_GLOSS.get(metric, (metric.replace("_", " "), ""))
+    return f"{name} ({gloss})" if gloss else name

@@ -1,0 +1,212 @@
+"""A model card: the documentation a monitored model carries, as Markdown or HTML.
+
+Sections: model details and owners, intended use (and what it must not be used for), training
+data, validation metrics with bootstrap confidence intervals
+(:func:`modellab.metrics.bootstrap_ci`), the monitoring plan and its alert rules, and the open
+incidents taken from the monitor's alerts.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import pathlib
+from collections.abc import Sequence
+
+import pandas as pd
+
+from modellab.report.facts import fmt_metric, load_result, metric_name
+
+__all__ = ["model_card", "write_model_card", "DEFAULT_CARD_METRICS"]
+
+DEFAULT_CARD_METRICS = ("roc_auc", "recall", "precision", "base_rate")
+
+
+def _as_list(value, name: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Sequence):
+        return [str(v) for v in value]
+    raise TypeError(f"{name} must be a string or a list of strings, got {type(value).__name__}.")
+
+
+def _training_summary(training_data, target: str) -> str:
+    if training_data is None:
+        return "Not documented: describe the data the model was trained on (period, source, size)."
+    if isinstance(training_data, str):
+        return training_data
+    if isinstance(training_data, pd.DataFrame):
+        if training_data.empty:
+            raise ValueError(
+                "training_data is an empty DataFrame: pass the training rows or a description."
+            )
+        text = f"{len(training_data):,} rows, {training_data.shape[1]} columns"
+        if target in training_data.columns:
+            rate = pd.to_numeric(training_data[target], errors="coerce").mean()
+            text += f"; {target} rate {rate:.1%}"
+        return text + "."
+    raise TypeError("training_data must be a description (str) or the training DataFrame.")
+
+
+def _metric_rows(y_true, y_score, metrics, threshold, n_boot, seed) -> list[dict]:
+    if y_true is None and y_score is None:
+        return []
+    if y_true is None or y_score is None:
+        raise TypeError(
+            "Pass both y_true and y_score (validation outcomes and scores), or neither."
+        )
+    from modellab.metrics import bootstrap_ci
+
+    rows = []
+    for metric in metrics:
+        r = bootstrap_ci(metric, y_true, y_score, n_boot=n_boot, seed=seed, threshold=threshold)
+        rows.append(
+            {
+                "metric": metric_name(metric),
+                "estimate": fmt_metric(metric, r.estimate),
+                "interval": f"{fmt_metric(metric, r.low)} to {fmt_metric(metric, r.high)}",
+                "note": r.note,
+            }
+        )
+    return rows
+
+
+def _incidents(alerts: pd.DataFrame | None) -> list[dict]:
+    """One open incident per alert rule: first and last batch, count, worst severity, last message."""
+    if alerts is None or not len(alerts):
+        return []
+    rank = {"critical": 0, "warning": 1, "info": 2}
+    out = []
+    for rule, rows in alerts.groupby("rule", sort=False):
+        severity = min(rows.get("severity", pd.Series(["warning"])), key=lambda s: rank.get(s, 3))
+        out.append(
+            {
+                "rule": str(rule),
+                "severity": str(severity),
+                "first_batch": rows["batch"].iloc[0],
+                "last_batch": rows["batch"].iloc[-1],
+                "count": len(rows),
+                "message": str(rows["message"].iloc[-1]) if "message" in rows else "",
+            }
+        )
+    return sorted(out, key=lambda r: rank.get(r["severity"], 3))
+
+
+def model_card(
+    model_name: str,
+    *,
+    intended_use: str,
+    owners,
+    y_true=None,
+    y_score=None,
+    result=None,
+    training_data=None,
+    out_of_scope=None,
+    version: str = "1",
+    target: str = "default",
+    threshold: float = 0.5,
+    metrics: Sequence[str] = DEFAULT_CARD_METRICS,
+    monitoring: str = "Every production batch is checked for performance (once outcomes arrive), data drift and data quality.",
+    rules=None,
+    limitations=None,
+    n_boot: int = 500,
+    seed: int = 0,
+    format: str = "md",
+) -> str:
+    """Write the model card of a monitored model, as Markdown (default) or standalone HTML.
+
+    Parameters
+    ----------
+    model_name : str
+        The model's name.
+    intended_use : str
+        What decisions the model supports, for whom.
+    owners : str or list of str
+        Who answers for the model (names or teams, with contact).
+    y_true, y_score : array-like, optional
+        Validation outcomes and scores; metrics get bootstrap confidence intervals.
+    result : MonitorResult or path, optional
+        Monitoring result (or store path): its rules form the monitoring plan and its alerts
+        the open incidents.
+    training_data : str or DataFrame, optional
+        A description of the training data, or the training rows (summarised).
+    out_of_scope : str or list of str, optional
+        Uses the model is not fit for.
+    threshold : float
+        Decision threshold for precision/recall.
+    metrics : sequence of str
+        Metric names from :data:`modellab.metrics.METRICS`.
+    rules : list, optional
+        Alert rules when no ``result`` is given (their ``repr`` is printed).
+    format : {"md", "html"}
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 2, 300)
+    >>> p = np.clip(0.3 * y + rng.uniform(0, 0.7, 300), 0, 1)
+    >>> card = model_card("credit-risk", intended_use="Rank loan applications by risk.",
+    ...                   owners=["Risk analytics <risk@example.com>"], y_true=y, y_score=p,
+    ...                   metrics=["roc_auc"], n_boot=100)
+    >>> card.splitlines()[0]
+    '# Model card: credit-risk'
+    >>> "| ROC AUC | 0.8" in card
+    True
+    """
+    if not isinstance(model_name, str) or not model_name.strip():
+        raise TypeError("model_name must be a non-empty string, e.g. 'credit-risk v3'.")
+    if not isinstance(intended_use, str) or not intended_use.strip():
+        raise ValueError("intended_use is empty: say which decisions the model supports, for whom.")
+    owner_list = _as_list(owners, "owners")
+    if not owner_list:
+        raise ValueError(
+            "owners is empty: name at least one person or team who answers for the model."
+        )
+    if format not in ("md", "html"):
+        raise ValueError(f"format must be 'md' or 'html', got {format!r}.")
+    alerts = None
+    rule_list = [repr(r) for r in (rules or [])]
+    if result is not None:
+        result = load_result(result)
+        alerts = result.alerts
+        rule_list = rule_list or [repr(r) for r in (getattr(result, "rules", None) or [])]
+        if not rule_list:
+            config = getattr(result, "config", None) or getattr(result, "meta", None) or {}
+            rule_list = [str(r) for r in config.get("rules", [])]
+    context = {
+        "model_name": model_name,
+        "version": version,
+        "date": _dt.date.today().isoformat(),
+        "owners": owner_list,
+        "intended_use": intended_use,
+        "out_of_scope": _as_list(out_of_scope, "out_of_scope"),
+        "training": _training_summary(training_data, target),
+        "metrics": _metric_rows(y_true, y_score, metrics, threshold, n_boot, seed),
+        "threshold": threshold,
+        "n_boot": n_boot,
+        "monitoring": monitoring,
+        "rules": rule_list,
+        "incidents": _incidents(alerts),
+        "monitored": result is not None,
+        "limitations": _as_list(limitations, "limitations"),
+    }
+    from modellab.report.render import _environment
+
+    template = "model_card.html.j2" if format == "html" else "model_card.md.j2"
+    return _environment(format == "html").get_template(template).render(**context)
+
+
+def write_model_card(path, model_name: str, **kwargs) -> pathlib.Path:
+    """Write :func:`model_card` to ``path`` (``.html`` -> HTML, otherwise Markdown)."""
+    path = pathlib.Path(path)
+    kwargs.setdefault("format", "html" if path.suffix.lower() in (".html", ".htm") else "md")
+    text = model_card(model_name, **kwargs)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,273 @@
+"""A plain-language executive summary, written from the facts of a monitoring result.
+
+The summary is for a manager who reads nothing else: what changed, since when, how much
+performance moved (with numbers), what it costs, and what to do. Technical words come with
+a short gloss in brackets.
+"""
+
+from __future__ import annotations
+
+from modellab.report.facts import (
+    CostAssumptions,
+    ReportFacts,
+    fmt_date,
+    fmt_metric,
+    fmt_money,
+    gather_facts,
+    metric_gloss,
+    metric_name,
+)
+
+__all__ = ["executive_summary", "summary_paragraphs"]
+
+_HEADLINES = {
+    "ok": "No action needed.",
+    "watch": "Keep watching.",
+    "action": "Action needed.",
+}
+
+
+def _when(batch, start) -> str:
+    date = fmt_date(start)
+    return f"batch {batch} (starting {date})" if date else f"batch {batch}"
+
+
+def _period(f: ReportFacts) -> str:
+    span = f"{f.n_batches} batch{'es' if f.n_batches != 1 else ''}"
+    if f.first_start is not None and f.last_start is not None:
+        span += f" from {fmt_date(f.first_start)} to {fmt_date(f.last_start)}"
+    return f"{span}, {f.n_rows:,} loans scored" if f.n_rows else span
+
+
+def _join(names: list[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _what_changed(f: ReportFacts, max_features: int) -> str:
+    if f.drifted_features:
+        shown = f.drifted_features[:max_features]
+        names = _join([x.name for x in shown])
+        more = len(f.drifted_features) - len(shown)
+        extra = f" (and {more} more)" if more > 0 else ""
+        s = "s" if len(shown) + max(more, 0) > 1 else ""
+        text = (
+            f"From {_when(f.onset_batch, f.onset_start)}, the loans we score no longer look like the "
+            f"loans the model was built on (data drift): the feature{s} {names}{extra} changed"
+        )
+        still = [x.name for x in shown if x.drifted_now]
+        text += (
+            ", and the change is still present in the latest batch."
+            if still
+            else ", though the latest batch looks normal again."
+        )
+    elif f.onset_batch is not None:
+        text = f"From {_when(f.onset_batch, f.onset_start)}, the monitor raised alerts while the input data itself did not shift."
+    else:
+        return (
+            f"Across {_period(f)}, the incoming loans look like the loans the model was built on "
+            f"(no data drift) and the monitor raised no alerts."
+        )
+    counts = []
+    if f.n_critical:
+        counts.append(f"{f.n_critical} critical")
+    if f.n_warning:
+        counts.append(f"{f.n_warning} warning")
+    alerts = (
+        f" The monitor raised {_join(counts)} alert{'s' if f.n_alerts != 1 else ''}."
+        if counts
+        else ""
+    )
+    return f"{text}{alerts} Period covered: {_period(f)}."
+
+
+def _performance(f: ReportFacts) -> str:
+    head = f.metric_changes.get(f.primary_metric)
+    since = (
+        f"since {_when(f.onset_batch, f.onset_start)}"
+        if f.onset_batch is not None
+        else "over the period"
+    )
+    if head is None:
+        return (
+            "Performance cannot be measured yet: the outcomes (repaid or defaulted) of these loans are "
+            "not known yet. Until they are, the drift above is our early warning."
+        )
+    move = "fell" if head.change < -0.005 else "rose" if head.change > 0.005 else "held steady"
+    text = (
+        f"The model's {metric_gloss(head.metric)} {move} from {fmt_metric(head.metric, head.reference)} "
+        f"in the reference period to {fmt_metric(head.metric, head.after)} on average {since}"
+    )
+    text += f", measured on {head.n_labelled_after:,} loans whose outcome is known."
+    recall = f.metric_changes.get("recall")
+    if recall is not None and head.metric != "recall":
+        verb = "fell" if recall.change < -0.005 else "rose" if recall.change > 0.005 else "stayed"
+        text += (
+            f" Its {metric_gloss('recall')} {verb} from {fmt_metric('recall', recall.reference)} "
+            f"to {fmt_metric('recall', recall.after)}."
+        )
+    rate = f.metric_changes.get("base_rate") or f.metric_changes.get("default_rate")
+    if rate is not None and abs(rate.change) >= 0.02:
+        verb = "rose" if rate.change > 0 else "fell"
+        text += (
+            f" The {metric_gloss('base_rate')} {verb} from {fmt_metric('base_rate', rate.reference)} "
+            f"to {fmt_metric('base_rate', rate.after)}."
+        )
+    if f.unlabelled_batches:
+        waiting = f.unlabelled_batches
+        text += (
+            f" Outcomes for {len(waiting)} recent batch{'es' if len(waiting) != 1 else ''} "
+            f"(batch {waiting[0]}{' onwards' if len(waiting) > 1 else ''}) are not known yet, so those batches are not included."
+        )
+    return text
+
+
+def _impact(f: ReportFacts) -> str:
+    imp = f.impact
+    if imp is None:
+        return ""
+    c = imp.costs
+    if imp.extra_missed_defaults < 0.5:
+        return (
+            f"Business impact: no extra defaults missed compared with the reference period "
+            f"(among {imp.loans_labelled_after:,} loans with a known outcome)."
+        )
+    per_thousand = 1000 * imp.extra_missed_defaults / max(imp.loans_labelled_after, 1)
+    return (
+        f"Business impact: about {imp.extra_missed_defaults:,.0f} more defaults went unflagged than the "
+        f"model would have missed at its reference {metric_name('recall')} "
+        f"({per_thousand:.1f} per 1,000 loans), roughly {fmt_money(imp.cost, c.currency)} at an assumed "
+        f"{fmt_money(c.missed_default, c.currency)} average loss per missed default."
+    )
+
+
+def _action(f: ReportFacts) -> str:
+    names = _join([x.name for x in f.drifted_features[:3]])
+    if f.status == "ok":
+        return (
+            "Recommended action: none now; keep the monitor running and review this report at the next "
+            "scheduled check. The checks cover the model's inputs, scores and known outcomes; they cannot "
+            "see problems in outcomes that have not been reported yet."
+        )
+    if f.status == "action":
+        steps = []
+        if names:
+            steps.append(
+                f"ask the data owners whether the change in {names} is real (new customers, product or policy) or a data error"
+            )
+        if _performance_fell(f):
+            steps.append(
+                "retrain the model on recent loans once their outcomes are known, and validate it before release"
+            )
+        else:
+            steps.append("confirm the effect on performance as outcomes arrive")
+        steps.append(
+            "until then, review borderline decisions by hand or tighten the approval threshold"
+        )
+        return "Recommended action: " + "; ".join(steps) + "."
+    if f.drifted_features:
+        return (
+            f"Recommended action: no change to the model yet. Check with the data owners why {names} changed, "
+            f"and watch performance closely as outcomes arrive."
+        )
+    return (
+        "Recommended action: no change to the model yet. The alerts are isolated; review them with the "
+        "model owner and keep watching the next batches."
+    )
+
+
+def _performance_fell(f: ReportFacts, min_change: float = 0.02) -> bool:
+    """The headline metric or recall fell by at least ``min_change`` since the onset."""
+    for metric in (f.primary_metric, "recall"):
+        change = f.metric_changes.get(metric)
+        if change is not None and change.worse and -change.change >= min_change:
+            return True
+    return False
+
+
+def summary_paragraphs(facts: ReportFacts, *, max_features: int = 3) -> list[str]:
+    """The summary as a list of paragraphs (headline first), for templates."""
+    head = f"{_HEADLINES[facts.status]} {_headline_detail(facts)}"
+    parts = [
+        head,
+        _what_changed(facts, max_features),
+        _performance(facts),
+        _impact(facts),
+        _action(facts),
+    ]
+    return [p for p in parts if p]
+
+
+def _headline_detail(f: ReportFacts) -> str:
+    name = f.model_name[:1].upper() + f.model_name[1:]
+    head = f.metric_changes.get(f.primary_metric)
+    if f.status == "ok":
+        level = (
+            f" with {metric_name(f.primary_metric)} at {fmt_metric(f.primary_metric, head.after)}"
+            if head
+            else ""
+        )
+        return f"{name} is working as expected{level}."
+    when = f"batch {f.onset_batch}"
+    if f.onset_start is not None:
+        when += f" ({fmt_date(f.onset_start)})"
+    what = (
+        f"The data reaching {f.model_name} changed from {when}"
+        if f.drifted_features
+        else f"Alerts about {f.model_name} started in {when}"
+    )
+    if head is not None and abs(head.change) >= 0.005:
+        direction = "down" if head.change < 0 else "up"
+        return (
+            f"{what}; its {metric_name(head.metric)} is {direction} from "
+            f"{fmt_metric(head.metric, head.reference)} to {fmt_metric(head.metric, head.after)}."
+        )
+    return f"{what}."
+
+
+def executive_summary(
+    result,
+    *,
+    model_name: str | None = None,
+    costs: CostAssumptions | None = None,
+    primary_metric: str = "roc_auc",
+    max_features: int = 3,
+) -> str:
+    """Plain-language summary of a monitoring result for a manager who reads nothing else.
+
+    Parameters
+    ----------
+    result : MonitorResult, path to a monitoring store, or ReportFacts
+        What to summarise.
+    model_name : str, optional
+        How to call the model, e.g. ``"The credit-risk model"``.
+    costs : CostAssumptions, optional
+        Prices used for the business impact (illustrative defaults otherwise; the text states them).
+    primary_metric : str
+        Headline performance metric.
+    max_features : int
+        Most drifted features named.
+
+    Returns
+    -------
+    str
+        Paragraphs separated by blank lines; the first one starts with "No action needed.",
+        "Keep watching." or "Action needed.".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> h = pd.DataFrame({"batch": [0, 1], "n": [500, 500], "n_labelled": [500, 500],
+    ...                   "roc_auc": [0.80, 0.81]})
+    >>> ok = SimpleNamespace(history=h, alerts=pd.DataFrame(), reference={"roc_auc": 0.80})
+    >>> print(executive_summary(ok).split("\\n\\n")[0])
+    No action needed. The model is working as expected with ROC AUC at 0.81.
+    """
+    facts = (
+        result
+        if isinstance(result, ReportFacts)
+        else gather_facts(result, model_name=model_name, costs=costs, primary_metric=primary_metric)
+    )
+    return "\n\n".join(summary_paragraphs(facts, max_features=max_features))
