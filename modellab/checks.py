@@ -80,6 +80,7 @@ def _is_unanswered(value) -> bool:
 
 
 def _require_answered(value, name: str) -> None:
+    __tracebackhide__ = True  # IPython and pytest show the learner's line, not ours
     if _is_unanswered(value):
         raise NotAnswered(
             f"⏳ {name} is not answered yet: replace the {'...' if value is Ellipsis else 'None'} "
@@ -101,6 +102,7 @@ def _fmt(value) -> str:
 
 def _as_numbers(value, name: str) -> np.ndarray:
     """Numbers as a float array (a scalar becomes shape ``()``), or a CheckFailed that says why."""
+    __tracebackhide__ = True
     if isinstance(value, bool | np.bool_):
         raise _fail(f"{name} should be a number, not True/False.")
     if isinstance(value, str | bytes):

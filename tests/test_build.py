@@ -117,7 +117,37 @@ def test_committed_exercises_leak_no_solution(name):
             assert line not in released.get(cell["id"], ""), f"{name}: leaked {line!r}"
 
 
+def validate(path: Path) -> dict:
+    """nbgrader's validator (runs the notebook; ``{}`` means every test cell passes)."""
+    from nbgrader.validator import Validator
+
+    return Validator().validate(str(path))
+
+
+@pytest.mark.parametrize("name", sorted(build.exercise_sources(ROOT)) or ["<none>"])
+def test_committed_solutions_pass_their_own_tests(name):
+    if name == "<none>":
+        pytest.skip("no exercise sources in course/exercises/ yet")
+    result = validate(PATHS.solution_notebook(name))
+    failed = [f"{c['source'][:80]!r}: {c.get('raw_error', c.get('error', ''))[-300:]}"
+              for c in result.get("failed", [])]
+    assert result == {}, f"{name}: the solution fails its own tests:\n" + "\n".join(failed)
+
+
 # --------------------------------------------------------------------------- fixture course
+
+
+def test_fixture_solution_passes_and_unanswered_copy_fails_kindly(built_root):
+    paths = CoursePaths(built_root)
+    assert validate(paths.solution_notebook("ex99_fixture")) == {}
+    failed = validate(paths.exercise_notebook("ex99_fixture"))["failed"]
+    errors = {c["source"].splitlines()[0]: c["raw_error"] for c in failed}
+    check_error = errors['check_close(precision, 0.8, "precision", tol=1e-9)']
+    assert "NotAnswered" in check_error and "precision is not answered yet" in check_error
+    assert "NameError" not in check_error
+    assert errors["In one sentence, what does precision tell a loan officer?"] == (
+        "You did not provide a response."
+    )
 
 
 def test_exercise_keeps_no_solution_or_hidden_tests(built_root):

@@ -13,8 +13,8 @@ Example
 -------
 >>> from modellab.course.paths import CoursePaths
 >>> p = CoursePaths("/tmp/somewhere")
->>> p.lessons.as_posix()
-'/tmp/somewhere/course/lessons'
+>>> p.lessons.relative_to(p.root).as_posix()
+'course/lessons'
 >>> p.solution_notebook("ex01_metrics").relative_to(p.root).as_posix()
 'solutions/ex01_metrics/ex01_metrics.ipynb'
 """
