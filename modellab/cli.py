@@ -1,9 +1,9 @@
 """The ``modellab`` command.
 
 Each sub-command lives beside the code it drives: a module that defines
-``configure_parser(parser)`` and ``run(args) -> int``. Modules are imported
-only when their command runs, so ``modellab --help`` stays fast and one
-broken optional piece never takes the whole command down.
+``configure_parser(parser)`` and ``run(args) -> int``. Only the module of the
+command being run is imported, so ``modellab --help`` stays fast and one
+command's problem never takes the others down.
 """
 
 from __future__ import annotations
@@ -25,33 +25,31 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def _load(module_name: str):
-    try:
-        return importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
-            return None  # command not available in this version
-        raise
+    return importlib.import_module(module_name)
 
 
-def build_parser(load: bool = True) -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; only ``command``'s module is imported (all of them for ``None``)."""
     parser = argparse.ArgumentParser(
         prog="modellab",
         description="Course toolkit: learn to monitor machine-learning models in production.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
-        module = _load(module_name) if load else None
-        if load and module is None:
-            continue
         p = sub.add_parser(name, help=help_text, description=help_text)
-        if module is not None:
+        if command is None or name == command:
+            module = _load(module_name)
             module.configure_parser(p)
             p.set_defaults(_run=module.run)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # import only the module of the command being run, so `--help` stays fast and
+    # one command's problem never takes the others down
+    command = next((a for a in argv if not a.startswith("-")), "")
+    parser = build_parser(command if command in COMMANDS else "")
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()
