@@ -1,0 +1,305 @@
+"""Autograde a class in parallel without ever sharing the SQLite gradebook between processes.
+
+How it stays safe
+-----------------
+SQLite allows one writer at a time, and nbgrader's autograde writes to the gradebook many
+times per notebook. So each learner is graded by a worker process in a **private copy** of
+the workshop: a snapshot of ``gradebook.db`` (SQLite backup API), the assignment's
+``source/`` and that learner's ``submitted/`` folder. The worker runs nbgrader's own
+``autograde`` there and returns the scores it wrote. Only the instructor's process writes
+the real gradebook, one learner per transaction, as results arrive; the autograded
+notebooks are moved into place at the same time. A learner whose notebook cannot be read,
+or whose grading fails, is recorded with that status, and the others carry on.
+
+Examples
+--------
+>>> GradingReport("ex01", (StudentResult("ada", "graded", 5.0, 7.0, ""),))
+GradingReport(assignment='ex01', graded=1, failed=0, unreadable=0)
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import sys
+import tempfile
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from .gradebook import (
+    Workshop,
+    filter_log,
+    make_api,
+    nbgrader_environment,
+    record_status,
+    snapshot_gradebook,
+)
+
+
+@dataclass(frozen=True)
+class StudentResult:
+    """What grading did for one learner.
+
+    ``status`` is ``"graded"``, ``"failed"`` (nbgrader raised) or ``"unreadable"`` (the
+    notebook is not valid JSON / nbformat); ``score`` and ``max_score`` are ``None`` unless
+    graded; ``detail`` holds the warnings or the error an instructor should read.
+    """
+
+    student: str
+    status: str
+    score: float | None
+    max_score: float | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class GradingReport:
+    """The outcome of :func:`grade_assignment`: one :class:`StudentResult` per learner."""
+
+    assignment: str
+    results: tuple[StudentResult, ...]
+
+    def __repr__(self) -> str:
+        counts = {s: sum(r.status == s for r in self.results) for s in ("graded", "failed", "unreadable")}
+        return (
+            f"GradingReport(assignment={self.assignment!r}, graded={counts['graded']}, "
+            f"failed={counts['failed']}, unreadable={counts['unreadable']})"
+        )
+
+    def to_frame(self):
+        """Tidy table: columns ``student, status, score, max_score, detail``."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [vars(r) for r in self.results],
+            columns=["student", "status", "score", "max_score", "detail"],
+        )
+
+
+def submitted_students(ws: Workshop, assignment: str) -> list[str]:
+    """Learners with a folder in ``submitted/<student>/<assignment>/`` (sorted)."""
+    base = ws.root / "submitted"
+    if not base.is_dir():
+        return []
+    return sorted(p.name for p in base.iterdir() if (p / assignment).is_dir())
+
+
+def unreadable_reason(folder: Path) -> str | None:
+    """Why the notebooks in ``folder`` cannot be graded, or ``None`` when they all read."""
+    import nbformat
+
+    notebooks = sorted(folder.glob("*.ipynb"))
+    if not notebooks:
+        return "no notebook in the submission"
+    for path in notebooks:
+        if path.stat().st_size == 0:
+            return f"{path.name} is an empty file"
+        try:
+            nbformat.read(path, as_version=4)
+        except Exception as exc:  # nbformat raises many kinds: JSON, schema, encoding
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            return f"{path.name} is not a readable notebook ({type(exc).__name__}: {first[:160]})"
+    return None
+
+
+def grade_assignment(
+    ws: Workshop,
+    assignment: str,
+    *,
+    students: list[str] | None = None,
+    jobs: int = 2,
+    progress: bool = True,
+) -> GradingReport:
+    """Autograde ``assignment`` for every submitted learner (or only ``students``).
+
+    Parameters
+    ----------
+    ws : Workshop
+        From :func:`modellab.course.gradebook.open_workshop`.
+    assignment : str
+        An assignment released with :func:`~modellab.course.workshop.release`.
+    students : list of str, optional
+        Regrade only these learners (they must have a ``submitted/`` folder).
+    jobs : int
+        Worker processes (each runs one notebook kernel at a time).
+    progress : bool
+        Show a tqdm progress bar on stderr.
+
+    Returns
+    -------
+    GradingReport
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    ws.require_assignment(assignment)
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be a positive integer, got {jobs!r}: e.g. jobs=2.")
+    with nbgrader_environment(), Gradebook(ws.db_url, ws.course_id) as gb:
+        try:
+            gb.find_assignment(assignment)
+        except MissingEntry:
+            raise ValueError(
+                f"assignment {assignment!r} is not in the gradebook yet: run "
+                f"`modellab workshop release {assignment}` first."
+            ) from None
+    available = submitted_students(ws, assignment)
+    if students is None:
+        students = available
+    else:
+        missing = sorted(set(students) - set(available))
+        if missing:
+            raise ValueError(
+                f"no submission of {assignment!r} for {missing}: collect it first "
+                f"(`modellab workshop collect {assignment} PATH`)."
+            )
+    if not students:
+        raise ValueError(
+            f"nothing to grade: no submissions of {assignment!r} in {ws.root / 'submitted'}; "
+            f"run `modellab workshop collect {assignment} PATH` first."
+        )
+
+    results: dict[str, StudentResult] = {}
+    to_grade = []
+    for student in students:
+        reason = unreadable_reason(ws.root / "submitted" / student / assignment)
+        if reason:
+            results[student] = StudentResult(student, "unreadable", None, None, reason)
+        else:
+            to_grade.append(student)
+    record_status(ws, assignment, {s: (r.status, r.detail) for s, r in results.items()})
+
+    workroot = Path(tempfile.mkdtemp(prefix="grade-", dir=ws.root / ".modellab"))
+    try:
+        snapshot = snapshot_gradebook(ws, workroot / "snapshot.db")
+        job = {"root": str(ws.root), "course_id": ws.course_id, "assignment": assignment,
+               "snapshot": str(snapshot), "workroot": str(workroot)}
+        for student, outcome in _run_workers(job, to_grade, jobs, progress, ws.root):
+            results[student] = _merge(ws, assignment, student, outcome)
+            record_status(ws, assignment, {student: (results[student].status, results[student].detail)})
+    finally:
+        shutil.rmtree(workroot, ignore_errors=True)
+    ordered = tuple(results[s] for s in students)
+    return GradingReport(assignment, ordered)
+
+
+def _run_workers(job: dict, students: list[str], jobs: int, progress: bool, root: Path):
+    """Yield ``(student, outcome)`` as workers finish, whatever happens to a worker."""
+    if not students:
+        return
+    from tqdm.auto import tqdm
+
+    logdir = root / ".modellab" / "logs"
+    logdir.mkdir(parents=True, exist_ok=True)
+    ctx = multiprocessing.get_context("spawn")  # no forked zmq/sqlite state in workers
+    with (
+        ProcessPoolExecutor(
+            max_workers=min(jobs, len(students)),
+            mp_context=ctx,
+            initializer=_init_worker,
+            initargs=(str(logdir),),
+        ) as pool,
+        tqdm(total=len(students), desc=f"grading {job['assignment']}", unit="notebook",
+             file=sys.stderr, disable=not progress) as bar,
+    ):
+        futures = {pool.submit(grade_one_in_copy, {**job, "student": s}): s for s in students}
+        for future in as_completed(futures):
+            student = futures[future]
+            try:
+                outcome = future.result()
+            except Exception as exc:  # a worker died (e.g. killed): report, keep going
+                outcome = {"success": False, "error": f"grading process failed: {exc!r}", "log": ""}
+            bar.update(1)
+            yield student, outcome
+
+
+def _init_worker(logdir: str) -> None:
+    """Send this worker's (and its kernels') raw stdout/stderr to a log file."""
+    fd = os.open(os.path.join(logdir, f"worker-{os.getpid()}.log"),
+                 os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
+def grade_one_in_copy(job: dict) -> dict:
+    """Worker: autograde one learner in a private copy; return the scores nbgrader wrote.
+
+    ``job`` holds ``root, course_id, assignment, student, snapshot, workroot``.
+    """
+    from .gradebook import open_workshop
+
+    try:
+        ws = open_workshop(job["root"])
+        assignment, student = job["assignment"], job["student"]
+        work = Path(job["workroot"]) / f"student-{student}"
+        shutil.rmtree(work, ignore_errors=True)
+        (work / "submitted" / student).mkdir(parents=True)
+        shutil.copy(job["snapshot"], work / "gradebook.db")
+        shutil.copytree(ws.root / "source" / assignment, work / "source" / assignment)
+        shutil.copytree(ws.root / "submitted" / student / assignment,
+                        work / "submitted" / student / assignment)
+        with nbgrader_environment():
+            api = make_api(ws, **{"CourseDirectory.root": str(work),
+                                  "CourseDirectory.db_url": f"sqlite:///{work / 'gradebook.db'}"})
+            out = api.autograde(assignment, student, force=True, create=True)
+            if not out.get("success"):
+                return {"success": False, "error": out.get("error", ""), "log": out.get("log", "")}
+            out["notebooks"], out["timestamp"] = _read_scores(
+                f"sqlite:///{work / 'gradebook.db'}", assignment, student)
+        out["autograded"] = str(work / "autograded" / student / assignment)
+        return out
+    except Exception:
+        return {"success": False, "error": traceback.format_exc(), "log": ""}
+
+
+def _read_scores(db_url: str, assignment: str, student: str):
+    from nbgrader.api import Gradebook
+
+    notebooks = {}
+    with Gradebook(db_url) as gb:
+        sub = gb.find_submission(assignment, student)
+        for nb in sub.notebooks:
+            notebooks[nb.name] = {
+                "late_penalty": nb.late_submission_penalty,
+                "grades": {g.name: (g.auto_score, bool(g.needs_manual_grade)) for g in nb.grades},
+                "comments": {c.name: c.auto_comment for c in nb.comments},
+            }
+        return notebooks, sub.timestamp
+
+
+def _merge(ws: Workshop, assignment: str, student: str, outcome: dict) -> StudentResult:
+    """Write one worker's scores into the real gradebook (the only writer) and move its files."""
+    from nbgrader.api import Gradebook
+
+    warnings_ = filter_log(outcome.get("log"))
+    if not outcome.get("success"):
+        error = (outcome.get("error") or "").strip().splitlines()
+        detail = "; ".join(warnings_ + error[-1:]) or "nbgrader autograde failed"
+        return StudentResult(student, "failed", None, None, detail)
+    with nbgrader_environment(), Gradebook(ws.db_url, ws.course_id) as gb:
+        gb.update_or_create_student(student)
+        kwargs = {"timestamp": outcome["timestamp"]} if outcome.get("timestamp") else {}
+        sub = gb.update_or_create_submission(assignment, student, **kwargs)
+        for nb in sub.notebooks:
+            scores = outcome["notebooks"].get(nb.name)
+            if scores is None:
+                continue
+            nb.late_submission_penalty = scores["late_penalty"]
+            for grade in nb.grades:
+                auto, needs_manual = scores["grades"].get(grade.name, (0.0, False))
+                grade.auto_score = auto
+                # a grader's manual score survives regrading, but asks for a second look
+                grade.needs_manual_grade = needs_manual or grade.manual_score is not None
+            for comment in nb.comments:
+                comment.auto_comment = scores["comments"].get(comment.name)
+        gb.db.commit()
+        score, max_score = float(sub.score), float(sub.max_score)
+    dest = ws.root / "autograded" / student / assignment
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(outcome["autograded"], dest)
+    return StudentResult(student, "graded", score, max_score, "; ".join(warnings_))

@@ -1,0 +1,142 @@
+"""Class results as tidy tables: the grades export and where the class struggles.
+
+Both tables come from the gradebook plus modellab's status record, so a learner whose
+notebook could not be graded still has a row, with a ``status`` saying why.
+
+Status values: ``graded``; ``unreadable`` (the notebook could not be read); ``failed``
+(nbgrader could not grade it); ``collected`` (not graded yet); ``no submission``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+GRADE_COLUMNS = [
+    "student", "first_name", "last_name", "assignment", "score", "max_score", "percent",
+    "needs_manual_grade", "status", "detail",
+]
+QUESTION_COLUMNS = [
+    "notebook", "question", "kind", "max_score", "n_graded", "n_pending", "mean_score", "pass_rate",
+]
+
+
+def grades_frame(ws, assignment: str | None = None):
+    """One row per learner and assignment, every learner included.
+
+    Columns: ``student, first_name, last_name, assignment, score, max_score, percent,
+    needs_manual_grade, status, detail``; ``score`` and ``percent`` are NaN unless
+    ``status == "graded"``.
+    """
+    import pandas as pd
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from .gradebook import load_status, nbgrader_environment
+
+    status = load_status(ws)
+    rows = []
+    with nbgrader_environment(), Gradebook(ws.db_url, ws.course_id) as gb:
+        assignments = [a.name for a in gb.assignments]
+        if assignment is not None:
+            if assignment not in assignments:
+                raise ValueError(
+                    f"assignment {assignment!r} is not in the gradebook (known: {assignments or 'none'}): "
+                    f"release it first."
+                )
+            assignments = [assignment]
+        students = {s.id: s for s in gb.students}
+        for name in assignments:
+            max_score = float(gb.find_assignment(name).max_score)
+            known = sorted(set(students) | set(status.get(name, {})))
+            for sid in known:
+                entry = status.get(name, {}).get(sid)
+                try:
+                    sub = gb.find_submission(name, sid)
+                except MissingEntry:
+                    sub = None
+                state = entry["status"] if entry else ("graded" if sub is not None else "no submission")
+                graded = state == "graded" and sub is not None
+                student = students.get(sid)
+                score = float(sub.score) if graded else float("nan")
+                rows.append({
+                    "student": sid,
+                    "first_name": (student.first_name if student else None) or "",
+                    "last_name": (student.last_name if student else None) or "",
+                    "assignment": name,
+                    "score": score,
+                    "max_score": max_score,
+                    "percent": round(100 * score / max_score, 1) if max_score else float("nan"),
+                    "needs_manual_grade": bool(sub.needs_manual_grade) if graded else False,
+                    "status": state,
+                    "detail": (entry or {}).get("detail", ""),
+                })
+    frame = pd.DataFrame(rows, columns=GRADE_COLUMNS)
+    return frame.sort_values(["assignment", "student"], ignore_index=True)
+
+
+def questions_frame(ws, assignment: str):
+    """Per-question results over the graded learners of ``assignment``.
+
+    Columns: ``notebook, question, kind ("auto"/"manual"), max_score, n_graded, n_pending
+    (waiting for a manual grade), mean_score, pass_rate`` (share of graded learners with full
+    marks), sorted from hardest to easiest.
+    """
+    import pandas as pd
+    from nbgrader.api import Gradebook
+
+    from .gradebook import nbgrader_environment
+
+    graded = grades_frame(ws, assignment)
+    students = graded.loc[graded["status"] == "graded", "student"].tolist()
+    rows = []
+    with nbgrader_environment(), Gradebook(ws.db_url, ws.course_id) as gb:
+        for nb in gb.find_assignment(assignment).notebooks:
+            for cell in nb.grade_cells:
+                scores, pending = [], 0
+                for sid in students:
+                    grade = gb.find_grade(cell.name, nb.name, assignment, sid)
+                    if grade.needs_manual_grade and grade.manual_score is None:
+                        pending += 1
+                    else:
+                        scores.append(float(grade.score))
+                n = len(scores)
+                rows.append({
+                    "notebook": nb.name,
+                    "question": cell.name,
+                    "kind": "auto" if cell.cell_type == "code" else "manual",
+                    "max_score": float(cell.max_score),
+                    "n_graded": n,
+                    "n_pending": pending,
+                    "mean_score": sum(scores) / n if n else float("nan"),
+                    "pass_rate": sum(s >= cell.max_score for s in scores) / n if n else float("nan"),
+                })
+    frame = pd.DataFrame(rows, columns=QUESTION_COLUMNS)
+    return frame.sort_values(["pass_rate", "question"], ignore_index=True, na_position="last")
+
+
+def plot_summary(questions, grades, path: Path, title: str) -> Path:
+    """Save pass rate per question and the score histogram as one PNG (matplotlib, Agg)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    scored = grades.loc[grades["status"] == "graded", "score"]
+    max_score = float(grades["max_score"].max()) if len(grades) else 1.0
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, max(3.5, 0.45 * len(questions) + 1.5)))
+    rates = questions.dropna(subset=["pass_rate"])
+    ax1.barh(rates["question"], 100 * rates["pass_rate"], color="#4C72B0")
+    ax1.set_xlim(0, 100)
+    ax1.set_xlabel("learners with full marks (%)")
+    ax1.set_title("Where the class struggles (lowest first)")
+    ax1.invert_yaxis()
+    ax2.hist(scored, bins=min(20, max(1, int(max_score) + 1)), range=(0, max_score), color="#55A868")
+    ax2.set_xlabel(f"score (out of {max_score:g})")
+    ax2.set_ylabel("learners")
+    ax2.set_title(f"Score distribution (n={len(scored)})")
+    fig.suptitle(title)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

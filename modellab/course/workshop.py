@@ -1,0 +1,288 @@
+"""``modellab workshop``: run a class with nbgrader, from handing out to the grades.
+
+Commands (each prints what it did and where the output went)::
+
+    modellab workshop init DIR [--source SOLUTIONS_DIR] [--timeout S] [--course-id ID]
+    modellab workshop release [ASSIGNMENT ...] [--one-zip]
+    modellab workshop collect ASSIGNMENT PATH        # folder, LMS zip export or one .ipynb
+    modellab workshop grade ASSIGNMENT [--student ID ...] [--jobs N]
+    modellab workshop feedback ASSIGNMENT
+    modellab workshop export [--out grades.csv] [--assignment A]
+    modellab workshop summary ASSIGNMENT [--out DIR]
+
+Every command but ``init`` works on a workshop directory: ``--dir DIR``, else the
+``MODELLAB_WORKSHOP`` environment variable, else the current directory.
+
+Python API: :func:`modellab.course.gradebook.init_workshop`, :func:`open_workshop`,
+:func:`release`, :func:`modellab.course.collect.collect_submissions`,
+:func:`modellab.course.grading.grade_assignment`,
+:func:`modellab.course.feedback.generate_feedback`,
+:func:`modellab.course.results.grades_frame` and :func:`~modellab.course.results.questions_frame`.
+
+Importing this module is cheap: nbgrader, pandas and matplotlib load only when a command runs.
+
+Examples
+--------
+>>> import argparse
+>>> parser = argparse.ArgumentParser(prog="modellab workshop")
+>>> configure_parser(parser)
+>>> parser.parse_args(["grade", "ex01", "--jobs", "2", "--dir", "/tmp/w"]).jobs
+2
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import zipfile
+from pathlib import Path
+
+from .gradebook import Workshop, open_workshop
+
+__all__ = ["configure_parser", "run", "release", "open_workshop"]
+
+
+def release(ws: Workshop, assignments=None, *, one_zip: bool = False) -> dict:
+    """Generate learner versions of ``assignments`` (default: all) and zip them to hand out.
+
+    Each released folder is checked: a solution or hidden-test marker, or a hidden-test line,
+    in a learner file stops the release with an error.
+
+    Returns
+    -------
+    dict
+        ``{"released": {assignment: release_folder}, "zips": [zip paths]}``.
+    """
+    from .feedback import find_leaks, hidden_lines_of_notebooks
+    from .gradebook import filter_log, make_api, nbgrader_environment
+
+    assignments = list(assignments) if assignments else ws.assignments()
+    if not assignments:
+        raise ValueError(
+            f"no source assignments in {ws.root / 'source'}: run `modellab workshop init` with "
+            f"--source pointing at a folder of nbgrader source notebooks."
+        )
+    for name in assignments:
+        ws.require_assignment(name)
+    released, zips, warnings_ = {}, [], []
+    handout = ws.root / "handout"
+    handout.mkdir(exist_ok=True)
+    with nbgrader_environment():
+        api = make_api(ws)
+        for name in assignments:
+            out = api.generate_assignment(name, force=True, create=True)
+            if not out.get("success"):
+                raise RuntimeError(
+                    f"nbgrader generate_assignment failed for {name}:\n"
+                    + "\n".join(filter_log(out.get("log"))) + "\n" + (out.get("error") or "")
+                )
+            warnings_ += filter_log(out.get("log"))
+            folder = ws.root / "release" / name
+            secret = hidden_lines_of_notebooks((ws.root / "source" / name).glob("*.ipynb"))
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and path.suffix in {".ipynb", ".py", ".md", ".txt"}:
+                    text = path.read_text(encoding="utf-8", errors="replace")
+                    leaks = find_leaks(text, secret)
+                    if "BEGIN SOLUTION" in text:
+                        leaks.insert(0, "BEGIN SOLUTION")
+                    if leaks:
+                        raise RuntimeError(
+                            f"{path} would give learners solution or hidden-test text {leaks[:3]}: "
+                            f"fix the source notebook's markers and release again."
+                        )
+            released[name] = str(folder)
+            if not one_zip:
+                zips.append(_zip([folder], handout / f"{name}.zip"))
+    if one_zip:
+        zips.append(_zip([ws.root / "release" / n for n in assignments], handout / "assignments.zip"))
+    return {"released": released, "zips": zips, "warnings": warnings_}
+
+
+def _zip(folders, target: Path) -> str:
+    tmp = target.with_suffix(".tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+        for folder in folders:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and ".ipynb_checkpoints" not in path.parts:
+                    zf.write(path, Path(folder.name) / path.relative_to(folder))
+    os.replace(tmp, target)
+    return str(target)
+
+
+# --- command line ----------------------------------------------------------------------------
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    """Add the workshop sub-commands to ``parser`` (called by ``modellab.cli``)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--dir", default=os.environ.get("MODELLAB_WORKSHOP", "."),
+        help="workshop directory (default: $MODELLAB_WORKSHOP or the current directory)",
+    )
+    sub = parser.add_subparsers(dest="workshop_command", metavar="STEP")
+
+    p = sub.add_parser("init", help="create a workshop directory (outside the repository)")
+    p.add_argument("directory", metavar="DIR")
+    p.add_argument("--source", help="folder of nbgrader source assignments (default: solutions/)")
+    p.add_argument("--course-id", default="modellab")
+    p.add_argument("--timeout", type=int, default=60, help="seconds per cell when grading")
+
+    p = sub.add_parser("release", parents=[common], help="generate learner copies and zips")
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
+    p.add_argument("--one-zip", action="store_true", help="one zip with every assignment")
+
+    p = sub.add_parser("collect", parents=[common], help="take in learners' notebooks")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("path", metavar="PATH", help="folder of notebooks, LMS zip export or .ipynb")
+
+    p = sub.add_parser("grade", parents=[common], help="autograde in parallel")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("--student", action="append", help="regrade only this learner (repeatable)")
+    p.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1))
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("feedback", parents=[common], help="HTML feedback, hidden tests removed")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+
+    p = sub.add_parser("export", parents=[common], help="grades CSV with every learner")
+    p.add_argument("--out", default=None, help="CSV path (default: DIR/grades.csv)")
+    p.add_argument("--assignment", default=None)
+
+    p = sub.add_parser("summary", parents=[common], help="per-question pass rates and a plot")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("--out", default=None, help="folder for the PNG and CSV (default: DIR/summary)")
+    parser.set_defaults(_workshop_parser=parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one workshop command; return the exit code (0 ok, 1 some learners need attention)."""
+    step = getattr(args, "workshop_command", None)
+    if not step:
+        args._workshop_parser.print_help()
+        return 2
+    try:
+        return _STEPS[step](args)
+    except RuntimeError as exc:  # nbgrader failed, or a release/feedback check refused
+        print(f"modellab workshop {step}: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _init(args) -> int:
+    from .gradebook import init_workshop
+
+    ws = init_workshop(args.directory, source=args.source, course_id=args.course_id,
+                       timeout=args.timeout)
+    print(f"workshop directory: {ws.root}")
+    print(f"  config:     {ws.root / 'nbgrader_config.py'} (cell timeout {args.timeout} s)")
+    print(f"  gradebook:  {ws.root / 'gradebook.db'}")
+    print(f"  source:     {ws.root / 'source'} -> {', '.join(ws.assignments()) or 'no assignments'}")
+    print(f"next: modellab workshop release --dir {ws.root}")
+    return 0
+
+
+def _release(args) -> int:
+    ws = open_workshop(args.dir)
+    out = release(ws, args.assignments or None, one_zip=args.one_zip)
+    for name, folder in out["released"].items():
+        print(f"released {name}: {folder}")
+    for path in out["zips"]:
+        print(f"hand out: {path}")
+    _print_warnings(out["warnings"])
+    return 0
+
+
+def _collect(args) -> int:
+    from .collect import collect_submissions
+
+    ws = open_workshop(args.dir)
+    rep = collect_submissions(ws, args.assignment, args.path)
+    print(f"collected {len(rep.placed)} learner(s) for {args.assignment} into "
+          f"{ws.root / 'submitted'} (originals kept in {rep.inbox})")
+    for student, reason in rep.unreadable.items():
+        print(f"  UNREADABLE {student}: {reason} (kept; it will be reported, not graded)")
+    for path in rep.duplicates:
+        print(f"  older duplicate kept aside: {path}")
+    for path in rep.unmatched:
+        print(f"  NOT MATCHED to a learner (kept in the inbox): {path}")
+    return 1 if rep.unreadable or rep.unmatched else 0
+
+
+def _grade(args) -> int:
+    from .grading import grade_assignment
+
+    ws = open_workshop(args.dir)
+    rep = grade_assignment(ws, args.assignment, students=args.student, jobs=args.jobs,
+                           progress=not args.no_progress)
+    for r in rep.results:
+        score = f"{r.score:g}/{r.max_score:g}" if r.score is not None else "-"
+        line = f"  {r.student:<24} {r.status:<10} {score:>8}"
+        print(line + (f"  {r.detail}" if r.detail else ""))
+    print(f"{rep!r}; autograded notebooks in {ws.root / 'autograded'}, "
+          f"scores in {ws.root / 'gradebook.db'}")
+    return 0 if all(r.status == "graded" for r in rep.results) else 1
+
+
+def _feedback(args) -> int:
+    from .feedback import generate_feedback
+
+    ws = open_workshop(args.dir)
+    out = generate_feedback(ws, args.assignment)
+    print(f"feedback for {len(out['written'])} notebook(s) in {ws.root / 'feedback'} "
+          f"(hidden tests removed)")
+    for path, leaks in out["withheld"].items():
+        print(f"  WITHHELD {path}: still showed hidden-test text {leaks[:2]}")
+    _print_warnings(out["warnings"])
+    return 1 if out["withheld"] else 0
+
+
+def _export(args) -> int:
+    from .results import grades_frame
+
+    ws = open_workshop(args.dir)
+    frame = grades_frame(ws, args.assignment)
+    out = Path(args.out) if args.out else ws.root / "grades.csv"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(out, index=False)
+    counts = frame["status"].value_counts().to_dict()
+    print(f"wrote {len(frame)} row(s) ({', '.join(f'{k}: {v}' for k, v in counts.items())}) "
+          f"to {out}")
+    return 0
+
+
+def _summary(args) -> int:
+    from .results import grades_frame, plot_summary, questions_frame
+
+    ws = open_workshop(args.dir)
+    questions = questions_frame(ws, args.assignment)
+    grades = grades_frame(ws, args.assignment)
+    outdir = Path(args.out) if args.out else ws.root / "summary"
+    outdir.mkdir(parents=True, exist_ok=True)
+    png = plot_summary(questions, grades, outdir / f"{args.assignment}_summary.png",
+                       f"{args.assignment}: class summary")
+    csv = outdir / f"{args.assignment}_questions.csv"
+    questions.to_csv(csv, index=False)
+    shown = questions.assign(pass_rate=(100 * questions["pass_rate"]).round(0),
+                             mean_score=questions["mean_score"].round(2))
+    print(f"{args.assignment}: per-question results, hardest first (pass_rate in %)")
+    print(shown.to_string(index=False))
+    scored = grades.loc[grades["status"] == "graded", "score"]
+    others = grades.loc[grades["status"] != "graded", "status"].value_counts().to_dict()
+    if len(scored):
+        print(f"scores: n={len(scored)} mean={scored.mean():.2f} median={scored.median():g} "
+              f"min={scored.min():g} max={scored.max():g} (out of {grades['max_score'].max():g})")
+    if others:
+        print(f"not graded: {others}")
+    print(f"plot: {png}\ntable: {csv}")
+    return 0
+
+
+def _print_warnings(lines) -> None:
+    for line in lines:
+        print(f"  nbgrader: {line}", file=sys.stderr)
+
+
+_STEPS = {
+    "init": _init, "release": _release, "collect": _collect, "grade": _grade,
+    "feedback": _feedback, "export": _export, "summary": _summary,
+}

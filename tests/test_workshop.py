@@ -1,0 +1,316 @@
+"""End-to-end: a synthetic class through `modellab workshop` with real nbgrader.
+
+One module-scoped fixture runs init -> release -> collect -> grade (2 jobs) -> feedback ->
+export -> summary once through the command line; the tests assert on what it left behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+import shutil
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from modellab.cli import main
+from modellab.course import collect, feedback, gradebook, grading
+
+FIXTURE = Path(__file__).parent / "fixtures" / "workshop"
+A = "ws01_basics"
+MAX = 7.0  # q1 2 + q2 2 + quiz 1 (auto) + written summary 2 (manual)
+HIDDEN = ["secret-pair-7f3a", "secret-share-91c2", "secret-quiz-c0de", "mean_of([10, 20])",
+          "mean_of([2.5])", "drift_share([True, True, True, False])", 'ANSWER == "b"',
+          "HIDDEN TESTS"]
+# in learner hand-outs the solutions are secret too (in feedback, a learner may have written them)
+SOLUTIONS = ["BEGIN SOLUTION", "return sum(values) / len(values)", 'ANSWER = "b"',
+             "accuracy measured at launch decays"]
+
+# learner -> expected autograded score (the written answer waits for a human, so counts 0)
+EXPECTED = {
+    "correct": 5.0,
+    "partly": 3.0,            # q2 wrong
+    "untouched": 0.0,
+    "raising": 3.0,           # q1's cell raises: q1 0, the rest still graded
+    "looping": 3.0,           # q1's cell never ends: stopped by the timeout, q1 0
+    "deleted-test": 5.0,      # q2's test cell deleted: put back and graded
+    "edited-test": 2.0,       # q1 wrong and its test replaced by `pass`: restored, q1 0; quiz "a"
+    "hardcoded": 1.0,         # visible checks pass, hidden tests catch q1 and q2
+    "doe-jane-12345": 5.0,    # from the LMS zip export
+}
+UNREADABLE = {"corrupt", "empty"}
+
+
+def _cli(*argv) -> tuple[int, str]:
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        code = main(["workshop", *argv])
+    return code, buf.getvalue()
+
+
+def _set(nb, grade_id, source):
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+            cell.source = source
+            return nb
+    raise KeyError(grade_id)
+
+
+def _answers(nb, q1="return sum(values) / len(values)", q2="return sum(flags) / len(flags)",
+             quiz='"b"', q1_cell=None):
+    _set(nb, "q1_mean_answer", q1_cell or f"def mean_of(values):\n    {q1}")
+    _set(nb, "q2_share_answer", f"def drift_share(flags):\n    {q2}")
+    _set(nb, "quiz_answer", f"ANSWER = {quiz}")
+    _set(nb, "summary_answer", "Data drifts after launch; monitoring catches the decay early.")
+    return nb
+
+
+def _make_class(released: Path, folder: Path, lms_zip: Path) -> None:
+    """Write one notebook per kind of learner, named in the accepted patterns."""
+    def fresh():
+        return nbformat.read(released, as_version=4)
+
+    folder.mkdir()
+    nbformat.write(_answers(fresh()), folder / "correct.ipynb")
+    nbformat.write(_answers(fresh(), q2="return 0"), folder / f"partly_{A}.ipynb")
+    shutil.copy(released, folder / f"{A}-untouched.ipynb")
+    (folder / "raising").mkdir()
+    nbformat.write(_answers(fresh(), q1_cell="raise ValueError('learner bug')"),
+                   folder / "raising" / f"{A}.ipynb")
+    nbformat.write(_answers(fresh(), q1_cell="while True:\n    pass"), folder / "looping.ipynb")
+    nb = _answers(fresh())
+    nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "q2_share_tests"]
+    nbformat.write(nb, folder / "deleted-test.ipynb")
+    nb = _set(_answers(fresh(), q1="return 0", quiz='"a"'), "q1_mean_tests", "pass")
+    nbformat.write(nb, folder / "edited-test.ipynb")
+    nbformat.write(_answers(fresh(), q1="return 2", q2="return 0.5"), folder / "hardcoded.ipynb")
+    text = (folder / "correct.ipynb").read_text()
+    (folder / "corrupt.ipynb").write_text(text[: len(text) // 2])
+    (folder / "empty.ipynb").write_bytes(b"")
+    with zipfile.ZipFile(lms_zip, "w") as zf:
+        zf.writestr(f"Doe, Jane_12345_{A}.ipynb", text)
+        zf.writestr(f"{A}.ipynb", text)  # no learner in the name: kept aside, reported
+        zf.writestr("__MACOSX/._junk", "x")
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("workshop")
+    root = tmp / "class"
+    out = {"root": root}
+    out["init"] = _cli("init", str(root), "--source", str(FIXTURE), "--timeout", "5")
+    out["init_again"] = _cli("init", str(root), "--source", str(FIXTURE), "--timeout", "5")
+    out["release"] = _cli("release", "--dir", str(root))
+    _make_class(root / "release" / A / f"{A}.ipynb", tmp / "inbox", tmp / "lms.zip")
+    out["collect"] = _cli("collect", A, str(tmp / "inbox"), "--dir", str(root))
+    out["collect_zip"] = _cli("collect", A, str(tmp / "lms.zip"), "--dir", str(root))
+    out["grade"] = _cli("grade", A, "--jobs", "2", "--dir", str(root))
+    _cli("export", "--dir", str(root))
+    out["export_before_regrade"] = pd.read_csv(root / "grades.csv")
+    out["regrade"] = _cli("grade", A, "--student", "partly", "--jobs", "2", "--dir", str(root))
+    out["feedback"] = _cli("feedback", A, "--dir", str(root))
+    out["export"] = _cli("export", "--out", str(tmp / "grades.csv"), "--dir", str(root))
+    out["grades"] = pd.read_csv(tmp / "grades.csv", keep_default_na=False, na_values=[""])
+    out["summary"] = _cli("summary", A, "--out", str(tmp / "summary"), "--dir", str(root))
+    out["summary_dir"] = tmp / "summary"
+    return out
+
+
+def test_every_command_succeeds_and_says_where_output_went(run):
+    root = run["root"]
+    assert run["init"][0] == 0 and str(root) in run["init"][1]
+    assert run["init_again"][0] == 0  # idempotent
+    assert run["release"][0] == 0 and f"{A}.zip" in run["release"][1]
+    assert run["collect"][0] == 1 and "UNREADABLE corrupt" in run["collect"][1]
+    assert "UNREADABLE empty" in run["collect"][1]
+    assert run["collect_zip"][0] == 1 and "NOT MATCHED" in run["collect_zip"][1]
+    assert run["grade"][0] == 1  # two learners need attention
+    assert run["regrade"][0] == 0
+    assert run["feedback"][0] == 0 and "hidden tests removed" in run["feedback"][1]
+    assert run["export"][0] == 0 and "grades.csv" in run["export"][1]
+    assert run["summary"][0] == 0 and ".png" in run["summary"][1]
+
+
+def test_each_learner_gets_the_score_they_deserve(run):
+    grades = run["grades"].set_index("student")
+    assert set(grades.index) == set(EXPECTED) | UNREADABLE  # nobody lost
+    for student, score in EXPECTED.items():
+        assert grades.loc[student, "status"] == "graded", student
+        assert grades.loc[student, "score"] == score, (student, grades.loc[student, "score"])
+        assert grades.loc[student, "max_score"] == MAX
+    for student in UNREADABLE:
+        assert grades.loc[student, "status"] == "unreadable"
+        assert pd.isna(grades.loc[student, "score"])
+        assert "notebook" in grades.loc[student, "detail"] or "empty" in grades.loc[student, "detail"]
+    assert grades.loc["doe-jane-12345", "last_name"] == "Doe"
+    assert grades.loc["doe-jane-12345", "first_name"] == "Jane"
+    # the written answer waits for a human for everyone who wrote one
+    assert bool(grades.loc["correct", "needs_manual_grade"])
+
+
+def test_gradebook_holds_every_graded_submission_once(run):
+    with sqlite3.connect(run["root"] / "gradebook.db") as db:
+        subs = db.execute(
+            "select student.id from submitted_assignment join student "
+            "on student.id = submitted_assignment.student_id").fetchall()
+        students = {r[0] for r in db.execute("select id from student")}
+    assert sorted(s for (s,) in subs) == sorted(EXPECTED)
+    assert students == set(EXPECTED) | UNREADABLE
+    for student in EXPECTED:
+        assert (run["root"] / "autograded" / student / A / f"{A}.ipynb").is_file()
+
+
+def test_regrading_one_learner_changes_nothing_else(run):
+    before = run["export_before_regrade"].set_index("student")["score"]
+    after = run["grades"].set_index("student")["score"]
+    pd.testing.assert_series_equal(before.sort_index(), after.sort_index())
+    assert "partly" in run["regrade"][1] and "correct" not in run["regrade"][1]
+
+
+def test_grade_output_reports_problems_but_not_nbgrader_noise(run):
+    text = run["grade"][1]
+    assert re.search(r"corrupt\s+unreadable", text)
+    assert re.search(r"correct\s+graded\s+5/7", text)
+    assert "checksum" not in text.lower() and "SAWarning" not in text
+
+
+def test_deleted_and_edited_test_cells_are_restored(run):
+    for student in ("deleted-test", "edited-test"):
+        nb = nbformat.read(run["root"] / "autograded" / student / A / f"{A}.ipynb", as_version=4)
+        ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+        assert "q1_mean_tests" in ids and "q2_share_tests" in ids
+        tests = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "q1_mean_tests")
+        assert "mean_of([1, 2, 3])" in tests.source
+
+
+def _notebook_text(raw: str) -> str:
+    """Cell sources and outputs of a notebook file, as a learner would read them."""
+    nb = nbformat.reads(raw, as_version=4)
+    return "\n".join([c.source for c in nb.cells] + [json.dumps(c.get("outputs", [])) for c in nb.cells])
+
+
+def _assert_no_secrets(text: str, where: str, secrets=HIDDEN) -> None:
+    visible = feedback._visible_text(text)
+    for secret in secrets:
+        assert secret not in visible, f"{secret!r} leaked in {where}"
+
+
+def test_release_and_handout_zip_have_no_solutions_or_hidden_tests(run):
+    released = run["root"] / "release" / A / f"{A}.ipynb"
+    _assert_no_secrets(_notebook_text(released.read_text()), str(released), HIDDEN + SOLUTIONS)
+    with zipfile.ZipFile(run["root"] / "handout" / f"{A}.zip") as zf:
+        names = zf.namelist()
+        assert names == [f"{A}/{A}.ipynb"]
+        _assert_no_secrets(_notebook_text(zf.read(names[0]).decode()), "handout zip",
+                           HIDDEN + SOLUTIONS)
+
+
+def test_feedback_has_scores_but_no_hidden_tests(run):
+    pages = feedback.feedback_files(gradebook.open_workshop(run["root"]), A)
+    assert {p.parent.parent.name for p in pages} == set(EXPECTED)
+    for page in pages:
+        _assert_no_secrets(page.read_text(), str(page))
+    hard = (run["root"] / "feedback" / "hardcoded" / A / f"{A}.html").read_text()
+    assert "hidden tests ran here" in hard
+    assert re.search(r"Score:\s*1(\.0)?\s*/\s*7", feedback._visible_text(hard))
+    assert "a hidden test failed" in feedback._visible_text(hard)
+    # the autograded notebooks, for the instructor, still hold the hidden tests
+    auto = (run["root"] / "autograded" / "hardcoded" / A / f"{A}.ipynb").read_text()
+    assert "secret-pair-7f3a" in auto
+
+
+def test_summary_shows_where_the_class_struggles(run):
+    table = pd.read_csv(run["summary_dir"] / f"{A}_questions.csv").set_index("question")
+    assert set(table.index) == {"q1_mean_tests", "q2_share_tests", "quiz_tests", "summary_answer"}
+    graded = len(EXPECTED)
+    # q1 passes for correct, partly, deleted-test, doe-jane: 4 of 9
+    assert table.loc["q1_mean_tests", "pass_rate"] == pytest.approx(4 / graded)
+    assert table.loc["q2_share_tests", "pass_rate"] == pytest.approx(6 / graded)
+    assert table.loc["summary_answer", "kind"] == "manual"
+    assert table.loc["summary_answer", "n_pending"] == graded - 1  # untouched scores 0 at once
+    png = run["summary_dir"] / f"{A}_summary.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "q1_mean_tests" in run["summary"][1] and "not graded" in run["summary"][1]
+
+
+def test_status_record_lists_every_learner(run):
+    status = json.loads((run["root"] / ".modellab" / "status.json").read_text())[A]
+    assert {s for s, v in status.items() if v["status"] == "graded"} == set(EXPECTED)
+    assert {s for s, v in status.items() if v["status"] == "unreadable"} == UNREADABLE
+    assert not list((run["root"] / ".modellab").glob("grade-*"))  # private copies cleaned up
+
+
+# --- fast unit checks ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("alice.ipynb", "alice"),
+    ("alice_ex01_metrics.ipynb", "alice"),
+    ("ex01_metrics-Bob.ipynb", "bob"),
+    ("carol/ex01_metrics.ipynb", "carol"),
+    ("dan/ex01_metrics/ex01_metrics.ipynb", "dan"),
+    ("Doe, Jane_12345_ex01_metrics.ipynb", "doe-jane-12345"),
+    ("doejane_late_12345_67890_ex01_metrics.ipynb", "doejane-12345"),
+    ("Jane Doe_12345_assignsubmission_file_/ex01_metrics.ipynb", "jane-doe-12345"),
+])
+def test_learner_ids_from_file_names(path, expected):
+    assert collect.student_from_path(path, "ex01_metrics", ["ex01_metrics"])[0] == expected
+
+
+def test_file_without_a_learner_is_unmatched():
+    assert collect.student_from_path("ex01_metrics.ipynb", "ex01_metrics", ["ex01_metrics"]) is None
+
+
+def test_init_refuses_the_repository():
+    with pytest.raises(ValueError, match="inside the modellab repository"):
+        gradebook.init_workshop(gradebook.REPO_ROOT / "artifacts" / "ws")
+    code = main(["workshop", "init", str(gradebook.REPO_ROOT / "artifacts" / "ws")])
+    assert code == 2 and not (gradebook.REPO_ROOT / "artifacts" / "ws").exists()
+
+
+def test_init_validates_its_arguments(tmp_path):
+    with pytest.raises(ValueError, match="timeout"):
+        gradebook.init_workshop(tmp_path / "w", source=FIXTURE, timeout=0)
+    with pytest.raises(FileNotFoundError, match="--source"):
+        gradebook.init_workshop(tmp_path / "w", source=tmp_path / "missing")
+    with pytest.raises(FileNotFoundError, match="workshop init"):
+        gradebook.open_workshop(tmp_path)
+
+
+def test_grade_refuses_unknown_assignment_and_bad_jobs(tmp_path):
+    ws = gradebook.init_workshop(tmp_path / "w", source=FIXTURE, timeout=5)
+    with pytest.raises(ValueError, match="unknown assignment"):
+        grading.grade_assignment(ws, "nope")
+    with pytest.raises(ValueError, match="jobs"):
+        grading.grade_assignment(ws, A, jobs=0)
+    with pytest.raises(ValueError, match="release"):
+        grading.grade_assignment(ws, A)
+
+
+def test_log_filter_drops_by_design_noise_keeps_real_errors():
+    log = "\n".join([
+        "[INFO] Converting notebook x",
+        "[WARNING] Attribute 'checksum' for cell q1 has changed! (should be: a, got: b)",
+        "[WARNING] SAWarning: relationship will copy column",
+        "[ERROR] Timeout waiting for execute reply",
+    ])
+    assert gradebook.filter_log(log) == ["[ERROR] Timeout waiting for execute reply"]
+
+
+def test_sanitize_cell_hides_tests_and_their_messages():
+    cell = nbformat.v4.new_code_cell(
+        "assert f(1) == 1\n### BEGIN HIDDEN TESTS\nassert f(2) == 4, 'secret message here'\n"
+        "### END HIDDEN TESTS")
+    cell.outputs = [nbformat.v4.new_output("error", ename="AssertionError",
+                                           evalue="secret message here",
+                                           traceback=["----> 3 assert f(2) == 4"])]
+    assert feedback.sanitize_cell(cell)
+    assert "f(2)" not in cell.source and "BEGIN" not in cell.source
+    assert cell.outputs[0]["traceback"] == ["AssertionError: a hidden test failed"]
+    assert not feedback.sanitize_cell(nbformat.v4.new_code_cell("x = 1"))
