@@ -151,6 +151,7 @@ class ReportFacts:
     onset_start: pd.Timestamp | None
     onset_reason: str  # "drift", "alert" or "" when nothing changed
     drifted_features: tuple[FeatureDrift, ...]
+    emerging_features: tuple[str, ...]  # drifted in the latest batch only, not confirmed yet
     metric_changes: dict[str, MetricChange]
     n_alerts: int
     n_critical: int
@@ -283,9 +284,11 @@ def _drift_long(result, history: pd.DataFrame) -> pd.DataFrame:
 
 
 def _feature_drifts(drift: pd.DataFrame, order: list, starts: dict) -> list[FeatureDrift]:
-    """Features whose drift is sustained: drifted in two consecutive batches (or in the last one).
+    """Features whose drift is sustained: drifted in two consecutive batches.
 
     One drifted batch among many is what a 5% test gives by chance; two in a row rarely is.
+    A feature that drifted only in the latest batch is not confirmed yet (see
+    :func:`_emerging`).
     """
     if drift.empty:
         return []
@@ -296,7 +299,7 @@ def _feature_drifts(drift: pd.DataFrame, order: list, starts: dict) -> list[Feat
         flags = flags.reindex(order, fill_value=False).astype(bool).to_numpy()
         onset = None
         for i, hit in enumerate(flags):
-            if hit and (i == len(flags) - 1 or flags[i + 1]):
+            if hit and i + 1 < len(flags) and flags[i + 1]:
                 onset = i
                 break
         if onset is None:
@@ -326,6 +329,15 @@ def _feature_drifts(drift: pd.DataFrame, order: list, starts: dict) -> list[Feat
     return sorted(
         out, key=lambda f: (-np.nan_to_num(f.effect_size, nan=-1.0), position[f.onset_batch])
     )
+
+
+def _emerging(drift: pd.DataFrame, order: list, confirmed: list[FeatureDrift]) -> tuple[str, ...]:
+    """Features drifted in the latest batch only: too early to tell chance from change."""
+    if drift.empty:
+        return ()
+    known = {f.name for f in confirmed}
+    latest = drift[(drift["batch"] == order[-1]) & drift["drifted"].astype(bool)]
+    return tuple(sorted(str(c) for c in pd.unique(latest["column"]) if str(c) not in known))
 
 
 def _metric_change(history, metric, ref, after_mask) -> MetricChange | None:
@@ -432,7 +444,9 @@ def gather_facts(
         if "start" in history.columns
         else {}
     )
-    features = _feature_drifts(_drift_long(result, history), order, starts)
+    drift_long = _drift_long(result, history)
+    features = _feature_drifts(drift_long, order, starts)
+    emerging = _emerging(drift_long, order, features)
     first_alert = alerts["batch"].iloc[0] if len(alerts) else None
     if len(alerts):
         position = {b: i for i, b in enumerate(order)}
@@ -490,6 +504,7 @@ def gather_facts(
         onset_start=starts.get(onset) if onset is not None else None,
         onset_reason=reason,
         drifted_features=tuple(features),
+        emerging_features=emerging,
         metric_changes=changes,
         n_alerts=len(alerts),
         n_critical=n_critical,

@@ -62,13 +62,25 @@ def _what_changed(f: ReportFacts, max_features: int) -> str:
             if still
             else ", though the latest batch looks normal again."
         )
+        if f.emerging_features:
+            text += (
+                f" In the latest batch {_join(list(f.emerging_features))} also moved; one batch is not "
+                f"enough to tell a real change from chance, so the next batch will confirm it."
+            )
     elif f.onset_batch is not None:
         text = f"From {_when(f.onset_batch, f.onset_start)}, the monitor raised alerts while the input data itself did not shift."
     else:
-        return (
+        text = (
             f"Across {_period(f)}, the incoming loans look like the loans the model was built on "
-            f"(no data drift) and the monitor raised no alerts."
+            f"(no sustained data drift) and the monitor raised "
+            f"{'no alerts' if not f.n_alerts else 'only isolated alerts'}."
         )
+        if f.emerging_features:
+            text += (
+                f" In the latest batch {_join(list(f.emerging_features))} moved; a single batch like "
+                f"this happens by chance about once in twenty checks, and the next batch will tell."
+            )
+        return text
     counts = []
     if f.n_critical:
         counts.append(f"{f.n_critical} critical")
@@ -94,11 +106,21 @@ def _performance(f: ReportFacts) -> str:
             "Performance cannot be measured yet: the outcomes (repaid or defaulted) of these loans are "
             "not known yet. Until they are, the drift above is our early warning."
         )
-    move = "fell" if head.change < -0.005 else "rose" if head.change > 0.005 else "held steady"
-    text = (
-        f"The model's {metric_gloss(head.metric)} {move} from {fmt_metric(head.metric, head.reference)} "
-        f"in the reference period to {fmt_metric(head.metric, head.after)} on average {since}"
+    ref_txt, after_txt = (
+        fmt_metric(head.metric, head.reference),
+        fmt_metric(head.metric, head.after),
     )
+    if abs(head.change) < 0.015:
+        text = (
+            f"The model's {metric_gloss(head.metric)} held steady: {after_txt} on average {since}, "
+            f"against {ref_txt} in the reference period"
+        )
+    else:
+        move = "fell" if head.change < 0 else "rose"
+        text = (
+            f"The model's {metric_gloss(head.metric)} {move} from {ref_txt} in the reference "
+            f"period to {after_txt} on average {since}"
+        )
     text += f", measured on {head.n_labelled_after:,} loans whose outcome is known."
     recall = f.metric_changes.get("recall")
     if recall is not None and head.metric != "recall":
