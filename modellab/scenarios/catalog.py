@@ -54,8 +54,8 @@ def _covariate_sudden(n: int) -> list[Event]:
 def _covariate_gradual(n: int) -> list[Event]:
     ramp = gradual(start=n // 2, full=n // 2 + n // 4)
     return [
-        shift("debt_to_income", by=1.5).at(ramp),
-        shift("loan_amount", by=1.5).at(ramp),
+        shift("debt_to_income", by=1.0).at(ramp),
+        shift("loan_amount", by=1.0).at(ramp),
     ]
 
 

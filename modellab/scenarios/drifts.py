@@ -493,10 +493,9 @@ class UnitChange(Primitive):
         batch.numeric[self.feature] = x
 
     def text(self):
-        if self.factor < 1:
-            what = f"in units {1 / self.factor:,.4g} times larger (x{self.factor:g})"
-        else:
-            what = f"multiplied by {self.factor:g}"
+        what = f"multiplied by {self.factor:g}"
+        if self.factor == 0.001:
+            what += " (in thousands instead of units)"
         return f"a pipeline bug reports {self.feature} {what}"
 
 
