@@ -62,7 +62,10 @@ class Monitor:
     store : str or path-like, optional
         SQLite file keeping the history (created if missing). ``None`` keeps it in memory.
     threshold : float, optional
-        Decision threshold for threshold metrics (precision, recall, ...). Default 0.5.
+        Decision threshold for threshold metrics (precision, recall, ...): a row is a
+        predicted positive when ``score >= threshold``. Default: read from the reference
+        when it has a ``prediction`` column (the roundest number separating its 0 and 1
+        decisions; an error if no threshold reproduces them), else 0.5.
     ci : bool or float, default False
         Add bootstrap confidence intervals (``<metric>_low``/``<metric>_high`` columns).
     n_boot : int, default 200
@@ -134,7 +137,10 @@ class Monitor:
         if on_existing not in ("skip", "replace"):
             raise ValueError(f"on_existing must be 'skip' or 'replace', got {on_existing!r}.")
         self.target, self.score, self.prediction = target, score, prediction
-        self.threshold = 0.5 if threshold is None else check_threshold(threshold)
+        self.threshold = (
+            _infer_threshold(reference, score, prediction) if threshold is None
+            else check_threshold(threshold)
+        )
         self.ci, self.n_boot, self.seed = ci, n_boot, seed
         self.on_existing = on_existing
         self.features = self._check_features(reference, features)
@@ -413,11 +419,13 @@ class Monitor:
 
     def _alerts_for(self, history: pd.DataFrame, key) -> pd.DataFrame:
         """Alerts every rule raises on batch ``key``, judging the history up to it."""
-        parts = []
+        rows = []
+        last = history.iloc[[-1]].reset_index(drop=True)
         for rule in self.rules:
-            fired = rule.evaluate(history, self.reference_)
-            parts.append(fired[fired["batch"] == key])
-        return _concat_alerts(parts)
+            # Most rules judge a batch on its own row; only stateful ones replay the history.
+            fired = rule.alert_rows(history if rule.needs_history else last, self.reference_)
+            rows.extend(r for r in fired if r["batch"] == key)
+        return _rules.alerts_frame(rows)
 
     @staticmethod
     def load_history(path) -> MonitorResult:
@@ -430,6 +438,34 @@ class Monitor:
             f"Monitor(target={self.target!r}, score={self.score!r}, "
             f"features={len(self.features)}, rules={len(self.rules)}{store})"
         )
+
+
+def _infer_threshold(reference, score, prediction) -> float:
+    """The decision threshold the reference's ``prediction`` column was made with."""
+    if prediction not in reference.columns:
+        return 0.5
+    s = pd.to_numeric(reference[score], errors="coerce").to_numpy(dtype=float)
+    p = pd.to_numeric(reference[prediction], errors="coerce").to_numpy(dtype=float)
+    ok = ~(np.isnan(s) | np.isnan(p))
+    s, p = s[ok], p[ok]
+    if not np.isin(p, (0.0, 1.0)).all():
+        raise ValueError(
+            f"reference column {prediction!r} must hold 0/1 decisions: fix it, or pass "
+            f"prediction='<other column>'."
+        )
+    if not (p == 1).any() or not (p == 0).any():
+        return 0.5
+    low, high = s[p == 0].max(), s[p == 1].min()
+    if low >= high:
+        raise ValueError(
+            f"reference column {prediction!r} is not 'score >= threshold' for any threshold: "
+            f"pass threshold=... explicitly."
+        )
+    for decimals in range(1, 10):  # the roundest value that reproduces the decisions
+        r = round(float(high), decimals)
+        if low < r <= high:
+            return r
+    return float(high)
 
 
 def _append(history: pd.DataFrame, row: dict) -> pd.DataFrame:
