@@ -1,0 +1,133 @@
+"""What every explorer shares: a VBox with named controls, Output widgets and a state dict.
+
+Figures and tables are written into :class:`ipywidgets.Output` widgets as ready
+``display_data`` outputs (a PNG plus a text description, or HTML plus plain text)
+instead of through ``with output: display(...)``. The result looks the same in
+JupyterLab, does not depend on the matplotlib backend (inline, widget or Agg), and
+works without a kernel, so tests can read ``explorer.outputs[name].outputs``.
+Every figure is closed as soon as it is rendered: no figure piles up while a
+slider moves.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+#: Resolution of explorer figures: sharp enough on screen, quick to render.
+DPI = 80
+
+
+def figure_output(fig: Figure, description: str) -> dict:
+    """A ``display_data`` output holding ``fig`` as a PNG; the figure is closed."""
+    buf = io.BytesIO()
+    try:
+        fig.savefig(buf, format="png", dpi=DPI)
+    finally:
+        plt.close(fig)
+    return {
+        "output_type": "display_data",
+        "data": {
+            "image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
+            "text/plain": description,
+        },
+        "metadata": {},
+    }
+
+
+def html_output(markup: str, text: str) -> dict:
+    """A ``display_data`` output holding HTML, with ``text`` for plain-text front ends."""
+    return {
+        "output_type": "display_data",
+        "data": {"text/html": markup, "text/plain": text},
+        "metadata": {},
+    }
+
+
+def show(output: widgets.Output, *items: dict) -> None:
+    """Replace what ``output`` shows with ``items`` (one front-end update, no flicker)."""
+    output.outputs = tuple(items)
+
+
+def shown_text(output: widgets.Output) -> str:
+    """The plain text of everything ``output`` shows (what a screen reader or test reads)."""
+    return "\n".join(item.get("data", {}).get("text/plain", "") for item in output.outputs)
+
+
+def fmt(value, spec: str = ".3f") -> str:
+    """Format a number for a table cell; NaN and None read as an em dash."""
+    if value is None:
+        return "—"
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return html.escape(str(value))
+    return "—" if np.isnan(v) else format(v, spec)
+
+
+def table_html(frame: pd.DataFrame, formats: dict[str, str] | None = None) -> str:
+    """A small HTML table of ``frame`` (columns formatted with ``formats``)."""
+    formats = formats or {}
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = []
+    for _, row in frame.iterrows():
+        cells = []
+        for c in frame.columns:
+            v = row[c]
+            if isinstance(v, (bool, np.bool_)):
+                text = "yes" if v else "no"
+            elif c in formats:
+                text = fmt(v, formats[c])
+            else:
+                text = html.escape(str(v))
+            cells.append(f"<td>{text}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        '<table class="modellab-table" style="border-collapse:collapse">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+class Explorer(widgets.VBox):
+    """Base of the explorers: a VBox that exposes its controls, outputs and state.
+
+    Attributes
+    ----------
+    controls : dict of str -> ipywidgets widget
+        The inputs; set ``controls[name].value`` to move one, as a learner would.
+    outputs : dict of str -> ipywidgets.Output
+        Where the explorer draws (``"summary"``: HTML text and tables; ``"plot"``: the figure).
+    state : dict
+        The numbers currently shown (a fresh copy on each access).
+    """
+
+    def __init__(self, controls: dict, header: list, **kwargs):
+        self.controls = dict(controls)
+        self.outputs = {"summary": widgets.Output(), "plot": widgets.Output()}
+        self._state: dict = {}
+        super().__init__(
+            children=[*header, self.outputs["summary"], self.outputs["plot"]], **kwargs
+        )
+
+    @property
+    def state(self) -> dict:
+        return dict(self._state)
+
+    @property
+    def text(self) -> str:
+        """Plain text of the summary output (the line and table a learner reads)."""
+        return shown_text(self.outputs["summary"])
+
+    def refresh(self) -> None:  # pragma: no cover - each explorer defines it
+        """Recompute the state and redraw the outputs from the current control values."""
+        raise NotImplementedError
+
+    def _on_change(self, change) -> None:
+        self.refresh()
