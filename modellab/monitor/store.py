@@ -107,6 +107,7 @@ _BATCH_COLUMNS = ["batch", "start", "n", "n_labelled", "note"]
 # stops inside its open transaction, creates "<store>.hang" and sleeps, so a test can
 # SIGKILL the process mid-write.
 _HANG_ENV = "MODELLAB_MONITOR_TEST_HANG_AFTER"
+_written_in_process = 0
 
 
 def batch_key(value):
@@ -195,7 +196,6 @@ class MonitorStore:
             )
         if version is None and not readonly:
             self._create()
-        self._written = 0
 
     # ------------------------------------------------------------------ set-up
     def _read_version(self) -> int | None:
@@ -310,11 +310,12 @@ class MonitorStore:
             self._insert(drift, "drift", DRIFT_COLUMNS, key)
             self._insert(histograms, "histograms", HISTOGRAM_COLUMNS, key)
             self._insert(alerts, "alerts", ALERT_COLUMNS, key)
-        self._written += 1
+        global _written_in_process
+        _written_in_process += 1
 
     def _maybe_hang(self) -> None:
         limit = os.environ.get(_HANG_ENV)
-        if limit is not None and self._written >= int(limit):
+        if limit is not None and _written_in_process >= int(limit):
             self.path.with_name(self.path.name + ".hang").touch()
             time.sleep(3600)  # killed by the test while the transaction is open
 
