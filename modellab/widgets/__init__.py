@@ -13,12 +13,15 @@ and exposes ``.controls`` (name -> input widget), ``.state`` (the numbers shown)
 text), so it can be driven and checked without a browser.
 """
 
+from modellab.widgets.alerts import AlertTuner, alert_tuner
 from modellab.widgets.drift import DriftExplorer, drift_explorer
 from modellab.widgets.threshold import ThresholdExplorer, threshold_explorer
 
 __all__ = [
+    "AlertTuner",
     "DriftExplorer",
     "ThresholdExplorer",
+    "alert_tuner",
     "drift_explorer",
     "threshold_explorer",
 ]
