@@ -193,7 +193,7 @@ def _run_workers(job: dict, students: list[str], jobs: int, progress: bool, root
 
     logdir = root / ".modellab" / "logs"
     logdir.mkdir(parents=True, exist_ok=True)
-    ctx = multiprocessing.get_context("spawn")  # no forked zmq/sqlite state in workers
+    ctx = _worker_context()
     with (
         ProcessPoolExecutor(
             max_workers=min(jobs, len(students)),
@@ -215,6 +215,18 @@ def _run_workers(job: dict, students: list[str], jobs: int, progress: bool, root
             yield student, outcome
 
 
+def _worker_context():
+    """Workers fork from a clean server that imported nbgrader once (no zmq/sqlite state
+    inherited from this process, and no per-worker import cost); plain spawn elsewhere."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(
+            ["modellab.course.grading", "nbgrader.apps", "nbgrader.converters", "nbclient"]
+        )
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
 def _init_worker(logdir: str) -> None:
     """Send this worker's (and its kernels') raw stdout/stderr to a log file."""
     fd = os.open(os.path.join(logdir, f"worker-{os.getpid()}.log"),
@@ -224,26 +236,42 @@ def _init_worker(logdir: str) -> None:
     os.close(fd)
 
 
-def grade_one_in_copy(job: dict) -> dict:
-    """Worker: autograde one learner in a private copy; return the scores nbgrader wrote.
+_WORKER: dict = {}  # per worker process: its private course copy and nbgrader API, reused
 
-    ``job`` holds ``root, course_id, assignment, student, snapshot, workroot``.
-    """
+
+def _private_course(job: dict):
+    """This process's private copy of the course (gradebook snapshot + source), made once."""
     from .gradebook import open_workshop
 
-    try:
+    key = (job["root"], job["assignment"], job["snapshot"])
+    if _WORKER.get("key") != key:
         ws = open_workshop(job["root"])
-        assignment, student = job["assignment"], job["student"]
-        work = Path(job["workroot"]) / f"student-{student}"
+        work = Path(job["workroot"]) / f"worker-{os.getpid()}"
         shutil.rmtree(work, ignore_errors=True)
-        (work / "submitted" / student).mkdir(parents=True)
+        work.mkdir(parents=True)
         shutil.copy(job["snapshot"], work / "gradebook.db")
-        shutil.copytree(ws.root / "source" / assignment, work / "source" / assignment)
-        shutil.copytree(ws.root / "submitted" / student / assignment,
-                        work / "submitted" / student / assignment)
+        shutil.copytree(ws.root / "source" / job["assignment"], work / "source" / job["assignment"])
         with nbgrader_environment():
             api = make_api(ws, **{"CourseDirectory.root": str(work),
                                   "CourseDirectory.db_url": f"sqlite:///{work / 'gradebook.db'}"})
+        _WORKER.update(key=key, ws=ws, work=work, api=api)
+    return _WORKER["ws"], _WORKER["work"], _WORKER["api"]
+
+
+def grade_one_in_copy(job: dict) -> dict:
+    """Worker: autograde one learner in a private copy; return the scores nbgrader wrote.
+
+    ``job`` holds ``root, course_id, assignment, student, snapshot, workroot``. The private
+    copy (and its gradebook) belongs to this worker process alone; the autograded folder is
+    left for the instructor's process to move into place.
+    """
+    try:
+        ws, work, api = _private_course(job)
+        assignment, student = job["assignment"], job["student"]
+        shutil.rmtree(work / "submitted", ignore_errors=True)
+        shutil.copytree(ws.root / "submitted" / student / assignment,
+                        work / "submitted" / student / assignment)
+        with nbgrader_environment():
             out = api.autograde(assignment, student, force=True, create=True)
             if not out.get("success"):
                 return {"success": False, "error": out.get("error", ""), "log": out.get("log", "")}
