@@ -79,7 +79,14 @@ def test_frames_have_the_documented_columns_and_dtypes(world):
     assert s.target == "default" and s.features == sc.FEATURES
     assert set(s.numeric_features) | set(s.categorical_features) == set(s.features)
     assert list(ref.columns) == [*s.features, "default", "score", "prediction"]
-    assert list(prod.columns) == ["batch", "timestamp", *s.features, "default", "score", "prediction"]
+    assert list(prod.columns) == [
+        "batch",
+        "timestamp",
+        *s.features,
+        "default",
+        "score",
+        "prediction",
+    ]
     assert len(ref) == 5000 and len(prod) == 20 * 1000
     for frame in (ref, prod):
         for c in s.categorical_features:

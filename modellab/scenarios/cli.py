@@ -16,7 +16,9 @@ import pathlib
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="scenarios_command", metavar="ACTION")
-    sub.add_parser("list", help="print the named scenarios", description="Print the named scenarios.")
+    sub.add_parser(
+        "list", help="print the named scenarios", description="Print the named scenarios."
+    )
     exp = sub.add_parser(
         "export",
         help="write a scenario's reference, batches and truth to files",

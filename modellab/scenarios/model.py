@@ -99,31 +99,36 @@ class ScorecardBins(TransformerMixin, BaseEstimator):
     def transform(self, X):
         check_is_fitted(self, "levels_")
         frame = self._check(X)
-        n = len(frame)
-        blocks, widths, index = [], [], {}
+        n, pairs = len(frame), self._pairs()
+        m = len(self.categorical) + len(self.numeric) + len(pairs)
+        # One column index per block and row, written in place (no big temporaries):
+        # block j uses columns offset_j .. offset_j + width_j - 1, the last one "missing".
+        cols = np.empty((n, m), dtype=np.int32)
+        codes, offset, j = {}, 0, 0
         for c in self.categorical:
             k = len(self.levels_[c])
             code = _codes(frame[c], self.levels_[c])
-            index[c] = (code, k)
-            blocks.append(np.where(code < 0, k, code))
-            widths.append(k + 1)
+            code[code < 0] = k
+            codes[c] = (code, k)
+            cols[:, j] = code + offset
+            offset, j = offset + k + 1, j + 1
         for c in self.numeric:
             x = frame[c].to_numpy(dtype=np.float64, na_value=np.nan)
             k = len(self.edges_[c]) + 1
-            code = np.where(np.isnan(x), -1, np.searchsorted(self.edges_[c], x, side="right"))
-            index[c] = (code, k)
-            blocks.append(np.where(code < 0, k, code))
-            widths.append(k + 1)
-        for cat, num in self._pairs():
-            (cc, kc), (nc, kn) = index[cat], index[num]
-            missing = (cc < 0) | (nc < 0)
-            blocks.append(np.where(missing, kc * kn, cc * kn + nc))
-            widths.append(kc * kn + 1)
-        offsets = np.concatenate([[0], np.cumsum(widths)[:-1]])
-        cols = (np.column_stack(blocks) + offsets).ravel()
-        m = len(blocks)
+            code = np.searchsorted(self.edges_[c], x, side="right")
+            code[np.isnan(x)] = k
+            codes[c] = (code, k)
+            cols[:, j] = code + offset
+            offset, j = offset + k + 1, j + 1
+        for cat, num in pairs:
+            (cc, kc), (nc, kn) = codes[cat], codes[num]
+            both = cc * kn + nc
+            both[(cc == kc) | (nc == kn)] = kc * kn
+            cols[:, j] = both + offset
+            offset, j = offset + kc * kn + 1, j + 1
         return sparse.csr_matrix(
-            (np.ones(n * m), cols, np.arange(0, n * m + 1, m)), shape=(n, int(sum(widths)))
+            (np.ones(n * m), cols.ravel(), np.arange(0, n * m + 1, m, dtype=np.int64)),
+            shape=(n, offset),
         )
 
     def get_feature_names_out(self, input_features=None):

@@ -172,7 +172,8 @@ class Scenario:
     @functools.cached_property
     def reference(self) -> pd.DataFrame:
         rng = np.random.default_rng([self.seed, _REFERENCE])
-        return self._finish(_draw(rng, self.n_reference, []), np.int64, world.INTEGER_FEATURES)
+        data = _draw(rng, self.n_reference, [])
+        return self._finish(data, data.label, world.INTEGER_FEATURES)
 
     @functools.cached_property
     def production(self) -> pd.DataFrame:
@@ -203,13 +204,15 @@ class Scenario:
         for e, w in active:
             if e.primitive.stage == "quality":
                 e.primitive.apply(data, w, rng)
-        frame = self._finish(data, self._label_dtype, self._integer_columns)
+        labels = data.label.astype(self._label_dtype)
         if any(e.primitive.stage == "labels" for e, _ in active):
-            frame[self.target] = np.nan
-        frame.insert(0, "batch", np.full(len(frame), index, dtype=np.int64))
-        week = START_DATE + pd.Timedelta(weeks=index)
-        frame.insert(1, "timestamp", pd.Series(week, index=frame.index, dtype="datetime64[ns]"))
-        return frame
+            labels = np.full(len(labels), np.nan)
+        week = np.datetime64(START_DATE + pd.Timedelta(weeks=index), "ns")
+        before = {
+            "batch": np.full(len(labels), index, dtype=np.int64),
+            "timestamp": np.full(len(labels), week),
+        }
+        return self._finish(data, labels, self._integer_columns, before)
 
     def iter_batches(self, start: int = 0, stop: int | None = None) -> Iterator[pd.DataFrame]:
         """Yield production batches ``start .. stop-1`` one at a time (nothing is cached).
@@ -225,10 +228,10 @@ class Scenario:
         for index in range(start, stop):
             yield self.batch(index)
 
-    def _finish(self, data: world.Batch, label_dtype, integer_columns) -> pd.DataFrame:
-        frame = data.to_frame(integer_columns)
-        frame[self.target] = data.label.astype(label_dtype)
-        score = self.model.predict_proba(frame[self.features])[:, 1]
+    def _finish(self, data: world.Batch, labels, integer_columns, before=None) -> pd.DataFrame:
+        frame = data.to_frame(integer_columns, before=before, after={self.target: labels})
+        # The scorecard picks its columns by name, so the whole frame can go in as is.
+        score = self.model.predict_proba(frame)[:, 1]
         frame["score"] = score
         frame["prediction"] = (score >= self.threshold).astype(np.int64)
         return frame
