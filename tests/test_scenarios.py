@@ -368,6 +368,10 @@ def test_bad_schedules_are_refused():
         sc.custom([sc.label_delay(20)])
     with pytest.raises(TypeError, match=r"events\[0\] must be an Event"):
         sc.custom(["income"])
+    with pytest.raises(TypeError, match="events must be a list"):
+        sc.custom(5)
+    with pytest.raises(TypeError, match="name must be a scenario name"):
+        sc.make(["stable"])
     with pytest.raises(TypeError, match="schedule must be"):
         sc.custom([(sc.shift("income", 1.0), 10)])
 

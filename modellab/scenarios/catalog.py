@@ -218,6 +218,8 @@ def make(
               kind  start_batch  end_batch  magnitude
     0  prior_shift            5          9       0.08
     """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a scenario name (str), got {type(name).__name__}.")
     if name not in CATALOG:
         raise ValueError(
             f"unknown scenario {name!r}: choose one of {', '.join(CATALOG)} "

@@ -299,10 +299,22 @@ class Shift(Primitive):
     def text(self):
         sd = world.world_stats().std[self.feature]
         word = "up" if self.by > 0 else "down"
+        unit = _SHORT_UNITS.get(self.feature, "")
         return (
             f"{self.feature} moves {word} by {abs(self.by):.2f} reference standard deviations "
-            f"(about {abs(self.by) * sd:,.4g} {world.UNITS[self.feature]})"
+            f"(about {_amount(abs(self.by) * sd)}{unit})"
         )
+
+
+_SHORT_UNITS = {
+    "age": " years",
+    "credit_history_months": " months",
+    "num_open_accounts": " accounts",
+}
+
+
+def _amount(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
 class Scale(Primitive):
@@ -592,22 +604,29 @@ class Event:
     def truth_rows(self, n_batches: int) -> list[dict]:
         self.schedule.check(n_batches)
         p = self.primitive
-        text = f"{p.text()}, {self.schedule.text(n_batches)}."
-        text = text[0].upper() + text[1:]
-        return [
-            {
-                "kind": p.kind,
-                "features": tuple(p.features),
-                "start_batch": int(a),
-                "end_batch": int(b),
-                "magnitude": float(p.magnitude),
-                "unit": p.unit,
-                "primitive": type(p).__name__,
-                "schedule": type(self.schedule).__name__.lower(),
-                "description": text,
-            }
-            for a, b in self.schedule.windows(n_batches)
-        ]
+        windows = self.schedule.windows(n_batches)
+        rows = []
+        for a, b in windows:
+            when = self.schedule.text(n_batches)
+            if len(windows) > 1:
+                when = f"in batches {a} to {b} (it recurs {when})"
+            text = f"{p.text()}, {when}."
+            if text.split(" ")[0] not in world.FEATURES:  # keep column names as written
+                text = text[0].upper() + text[1:]
+            rows.append(
+                {
+                    "kind": p.kind,
+                    "features": tuple(p.features),
+                    "start_batch": int(a),
+                    "end_batch": int(b),
+                    "magnitude": float(p.magnitude),
+                    "unit": p.unit,
+                    "primitive": type(p).__name__,
+                    "schedule": type(self.schedule).__name__.lower(),
+                    "description": text,
+                }
+            )
+        return rows
 
 
 TRUTH_COLUMNS = [

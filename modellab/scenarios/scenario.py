@@ -320,5 +320,11 @@ def custom(
     >>> s.production.groupby("batch")["income"].apply(lambda x: x.isna().any()).tolist()
     [False, False, True, True, False]
     """
-    events = list(events) if not isinstance(events, Event) else [events]
+    if isinstance(events, Event):
+        events = [events]
+    elif isinstance(events, str) or not isinstance(events, Iterable):
+        raise TypeError(
+            f"events must be a list of events, e.g. [shift('income', by=1.0).at(sudden(10))], "
+            f"got {type(events).__name__}."
+        )
     return Scenario(name, events, seed, n_reference, n_batches, batch_size)
