@@ -177,6 +177,7 @@ def test_grade_output_reports_problems_but_not_nbgrader_noise(run):
     text = run["grade"][1]
     assert re.search(r"corrupt\s+unreadable", text)
     assert re.search(r"correct\s+graded\s+5/7", text)
+    assert re.search(r"looping\s+graded\s+3/7\s+.*Timeout", text)  # the instructor sees why
     assert "checksum" not in text.lower() and "SAWarning" not in text
 
 

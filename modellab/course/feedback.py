@@ -134,9 +134,13 @@ def sanitize_cell(cell) -> bool:
 def _preprocessor_class():
     """Build the nbgrader preprocessor lazily, so importing this module stays light."""
     from nbgrader.preprocessors import NbGraderPreprocessor
+    from traitlets import List
 
     class StripHiddenTests(NbGraderPreprocessor):
         """Feedback preprocessor: hidden tests and what they print never reach the HTML."""
+
+        # nbconvert hands this option to every preprocessor of an HTML export
+        display_data_priority = List().tag(config=True)
 
         def preprocess_cell(self, cell, resources, index):
             sanitize_cell(cell)

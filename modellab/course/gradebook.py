@@ -48,6 +48,7 @@ _NOISE = (
     re.compile(r"SAWarning"),
     re.compile(r"relationship .* will copy column", re.IGNORECASE),  # the SAWarning's text
     re.compile(r"Unwritable directory|exchange directory", re.IGNORECASE),  # no exchange: by design
+    re.compile(r"Removing existing (assignment|feedback)"),  # regenerating with force: by design
 )
 
 _CONFIG_TEMPLATE = '''\
