@@ -45,7 +45,8 @@ class DriftExplorer(Explorer):
     for each test, and ``<metric>_reference`` (the scenario's reference period),
     ``<metric>_unshifted`` (the same sample without the shift) and ``<metric>_shifted``
     for ``roc_auc``, ``positive_rate`` (share flagged at the scenario's threshold),
-    ``mean_score`` and ``default_rate``. :attr:`tests` holds the table of test results.
+    ``mean_score`` and ``default_rate``. :attr:`tests` holds the table of test results and
+    :attr:`sample` the shifted sample.
     """
 
     def __init__(self, scenario, feature=None, shift=0.0, n_shifted=None):
@@ -209,6 +210,12 @@ class DriftExplorer(Explorer):
         self._draw_plot(ref, cur)
 
     @property
+    def sample(self) -> pd.DataFrame:
+        """The shifted sample currently shown (features, ``default``, ``score``, ...)."""
+        st = self._state
+        return self._shifted(st["feature"], st["shift"], st["level"]).copy()
+
+    @property
     def tests(self) -> pd.DataFrame:
         """The drift tests on the current shift: columns ``method, statistic, p_value,
         threshold, drifted`` (``p_value`` is NaN for distances)."""
@@ -321,6 +328,7 @@ def drift_explorer(scenario, feature: str | None = None, *, shift: float = 0.0,
     -------
     DriftExplorer
         A widget with ``.controls`` (``feature``, ``shift``, ``level``), ``.state``,
+        ``.sample`` (the shifted sample),
         ``.tests`` (one row per drift test: ``method, statistic, p_value, threshold,
         drifted``), ``.outputs["summary"]`` (a summary line, the tests table and the model
         table) and ``.outputs["plot"]`` (reference vs shifted distribution).

@@ -178,7 +178,8 @@ def threshold_explorer(
         Cost of one false positive (a good loan refused) and one false negative (a
         default approved); both editable in the widget.
     threshold : float, optional
-        Where the slider starts: default 0.5 for probabilities, else the median score.
+        Where the slider starts: default 0.5 for probabilities, else the median score
+        of the labelled rows.
 
     Returns
     -------
