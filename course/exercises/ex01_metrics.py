@@ -75,7 +75,7 @@ check_close(result, expected[["precision", "recall", "f1"]].to_numpy(dtype=float
 other = make("stable", seed=11).batch(3)
 c2 = metrics.confusion_counts(other["default"], other["score"], threshold=THRESHOLD)
 expected2 = metrics.classification_summary(other["default"], other["score"], threshold=THRESHOLD)
-with answering("precision_recall_f1"):
+with answering("precision_recall_f1 (called on another week)"):
     result2 = precision_recall_f1(c2.tn, c2.fp, c2.fn, c2.tp)
 check_close(result2, expected2[["precision", "recall", "f1"]].to_numpy(dtype=float),
             "precision_recall_f1 on another week", tol=1e-9)
