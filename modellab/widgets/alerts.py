@@ -393,9 +393,9 @@ def alert_tuner(
         and ``.outputs["plot"]`` (ROC-AUC and drift share per batch with their thresholds,
         and an alert timeline per rule; truth windows shaded).
 
-    How alerts are scored
-    ---------------------
-    Each truth window (events sharing a window are merged) is *detected* when some rule
+    Notes
+    -----
+    How alerts are scored: each truth window (events sharing a window are merged) is *detected* when some rule
     alerts on a batch inside it; its *delay* is the first such batch minus the onset. A
     *false alarm* is an alerted batch outside every window.
 
