@@ -178,9 +178,7 @@ class DriftExplorer(Explorer):
         cur = sample[feature]
         names = NUMERIC_TESTS if kind == "numeric" else CATEGORICAL_TESTS
         options = {} if kind == "numeric" else {"kind": "categorical"}
-        results = [
-            _drift.run_test(m, ref, cur, **(options if m != "ks" else {})) for m in names
-        ]
+        results = [_drift.run_test(m, ref, cur, **options) for m in names]
         self._tests = pd.DataFrame(
             [
                 {
