@@ -47,6 +47,7 @@ class Schedule:
 
     start: int
     end: int | None = None  # inclusive; None = until the last batch
+    label = "schedule"  # the ``schedule`` column of the truth table
 
     def last(self, n_batches: int) -> int:
         return n_batches - 1 if self.end is None else self.end
@@ -74,6 +75,8 @@ class Schedule:
 class Sudden(Schedule):
     """Full strength from ``start`` to ``end`` (inclusive), nothing outside."""
 
+    label = "sudden"
+
     def weight(self, batch: int, n_batches: int) -> float:
         return 1.0 if self.start <= batch <= self.last(n_batches) else 0.0
 
@@ -84,6 +87,8 @@ class Sudden(Schedule):
 @dataclass(frozen=True)
 class Gradual(Schedule):
     """A linear ramp from ``start`` reaching full strength at ``full``, held to ``end``."""
+
+    label = "gradual"
 
     full: int = 0
 
@@ -111,6 +116,8 @@ class Gradual(Schedule):
 class Recurring(Schedule):
     """Full strength for ``duration`` batches every ``period`` batches from ``start``."""
 
+    label = "recurring"
+
     period: int = 1
     duration: int = 1
 
@@ -132,6 +139,8 @@ class Recurring(Schedule):
 @dataclass(frozen=True)
 class LastBatches(Schedule):
     """The last ``count`` batches of the stream, whatever its length (label delay)."""
+
+    label = "last_batches"
 
     count: int = 1
 
@@ -622,7 +631,7 @@ class Event:
                     "magnitude": float(p.magnitude),
                     "unit": p.unit,
                     "primitive": type(p).__name__,
-                    "schedule": type(self.schedule).__name__.lower(),
+                    "schedule": self.schedule.label,
                     "description": text,
                 }
             )
