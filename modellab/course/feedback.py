@@ -75,11 +75,17 @@ def hidden_lines(source: str) -> list[str]:
     ]
 
 
-def hidden_fragments(lines) -> list[str]:
-    """``lines`` plus the string literals they contain (an assertion message is a secret too)."""
+def hidden_fragments(lines, public: str = "") -> list[str]:
+    """``lines`` plus the string literals they contain (an assertion message is a secret too).
+
+    A fragment that also stands in ``public`` (the text learners are shown anyway, such as a
+    column name used by a visible check) is no secret, and is left out.
+    """
     n = _MIN_LEAK_CHARS
     quoted = re.findall(rf"""(?:"([^"\n]{{{n},}})"|'([^'\n]{{{n},}})')""", "\n".join(lines))
-    return sorted(set(lines) | {a or b for a, b in quoted})
+    fragments = set(lines) | {a or b for a, b in quoted}
+    shown = re.sub(r"\s+", " ", public)
+    return sorted(f for f in fragments if re.sub(r"\s+", " ", f) not in shown)
 
 
 def hidden_lines_of_notebooks(paths) -> list[str]:
@@ -87,11 +93,18 @@ def hidden_lines_of_notebooks(paths) -> list[str]:
     import nbformat
 
     lines: list[str] = []
+    public: list[str] = []
     for path in paths:
         nb = nbformat.read(path, as_version=4)
         for cell in nb.cells:
             lines.extend(hidden_lines(cell.source))
-    return hidden_fragments(lines)
+            public.append(_without_solutions(strip_hidden_source(cell.source)))
+    return hidden_fragments(lines, public="\n".join(public))
+
+
+def _without_solutions(source: str) -> str:
+    """``source`` without its ``### BEGIN SOLUTION`` regions (learners never see those)."""
+    return re.sub(r"(?s)### BEGIN SOLUTION.*?### END SOLUTION", "", source)
 
 
 def _visible_text(text: str) -> str:
@@ -113,8 +126,8 @@ def sanitize_cell(cell) -> bool:
     """Remove hidden tests from one notebook cell in place; True when the cell had any."""
     if cell.get("cell_type") != "code" or BEGIN not in cell.get("source", ""):
         return False
-    secret = hidden_fragments(hidden_lines(cell.source))
-    cell.source = strip_hidden_source(cell.source)
+    cell.source, hidden = strip_hidden_source(cell.source), hidden_lines(cell.source)
+    secret = hidden_fragments(hidden, public=cell.source)
     kept = []
     for output in cell.get("outputs", []):
         if output.get("output_type") == "error":
