@@ -1,0 +1,77 @@
+"""The chunked computation on a Dask cluster (:mod:`dask.distributed`).
+
+Each Parquet file becomes one task that reads it record batch by record batch on a
+worker and returns its small :class:`~modellab.scale.chunked.DatasetSummary` (counts,
+histograms, sums: kilobytes, not rows). The client merges the summaries as they arrive,
+so only summaries ever cross the network. The fitted plan (reference summaries) is
+scattered to every worker once.
+
+Any cluster works: pass a ``Client`` (``LocalCluster``, Kubernetes, SLURM, ...) or a
+scheduler address. The workers must see the files at the same paths (a shared file
+system or object store) and have ``modellab`` installed.
+
+Examples
+--------
+>>> client = local_client()                     # doctest: +SKIP
+>>> result = monitor_parquet(reference, "data/", client=client)  # doctest: +SKIP
+>>> client.close()                              # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from modellab.scale.chunked import DatasetSummary, Plan, summarise_file
+
+
+def local_client(n_workers: int = 2, threads_per_worker: int = 1, *, processes: bool = True,
+                 dashboard: bool = False, memory_limit: str = "2GiB"):
+    """A ``Client`` on a small new ``LocalCluster`` (close it with ``client.close()``).
+
+    ``dashboard=False`` keeps the dashboard off (tests, CI); ``True`` serves it on a
+    random free port, at ``client.dashboard_link``. The client owns its cluster:
+    closing the client stops the workers.
+    """
+    from distributed import Client
+
+    return Client(
+        n_workers=n_workers, threads_per_worker=threads_per_worker, processes=processes,
+        dashboard_address=":0" if dashboard else None, memory_limit=memory_limit,
+    )
+
+
+def _connect(client):
+    """``(Client, owned)`` from a Client or a scheduler address."""
+    from distributed import Client
+
+    if isinstance(client, Client):
+        return client, False
+    if isinstance(client, str):
+        try:
+            return Client(client, timeout="10s"), True
+        except OSError as exc:
+            raise ValueError(
+                f"Could not reach a Dask scheduler at {client!r} ({exc}): check the address "
+                f"(e.g. 'tcp://host:8786') or pass a Client."
+            ) from None
+    raise TypeError(
+        f"client must be a dask.distributed Client or a scheduler address, got "
+        f"{type(client).__name__}."
+    )
+
+
+def summarise_files_dask(plan: Plan, files, client, batch_size: int) -> DatasetSummary:
+    """One task per file (map), summaries merged as they complete (reduce)."""
+    from distributed import as_completed
+
+    client, owned = _connect(client)
+    try:
+        plan_future = client.scatter(plan, broadcast=True)
+        futures = client.map(summarise_file, [plan_future] * len(files),
+                             [str(f) for f in files], batch_size=batch_size, pure=False)
+        total = DatasetSummary()
+        for future in as_completed(futures):
+            total = total.merge(future.result())
+            future.release()  # drop each summary from worker memory once merged
+        return total
+    finally:
+        if owned:
+            client.close()

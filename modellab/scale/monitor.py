@@ -1,0 +1,157 @@
+"""Monitoring and drift of Parquet data that need not fit in memory.
+
+:func:`monitor_parquet` gives the per-batch history of :class:`modellab.monitor.Monitor`
+(metrics, drift flags and effects, missing rates) and :func:`drift_parquet` the drift
+table of :meth:`modellab.drift.DriftDetector.test`, both read chunk by chunk from a
+Parquet dataset, in this process or on a Dask cluster (``client=``). See
+:mod:`modellab.scale.chunked` for how, and for what is exact and what is approximate.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from modellab._validate import positive_int
+from modellab.drift import DriftDetector
+from modellab.monitor import Monitor
+from modellab.scale import chunked
+from modellab.scale.parquet import DEFAULT_BATCH_SIZE, list_files, schema_columns
+
+
+def monitor_parquet(monitor, path, by: str = "batch", *, client=None,
+                    batch_size: int = DEFAULT_BATCH_SIZE, score_bins: int = 1000,
+                    on_error: str = "warn", **monitor_options) -> chunked.ScaleResult:
+    """Per-batch monitoring history of a Parquet dataset, computed chunk by chunk.
+
+    Parameters
+    ----------
+    monitor : Monitor or DataFrame
+        A :class:`~modellab.monitor.Monitor` (its fitted drift detector, features,
+        columns and threshold are used), or a reference frame to build one from with
+        ``Monitor(reference, **monitor_options)``.
+    path : str, path-like or list
+        A folder of ``.parquet`` files, a file, or a list of files (see
+        :func:`modellab.scale.parquet.list_files`).
+    by : str, default "batch"
+        Column naming the batch; rows of one batch may be spread over several files.
+    client : dask.distributed.Client or str, optional
+        Run on this Dask cluster (a ``Client``, or a scheduler address such as
+        ``"tcp://10.0.0.5:8786"``); ``None`` runs in this process, file after file.
+    batch_size : int, default 262144
+        Rows read at a time from a file (memory scales with it, not with the data).
+    score_bins : int, default 1000
+        Equal-width score bins over [0, 1] for ROC-AUC and PR-AUC.
+    on_error : {"warn", "ignore", "raise"}, default "warn"
+        Missing or unreadable files are skipped and listed in ``result.skipped``; "warn"
+        also emits a :class:`~modellab.scale.chunked.SkippedFilesWarning`, "raise" stops.
+
+    Returns
+    -------
+    ScaleResult
+        ``history``: one row per batch with the columns of ``Monitor.run(...).history``
+        (``batch``, ``start``, ``n``, ``n_labelled``, the monitor's metrics,
+        ``positive_rate``, ``mean_score``, ``drift_share``, ``drift_<feature>``,
+        ``effect_<feature>``, ``missing_<feature>``, ``note``) plus
+        ``roc_auc_max_error``; ``drift`` and ``metrics`` for all rows together;
+        ``skipped``; ``n_rows``, ``n_files``, ``engine``. Alert rules are not applied.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from modellab.scenarios import make
+    >>> from modellab.scale.parquet import write_scenario
+    >>> s = make("covariate_shift_sudden", n_reference=2000, n_batches=10, batch_size=1000)
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = write_scenario(s, folder, rows_per_file=3000)
+    >>> result = monitor_parquet(s.reference, folder)
+    >>> result
+    ScaleResult(engine='in-process', n_rows=10,000, n_files=4, batches=10, skipped=0, drifted=[...])
+    >>> result.history[["batch", "n", "drift_age", "drift_income"]].iloc[[4, 5]]
+       batch     n  drift_age  drift_income
+    4      4  1000      False         False
+    5      5  1000       True         False
+    """
+    if isinstance(monitor, pd.DataFrame):
+        monitor = Monitor(monitor, **monitor_options)
+    elif not isinstance(monitor, Monitor):
+        raise TypeError(
+            f"monitor must be a Monitor or a reference DataFrame, got {type(monitor).__name__}."
+        )
+    elif monitor_options:
+        raise TypeError(
+            f"{sorted(monitor_options)} only apply when building a Monitor from a reference "
+            f"frame: set them on the Monitor you pass instead."
+        )
+    if not isinstance(by, str):
+        raise TypeError(f"by must be a column name such as 'batch', got {by!r}.")
+    score_bins = positive_int(score_bins, "score_bins")
+    have = set(schema_columns(list_files(path)))
+    plan = chunked.Plan(
+        detector=monitor.detector_, by=by,
+        target=monitor.target if monitor.target in have else None,  # absent = unlabelled
+        score=monitor.score,
+        prediction=monitor.prediction if monitor.prediction in have else None,
+        timestamp="timestamp" if "timestamp" in have else None,
+        threshold=monitor.threshold, score_bins=score_bins, metrics=tuple(monitor._metrics),
+    )
+    summary, skipped, engine = chunked.run(plan, path, client, batch_size, on_error)
+    total = summary.total()
+    metrics = chunked._metrics_row(total, plan.metrics)
+    metrics["roc_auc_max_error"] = metrics.pop("_roc_bound")
+    metrics.pop("_note")
+    return chunked.ScaleResult(
+        history=chunked.history_frame(plan, summary),
+        drift=chunked.drift_table(plan.detector, total.counts),
+        metrics=pd.Series(metrics, dtype="float64", name="value"),
+        skipped=skipped, n_rows=summary.n_rows, n_files=summary.files_read, engine=engine,
+    )
+
+
+def drift_parquet(detector, path, *, client=None, batch_size: int = DEFAULT_BATCH_SIZE,
+                  on_error: str = "warn") -> chunked.ScaleResult:
+    """Drift table of all rows of a Parquet dataset, computed chunk by chunk.
+
+    Same table as ``detector.test(all_rows)`` (:data:`modellab.drift.TABLE_COLUMNS`),
+    from counts merged over files and record batches.
+
+    Parameters
+    ----------
+    detector : DriftDetector or DataFrame
+        A fitted detector (e.g. ``DriftDetector.load("profile.json")``), or a reference
+        frame to fit ``DriftDetector()`` on.
+    path, client, batch_size, on_error
+        As in :func:`monitor_parquet`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from modellab.scenarios import make
+    >>> from modellab.scale.parquet import write_scenario
+    >>> s = make("stable", n_reference=2000, n_batches=3, batch_size=1000)
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = write_scenario(s, folder, rows_per_file=1000)
+    >>> detector = DriftDetector().fit(s.reference[s.features])
+    >>> result = drift_parquet(detector, folder)
+    >>> result.drift["n_current"].tolist() == [3000] * 10
+    True
+    >>> in_memory = detector.test(s.production)
+    >>> result.drift["drifted"].equals(in_memory["drifted"])
+    True
+    >>> bool(abs(result.drift["effect_size"] - in_memory["effect_size"]).max() < 1e-12)
+    True
+    """
+    if isinstance(detector, pd.DataFrame):
+        detector = DriftDetector().fit(detector)
+    elif not isinstance(detector, DriftDetector):
+        raise TypeError(
+            f"detector must be a DriftDetector or a reference DataFrame, got "
+            f"{type(detector).__name__}."
+        )
+    detector._check_fitted()
+    plan = chunked.Plan(detector=detector)
+    summary, skipped, engine = chunked.run(plan, path, client, batch_size, on_error)
+    return chunked.ScaleResult(
+        history=None, drift=chunked.drift_table(detector, summary.total().counts),
+        metrics=None, skipped=skipped, n_rows=summary.n_rows, n_files=summary.files_read,
+        engine=engine,
+    )
