@@ -4,6 +4,9 @@
 ``modellab scenarios export NAME --out DIR --format csv|parquet`` writes
 ``reference.<ext>``, one ``batch_NNN.<ext>`` per production batch (generated and
 written one at a time, so long streams never sit in memory) and ``truth.csv``.
+With ``--partitioned`` the production stream goes to ``production/part-NNNNN.parquet``
+files of ``--rows-per-file`` rows each (plus ``_manifest.json``), for
+:mod:`modellab.scale` to monitor chunk by chunk; use a large ``--batch-size`` for speed.
 
 Top-level imports stay light: the scenario code loads only when a command runs.
 """
@@ -26,11 +29,20 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     )
     exp.add_argument("name", help="scenario name (see 'modellab scenarios list')")
     exp.add_argument("--out", required=True, type=pathlib.Path, help="output folder (created)")
-    exp.add_argument("--format", choices=["csv", "parquet"], default="csv", help="file format")
+    exp.add_argument("--format", choices=["csv", "parquet"], default=None,
+                     help="file format (default csv; parquet with --partitioned)")
     exp.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     exp.add_argument("--n-reference", type=int, default=5000, help="reference rows (default 5000)")
     exp.add_argument("--n-batches", type=int, default=20, help="production batches (default 20)")
     exp.add_argument("--batch-size", type=int, default=1000, help="rows per batch (default 1000)")
+    exp.add_argument(
+        "--partitioned", action="store_true",
+        help="write production as a Parquet dataset: production/part-NNNNN.parquet",
+    )
+    exp.add_argument(
+        "--rows-per-file", type=int, default=1_000_000,
+        help="rows per production file with --partitioned (default 1000000)",
+    )
     parser.set_defaults(_scenarios_parser=parser)
 
 
@@ -69,25 +81,46 @@ def _export(args: argparse.Namespace) -> int:
     out: pathlib.Path = args.out
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out} is a file: pass a folder path (it is created if needed).")
+    partitioned = getattr(args, "partitioned", False)
+    if partitioned and args.format == "csv":
+        raise ValueError("--partitioned writes Parquet: drop --format csv (or use --format parquet).")
+    if partitioned and args.rows_per_file <= 0:
+        raise ValueError(f"--rows-per-file must be positive, got {args.rows_per_file}.")
     out.mkdir(parents=True, exist_ok=True)
-    ext = args.format
+    ext = args.format or ("parquet" if partitioned else "csv")
     written = [_write(scenario.reference, out / f"reference.{ext}", ext)]
-    digits = max(3, len(str(scenario.n_batches - 1)))
-    for batch in scenario.iter_batches():
-        index = int(batch["batch"].iloc[0])
-        written.append(_write(batch, out / f"batch_{index:0{digits}d}.{ext}", ext))
+    if partitioned:
+        from modellab.scale.parquet import write_scenario
+
+        files = write_scenario(scenario, out / "production", rows_per_file=args.rows_per_file)
+        written += [(f, _rows(f)) for f in files]
+    else:
+        digits = max(3, len(str(scenario.n_batches - 1)))
+        for batch in scenario.iter_batches():
+            index = int(batch["batch"].iloc[0])
+            written.append(_write(batch, out / f"batch_{index:0{digits}d}.{ext}", ext))
     truth = scenario.truth.copy()
     # CSV has no tuples: write the features as "a;b" so the file reads back cleanly.
     truth["features"] = truth["features"].map(";".join)
     written.append(_write(truth, out / "truth.csv", "csv"))
+    layout = (
+        f"{len(written) - 2} production file(s) in production/ "
+        f"({scenario.n_batches * scenario.batch_size:,} rows)" if partitioned
+        else f"{scenario.n_batches} batch files of {scenario.batch_size:,} rows"
+    )
     print(
         f"Wrote scenario {scenario.name!r} (seed {scenario.seed}) to {out}: "
-        f"reference {len(scenario.reference):,} rows, {scenario.n_batches} batch files of "
-        f"{scenario.batch_size:,} rows, {len(truth)} truth row(s)."
+        f"reference {len(scenario.reference):,} rows, {layout}, {len(truth)} truth row(s)."
     )
     for path, rows in written:
-        print(f"  {path.name}  ({rows:,} rows)")
+        print(f"  {path.relative_to(out)}  ({rows:,} rows)")
     return 0
+
+
+def _rows(path: pathlib.Path) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.num_rows
 
 
 def _write(frame, path: pathlib.Path, fmt: str) -> tuple[pathlib.Path, int]:
