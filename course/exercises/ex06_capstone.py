@@ -1,0 +1,420 @@
+# %% [markdown]
+# # Exercise 06 · Capstone: solve an incident
+#
+# A different incident from lesson `08_capstone`, and this time you run it. It is Monday 26 May
+# 2025. The weekly monitor of the credit-risk model has been raising warnings for a while, and the
+# head of lending wants to know what is going on. Outcomes (did the loan default?) arrive four
+# weeks late, so the newest batches have no labels.
+#
+# - Part A: when did it start? (5 points)
+# - Part B: what is affected? (4 points)
+# - Part C: what kind of incident? (4 points)
+# - Part D: decisions for managers (2 points)
+# - Part E: the incident report (5 points, read by your instructor)
+#
+# Write your code where it says `YOUR CODE HERE` (delete the `raise NotImplementedError()` line),
+# then run the check cell below it. The checks you see tell you whether your answer is plausible;
+# the exact checks run when your work is graded, partly on **other incidents** than this one — so
+# compute your answers, never type them in. Every cell should run in a few seconds. At the end,
+# use *Kernel → Restart Kernel and Run All Cells…* once.
+
+# %% [markdown]
+# ## The case
+#
+# The set-up cell below opens the **sealed case file**: the script of this incident, encoded so
+# that you do not read the answer by accident. Do not decode it, and do not print `_case` or its
+# `truth`: investigate like you would at work. The cell then runs the monitor (default rules) on
+# every batch, which takes a few seconds.
+
+# %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+import base64
+import json
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from modellab import plots, report, scenarios
+from modellab.checks import answering, check_choice, check_equal, check_in_range, check_true
+from modellab.monitor import Monitor
+
+CASE = (
+    "eyJzZWVkIjoyMSwiZGVsYXkiOjQsImV2ZW50cyI6W1sic2hpZnQiLHsiZmVhdHVyZSI6ImFnZSIsImJ5IjotMS4wfS"
+    "wiZ3JhZHVhbCIseyJzdGFydCI6OCwiZnVsbCI6MTF9XSxbInNoaWZ0Iix7ImZlYXR1cmUiOiJjcmVkaXRfaGlzdG9y"
+    "eV9tb250aHMiLCJieSI6LTAuOH0sImdyYWR1YWwiLHsic3RhcnQiOjgsImZ1bGwiOjExfV0sWyJjaGFuZ2VfbWl4Iix7"
+    "ImZlYXR1cmUiOiJjaGFubmVsIiwicHJvcG9ydGlvbnMiOnsicGFydG5lciI6MC40fX0sImdyYWR1YWwiLHsic3RhcnQi"
+    "OjgsImZ1bGwiOjExfV1dfQ=="
+)
+
+
+def _open_case(case):
+    """Build the scenario described by a sealed case file (events, label delay, seed)."""
+    spec = json.loads(base64.b64decode(case))
+    events = [getattr(scenarios, what)(**args).at(getattr(scenarios, when)(**at))
+              for what, args, when, at in spec["events"]]
+    return scenarios.custom(events + [scenarios.label_delay(spec["delay"])],
+                            seed=spec["seed"], name="case_ex06")
+
+
+_case = _open_case(CASE)
+reference, production = _case.reference, _case.production
+features = _case.features
+result = Monitor(reference).run(production)
+history = result.history  # one row per weekly batch: metrics, drift flags, missing shares
+plots.set_style()
+print(f"{len(reference):,} reference applications; production: {production['batch'].nunique()} "
+      f"weekly batches of {production['batch'].value_counts().iloc[0]:,}, batch 0 starting "
+      f"{production['timestamp'].min():%d %B %Y}.")
+result
+
+# %% [markdown]
+# ### Explore (not graded)
+#
+# Use this cell, and add more, to investigate as lesson 08 did: the alerts
+# (`result.alerts`, `result.first_alert()`), the drift heatmap, the distributions of the features
+# that moved (`plots.distribution`), performance on the labelled batches (`plots.metric_over_time`
+# with `"roc_auc"`, `"base_rate"`, `"mean_score"`), and `report.gather_facts(result)`.
+# `history` has, per batch, `drift_<feature>` (True when that feature drifted), `effect_<feature>`
+# (how much) and `missing_<feature>` (share of missing values).
+
+# %%
+plots.drift_heatmap(result.drift, value="drifted", title="Which features drifted, per batch")
+plt.show()
+
+# %% [markdown]
+# ## Part A · When did it start?
+#
+# One drift flag on its own is often noise (with ten features tested every week, an isolated
+# false flag now and then is expected). An incident is a change that **stays**.
+#
+# **A1.** Write `find_onset(history)`. It takes a monitoring history like `history` and returns
+# the `batch` value where the incident started, or `None` when there is no incident:
+#
+# - a batch is **abnormal** when at least one feature drifted (a `drift_<feature>` column is
+#   True — careful: `drift_share` is not a feature) **or** at least one feature has more than 5%
+#   missing values (a `missing_<feature>` column above 0.05);
+# - the onset is the **first abnormal batch whose next batch is abnormal too** (in batch order).
+#
+# It must work on any monitoring history: the graders call it on other incidents, where the
+# batches may not be numbered from 0 or not sorted.
+
+# %% nbgrader={"grade": false, "grade_id": "find-onset-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def find_onset(history):
+    """The `batch` of the first abnormal batch followed by another abnormal batch, else None."""
+    ### BEGIN SOLUTION
+    ordered = history.sort_values("batch").reset_index(drop=True)
+    drift_cols = [c for c in ordered.columns if c.startswith("drift_") and c != "drift_share"]
+    missing_cols = [c for c in ordered.columns if c.startswith("missing_")]
+    abnormal = (ordered[drift_cols].astype(bool).any(axis=1)
+                | (ordered[missing_cols] > 0.05).any(axis=1))
+    sustained = abnormal & abnormal.shift(-1, fill_value=False)
+    return ordered.loc[sustained, "batch"].iloc[0] if sustained.any() else None
+    ### END SOLUTION
+
+# %% [markdown]
+# The check tries your function on three made-up histories: a drift that stays from batch 7
+# (batch 4 is an isolated flag), a broken feed that blanks out `income` from batch 2, and a calm
+# period with one isolated flag.
+
+# %% nbgrader={"grade": true, "grade_id": "find-onset-check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+_toy_drift = pd.DataFrame({
+    "batch": [3, 4, 5, 6, 7, 8],
+    "drift_share": [0.0, 0.5, 0.0, 0.0, 1.0, 0.5],
+    "drift_age": [False, True, False, False, True, True],
+    "drift_income": [False, False, False, False, True, False],
+    "missing_age": [0.0] * 6,
+    "missing_income": [0.0] * 6,
+})
+_toy_missing = pd.DataFrame({
+    "batch": [0, 1, 2, 3, 4, 5],
+    "drift_share": [0.0] * 6,
+    "drift_age": [False] * 6,
+    "drift_income": [False] * 6,
+    "missing_age": [0.0] * 6,
+    "missing_income": [0.0, 0.01, 0.30, 0.31, 0.29, 0.0],
+})
+_toy_calm = _toy_drift.assign(drift_age=[False, True, False, False, False, False],
+                              drift_income=[False] * 6)
+with answering("find_onset"):
+    _got = [find_onset(_toy_drift), find_onset(_toy_missing), find_onset(_toy_calm)]
+check_true(_got[0] is not None and _got[0] == 7,
+           "drift from batch 7 on: return the 'batch' value (not the row position), and skip "
+           "batch 4, whose next batch is normal",
+           name="find_onset on the drift history", success="find_onset finds a lasting drift.")
+check_true(_got[1] is not None and _got[1] == 2,
+           "a missing share above 0.05 makes a batch abnormal too (missing_<feature> columns)",
+           name="find_onset on the broken feed", success="find_onset finds a broken feed.")
+check_true(_got[2] is None, "one isolated abnormal batch is not an incident: return None",
+           name="find_onset on the calm history", success="find_onset ignores an isolated flag.")
+### BEGIN HIDDEN TESTS
+_shuffled = _toy_drift.sample(frac=1, random_state=1)
+with answering(name="find_onset"):
+    _got = find_onset(_shuffled)
+check_true(_got is not None and _got == 7, "sort the history by 'batch' first",
+           name="find_onset on an unsorted history")
+
+
+def _heldout_history(case):
+    return Monitor(case.reference).run(case.production).history
+
+
+_small = {"n_reference": 2000, "n_batches": 12, "batch_size": 600}
+_heldout = {
+    "a broken debt_to_income feed": scenarios.custom(
+        [scenarios.missing_values("debt_to_income", 0.3).at(scenarios.sudden(5))],
+        seed=3, **_small),
+    "a new interest-rate and region mix": scenarios.custom(
+        [scenarios.shift("interest_rate", by=1.0).at(scenarios.sudden(7)),
+         scenarios.change_mix("region", {"capital": 0.5}).at(scenarios.sudden(7)),
+         scenarios.label_delay(3)],
+        seed=5, **_small),
+    "a calm world": scenarios.make("stable", seed=2, **_small)}
+_heldout_histories = {k: _heldout_history(v) for k, v in _heldout.items()}
+for _label, _case_h in _heldout.items():
+    _events = _case_h.truth[_case_h.truth["kind"] != "label_delay"]
+    with answering(name="find_onset"):
+        _got = find_onset(_heldout_histories[_label])
+    if _events.empty:
+        check_true(_got is None, "no incident here: an isolated flag must not count",
+                   name=f"find_onset on {_label}")
+    else:
+        _start = int(_events["start_batch"].min())
+        check_true(_got is not None and abs(_got - _start) <= 1,
+                   "the first abnormal batch followed by another abnormal one",
+                   name=f"find_onset on {_label}")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **A2.** Set `onset` to the batch where this incident started (your function does it).
+
+# %% nbgrader={"grade": false, "grade_id": "onset-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+onset = ...
+### BEGIN SOLUTION
+onset = find_onset(history)
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "onset-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+if onset is None:
+    check_true(False, "find_onset(history) returned None: no batch stays abnormal for it; check "
+               "which columns it reads", name="onset")
+check_in_range(onset, 0, int(history["batch"].max()), "onset",
+               hint="onset is a batch number of this stream")
+### BEGIN HIDDEN TESTS
+_truth = _case.truth[_case.truth["kind"] != "label_delay"]
+check_true(abs(onset - int(_truth["start_batch"].min())) <= 1,
+           "the first batch from which the drift stays", name="onset vs the truth")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Part B · What is affected?
+#
+# **B1.** Write `affected_features(history, since)`. It returns the **set** of feature names
+# (without the `drift_` / `missing_` prefix) that were abnormal — drifted, or more than 5% missing
+# — in **at least half** of the batches from `since` on (`batch >= since`).
+
+# %% nbgrader={"grade": false, "grade_id": "affected-function-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def affected_features(history, since):
+    """Features drifted or >5% missing in at least half of the batches with batch >= since."""
+    ### BEGIN SOLUTION
+    after = history[history["batch"] >= since]
+    names = [c[len("drift_"):] for c in after.columns
+             if c.startswith("drift_") and c != "drift_share"]
+    out = set()
+    for name in names:
+        flag = after[f"drift_{name}"].astype(bool)
+        if f"missing_{name}" in after.columns:
+            flag = flag | (after[f"missing_{name}"] > 0.05)
+        if flag.mean() >= 0.5:
+            out.add(name)
+    return out
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "affected-function-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+with answering("affected_features"):
+    _got = [affected_features(_toy_drift, 6), affected_features(_toy_missing, 2)]
+check_true(isinstance(_got[0], set) and _got[0] == {"age"},
+           "return a set of names such as {'age'}; income drifted in only 1 of the 3 batches "
+           "from 6 on, so it does not count",
+           name="affected_features on the drift history",
+           success="affected_features works on the drift history.")
+check_true(isinstance(_got[1], set) and _got[1] == {"income"},
+           "a feature with more than 5% missing values counts as affected too",
+           name="affected_features on the broken feed",
+           success="affected_features works on the broken feed.")
+### BEGIN HIDDEN TESTS
+if "_heldout_histories" not in globals():  # the earlier hidden cell did not finish
+    _heldout_histories = {k: Monitor(v.reference).run(v.production).history
+                          for k, v in _heldout.items()}
+for _label, _case_h in _heldout.items():
+    _events = _case_h.truth[_case_h.truth["kind"] != "label_delay"]
+    if _events.empty:
+        continue
+    _start = int(_events["start_batch"].min())
+    _want = {f for fs in _events["features"] for f in fs}
+    with answering(name="affected_features"):
+        _got = affected_features(_heldout_histories[_label], _start)
+    check_equal(_got, _want, f"affected_features on {_label}",
+                hint="flags from drift_<feature> or missing_<feature> > 0.05, in >= half the "
+                     "batches from `since` on")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **B2.** Set `affected` to the set of features affected by this incident, from its onset on.
+
+# %% nbgrader={"grade": false, "grade_id": "affected-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+affected = ...
+### BEGIN SOLUTION
+affected = affected_features(history, onset)
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "affected-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+check_true(affected, "affected is empty: at least one feature stays abnormal from the onset on",
+           name="affected", success="affected is not empty.")
+check_true(isinstance(affected, set), "affected must be a set of names, e.g. {'age', 'income'}",
+           name="affected", success="affected is a set.")
+_unknown = sorted(set(affected) - set(features))
+check_true(not _unknown, f"{_unknown} are not features of this model: drop the 'drift_' / "
+           f"'missing_' prefix", name="affected", success="affected names features of the model.")
+### BEGIN HIDDEN TESTS
+_truth = _case.truth[_case.truth["kind"] != "label_delay"]
+check_equal(affected, {f for fs in _truth["features"] for f in fs}, "affected",
+            hint="the features that stay abnormal from the onset on")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Part C · What kind of incident?
+#
+# **C1.** Which kind of incident is this? Set `kind` to one of the keys below. Look at *how* the
+# affected features changed (plausible values? missing values? a factor off? sudden or gradual?)
+# and at what the labelled batches since the onset say (ranking, default rate, mean score).
+
+# %% nbgrader={"grade": false, "grade_id": "kind-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+kind = ...  # "data_quality", "covariate_shift", "prior_shift" or "concept_drift"
+### BEGIN SOLUTION
+kind = "covariate_shift"
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "kind-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+KIND_OPTIONS = {
+    "data_quality": "A data-quality bug: the feed corrupts what the model sees (wrong units, "
+                    "missing values, unknown categories), while the applicants are the same.",
+    "covariate_shift": "Covariate shift: the applicants themselves changed (who applies), "
+                       "with plausible values.",
+    "prior_shift": "Prior shift: more (or fewer) borrowers default, while defaulters and "
+                   "repayers each look as before.",
+    "concept_drift": "Concept drift: who defaults given the profile changed, while the "
+                     "applicants look the same.",
+}
+check_choice(kind, KIND_OPTIONS, name="C1")
+### BEGIN HIDDEN TESTS
+check_choice(kind, KIND_OPTIONS, _case.truth["kind"].iloc[0], name="C1")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **C2.** Which **label-free** signal moved first — the first one to cross its alert threshold?
+
+# %% nbgrader={"grade": false, "grade_id": "first-signal-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+first_signal = ...  # "a", "b", "c", "d" or "e"
+### BEGIN SOLUTION
+first_signal = "c"
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "first-signal-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+SIGNAL_OPTIONS = {
+    "a": "The mean score (the model's average predicted default probability).",
+    "b": "The share of applications flagged (declined).",
+    "c": "The drift of input features.",
+    "d": "The share of missing values of a feature.",
+    "e": "The observed default rate.",
+}
+check_choice(first_signal, SIGNAL_OPTIONS, name="C2",
+             hint="label-free means it needs no outcome: one of these options is not")
+### BEGIN HIDDEN TESTS
+check_choice(first_signal, SIGNAL_OPTIONS, "c", name="C2")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Part D · Decisions for managers
+#
+# **D1.** The head of lending asks what the team does first, this week. What is the best answer?
+
+# %% nbgrader={"grade": false, "grade_id": "d1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+d1 = ...  # "a", "b", "c" or "d"
+### BEGIN SOLUTION
+d1 = "c"
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "d1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+D1_OPTIONS = {
+    "a": "Roll back last week's data-pipeline release: drift this large is usually a bug.",
+    "b": "Retrain the model today on the last four weeks of applications.",
+    "c": "Confirm with the business that the new applicants are real (which campaign or "
+         "partner), and check on the labelled weeks since the onset whether the model still "
+         "ranks and prices their risk correctly; recalibrate if it does not.",
+    "d": "Nothing until the outcomes of the last four weeks arrive.",
+}
+check_choice(d1, D1_OPTIONS, name="D1")
+### BEGIN HIDDEN TESTS
+check_choice(d1, D1_OPTIONS, "c", name="D1")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **D2.** Who should hear from you this week?
+
+# %% nbgrader={"grade": false, "grade_id": "d2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+d2 = ...  # "a", "b", "c" or "d"
+### BEGIN SOLUTION
+d2 = "b"
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "d2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+D2_OPTIONS = {
+    "a": "Only the data-engineering team: drift is a data problem.",
+    "b": "The model owner and the head of lending (decisions and possible losses) and the team "
+         "behind the new applicants (the likely cause): what you know, what you do not know "
+         "yet, and when you will update them.",
+    "c": "Nobody until the outcomes confirm the problem, to avoid false alarms.",
+    "d": "The affected customers, to warn them their applications may be misjudged.",
+}
+check_choice(d2, D2_OPTIONS, name="D2")
+### BEGIN HIDDEN TESTS
+check_choice(d2, D2_OPTIONS, "b", name="D2")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Part E · The incident report (5 points, read by your instructor)
+#
+# Write the incident report for the head of lending in the cell below: 120–250 words, plain
+# language, numbers where they matter. Use what you computed (`report.executive_summary(result)`
+# can help, but read it critically and write your own). Your instructor marks it out of 5, one
+# point for each of:
+#
+# 1. **What and since when:** what changed, from which batch and date, in plain words.
+# 2. **Evidence:** the label-free signals *and* what the labelled weeks show, with numbers.
+# 3. **Bug or real:** why this is (or is not) a data-quality bug, and the kind of incident.
+# 4. **Impact:** the expected business impact, and what cannot be known yet (label delay).
+# 5. **Decision and communication:** what you do now, who is informed, when the next update is.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "incident-report", "locked": false, "points": 5, "schema_version": 3, "solution": true, "task": false}
+# Your incident report:
+#
+# ### BEGIN SOLUTION
+# **Model answer (for instructors).** Since 3 March (batch 8) the applicants scored by the
+# credit-risk model have changed: over four weeks they became much younger (median age about 42
+# → 30), with far shorter credit histories (median about 178 → 85 months), and the partner
+# channel grew from about 10% to 40% of applications. The values are plausible, nothing is
+# missing, nothing is off by a fixed factor and the change ramped up gradually: this is a real
+# change in who applies (covariate shift), not a data bug — most likely a partner campaign,
+# which we are confirming with the partnerships team.
+#
+# The model still ranks risk about as well as before (ROC-AUC 0.79 vs 0.80 on the eight weeks
+# with outcomes), but it underestimates it: 14.9% of these loans defaulted while the model
+# predicted 11.9% on average. At illustrative prices the extra missed defaults cost in the order
+# of EUR 90,000 so far; the last four weeks have no outcomes yet, so the real figure is higher.
+#
+# Decision: no rollback (nothing is broken in the data) and no retraining yet; we recalibrate
+# the scores on the labelled weeks since March and review the approval threshold for the new
+# segment, with manual review of borderline partner applications meanwhile. Informed today: the
+# model owner, the head of lending and the partnerships team. Next update on 23 June, when the
+# outcomes of the last four weeks are in.
+# ### END SOLUTION
