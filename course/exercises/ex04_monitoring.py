@@ -1,0 +1,370 @@
+# %% [markdown]
+# # Exercise 04 · Monitoring and alerting
+#
+# This exercise goes with lesson `05_monitoring_alerting`. You will:
+#
+# - **Part A** — write alert rules that catch drift within two weeks of its start and stay
+#   silent when nothing changes (6 points);
+# - **Part B** — read a monitoring history: the first alert of a severity, the feature that
+#   drifted most, and the weeks the performance rules could not judge (6 points);
+# - **Part C** — answer three decisions a monitoring manager faces (3 points).
+#
+# After each answer, run the **check cell** below it: ✅ means your answer looks right so far;
+# ❌ comes with a hint. More tests run when your work is graded, on scenarios and seeds you have
+# not seen, so write code that computes the answer rather than typing numbers in.
+#
+# Total: 15 points, about 40 minutes.
+
+# %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+import pandas as pd
+
+from modellab.checks import (
+    CheckFailed,
+    answering,
+    check_choice,
+    check_equal,
+    check_true,
+)
+from modellab.monitor import (
+    MIN_LABELLED,
+    DriftShareAbove,
+    FeatureDrifted,
+    MetricAbove,
+    MetricBelow,
+    MetricDropFrom,
+    MetricRiseFrom,
+    MissingRateAbove,
+    Monitor,
+    Rule,
+    default_rules,
+)
+from modellab.scenarios import make
+
+pd.set_option("display.max_colwidth", None)
+SMALL = dict(n_reference=2000, n_batches=10, batch_size=1000)  # 10 weeks of 1,000 loans
+SCENARIOS = ("stable", "concept_drift", "covariate_shift_gradual")
+PRACTICE_SEED = 1
+
+
+def monitored(name, seed, rules=()):
+    """Monitor a small scenario with ``rules``; return the MonitorResult and the drift onset."""
+    s = make(name, seed=seed, **SMALL)
+    onset = int(s.truth["start_batch"].min()) if len(s.truth) else None
+    return Monitor(s.reference, rules=list(rules)).run(s.production), onset
+
+
+def verdict(alerted, onset):
+    """'ok', or what went wrong, given the batches that alerted and the drift onset (None: no drift)."""
+    alerted = sorted(set(alerted))
+    early = [b for b in alerted if onset is None or b < onset]
+    if early:
+        return f"false alarm at batch {early[0]}"
+    if onset is None:
+        return "ok"
+    if not alerted:
+        return "missed the drift"
+    if alerted[0] > onset + 2:
+        return f"too late: first alert at batch {alerted[0]}"
+    return "ok"
+
+
+practice = {name: monitored(name, PRACTICE_SEED) for name in SCENARIOS}  # histories, no rules
+
+
+def try_rules(rules):
+    """Judge ``rules`` on the practice histories: alerted batches and a verdict per scenario."""
+    rows = []
+    for name, (run, onset) in practice.items():
+        alerted = sorted({int(b) for rule in rules
+                          for b in rule.evaluate(run.history, run.reference)["batch"]})
+        rows.append({"scenario": name, "drift onset": onset, "alerted batches": alerted,
+                     "verdict": verdict(alerted, onset)})
+    return pd.DataFrame(rows).astype({"drift onset": "Int64"})
+
+
+def checked_try_rules(rules):
+    """``try_rules(rules)`` after checking that ``rules`` is a short list of rule objects."""
+    check_true(rules, "my_rules is empty: add at least one rule object", name="my_rules",
+               success="my_rules has rules.")
+    check_true(isinstance(rules, (list, tuple)) and all(isinstance(r, Rule) for r in rules),
+               "my_rules must be a list of rule objects, e.g. [FeatureDrifted(min_effect=0.5)]: "
+               "call the class with its settings", name="my_rules holds rule objects",
+               success="Every item is a rule object.")
+    check_true(len(rules) <= 3, "keep at most three rules: the pager team wants a short list",
+               name="at most three rules", success="At most three rules.")
+    try:
+        return try_rules(rules)
+    except (ValueError, TypeError) as exc:
+        raise CheckFailed(f"❌ One of your rules cannot judge a monitoring history: {exc}") from None
+
+
+# %% [markdown]
+# ## Part A · Rules that are fast and quiet
+#
+# The monitoring team pages the on-call analyst on every alert. Their current rules:
+
+# %% nbgrader={"grade": false, "grade_id": "current-rules", "locked": true, "schema_version": 3, "solution": false, "task": false}
+current_rules = [
+    MetricDropFrom("roc_auc", by=0.03),
+    FeatureDrifted(),
+    DriftShareAbove(0.0),
+]
+try_rules(current_rules)
+
+# %% [markdown]
+# `try_rules` re-judges the practice histories (seed 1, ten weekly batches of 1,000 loans) of
+# three scenarios: `stable` (nothing changes), `concept_drift` (from batch 5, who defaults
+# changes while applicants look the same) and `covariate_shift_gradual` (from batch 5, debt
+# and loan sizes creep up). The current rules raise **false alarms**.
+#
+# **A1 (6 points).** Set `my_rules` to a list of **at most three** rule objects (from
+# `modellab.monitor`, imported above: `MetricDropFrom`, `MetricRiseFrom`, `MetricBelow`,
+# `MetricAbove`, `DriftShareAbove`, `FeatureDrifted`, `MissingRateAbove`) such that:
+#
+# - on `stable`, they raise **no alert at all**;
+# - on `concept_drift` and `covariate_shift_gradual`, they raise no alert before the drift
+#   starts, and the **first alert comes within 2 batches** of the start (batch 5, 6 or 7).
+#
+# Use `try_rules(my_rules)` to try ideas. Lesson 05 explains how noisy each signal is; think
+# about which signal each drift moves. The grader runs the `Monitor` with your rules on other
+# seeds, so leave a safety margin rather than fitting seed 1 exactly.
+
+# %% nbgrader={"grade": false, "grade_id": "a1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+my_rules = ...
+### BEGIN SOLUTION
+my_rules = [
+    MetricDropFrom("roc_auc", by=0.10, severity="critical"),  # concept drift: ranking breaks
+    FeatureDrifted(min_effect=0.2, severity="warning"),  # covariate shift: inputs move
+]
+### END SOLUTION
+try_rules(my_rules)
+
+# %% [markdown]
+# The first check: are they well-formed, and do they catch both drifts in time (3 points)?
+
+# %% nbgrader={"grade": true, "grade_id": "a1-check-detect", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+table = checked_try_rules(my_rules)
+for row in table[table["drift onset"].notna()].itertuples():
+    check_true(row.verdict == "ok", f"on {row.scenario} (seed 1): {row.verdict}. Which signal "
+               "does this drift move: performance, scores, or inputs?",
+               name=f"{row.scenario} detected in time",
+               success=f"{row.scenario} (seed 1): first alert within 2 batches, no early alert.")
+### BEGIN HIDDEN TESTS
+for _seed in (7, 10):
+    for _name in ("concept_drift", "covariate_shift_gradual"):
+        _run, _onset = monitored(_name, _seed, my_rules)
+        _v = verdict(_run.alerts["batch"].tolist(), _onset)
+        check_true(_v == "ok", f"on {_name}, seed {_seed}: {_v}", name=f"{_name} seed {_seed}")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# The second check: are they silent on `stable` (3 points)? (Rules that never fire are silent
+# too, so this check also asks that they detect the drifts.)
+
+# %% nbgrader={"grade": true, "grade_id": "a1-check-quiet", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+table = checked_try_rules(my_rules)
+check_true((table["verdict"] == "ok").all(),
+           "some verdict in try_rules(my_rules) is not 'ok': look at the table; a false alarm on "
+           "stable means a threshold sits inside the normal week-to-week noise",
+           name="silent on stable and in time on the drifts (seed 1)",
+           success="Seed 1: silent on stable, both drifts caught in time.")
+### BEGIN HIDDEN TESTS
+for _seed in (7, 10):
+    _run, _onset = monitored("stable", _seed, my_rules)
+    _v = verdict(_run.alerts["batch"].tolist(), _onset)
+    check_true(_v == "ok", f"on stable, seed {_seed}: {_v}", name=f"stable seed {_seed}")
+_run, _onset = monitored("concept_drift", 10, my_rules)
+check_true(verdict(_run.alerts["batch"].tolist(), _onset) == "ok",
+           "the rules must also detect the drift", name="not silent on drift")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Part B · Reading a monitoring history
+#
+# Here is a real-looking monitoring run: twelve weeks of the `label_delay` scenario, with the
+# default rules. Outcomes arrive four weeks late, so the newest weeks have no labels yet.
+
+# %% nbgrader={"grade": false, "grade_id": "report", "locked": true, "schema_version": 3, "solution": false, "task": false}
+week_data = make("label_delay", seed=3, n_reference=2000, n_batches=12, batch_size=1000)
+report = Monitor(week_data.reference).run(week_data.production)
+print(report)
+report.alerts[["batch", "kind", "severity", "message"]]
+
+# %% [markdown]
+# `report.history` has one row per batch; `report.drift` one row per batch and feature (with an
+# `effect_size` column); `report.alerts` one row per alert. Each function below receives such a
+# result (the grader also calls them on other monitoring runs).
+#
+# **B1 (2 points).** Complete `first_alert_batch(result, severity)`: the batch of the earliest
+# alert with that severity (`"info"`, `"warning"` or `"critical"`), or `None` if there is none.
+
+# %% nbgrader={"grade": false, "grade_id": "b1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def first_alert_batch(result, severity):
+    """Batch of the earliest alert with this severity in ``result``, or None if there is none."""
+    ### BEGIN SOLUTION
+    alerts = result.alerts[result.alerts["severity"] == severity]
+    if alerts.empty:
+        return None
+    return alerts["batch"].min()
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "b1-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+with answering("first_alert_batch"):
+    first_critical = first_alert_batch(report, "critical")
+    first_info = first_alert_batch(report, "info")
+check_true(first_critical is not None and np.ndim(first_critical) == 0
+           and first_critical in report.batches,
+           "return a batch id from result.alerts['batch'] (the alerts of that severity)",
+           name="first_alert_batch(report, 'critical')",
+           success=f"First critical alert: batch {first_critical}.")
+check_true(first_info is None, "when no alert has that severity, return None",
+           name="first_alert_batch(report, 'info')", success="No info alert: None.")
+### BEGIN HIDDEN TESTS
+def _first(result, severity):
+    wanted = set(result.alerts.loc[result.alerts["severity"] == severity, "batch"])
+    return next((b for b in result.batches if b in wanted), None)
+
+
+check_equal(first_critical, _first(report, "critical"), "first critical alert on the report")
+check_equal(first_alert_batch(report, "warning"), _first(report, "warning"), "first warning")
+_dq, _ = monitored("data_quality", 3, default_rules())
+check_equal(first_alert_batch(_dq, "warning"), _first(_dq, "warning"), "first warning (other run)")
+check_true(first_alert_batch(_dq, "critical") is None, "None when no alert has that severity",
+           name="no critical alert (other run)")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **B2 (2 points).** Complete `most_drifted(result)`: the name of the feature with the **largest
+# drift effect size** in any batch.
+
+# %% nbgrader={"grade": false, "grade_id": "b2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def most_drifted(result):
+    """Feature with the largest drift effect size in any batch of ``result``."""
+    ### BEGIN SOLUTION
+    drift = result.drift
+    return drift.loc[drift["effect_size"].idxmax(), "column"]
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "b2-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+with answering("most_drifted"):
+    top_feature = most_drifted(report)
+check_true(isinstance(top_feature, str) and top_feature in report.features,
+           "return a feature name (text) such as 'income': one of report.features",
+           name="most_drifted(report)", success=f"most_drifted(report) is a feature: {top_feature}.")
+### BEGIN HIDDEN TESTS
+def _top(result):
+    effects = result.history[[f"effect_{f}" for f in result.features]].max()
+    return effects.idxmax().removeprefix("effect_")
+
+
+check_equal(top_feature, _top(report), "most drifted feature of the report")
+_dq, _ = monitored("data_quality", 3, default_rules())
+check_equal(most_drifted(_dq), _top(_dq), "most drifted feature (other run)")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **B3 (2 points).** A performance rule only judges a batch with at least `MIN_LABELLED` (200)
+# labelled rows (column `n_labelled` of the history). Complete `blind_batches(result)`: the list
+# of batches, in order, where performance could **not** be judged.
+
+# %% nbgrader={"grade": false, "grade_id": "b3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def blind_batches(result):
+    """Batches (a list, in history order) with fewer than MIN_LABELLED labelled rows."""
+    ### BEGIN SOLUTION
+    history = result.history
+    return history.loc[history["n_labelled"] < MIN_LABELLED, "batch"].tolist()
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "b3-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+with answering("blind_batches"):
+    blind = blind_batches(report)
+check_true(isinstance(blind, list) and all(b in report.batches for b in blind),
+           "return a list of batch ids taken from result.history['batch'] (use .tolist())",
+           name="blind_batches(report)", success=f"blind_batches(report) lists {len(blind)} batch(es).")
+### BEGIN HIDDEN TESTS
+check_equal(blind, [b for b, n in zip(report.batches, report.history["n_labelled"], strict=True)
+                    if n < MIN_LABELLED], "blind batches of the report")
+_dq, _ = monitored("data_quality", 3, default_rules())
+check_equal(len(blind_batches(_dq)), 0, "number of blind batches (fully labelled run)")
+# Labels arriving gradually: batch 7 has 150 labels, batch 8 has 250, batch 9 none.
+_s = make("concept_drift", seed=4, **SMALL)
+_prod = _s.production.copy()
+for _b, _keep in ((7, 150), (8, 250), (9, 0)):
+    _rows = _prod.index[_prod["batch"] == _b][_keep:]
+    _prod.loc[_rows, "default"] = float("nan")
+_partial = Monitor(_s.reference).run(_prod)
+check_equal(blind_batches(_partial), [7, 9], "blind batches when labels arrive gradually")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Part C · Decisions for the monitoring manager
+#
+# Set each answer to the letter of your choice, e.g. `q1 = "a"`.
+#
+# **Q1 (1 point).** At 3 a.m. the monitor raises a *warning*: 40% of the input features drifted
+# in last night's batch. ROC-AUC on the weeks with outcomes, the default rate and the mean
+# score are all in line with the reference. What should happen?
+
+# %% nbgrader={"grade": false, "grade_id": "q1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+q1 = ...  # "a", "b", "c" or "d"
+### BEGIN SOLUTION
+q1 = "b"
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "q1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+Q1_OPTIONS = {
+    "a": "Page the on-call analyst now: any drift can break the model.",
+    "b": "Do not page anyone: the morning review finds which features moved and why, while the "
+         "critical performance rules stay on watch.",
+    "c": "Switch the drift rules off: only performance matters.",
+    "d": "Retrain the model on last night's batch straight away.",
+}
+check_choice(q1, Q1_OPTIONS, name="Q1")
+### BEGIN HIDDEN TESTS
+check_choice(q1, Q1_OPTIONS, "b", name="Q1")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **Q2 (1 point).** A colleague tuned every threshold on last year's weekly data until the
+# rules raised zero alerts, and calls the job done. What is the danger?
+
+# %% nbgrader={"grade": false, "grade_id": "q2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+q2 = ...  # "a", "b" or "c"
+### BEGIN SOLUTION
+q2 = "c"
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "q2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+Q2_OPTIONS = {
+    "a": "None: zero false alarms is the goal of alert tuning.",
+    "b": "The store file will grow too large without alerts.",
+    "c": "Zero alerts may only mean thresholds so loose that real drift is caught late or never: "
+         "the detection delay on known drift was never measured.",
+}
+check_choice(q2, Q2_OPTIONS, name="Q2")
+### BEGIN HIDDEN TESTS
+check_choice(q2, Q2_OPTIONS, "c", name="Q2")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **Q3 (1 point).** The team gets about forty warnings a week and has started to ignore the
+# alert channel. Which change helps most?
+
+# %% nbgrader={"grade": false, "grade_id": "q3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+q3 = ...  # "a", "b" or "c"
+### BEGIN SOLUTION
+q3 = "a"
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "q3-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+Q3_OPTIONS = {
+    "a": "Route by severity (page only for critical alerts, warnings in a daily digest), report "
+         "an ongoing incident once, and review each rule's false-alarm count.",
+    "b": "Raise every threshold until the channel is quiet.",
+    "c": "Add more rules, so that nothing is missed.",
+}
+check_choice(q3, Q3_OPTIONS, name="Q3")
+### BEGIN HIDDEN TESTS
+check_choice(q3, Q3_OPTIONS, "a", name="Q3")
+### END HIDDEN TESTS
