@@ -16,10 +16,10 @@
 # >   communication**. Write each finding into an *incident log* as you go: it becomes the report.
 # > - The newest weeks have **no outcomes yet**, so the first hours run on label-free signals:
 # >   the share of loans flagged, the average score, and which inputs changed, since when.
-# > - The first question is always **"is it our data or the world?"** A pipeline bug (values off
-# >   by exactly a factor of 1,000 overnight) is fixed by rolling the pipeline back; a real change
-# >   in customers (a slow shift over weeks, plausible values) is watched, and the model
-# >   recalibrated or retrained once outcomes show it is needed.
+# > - The first question is always **"is it our data or the world?"** A pipeline bug (a sudden
+# >   jump to implausible values: wrong units, empty fields) is fixed by rolling the pipeline back;
+# >   a real change in customers (plausible values, often a gradual shift) is watched, and the
+# >   model recalibrated or retrained once outcomes show it is needed.
 # > - Price the damage in money, act on the urgent part first, and tell each audience what it
 # >   needs: what happened, since when, what it costs, what we do, and when we report next.
 
