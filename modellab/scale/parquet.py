@@ -116,11 +116,16 @@ def open_file(file, columns: Sequence[str]) -> ds.Dataset:
     try:
         dataset = ds.dataset(file, format="parquet")
     except (pa.ArrowException, OSError) as exc:
-        raise PartitionError(f"{file.name}: unreadable Parquet file ({exc})") from None
+        raise PartitionError(f"{file.name}: unreadable Parquet file ({_short(exc)})") from None
     lacking = [c for c in columns if c not in dataset.schema.names]
     if lacking:
         raise PartitionError(f"{file.name}: lacks column(s) {lacking}")
     return dataset
+
+
+def _short(exc: Exception) -> str:
+    """Arrow's last, most specific sentence (its messages repeat the path several times)."""
+    return str(exc).rsplit("': ", 1)[-1].strip()[:300]
 
 
 def iter_file(file, columns: Sequence[str], batch_size: int = DEFAULT_BATCH_SIZE
@@ -134,8 +139,8 @@ def iter_file(file, columns: Sequence[str], batch_size: int = DEFAULT_BATCH_SIZE
             if record_batch.num_rows:
                 yield record_batch.to_pandas()
     except (pa.ArrowException, OSError) as exc:
-        raise PartitionError(f"{pathlib.Path(file).name}: unreadable Parquet data ({exc})"
-                             ) from None
+        raise PartitionError(
+            f"{pathlib.Path(file).name}: unreadable Parquet data ({_short(exc)})") from None
 
 
 def iter_chunks(files, columns: Sequence[str], batch_size: int = DEFAULT_BATCH_SIZE
