@@ -132,13 +132,21 @@ def main(argv=None) -> None:
     parser.add_argument("--contender")
     parser.add_argument("--folder", type=pathlib.Path)
     parser.add_argument("--only", nargs="+", help="run only these contenders")
+    parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.generate:  # child process
+        ensure_data(args.rows, args.cache)
+        return
     if args.contender:  # child process
         print(json.dumps(contender(args.contender, args.folder, args.rows)))
         return
     print(f"modellab.scale benchmark on {os.cpu_count()} core(s), load average "
           f"{os.getloadavg()[0]:.1f} (other work inflates times; compare the ratios)", flush=True)
-    folder = ensure_data(args.rows, args.cache)
+    # Generate in a child: Linux keeps a process's peak RSS across exec, so a parent that
+    # had grown while writing would inflate every contender's getrusage figure.
+    subprocess.run([sys.executable, __file__, "--generate", "--rows", str(args.rows),
+                    "--cache", str(args.cache)], check=True, cwd=ROOT)
+    folder = args.cache / f"rows_{args.rows}"
     m = min(args.in_memory_rows, args.rows)
     plan = [("in-memory", m), ("chunked@M", m), ("chunked", args.rows),
             ("dask-thread", args.rows), ("dask-proc", args.rows)]
