@@ -137,20 +137,36 @@ def click_menu(page, menu: str, item: str) -> None:
     page.locator(".lm-Menu-itemLabel", has_text=item).first.click()
 
 
+def wait_until_run(page, server: LabServer, timeout_ms: int = 180_000) -> None:
+    """Wait until no cell is queued or running (``[*]``) and the kernel is idle."""
+    page.wait_for_timeout(500)
+    deadline = time.monotonic() + timeout_ms / 1000
+    while time.monotonic() < deadline:
+        prompts = page.locator(f"{PANEL} .jp-CodeCell .jp-InputPrompt").all_text_contents()
+        if not any("*" in p for p in prompts):
+            wait_kernel_idle(page, server, timeout_ms)
+            return
+        page.wait_for_timeout(300)
+    raise TimeoutError("cells were still running")
+
+
 def run_all(page, server: LabServer, timeout_ms: int = 180_000) -> None:
+    """Run All Cells and wait until every code cell has run (an error stops the run: it times out)."""
     click_menu(page, "Run", "Run All Cells")
     page.wait_for_timeout(500)
     deadline = time.monotonic() + timeout_ms / 1000
     while time.monotonic() < deadline:
-        prompts = page.locator(f"{PANEL} .jp-CodeCell .jp-InputPrompt").all_inner_texts()
+        prompts = page.locator(f"{PANEL} .jp-CodeCell .jp-InputPrompt").all_text_contents()
         if prompts and not any("*" in p for p in prompts) and all(p.strip() not in ("[ ]:", "") for p in prompts):
             wait_kernel_idle(page, server, timeout_ms)
             return
         page.wait_for_timeout(500)
-    raise TimeoutError("Run All did not finish")
+    screenshot(page, "run_all_timeout")
+    raise TimeoutError(f"Run All did not finish; prompts: {prompts}")
 
 
 def error_outputs(page) -> list[str]:
     loc = page.locator(f"{PANEL} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
-    texts = [t for t in loc.all_inner_texts() if "Traceback" in t or "Error" in t]
+    # textContent, not innerText: cells scrolled out of view are not rendered
+    texts = [t for t in loc.all_text_contents() if "Traceback" in t or "Error" in t]
     return texts

@@ -1,0 +1,158 @@
+"""The learner's real experience: the course in JupyterLab, in headless Chromium.
+
+One JupyterLab server (a fixture) serves a copy of the course; Playwright drives Debian's
+chromium. Screenshots of each step go to artifacts/browser/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from jupyterlab_driver import (
+    CHROMIUM,
+    PANEL,
+    ROOT,
+    LabServer,
+    chromium_page,
+    click_menu,
+    error_outputs,
+    open_notebook,
+    run_all,
+    screenshot,
+    wait_kernel_idle,
+    wait_until_run,
+)
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
+    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
+
+WIDGET_LESSON = "02_performance_metrics.ipynb"
+EXERCISE = "ex01_metrics"
+ANSWER_ID = "a2-answer"  # filled in through the browser, then its check cell is run
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    root = tmp_path_factory.mktemp("course")
+    # a copy: running in the browser autosaves outputs, which must never reach the repo
+    shutil.copytree(ROOT / "notebooks", root, dirs_exist_ok=True)
+    shutil.copytree(ROOT / "exercises" / EXERCISE, root / EXERCISE)
+    server = LabServer(root, tmp_path_factory.mktemp("lab-state"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def page(lab):
+    with chromium_page() as p:
+        yield p
+
+
+def test_welcome_notebook_runs_without_errors(lab, page):
+    open_notebook(page, lab, "00_welcome.ipynb")
+    run_all(page, lab)
+    screenshot(page, "1_welcome")
+    assert error_outputs(page) == []
+    prompts = page.locator(f"{PANEL} .jp-CodeCell .jp-InputPrompt").all_text_contents()
+    assert prompts and all(re.fullmatch(r"\[\d+\]:", p.strip()) for p in prompts), prompts
+    # the environment doctor, run from the notebook, finds nothing wrong
+    assert "All checks passed" in page.locator(PANEL).text_content()
+
+
+def _shown_threshold(explorer) -> float:
+    """The threshold the kernel last wrote into the explorer's summary line."""
+    line = explorer.get_by_text(re.compile(r"^Threshold [\d.]+:")).first
+    line.wait_for(timeout=30_000)
+    return float(re.match(r"Threshold ([\d.]+):", line.text_content()).group(1))
+
+
+def test_widget_responds_to_the_slider(lab, page):
+    open_notebook(page, lab, WIDGET_LESSON)
+    run_all(page, lab)
+    assert error_outputs(page) == []
+    # the lesson's threshold explorer: a slider, and a summary line the kernel rewrites
+    slider = page.locator(f"{PANEL} .widget-slider").last
+    slider.scroll_into_view_if_needed()
+    readout = slider.locator(".widget-readout")
+    explorer = slider.locator("xpath=ancestor::div[contains(@class,'widget-vbox')][last()]")
+    start = float(readout.text_content())
+    assert _shown_threshold(explorer) == pytest.approx(start, abs=0.005)
+    screenshot(page, "2_widget_before")
+    slider.locator(".noUi-handle, .ui-slider-handle").first.focus()
+    for _ in range(10):
+        page.keyboard.press("ArrowRight")
+    moved = float(readout.text_content())
+    assert moved > start, (start, moved)
+    # the kernel recomputed the explorer for the new threshold: a real round trip
+    page.wait_for_function(
+        """([el, want]) => {
+            const m = el.innerText.match(/Threshold ([\\d.]+):/);
+            return m !== null && Math.abs(parseFloat(m[1]) - want) < 0.005;
+        }""",
+        arg=[explorer.element_handle(), moved], timeout=30_000,
+    )
+    wait_kernel_idle(page, lab)
+    screenshot(page, "2_widget_after")
+    assert _shown_threshold(explorer) == pytest.approx(moved, abs=0.005)
+
+
+def _solution_source(grade_id: str) -> str:
+    nb = nbformat.read(ROOT / "solutions" / EXERCISE / f"{EXERCISE}.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    return "\n".join(line for line in cell.source.splitlines() if "SOLUTION" not in line)
+
+
+def _cell_index(grade_id: str) -> int:
+    nb = nbformat.read(ROOT / "exercises" / EXERCISE / f"{EXERCISE}.ipynb", as_version=4)
+    return next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def test_exercise_check_passes_and_validate_reports(lab, page):
+    open_notebook(page, lab, f"{EXERCISE}/{EXERCISE}.ipynb")
+    index = _cell_index(ANSWER_ID)
+    cells = page.locator(f"{PANEL} .jp-Notebook .jp-Cell")
+    answer, check = cells.nth(index), cells.nth(index + 1)
+    # run the set-up above the answer (Run All would stop at the first unanswered check)
+    answer.scroll_into_view_if_needed()
+    answer.locator(".jp-InputPrompt").click()
+    click_menu(page, "Run", "Run All Above Selected Cell")
+    wait_until_run(page, lab)
+    # run the untouched answer (it raises NotImplementedError) and its check, which says so kindly
+    # (one at a time: an error cancels cells queued behind it, as for a learner)
+    answer.locator(".jp-InputPrompt").click()
+    page.keyboard.press("Shift+Enter")
+    wait_until_run(page, lab)
+    page.keyboard.press("Shift+Enter")
+    wait_until_run(page, lab)
+    assert "NotImplementedError" in answer.text_content()
+    assert "not answered yet" in check.text_content()
+    # answer through the editor, as a learner would, and run the answer and its check
+    answer.locator(".cm-content").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(_solution_source(ANSWER_ID))
+    page.keyboard.press("Shift+Enter")  # run the answer, move to its check cell
+    wait_until_run(page, lab)
+    page.keyboard.press("Shift+Enter")  # run the check
+    wait_until_run(page, lab)
+    check.scroll_into_view_if_needed()
+    screenshot(page, "3_exercise_check")
+    text = check.text_content()
+    assert "✅" in text and "not answered" not in text, text
+
+    page.locator(f"{PANEL} .jp-Toolbar").get_by_text("Validate", exact=True).click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.wait_for(timeout=120_000)
+    page.wait_for_function(
+        "() => !document.querySelector('.jp-Dialog')?.innerText.includes('Validating...')",
+        timeout=180_000,
+    )
+    screenshot(page, "3_exercise_validate")
+    result = dialog.inner_text()
+    assert "Validation Results" in result or "Validation failed" in result or "failed" in result.lower(), result
