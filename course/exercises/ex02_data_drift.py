@@ -1,0 +1,347 @@
+# %% [markdown]
+# # Exercise 02 · Data drift: PSI by hand, the drifted features, and what a p-value means
+#
+# This exercise goes with lesson `03_data_drift`. You will:
+#
+# - **Part A** — write the population stability index (PSI) yourself and match
+#   `modellab.drift.psi` exactly (5 points);
+# - **Part B** — find which features drifted in a stretch of production weeks, with
+#   `modellab.drift` (4 points);
+# - **Part C** — explain why a p-value flags everything on a million rows (3 points, one of
+#   them read by your instructor);
+# - **Part D** — answer three decision questions a model-risk manager faces (3 points).
+#
+# After each answer, run the **check cell** below it: ✅ means your answer looks right so far;
+# ❌ comes with a hint. More tests run when your work is graded (on data you have not seen, so
+# write code that computes the answer rather than typing names or numbers in).
+#
+# Total: 15 points, about 40 minutes.
+
+# %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+import pandas as pd
+
+from modellab import drift
+from modellab.checks import (
+    NotAnswered,
+    answering,
+    check_choice,
+    check_close,
+    check_equal,
+    check_true,
+)
+from modellab.scenarios import make
+
+scenario = make("covariate_shift_sudden", seed=3)
+reference = scenario.reference     # 5,000 applications of the validation period
+week = scenario.batch(12)          # one production week after the campaign: 1,000 applications
+print(scenario.describe().split("\n\n")[-1])  # what happens in this world (the ground truth)
+
+# %% [markdown]
+# ## Part A · PSI by hand
+#
+# The population stability index compares the share of rows per bin in the reference (`p`)
+# and in the current data (`q`):  **PSI = Σ (q − p) · ln(q / p)**. It is 0 when the shares
+# are equal and grows as they part.
+#
+# **A1 (5 points).** Complete `psi(reference, current, bins=10)`. It returns one number (a
+# `float`). To match `modellab.drift.psi`, follow these rules exactly:
+#
+# 1. **Inputs.** Two samples of numbers (numpy arrays or pandas Series); turn them into float
+#    arrays with `np.asarray(x, dtype=float)`. You may assume there are no missing values.
+# 2. **Bin edges** come from the **reference** only: its quantiles at `0, 1/bins, 2/bins, …, 1`,
+#    i.e. `np.quantile(reference, np.arange(bins + 1) / bins)` (numpy's default method). So
+#    each bin holds about the same share of the reference. If ties repeat an edge, you may keep
+#    or drop the duplicate (`np.unique`): the PSI comes out the same.
+# 3. **Open outer bins.** Only the *inner* edges (all but the first and the last) split the
+#    values: the first bin takes everything below the first inner edge, **including values
+#    below the reference minimum**, and the last bin everything from the last inner edge up,
+#    **including values above the reference maximum**. A value equal to an inner edge goes to
+#    the bin that *starts* at that edge. `np.searchsorted(inner_edges, values, side="right")`
+#    gives exactly this bin number for each value.
+# 4. **Shares.** Count the values of each sample per bin (`np.bincount(..., minlength=...)`)
+#    and divide by that sample's size: `p` for the reference, `q` for the current data.
+# 5. **Empty bins.** `ln(0)` is undefined: replace every share that is exactly 0 by
+#    `eps = 0.0001`, in `p` and in `q` (do not renormalise afterwards).
+# 6. Return `sum((q - p) * ln(q / p))`.
+#
+# Write the computation yourself with numpy: the grader checks that your function does not
+# call `modellab.drift` (which you may use *outside* it to compare). It compares your value
+# with `modellab.drift.psi` to within **0.000001** on several samples you have not seen,
+# including other values of `bins` and current data that lie far outside the reference range.
+
+# %% nbgrader={"grade": false, "grade_id": "a1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def psi(reference, current, bins=10):
+    """Population stability index of `current` against `reference` on reference-quantile bins."""
+    ### BEGIN SOLUTION
+    ref = np.asarray(reference, dtype=float)
+    cur = np.asarray(current, dtype=float)
+    edges = np.unique(np.quantile(ref, np.arange(bins + 1) / bins))
+    inner = edges[1:-1]
+    n_bins = inner.size + 1
+    p = np.bincount(np.searchsorted(inner, ref, side="right"), minlength=n_bins) / ref.size
+    q = np.bincount(np.searchsorted(inner, cur, side="right"), minlength=n_bins) / cur.size
+    p = np.where(p == 0, 1e-4, p)
+    q = np.where(q == 0, 1e-4, q)
+    return float(np.sum((q - p) * np.log(q / p)))
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "a1-check", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+with answering("psi"):
+    age_psi = psi(reference["age"], week["age"])
+    same_psi = psi(reference["income"], reference["income"])
+check_true(age_psi is not None and np.ndim(age_psi) == 0 and not isinstance(age_psi, str),
+           "return a single number, e.g. return float(np.sum(...))", name="psi returns one number",
+           success="psi returns one number.")
+check_close(same_psi, 0.0, "psi of a sample against itself", tol=1e-12,
+            hint="identical samples have identical shares, so every term is 0")
+check_close(age_psi, drift.psi(reference["age"], week["age"]).statistic, "psi for age in week 12",
+            tol=1e-6, hint="bin on quantiles of the reference; a value equal to an edge goes to "
+                           "the bin on its right (side='right'); replace empty shares by 0.0001")
+### BEGIN HIDDEN TESTS
+import modellab.drift._stats as _drift_stats  # noqa: E402
+from modellab.checks import CheckFailed  # noqa: E402
+
+_world = make("covariate_shift_gradual", seed=5)
+_rng = np.random.default_rng(2024)
+_base = _rng.normal(size=3000)
+_held_out = [
+    ("loan_amount, 20 bins", _world.reference["loan_amount"], _world.batch(18)["loan_amount"], 20),
+    ("debt_to_income, 5 bins", _world.reference["debt_to_income"],
+     _world.batch(17)["debt_to_income"], 5),
+    ("num_open_accounts (many ties)", _world.reference["num_open_accounts"],
+     _world.batch(2)["num_open_accounts"], 10),
+    ("current far above the reference range", _base, _rng.normal(3.0, size=800), 10),
+    ("current far below the reference range", _base, _rng.normal(-4.0, size=500), 8),
+    ("a quiet week", _world.reference["income"], _world.batch(1)["income"], 10)]
+_expected = [drift.psi(r, c, bins=b).statistic for _, r, c, b in _held_out]
+
+
+def _no_modellab_psi(*args, **kwargs):
+    raise CheckFailed("❌ psi must compute the index itself with numpy, not call modellab.drift.")
+
+
+_original = _drift_stats.psi_from_counts
+_drift_stats.psi_from_counts = _no_modellab_psi
+try:
+    with answering("psi (on held-out samples)"):
+        _got = [psi(r, c, bins=b) for _, r, c, b in _held_out]
+finally:
+    _drift_stats.psi_from_counts = _original
+for (label, *_), got, want in zip(_held_out, _got, _expected, strict=True):
+    check_close(got, want, f"psi on a held-out sample ({label})", tol=1e-6,
+                hint="check each rule: bins from reference quantiles for this `bins`, open outer "
+                     "bins for values beyond the reference range, side='right', 0.0001 for "
+                     "empty shares")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Part B · Which features drifted?
+#
+# **B1 (4 points).** Complete `drifted_features(scenario, first_batch, last_batch)`. It must:
+#
+# 1. pool the production batches `first_batch` to `last_batch` (**both included**) into one
+#    frame — `scenario.iter_batches(start, stop)` yields batches `start … stop-1`, or filter
+#    `scenario.production` on its `batch` column;
+# 2. test the model's **input features** only (`scenario.features`: not `score`, `default`,
+#    `prediction`, `batch` or `timestamp`) against `scenario.reference`, with `modellab.drift`'s
+#    default `auto` rule (`drift.DriftDetector()` or `drift.compare`, default settings);
+# 3. return the **set** of the names of the flagged features (an empty set if none).
+#
+# Then set `campaign_drift` to your function's answer for batches 10 to 19 of `scenario`. The
+# grader compares it with the scenario's ground truth (`scenario.truth`), and also calls your
+# function on other scenarios.
+
+# %% nbgrader={"grade": false, "grade_id": "b1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def drifted_features(scenario, first_batch, last_batch):
+    """Set of input features the `auto` drift rule flags in batches first_batch..last_batch."""
+    ### BEGIN SOLUTION
+    pooled = pd.concat(list(scenario.iter_batches(first_batch, last_batch + 1)),
+                       ignore_index=True)
+    table = drift.compare(scenario.reference[scenario.features], pooled[scenario.features])
+    return set(table.loc[table["drifted"], "column"])
+    ### END SOLUTION
+
+
+campaign_drift = ...
+### BEGIN SOLUTION
+campaign_drift = drifted_features(scenario, 10, 19)
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "b1-check", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+with answering("drifted_features"):
+    before_campaign = drifted_features(scenario, 0, 9)
+if campaign_drift is ... or campaign_drift is None:
+    raise NotAnswered("⏳ campaign_drift is not answered yet: set it to your function's answer "
+                      "for batches 10 to 19 and run the cell.")
+check_true(not isinstance(campaign_drift, str)
+           and all(name in scenario.features for name in campaign_drift),
+           "return a set of feature names taken from scenario.features (no score, no default)",
+           name="campaign_drift", success="campaign_drift holds feature names.")
+check_true(before_campaign is not None and len(before_campaign) == 0,
+           "before the campaign (batches 0-9) nothing changed: pool the batches and use the "
+           "default 'auto' rule, which needs a significant AND large enough change",
+           name="no drift before the campaign",
+           success="Nothing is flagged before the campaign, as it should be.")
+### BEGIN HIDDEN TESTS
+def _truth_features(world, first, last):
+    truth = world.truth
+    active = truth[(truth["kind"] == "covariate_shift") & (truth["start_batch"] <= last)
+                   & (truth["end_batch"] >= first)]
+    return {name for names in active["features"] for name in names}
+
+
+check_equal(campaign_drift, _truth_features(scenario, 10, 19), "campaign_drift",
+            hint="pool batches 10 to 19 and keep the columns whose 'drifted' flag is True")
+from modellab.scenarios import change_mix, custom, gradual, shift, sudden  # noqa: E402
+
+_others = [
+    (make("covariate_shift_gradual", seed=5), 12, 19),
+    (custom([shift("interest_rate", by=-0.5).at(gradual(start=3, full=6)),
+             change_mix("employment_type", {"contract": 0.35}).at(sudden(5))],
+            seed=4, n_reference=4000, n_batches=10, batch_size=1000), 3, 9)]
+for _other, _first, _last in _others:
+    with answering("drifted_features (on another scenario)"):
+        _found = drifted_features(_other, _first, _last)
+    check_equal(_found, _truth_features(_other, _first, _last),
+                f"drifted_features on another scenario, batches {_first}-{_last}")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Part C · Why does a p-value flag everything on a million rows?
+#
+# **C1 (2 points).** A colleague tests every feature with Kolmogorov–Smirnov on **1,000,000**
+# applications a week. Every week, almost every feature gets p < 0.001, although the reference
+# and production histograms look the same. What is the best explanation?
+#
+# - a. The data pipeline must be broken: a p-value that small means a large change.
+# - b. With a million rows the test detects even tiny, harmless differences (a 0.02-sd shift
+#   gives p ≈ 10⁻²⁹). A p-value says how *sure* we are that some difference exists, not how
+#   *big* it is: add an effect-size floor such as Wasserstein ≥ 0.1 sd.
+# - c. Kolmogorov–Smirnov is the wrong test for numeric data; chi-squared would not do this.
+# - d. alpha = 0.05 is too strict on big data: use alpha = 0.5 instead.
+
+# %% nbgrader={"grade": false, "grade_id": "c1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+c1 = ...  # "a", "b", "c" or "d"
+### BEGIN SOLUTION
+c1 = "b"
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "c1-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+C1_OPTIONS = {
+    "a": "the pipeline is broken",
+    "b": "large n detects tiny differences; a p-value is not an effect size",
+    "c": "KS is the wrong test",
+    "d": "use alpha = 0.5",
+}
+check_choice(c1, C1_OPTIONS, name="C1")
+### BEGIN HIDDEN TESTS
+check_choice(c1, C1_OPTIONS, "b", name="C1")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **C2 (1 point, read by your instructor).** In one or two sentences a product owner would
+# understand, explain why the monitor requires a change to be *both* statistically significant
+# *and* larger than a floor before it raises a drift alert.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "c2-written", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
+# **Your answer:**
+#
+# ### BEGIN SOLUTION
+# *Model answer:* With a lot of data, a statistical test notices even changes too small to
+# affect any decision, so significance alone would alert every week; and with little data, a
+# large-looking change can be pure chance, so size alone would alert on noise. Requiring both
+# means we only alert on changes that are real **and** big enough to matter to the business.
+# ### END SOLUTION
+
+# %% [markdown]
+# ## Part D · Decisions for a model-risk manager
+#
+# Set each answer to the letter of your choice, e.g. `q1 = "a"`, and run its check cell.
+#
+# **Q1.** For six weeks the monitor has flagged drift in `age` and `channel` (a campaign brought
+# younger online applicants). On the weeks whose outcomes are known, ROC-AUC and recall are at
+# their usual level; the default rate and the decline rate are both up. What does it mean?
+#
+# - a. The model is broken: retrain it immediately on the new weeks.
+# - b. The applicants changed, so the model now works on less familiar profiles, but it still
+#   ranks risk as well as before. Keep the alert, keep checking performance as outcomes arrive,
+#   and decide on the business effect (more declines from the new channel).
+# - c. It is a false alarm, since performance is fine: switch the drift alert off.
+
+# %% nbgrader={"grade": false, "grade_id": "q1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+q1 = ...  # "a", "b" or "c"
+### BEGIN SOLUTION
+q1 = "b"
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "q1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+Q1_OPTIONS = {
+    "a": "the model is broken: retrain now",
+    "b": "applicants changed, ranking still good: keep watching, decide the business effect",
+    "c": "false alarm: switch the alert off",
+}
+check_choice(q1, Q1_OPTIONS, name="Q1")
+### BEGIN HIDDEN TESTS
+check_choice(q1, Q1_OPTIONS, "b", name="Q1")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **Q2.** The team proposes to apply a Benjamini–Hochberg (BH) correction to the weekly drift
+# tests of its 40 features. What does the correction buy you?
+#
+# - a. A guarantee that no false alarm will ever be raised.
+# - b. On average, no more than about 5% of the features it flags are false alarms — without
+#   the 2 false alarms a week that 40 uncorrected tests give by chance — while it misses
+#   fewer real changes than the stricter Bonferroni correction.
+# - c. Faster drift tests on large data.
+
+# %% nbgrader={"grade": false, "grade_id": "q2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+q2 = ...  # "a", "b" or "c"
+### BEGIN SOLUTION
+q2 = "b"
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "q2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+Q2_OPTIONS = {
+    "a": "no false alarm ever",
+    "b": "controls the share of false alarms among flags; keeps more real drift than Bonferroni",
+    "c": "faster tests",
+}
+check_choice(q2, Q2_OPTIONS, name="Q2")
+### BEGIN HIDDEN TESTS
+check_choice(q2, Q2_OPTIONS, "b", name="Q2")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **Q3.** A vendor dashboard flags a feature only when its PSI exceeds 0.1. Your data scientist
+# shows that `debt_to_income` has moved by a quarter of a standard deviation, with PSI 0.06, and
+# the dashboard is green. What do you conclude?
+#
+# - a. Nothing to do: PSI below 0.1 means the feature is stable.
+# - b. The rule is too insensitive: PSI stays near 0.06 for a 0.25-sd shift. Add an effect
+#   size such as the Wasserstein distance to the alert rule.
+# - c. The data scientist is wrong: PSI and shifts in the mean are unrelated.
+
+# %% nbgrader={"grade": false, "grade_id": "q3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+q3 = ...  # "a", "b" or "c"
+### BEGIN SOLUTION
+q3 = "b"
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "q3-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+Q3_OPTIONS = {
+    "a": "PSI < 0.1 means stable",
+    "b": "PSI misses a 0.25-sd shift: add an effect size",
+    "c": "PSI and shifts are unrelated",
+}
+check_choice(q3, Q3_OPTIONS, name="Q3")
+### BEGIN HIDDEN TESTS
+check_choice(q3, Q3_OPTIONS, "b", name="Q3")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Done
+#
+# Use *Kernel → Restart Kernel and Run All Cells…* once to make sure everything runs from top to
+# bottom, then save. What counts is what the notebook computes, not what you ran along the way.
