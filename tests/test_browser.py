@@ -156,3 +156,37 @@ def test_exercise_check_passes_and_validate_reports(lab, page):
     screenshot(page, "3_exercise_validate")
     result = dialog.inner_text()
     assert "Validation Results" in result or "Validation failed" in result or "failed" in result.lower(), result
+
+
+@pytest.fixture(scope="module")
+def report_file(tmp_path_factory):
+    from modellab.monitor import Monitor
+    from modellab.report import render
+    from modellab.scenarios import make
+
+    scenario = make("covariate_shift_sudden", seed=0, n_reference=2000, n_batches=10, batch_size=800)
+    result = Monitor(scenario.reference, threshold=scenario.threshold).run(scenario.production)
+    path = render(result, tmp_path_factory.mktemp("report") / "report.html",
+                  model_name="the credit-risk model")
+    return scenario, path
+
+
+def test_report_renders_offline_with_its_summary_and_figures(report_file, page):
+    scenario, path = report_file
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    screenshot(page, "4_report")
+    assert page.title().startswith("Model monitoring report")
+    text = page.locator("body").inner_text()
+    onset = int(scenario.truth["start_batch"].min())
+    assert f"batch {onset}" in text.lower()
+    drifted = {f for features in scenario.truth["features"] for f in features}
+    assert any(f in text for f in drifted), drifted
+    images = page.evaluate(
+        "Array.from(document.images).map(i => [i.complete && i.naturalWidth > 0, i.naturalWidth])"
+    )
+    assert len(images) >= 2 and all(ok for ok, _ in images), images
+    assert page.console_errors == []
+    assert [u for u in requests if not u.startswith(("file:", "data:"))] == []

@@ -9,7 +9,6 @@ from __future__ import annotations
 import html.parser
 import pathlib
 import re
-import shutil
 from types import SimpleNamespace
 
 import matplotlib
@@ -399,42 +398,4 @@ def test_model_card_without_alerts_and_bad_input(stable):
     with pytest.raises(ValueError, match="format"):
         model_card("m", intended_use="x", owners="a", format="pdf")
 
-
-# ------------------------------------------------------------------ real browser
-
-
-@pytest.mark.skipif(
-    not shutil.which("chromium") and not pathlib.Path("/usr/bin/chromium").exists(),
-    reason="chromium is not installed",
-)
-def test_report_renders_offline_in_chromium(html_report):
-    playwright = pytest.importorskip("playwright.sync_api")
-    args = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-    ]
-    artifacts = ROOT / "artifacts"
-    artifacts.mkdir(exist_ok=True)
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
-        try:
-            page = browser.new_page(viewport={"width": 1100, "height": 900})
-            requests = []
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(html_report.as_uri())
-            assert page.title().startswith("Model monitoring report")
-            broken = page.evaluate(
-                "Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).length"
-            )
-            assert broken == 0
-            assert page.locator(".kpi").count() >= 4
-            page.screenshot(path=str(artifacts / "report_executive.png"), full_page=True)
-        finally:
-            browser.close()
-    assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
+# The report in a real browser (headless Chromium): tests/test_browser.py.
