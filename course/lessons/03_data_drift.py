@@ -162,7 +162,8 @@ plt.show()
 # Left: the **tiny** shift's p-value falls below 0.05 once there are tens of thousands of rows
 # (at one million rows it is about 10⁻²⁹), although nothing worth acting on happened. Right:
 # the Wasserstein distance measures the size of the change — about 0.02 and 0.25 at every `n`.
-# And **PSI stays near 0.06 for the real 0.25-sd shift**: the popular "PSI > 0.1" rule misses it.
+# And **PSI stays between 0.06 and 0.08 for the real 0.25-sd shift**: the popular "PSI > 0.1"
+# rule misses it.
 #
 # Note the first point: with 500 rows, sampling noise alone puts the tiny shift's Wasserstein
 # distance at 0.10. At small `n` it is the p-value that says "this could be noise".
@@ -219,8 +220,9 @@ pd.DataFrame({"p_value": p_values,
               "bh": drift.adjust_p_values(p_values, "bh")}).round(3)
 
 # %% [markdown]
-# Raw p-values flag four columns at 0.05; Bonferroni keeps one, BH keeps four — BH only rescales
-# each p-value by (number of tests) / (its rank).
+# Raw p-values flag four columns at 0.05; Bonferroni keeps one, BH keeps four. Bonferroni
+# multiplies every p-value by the number of tests m; BH multiplies the k-th smallest by only
+# m / k (and keeps the adjusted values in order).
 #
 # Now on a real quiet world: the `stable` scenario, where **nothing** drifts. We switch the
 # effect floors off to look at the p-values alone, and count flags over its 200 tests.
