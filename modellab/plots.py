@@ -128,8 +128,16 @@ def style() -> Iterator[None]:
     ...     mpl.rcParams["legend.frameon"]
     False
     """
-    with mpl.rc_context(_style_rc()):
+    # Restore only the keys we set: ``mpl.rc_context`` would also restore ``interactive`` and
+    # ``backend``, undoing the inline backend's set-up when a notebook's first figure is drawn
+    # here, so later figures would stop showing where they are drawn.
+    rc = _style_rc()
+    saved = {key: mpl.rcParams[key] for key in rc}
+    mpl.rcParams.update(rc)
+    try:
         yield
+    finally:
+        mpl.rcParams.update(saved)
 
 
 def set_style() -> None:

@@ -36,6 +36,10 @@ def batch_id_from_path(path):
     return int(match.group(1)) if match else stem
 
 
+# files that sit beside the batches but are not batches (e.g. `modellab scenarios export`)
+NOT_BATCHES = {"reference", "truth"}
+
+
 def list_batch_files(directory) -> list[tuple[object, pathlib.Path]]:
     """``(batch_id, path)`` for every CSV/Parquet batch file in ``directory``, ordered by id.
 
@@ -49,7 +53,7 @@ def list_batch_files(directory) -> list[tuple[object, pathlib.Path]]:
     for path in sorted(folder.iterdir()):
         if not path.is_file() or path.suffix.lower() not in SUFFIXES:
             continue
-        if path.stem.lower() == "reference":
+        if path.stem.lower() in NOT_BATCHES:
             continue
         key = batch_id_from_path(path)
         if key in found:
