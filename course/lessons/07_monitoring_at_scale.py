@@ -233,11 +233,12 @@ client.close()
 # Measured with `benchmarks/scale.py` on 2 cores (shared with other work, so compare ratios):
 # a 25-column production table in 1M-row Parquet files, monitored per batch.
 #
-# | path | rows | rows/s | peak memory |
-# |---|---|---|---|
-# | pandas + `Monitor.run` (all in memory) | 5M | 1× | grows with the data |
-# | `monitor_parquet`, one process | 10M | ≈ 2–3× | ≈ 0.5 GB, flat |
-# | `monitor_parquet` on 2 Dask workers | 10M | see the benchmark | ≈ 0.5 GB per worker |
+# | path | rows | rows/s | speed vs in memory | peak memory (RSS) |
+# |---|---|---|---|---|
+# | pandas + `Monitor.run` (all in memory) | 5M | 210k | 1× | 1.7 GB, grows with rows |
+# | `monitor_parquet`, one process | 5M | 960k | 4.6× | 0.52 GB |
+# | `monitor_parquet`, one process | 10M | 740k | 3.5× | 0.57 GB |
+# | `monitor_parquet`, Dask 2 worker processes | 10M | 820k | 3.9× | 0.25 GB + 0.53 GB per worker |
 #
 # Memory stays flat because only one record batch per worker is in memory at a time, plus
 # the counts. Time grows linearly with rows: count once a day or per file as it lands.
