@@ -256,3 +256,20 @@ def test_default_rules_documented_and_used():
     s, result = monitored("stable")
     assert [r.name for r in result.rules] == [r.name for r in default_rules()]
     assert isinstance(result, MonitorResult)
+
+
+def test_first_alert_filters_by_severity():
+    rng = np.random.default_rng(1)
+    reference = toy(2000, rng)
+    production = pd.concat([toy(600, rng, batch=b, shift=1.0 if b >= 2 else 0.0) for b in range(4)])
+    result = Monitor(reference, rules=[FeatureDrifted(min_effect=0.2, severity="warning"),
+                                       MetricBelow("roc_auc", 0.99, severity="critical")]
+                     ).run(production)
+    critical = result.first_alert(severity="critical")
+    assert critical["severity"] == "critical" and critical["batch"] == 0
+    warning = result.first_alert(severity="warning")
+    assert warning["severity"] == "warning" and warning["batch"] == 2
+    assert result.first_alert(severity="info") is None
+    assert result.first_alert(kind="drift", severity="critical") is None
+    with pytest.raises(ValueError, match="severity must be one of"):
+        result.first_alert(severity="urgent")

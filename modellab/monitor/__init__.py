@@ -7,6 +7,8 @@
   :class:`MetricRiseFrom`, :class:`DriftShareAbove`, :class:`FeatureDrifted`,
   :class:`MissingRateAbove`, :class:`DetectorFires`; :func:`default_rules`,
   :func:`rules_from_toml`.
+- :func:`score_alerts` (an :class:`AlertScore`) and :func:`drift_windows`: alerts scored
+  against a scenario's truth (events detected, detection delays, false alarms).
 - :class:`MonitorStore`: the SQLite history (one transaction per batch, idempotent
   re-runs, versioned schema).
 - :func:`list_batch_files`, :func:`read_batch`: CSV/Parquet batch files on disk.
@@ -33,10 +35,11 @@ from modellab.monitor.rules import (
     rule_from_dict,
     rules_from_toml,
 )
+from modellab.monitor.scoring import AlertScore, drift_windows, score_alerts
 from modellab.monitor.store import SCHEMA_VERSION, MonitorStore
 
 __all__ = [
-    "ALERT_COLUMNS", "METRICS", "MIN_LABELLED", "PERFORMANCE_METRICS", "SCHEMA_VERSION",
+    "ALERT_COLUMNS", "METRICS", "AlertScore", "drift_windows", "score_alerts", "MIN_LABELLED", "PERFORMANCE_METRICS", "SCHEMA_VERSION",
     "DetectorFires", "DriftShareAbove", "FeatureDrifted", "MetricAbove", "MetricBelow",
     "MetricDropFrom", "MetricRiseFrom", "MissingRateAbove", "Monitor", "MonitorResult",
     "MonitorStore", "Rule", "batch_id_from_path", "default_rules", "list_batch_files",

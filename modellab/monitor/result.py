@@ -96,12 +96,16 @@ class MonitorResult:
     def batches(self) -> list:
         return self.history["batch"].tolist()
 
-    def first_alert(self, rule=None, *, kind: str | None = None) -> pd.Series | None:
-        """The earliest alert (in batch order), optionally of one rule or kind; ``None`` if none.
+    def first_alert(
+        self, rule=None, *, kind: str | None = None, severity: str | None = None
+    ) -> pd.Series | None:
+        """The earliest alert (in batch order), optionally of one rule, kind or severity;
+        ``None`` if none.
 
         ``rule`` may be a rule object, its name (the ``rule`` column), or a rule class
         name such as ``"MetricDropFrom"``; ``kind`` is ``"performance"``, ``"drift"`` or
-        ``"data_quality"``.
+        ``"data_quality"``; ``severity`` is ``"info"``, ``"warning"`` or ``"critical"``.
+        Filters combine (all must match).
         """
         alerts = self.alerts
         if rule is not None:
@@ -116,6 +120,10 @@ class MonitorResult:
             if kind not in ("performance", "drift", "data_quality"):
                 raise ValueError(f"kind must be 'performance', 'drift' or 'data_quality', got {kind!r}.")
             alerts = alerts[alerts["kind"] == kind]
+        if severity is not None:
+            if severity not in _rules.SEVERITIES:
+                raise ValueError(f"severity must be one of {list(_rules.SEVERITIES)}, got {severity!r}.")
+            alerts = alerts[alerts["severity"] == severity]
         if alerts.empty:
             return None
         order = {b: i for i, b in enumerate(self.history["batch"].tolist())}

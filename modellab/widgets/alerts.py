@@ -23,14 +23,13 @@ from modellab.monitor import (
     Monitor,
     MonitorResult,
     Rule,
+    drift_windows,
+    score_alerts,
 )
 from modellab.monitor.rules import ALERT_COLUMNS
+from modellab.monitor.scoring import EVENT_COLUMNS
 from modellab.widgets._base import Explorer, figure_output, html_output, show, table_html
 
-#: Columns of :attr:`AlertTuner.events`.
-EVENT_COLUMNS = (
-    "start_batch", "end_batch", "kind", "features", "detected", "first_alert", "delay",
-)
 #: History columns the tuned rules read.
 _NEEDED = ("batch", "roc_auc", "n_labelled", "drift_share", "mean_score")
 #: Fixed rules evaluated next to the tuned ones unless told otherwise: the rest of
@@ -39,8 +38,6 @@ DEFAULT_EXTRA_RULES = (
     MetricRiseFrom("base_rate", by=0.05, severity="warning"),
     MissingRateAbove(0.05, relative=True, severity="warning"),
 )
-#: Kinds of truth rows that are not drift to detect (labels arriving late is a known delay).
-_NOT_DRIFT = ("label_delay",)
 
 # name -> (description, min, max, step, readout format, rule factory)
 _SLIDERS = {
@@ -137,29 +134,13 @@ class AlertTuner(Explorer):
         if self._truth is None:
             self._events = pd.DataFrame(columns=list(EVENT_COLUMNS))
             return dict.fromkeys(keys)
-        alerted_set = set(alerted)
-        rows = []
-        for w in self._truth.itertuples(index=False):
-            hits = [b for b in range(w.start_batch, w.end_batch + 1) if b in alerted_set]
-            rows.append({
-                "start_batch": w.start_batch, "end_batch": w.end_batch, "kind": w.kind,
-                "features": w.features, "detected": bool(hits),
-                "first_alert": hits[0] if hits else None,
-                "delay": hits[0] - w.start_batch if hits else None,
-            })
-        self._events = pd.DataFrame(rows, columns=list(EVENT_COLUMNS)).astype(
-            {"first_alert": "Int64", "delay": "Int64"}
-        )
-        inside = {b for w in self._truth.itertuples(index=False)
-                  for b in range(w.start_batch, w.end_batch + 1)}
-        false = [b for b in alerted if b not in inside]
-        delays = [r["delay"] for r in rows if r["delay"] is not None]
+        score = score_alerts(alerted, self._truth)
+        self._events = score.to_frame()
         return {
-            "n_events": len(rows), "detected": int(self._events["detected"].sum()),
-            "missed": int((~self._events["detected"].astype(bool)).sum()),
-            "false_alarms": len(false), "false_alarm_batches": false,
-            "delays": [r["delay"] for r in rows],
-            "mean_delay": float(np.mean(delays)) if delays else float("nan"),
+            "n_events": score.n_events, "detected": score.detected, "missed": score.missed,
+            "false_alarms": score.false_alarms,
+            "false_alarm_batches": list(score.false_alarm_batches),
+            "delays": list(score.delays), "mean_delay": score.mean_delay,
         }
 
     @property
@@ -295,27 +276,16 @@ def _short(rule: Rule) -> str:
 
 
 def _drift_windows(truth: pd.DataFrame, batches: pd.Series) -> pd.DataFrame:
-    """Truth windows to detect (label delay is not drift), merged when they coincide."""
-    need = ["kind", "features", "start_batch", "end_batch"]
-    if not isinstance(truth, pd.DataFrame) or any(c not in truth.columns for c in need):
-        raise ValueError(
-            f"truth must be a scenario's truth table with columns {need}: pass scenario.truth."
-        )
+    """Truth windows to detect (label delay is not drift), overlapping ones merged."""
+    if not isinstance(truth, pd.DataFrame):
+        raise ValueError("truth must be a scenario's truth table: pass scenario.truth.")
     if not pd.api.types.is_numeric_dtype(batches.dtype):
         raise ValueError(
             "history batch ids are not numbers, so they cannot be matched with the truth's "
             "batch numbers: pass truth=None, or monitor batches numbered 0, 1, 2, ..."
         )
     # Only drift that starts inside the monitored stream can be detected.
-    truth = truth[~truth["kind"].isin(_NOT_DRIFT) & (truth["start_batch"] <= batches.max())]
-    rows = []
-    for (start, end), group in truth.groupby(["start_batch", "end_batch"], sort=True):
-        rows.append({
-            "kind": ", ".join(dict.fromkeys(group["kind"])),
-            "features": tuple(dict.fromkeys(f for fs in group["features"] for f in fs)),
-            "start_batch": int(start), "end_batch": int(end),
-        })
-    return pd.DataFrame(rows, columns=need)
+    return drift_windows(truth, n_batches=int(batches.max()) + 1)
 
 
 def _check_history(result: MonitorResult) -> None:
