@@ -399,3 +399,32 @@ def test_model_card_without_alerts_and_bad_input(stable):
         model_card("m", intended_use="x", owners="a", format="pdf")
 
 # The report in a real browser (headless Chromium): tests/test_browser.py.
+
+
+# --------------------------------------------------------------------------- wording
+def _recall_result(recall_after, *, recall_reference=0.49, auc_after=0.70):
+    history = pd.DataFrame({
+        "batch": [0, 1], "n": [10_000] * 2, "n_labelled": [10_000] * 2,
+        "roc_auc": [auc_after] * 2, "recall": [recall_after] * 2, "base_rate": [0.1] * 2,
+    })
+    alerts = pd.DataFrame({"batch": [0], "rule": ["r"], "severity": ["critical"]})
+    reference = {"roc_auc": 0.80, "recall": recall_reference, "base_rate": 0.1}
+    return SimpleNamespace(history=history, alerts=alerts, reference=reference)
+
+
+def test_a_metric_that_barely_moves_is_said_to_hold():
+    summary = executive_summary(_recall_result(0.4905))
+    assert "held at 49%" in summary and "stayed" not in summary and "from 49% to 49%" not in summary
+    fell = executive_summary(_recall_result(0.42))
+    assert "fell from 49% to 42%" in fell and "held at" not in fell
+
+
+def test_money_in_sentences_is_rounded_and_exact_in_tables():
+    # recall 0.60 -> 0.5 on 2 x 1,000 defaults: 200.4 extra missed defaults x EUR 750
+    result = _recall_result(0.4998, recall_reference=0.60)
+    facts = gather_facts(result, costs=CostAssumptions(missed_default=750))
+    exact = facts.impact.cost
+    assert exact == pytest.approx(150_300)
+    summary = executive_summary(facts)
+    assert "roughly EUR 150,000 at an assumed EUR 750 average loss" in summary
+    assert f"EUR {exact:,.0f}" not in summary

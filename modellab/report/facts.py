@@ -531,7 +531,28 @@ def fmt_date(ts: pd.Timestamp | None) -> str:
     return "" if ts is None else f"{ts.day} {ts:%B %Y}"
 
 
-def fmt_money(amount: float, currency: str) -> str:
+def round_significant(amount: float, digits: int = 2) -> float:
+    """``amount`` rounded to ``digits`` significant figures: ``150317`` -> ``150000.0``.
+
+    >>> round_significant(150317), round_significant(4_870), round_significant(0)
+    (150000.0, 4900.0, 0.0)
+    """
+    if amount == 0 or not math.isfinite(amount):
+        return float(amount)
+    return float(round(amount, digits - 1 - math.floor(math.log10(abs(amount)))))
+
+
+def fmt_money(amount: float, currency: str, *, significant: int | None = None) -> str:
+    """``EUR 150,317``; with ``significant=2`` rounded for prose: ``EUR 150,000``.
+
+    Estimates carry no more precision than their assumptions: sentences round them,
+    tables keep the exact number.
+
+    >>> fmt_money(150317.4, "EUR"), fmt_money(150317.4, "EUR", significant=2)
+    ('EUR 150,317', 'EUR 150,000')
+    """
+    if significant is not None:
+        amount = round_significant(amount, significant)
     return f"{currency} {amount:,.0f}"
 
 

@@ -124,11 +124,12 @@ def _performance(f: ReportFacts) -> str:
     text += f", measured on {head.n_labelled_after:,} loans whose outcome is known."
     recall = f.metric_changes.get("recall")
     if recall is not None and head.metric != "recall":
-        verb = "fell" if recall.change < -0.005 else "rose" if recall.change > 0.005 else "stayed"
-        text += (
-            f" Its {metric_gloss('recall')} {verb} from {fmt_metric('recall', recall.reference)} "
-            f"to {fmt_metric('recall', recall.after)}."
-        )
+        before, after = fmt_metric("recall", recall.reference), fmt_metric("recall", recall.after)
+        if before == after:  # a move smaller than the printed precision is no move to report
+            text += f" Its {metric_gloss('recall')} held at {after}."
+        else:
+            verb = "fell" if recall.change < 0 else "rose"
+            text += f" Its {metric_gloss('recall')} {verb} from {before} to {after}."
     rate = f.metric_changes.get("base_rate") or f.metric_changes.get("default_rate")
     if rate is not None and abs(rate.change) >= 0.02:
         verb = "rose" if rate.change > 0 else "fell"
@@ -156,10 +157,12 @@ def _impact(f: ReportFacts) -> str:
             f"(among {imp.loans_labelled_after:,} loans with a known outcome)."
         )
     per_thousand = 1000 * imp.extra_missed_defaults / max(imp.loans_labelled_after, 1)
+    # An estimate is no more precise than its assumed price: round it for the sentence.
+    cost = fmt_money(imp.cost, c.currency, significant=2)
     return (
         f"Business impact: about {imp.extra_missed_defaults:,.0f} more defaults went unflagged than the "
         f"model would have missed at its reference {metric_name('recall')} "
-        f"({per_thousand:.1f} per 1,000 loans), roughly {fmt_money(imp.cost, c.currency)} at an assumed "
+        f"({per_thousand:.1f} per 1,000 loans), roughly {cost} at an assumed "
         f"{fmt_money(c.missed_default, c.currency)} average loss per missed default."
     )
 
@@ -239,7 +242,11 @@ def _headline_detail(f: ReportFacts) -> str:
         if f.drifted_features
         else f"Alerts about {f.model_name} started in {when}"
     )
-    if head is not None and abs(head.change) >= 0.005:
+    if (
+        head is not None
+        and abs(head.change) >= 0.005
+        and fmt_metric(head.metric, head.reference) != fmt_metric(head.metric, head.after)
+    ):
         direction = "down" if head.change < 0 else "up"
         return (
             f"{what}; its {metric_name(head.metric)} is {direction} from "
