@@ -428,3 +428,41 @@ def test_money_in_sentences_is_rounded_and_exact_in_tables():
     summary = executive_summary(facts)
     assert "roughly EUR 150,000 at an assumed EUR 750 average loss" in summary
     assert f"EUR {exact:,.0f}" not in summary
+
+
+def test_model_card_fixed_date_and_incident_notes(sudden):
+    _, result = sudden
+    notes = [
+        {"title": "Older applicants since batch 5", "status": "open",
+         "diagnosis": "A new broker channel brings younger applicants.",
+         "decision": "Keep the model; review <weekly>.",
+         "timeline": ["batch 5: drift alert", "batch 6: broker confirmed"]},
+        "Pipeline checked: no data error.",
+    ]
+    kwargs = dict(intended_use="Rank loans.", owners="Risk team", result=result,
+                  incident_notes=notes)
+    card = model_card("m", date="2024-03-31", **kwargs)
+    assert card == model_card("m", date=__import__("datetime").date(2024, 3, 31), **kwargs)
+    assert "Version 1 · 2024-03-31" in card
+    incidents = card[card.index("## Open incidents"):]
+    for text in ("### Older applicants since batch 5", "- **Status:** open",
+                 "- **Diagnosis:** A new broker channel", "- **Decision:** Keep the model",
+                 "- **Timeline:**\n  - batch 5: drift alert\n  - batch 6: broker confirmed",
+                 "Pipeline checked: no data error."):
+        assert text in incidents
+    assert incidents.index("| Severity |") < incidents.index("### Older")  # after the alerts
+    html_card = model_card("m", date="2024-03-31", format="html", **kwargs)
+    _check_html(html_card)
+    assert "review &lt;weekly&gt;" in html_card and "<li>batch 6: broker confirmed</li>" in html_card
+    for bad, error, match in [
+        ("31/03/2024", ValueError, "YYYY-MM-DD"), (20240331, TypeError, "date must be"),
+    ]:
+        with pytest.raises(error, match=match):
+            model_card("m", intended_use="x", owners="a", date=bad)
+    for bad, error, match in [
+        ({"cause": "x"}, ValueError, "unknown field"), ({"title": "only"}, ValueError, "says nothing"),
+        ([" "], ValueError, "empty"), (42, TypeError, "incident_notes must be"),
+        ([3], TypeError, r"incident_notes\[0\]"),
+    ]:
+        with pytest.raises(error, match=match):
+            model_card("m", intended_use="x", owners="a", incident_notes=bad)

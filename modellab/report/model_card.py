@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import pathlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
 from modellab.report.facts import fmt_metric, load_result, metric_name
 
-__all__ = ["model_card", "write_model_card", "DEFAULT_CARD_METRICS"]
+__all__ = ["model_card", "write_model_card", "DEFAULT_CARD_METRICS", "NOTE_FIELDS"]
 
 DEFAULT_CARD_METRICS = ("roc_auc", "recall", "precision", "base_rate")
 
@@ -47,6 +47,69 @@ def _training_summary(training_data, target: str) -> str:
             text += f"; {target} rate {rate:.1%}"
         return text + "."
     raise TypeError("training_data must be a description (str) or the training DataFrame.")
+
+
+def _card_date(date) -> str:
+    """ISO date of the card: today, or a fixed date so that the same inputs give the same card."""
+    if date is None:
+        return _dt.date.today().isoformat()
+    if isinstance(date, str):
+        try:
+            return _dt.date.fromisoformat(date.strip()).isoformat()
+        except ValueError:
+            raise ValueError(
+                f"date={date!r} is not an ISO date: pass it as 'YYYY-MM-DD', e.g. '2024-03-31'."
+            ) from None
+    if isinstance(date, (_dt.date, pd.Timestamp)):  # datetime and Timestamp are dates too
+        return (date.date() if isinstance(date, _dt.datetime) else date).isoformat()
+    raise TypeError(
+        f"date must be a date, a 'YYYY-MM-DD' string or None (today), got {type(date).__name__}."
+    )
+
+
+#: Fields of an incident note, in the order they are printed.
+NOTE_FIELDS = ("title", "status", "diagnosis", "decision", "owner", "timeline")
+
+
+def _incident_notes(notes) -> list[dict]:
+    """Free-text incident entries: a string, a mapping of :data:`NOTE_FIELDS`, or a list of them."""
+    if notes is None:
+        return []
+    if isinstance(notes, (str, Mapping)):
+        notes = [notes]
+    if not isinstance(notes, Sequence):
+        raise TypeError(
+            f"incident_notes must be a text, a dict such as {{'diagnosis': ..., 'decision': ...}} "
+            f"or a list of them, got {type(notes).__name__}."
+        )
+    out = []
+    for i, note in enumerate(notes):
+        if isinstance(note, str):
+            if not note.strip():
+                raise ValueError(f"incident_notes[{i}] is empty: write what happened, or leave it out.")
+            out.append({"title": "", "text": note.strip(), "fields": [], "timeline": []})
+            continue
+        if not isinstance(note, Mapping):
+            raise TypeError(f"incident_notes[{i}] must be a text or a dict, got {type(note).__name__}.")
+        unknown = [k for k in note if k not in NOTE_FIELDS]
+        if unknown:
+            raise ValueError(
+                f"incident_notes[{i}] has unknown field(s) {unknown}: use {list(NOTE_FIELDS)}."
+            )
+        timeline = note.get("timeline") or []
+        timeline = [timeline] if isinstance(timeline, str) else timeline
+        if not isinstance(timeline, Sequence):
+            raise TypeError(f"incident_notes[{i}]['timeline'] must be a text or a list of texts.")
+        fields = [(k.capitalize(), str(note[k]).strip()) for k in NOTE_FIELDS[1:-1]
+                  if note.get(k) is not None and str(note[k]).strip()]
+        if not fields and not timeline:
+            raise ValueError(
+                f"incident_notes[{i}] says nothing: give at least a diagnosis, a decision or a "
+                f"timeline."
+            )
+        out.append({"title": str(note.get("title") or "").strip(), "text": "", "fields": fields,
+                    "timeline": [str(t).strip() for t in timeline]})
+    return out
 
 
 def _metric_rows(y_true, y_score, metrics, threshold, n_boot, seed) -> list[dict]:
@@ -113,6 +176,8 @@ def model_card(
     n_boot: int = 500,
     seed: int = 0,
     format: str = "md",
+    date=None,
+    incident_notes=None,
 ) -> str:
     """Write the model card of a monitored model, as Markdown (default) or standalone HTML.
 
@@ -140,6 +205,15 @@ def model_card(
     rules : list, optional
         Alert rules when no ``result`` is given (their ``repr`` is printed).
     format : {"md", "html"}
+    date : date or str, optional
+        The card's date (``"YYYY-MM-DD"``, a ``datetime.date`` or a Timestamp); default
+        today. Fix it to get the same card from the same inputs (reviews, tests, diffs).
+    incident_notes : str, dict or list of them, optional
+        What people found and decided about the open incidents, printed under the alert
+        table in *Open incidents*. A text is printed as it is; a dict may hold ``title``,
+        ``status``, ``diagnosis``, ``decision``, ``owner`` and ``timeline`` (a text or a
+        list of texts, e.g. ``["2024-03-04 alert raised", "2024-03-05 data owner
+        confirmed"]``).
 
     Returns
     -------
@@ -158,6 +232,19 @@ def model_card(
     '# Model card: credit-risk'
     >>> "| ROC AUC | 0.8" in card
     True
+    >>> card = model_card("credit-risk", intended_use="Rank loan applications by risk.",
+    ...                   owners="Risk analytics", date="2024-03-31",
+    ...                   incident_notes={"diagnosis": "Broker loans grew larger.",
+    ...                                   "decision": "Retrain in April."})
+    >>> card.splitlines()[2]
+    'Version 1 · 2024-03-31'
+    >>> print(card[card.index("## Open incidents"):].strip())
+    ## Open incidents
+    <BLANKLINE>
+    Unknown: no monitoring result was given.
+    <BLANKLINE>
+    - **Diagnosis:** Broker loans grew larger.
+    - **Decision:** Retrain in April.
     """
     if not isinstance(model_name, str) or not model_name.strip():
         raise TypeError("model_name must be a non-empty string, e.g. 'credit-risk v3'.")
@@ -182,7 +269,7 @@ def model_card(
     context = {
         "model_name": model_name,
         "version": version,
-        "date": _dt.date.today().isoformat(),
+        "date": _card_date(date),
         "owners": owner_list,
         "intended_use": intended_use,
         "out_of_scope": _as_list(out_of_scope, "out_of_scope"),
@@ -193,6 +280,7 @@ def model_card(
         "monitoring": monitoring,
         "rules": rule_list,
         "incidents": _incidents(alerts),
+        "notes": _incident_notes(incident_notes),
         "monitored": result is not None,
         "limitations": _as_list(limitations, "limitations"),
     }
