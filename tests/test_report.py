@@ -466,3 +466,25 @@ def test_model_card_fixed_date_and_incident_notes(sudden):
     ]:
         with pytest.raises(error, match=match):
             model_card("m", intended_use="x", owners="a", incident_notes=bad)
+
+
+def test_report_facts_repr_and_table(sudden):
+    scenario, result = sudden
+    facts = gather_facts(result)
+    text = repr(facts)
+    assert text.startswith("ReportFacts(status=") and len(text) < 300
+    assert f"onset_batch={facts.onset_batch}" in text and facts.drifted_features[0].name in text
+    table = facts.to_frame()
+    assert table.columns.tolist() == ["fact", "value"]
+    assert table["fact"].is_unique
+    values = table.set_index("fact")["value"]
+    assert values["batches monitored"] == len(result.history)
+    assert values["onset batch"] == int(scenario.truth["start_batch"].min())
+    assert values["alerts"] == len(result.alerts)
+    assert values["drifted features"].split(", ") == [f.name for f in facts.drifted_features]
+    assert values["roc_auc (since onset)"] == facts.metric_changes["roc_auc"].after
+    # money stays exact in the table even though sentences round it
+    priced = gather_facts(_recall_result(0.4998, recall_reference=0.60),
+                          costs=CostAssumptions(missed_default=750)).to_frame()
+    cost = priced.set_index("fact")["value"]["estimated cost"]
+    assert cost == pytest.approx(150_300) and cost != 150_000

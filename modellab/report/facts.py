@@ -166,6 +166,68 @@ class ReportFacts:
     def n_batches(self) -> int:
         return len(self.batches)
 
+    def __repr__(self) -> str:
+        parts = [f"status={self.status!r}", f"batches={self.n_batches}"]
+        if self.onset_batch is not None:
+            parts.append(f"onset_batch={self.onset_batch!r} ({self.onset_reason})")
+        if self.drifted_features:
+            parts.append(f"drifted={[f.name for f in self.drifted_features]}")
+        parts.append(f"alerts={self.n_alerts} ({self.n_critical} critical)")
+        head = self.metric_changes.get(self.primary_metric)
+        if head is not None:
+            parts.append(f"{head.metric} {fmt_metric(head.metric, head.reference)} -> "
+                         f"{fmt_metric(head.metric, head.after)}")
+        if self.impact is not None:
+            parts.append(f"cost~{fmt_money(self.impact.cost, self.costs.currency, significant=2)}")
+        return f"ReportFacts({', '.join(parts)})"
+
+    def to_frame(self) -> pd.DataFrame:
+        """The facts as a two-column table, ``fact`` and ``value``, one row per fact.
+
+        Rows, in order: ``model``, ``status``, ``batches monitored``, ``first batch
+        start``, ``last batch start``, ``loans scored``, ``loans with outcome``, ``onset
+        batch``, ``onset start``, ``onset found by`` (``"drift"``/``"alert"``),
+        ``drifted features``, ``emerging features``, ``alerts``, ``critical alerts``,
+        ``other alerts``, ``first alert batch``, ``batches without outcomes``; then per
+        metric ``<metric> (reference)`` and ``<metric> (since onset)``; then, when an
+        impact was priced, ``extra missed defaults``, ``estimated cost`` (exact) and
+        ``assumed loss per missed default``. Values keep their types (numbers stay
+        numbers, lists of names are joined with ``", "``; missing values are ``None``).
+        """
+        def names(values) -> str:
+            return ", ".join(str(v) for v in values)
+
+        rows = [
+            ("model", self.model_name),
+            ("status", self.status),
+            ("batches monitored", self.n_batches),
+            ("first batch start", self.first_start),
+            ("last batch start", self.last_start),
+            ("loans scored", self.n_rows),
+            ("loans with outcome", self.n_labelled),
+            ("onset batch", self.onset_batch),
+            ("onset start", self.onset_start),
+            ("onset found by", self.onset_reason or None),
+            ("drifted features", names(f.name for f in self.drifted_features)),
+            ("emerging features", names(self.emerging_features)),
+            ("alerts", self.n_alerts),
+            ("critical alerts", self.n_critical),
+            ("other alerts", self.n_warning),
+            ("first alert batch", self.first_alert_batch),
+            ("batches without outcomes", names(self.unlabelled_batches)),
+        ]
+        for metric, change in self.metric_changes.items():
+            rows.append((f"{metric} (reference)", change.reference))
+            rows.append((f"{metric} (since onset)", change.after))
+        if self.impact is not None:
+            rows += [
+                ("extra missed defaults", self.impact.extra_missed_defaults),
+                ("estimated cost", self.impact.cost),
+                ("assumed loss per missed default", self.costs.missed_default),
+            ]
+        return pd.DataFrame({"fact": [r[0] for r in rows],
+                             "value": pd.Series([r[1] for r in rows], dtype=object)})
+
 
 # --------------------------------------------------------------------------- loading
 
@@ -420,6 +482,13 @@ def gather_facts(
     >>> f = gather_facts(SimpleNamespace(history=h, drift=d, alerts=a, reference={"roc_auc": 0.81}))
     >>> f.onset_batch, [x.name for x in f.drifted_features], f.status
     (1, ['income'], 'action')
+    >>> f
+    ReportFacts(status='action', batches=3, onset_batch=1 (drift), drifted=['income'], alerts=1 (1 critical), roc_auc 0.81 -> 0.70)
+    >>> f.to_frame().head(3)
+                    fact      value
+    0              model  the model
+    1             status     action
+    2  batches monitored          3
     >>> round(f.metric_changes["roc_auc"].after, 3)
     0.705
     """
