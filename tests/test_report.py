@@ -488,3 +488,27 @@ def test_report_facts_repr_and_table(sudden):
                           costs=CostAssumptions(missed_default=750)).to_frame()
     cost = priced.set_index("fact")["value"]["estimated cost"]
     assert cost == pytest.approx(150_300) and cost != 150_000
+
+
+def test_figures_are_the_reports_figures(sudden):
+    from matplotlib.figure import Figure
+
+    from modellab.report import figures
+    from modellab.report.render import figure_to_data_uri
+
+    _, result = sudden
+    facts = gather_facts(result)
+    figs = figures(result, audience="technical", max_features=2)
+    assert all(isinstance(f, Figure) for f in figs.values())
+    names = [f.name for f in facts.drifted_features[:2]]
+    assert list(figs) == ["roc_auc", "recall", "base_rate", "mean_score", "drift_share",
+                          "drift_heatmap", *[f"distribution_{n}" for n in names]]
+    assert "confidence interval" in figs["roc_auc"].get_label()
+    page = to_html(result, audience="technical", max_features=2)
+    assert page.count("<img") == len(figs)
+    for fig in figs.values():  # byte for byte the images the HTML report embeds
+        assert figure_to_data_uri(fig) in page
+    executive = figures(result)
+    assert "drift_heatmap" not in executive and "drift_share" in executive
+    with pytest.raises(ValueError, match="audience"):
+        figures(result, audience="board")

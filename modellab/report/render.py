@@ -32,7 +32,7 @@ from modellab.report.facts import (
 )
 from modellab.report.summary import summary_paragraphs
 
-__all__ = ["render", "render_markdown", "to_html", "to_markdown", "figure_to_data_uri"]
+__all__ = ["figures", "render", "render_markdown", "to_html", "to_markdown", "figure_to_data_uri"]
 
 AUDIENCES = ("executive", "technical")
 FORMATS = ("html", "md")
@@ -62,7 +62,7 @@ def figure_to_data_uri(fig, *, dpi: int = 90) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _figure(draw, figsize) -> str:
+def _figure(draw, figsize):
     """Draw on a Figure that pyplot never sees (no global state, nothing to close)."""
     from matplotlib.figure import Figure
 
@@ -71,7 +71,7 @@ def _figure(draw, figsize) -> str:
     with plots.style():  # axes take their look (grid, spines) when created
         fig = Figure(figsize=figsize, layout="constrained")
         draw(fig.add_subplot())
-        return figure_to_data_uri(fig)
+        return fig
 
 
 def _figures(result, facts: ReportFacts, audience: str, max_features: int) -> list[dict]:
@@ -85,7 +85,7 @@ def _figures(result, facts: ReportFacts, audience: str, max_features: int) -> li
     def trend(metric, caption):
         if metric not in history.columns or history[metric].notna().sum() == 0:
             return
-        uri = _figure(
+        fig = _figure(
             lambda ax: plots.metric_over_time(
                 history, metric, alerts=alerts, reference=ref.get(metric), ax=ax
             ),
@@ -93,8 +93,9 @@ def _figures(result, facts: ReportFacts, audience: str, max_features: int) -> li
         )
         out.append(
             {
+                "key": metric,
                 "title": f"{metric_name(metric).capitalize()} per batch",
-                "uri": uri,
+                "fig": fig,
                 "caption": caption,
             }
         )
@@ -122,14 +123,15 @@ def _figures(result, facts: ReportFacts, audience: str, max_features: int) -> li
         and "effect_size" in drift.columns
     ):
         n_features = drift["column"].nunique()
-        uri = _figure(
+        fig = _figure(
             lambda ax: plots.drift_heatmap(drift, value="effect_size", ax=ax),
             (min(2.5 + 0.4 * len(facts.batches), 12), min(1.5 + 0.35 * n_features, 9)),
         )
         out.append(
             {
+                "key": "drift_heatmap",
                 "title": "Drift per feature and batch",
-                "uri": uri,
+                "fig": fig,
                 "caption": "Effect size of each feature's change against the reference (0 = no change).",
             }
         )
@@ -148,7 +150,7 @@ def _feature_figures(result, facts: ReportFacts, max_features: int) -> list[dict
         rows = hist[(hist["column"] == feat.name) & (hist["batch"] == last)]
         if rows.empty:
             continue
-        uri = _figure(
+        fig = _figure(
             lambda ax, rows=rows, feat=feat: plots.distribution(
                 rows, column=feat.name, batch=last, ax=ax, labels=("reference", f"batch {last}")
             ),
@@ -156,8 +158,9 @@ def _feature_figures(result, facts: ReportFacts, max_features: int) -> list[dict
         )
         out.append(
             {
+                "key": f"distribution_{feat.name}",
                 "title": feat.name,
-                "uri": uri,
+                "fig": fig,
                 "caption": (
                     f"{feat.name}: share of loans per range, reference period vs the latest batch ({last}). "
                     f"Changed from batch {feat.onset_batch}; drifted in {feat.batches_drifted} of "
@@ -165,6 +168,61 @@ def _feature_figures(result, facts: ReportFacts, max_features: int) -> list[dict
                 ),
             }
         )
+    return out
+
+
+def _encoded(specs: list[dict]) -> list[dict]:
+    """Figure specs for the HTML template: each Figure replaced by its PNG data URI."""
+    return [{**{k: v for k, v in spec.items() if k != "fig"}, "uri": figure_to_data_uri(spec["fig"])}
+            for spec in specs]
+
+
+def figures(
+    result,
+    *,
+    audience: str = "executive",
+    model_name: str | None = None,
+    costs: CostAssumptions | None = None,
+    primary_metric: str = "roc_auc",
+    max_features: int = 3,
+) -> dict:
+    """The report's figures as matplotlib Figures, drawn by the same code as the HTML report.
+
+    Parameters
+    ----------
+    result : MonitorResult or path
+        The monitoring result, or the path of its SQLite store.
+    audience, model_name, costs, primary_metric, max_features
+        As for :func:`render`: the same arguments give the same figures as the report.
+
+    Returns
+    -------
+    dict of str to matplotlib.figure.Figure
+        In report order: the metric trends keyed by metric (``primary_metric`` first, then
+        e.g. ``"drift_share"``; a metric with no values is left out), ``"drift_heatmap"``
+        (technical audience), then ``"distribution_<feature>"`` for the most drifted
+        features. The Figures are not registered with pyplot: show one in a notebook by
+        leaving it as a cell's last value, or save it with ``fig.savefig(...)``; the
+        caption the report prints is in ``fig.get_label()``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> h = pd.DataFrame({"batch": [0, 1], "n": [500, 500], "n_labelled": [500, 500],
+    ...                   "roc_auc": [0.80, 0.81], "drift_share": [0.0, 0.5]})
+    >>> result = SimpleNamespace(history=h, alerts=pd.DataFrame(), reference={"roc_auc": 0.80})
+    >>> figs = figures(result)
+    >>> list(figs), type(figs["roc_auc"]).__name__
+    (['roc_auc', 'drift_share'], 'Figure')
+    """
+    result, facts = _prepare(result, audience, model_name, costs, primary_metric)
+    specs = _figures(result, facts, audience, max_features)
+    specs += _feature_figures(result, facts, max_features)
+    out = {}
+    for spec in specs:
+        spec["fig"].set_label(spec["caption"])
+        out[spec["key"]] = spec["fig"]
     return out
 
 
@@ -285,8 +343,10 @@ def _context(result, facts: ReportFacts, audience, title, max_features, figures:
         "facts": facts,
         "summary": summary_paragraphs(facts, max_features=max_features),
         "kpis": _kpis(facts),
-        "figures": _figures(result, facts, audience, max_features) if figures else [],
-        "feature_figures": _feature_figures(result, facts, max_features) if figures else [],
+        "figures": _encoded(_figures(result, facts, audience, max_features)) if figures else [],
+        "feature_figures": (
+            _encoded(_feature_figures(result, facts, max_features)) if figures else []
+        ),
         "drifted": facts.drifted_features[:max_features]
         if audience == "executive"
         else facts.drifted_features,
