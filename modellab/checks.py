@@ -406,18 +406,24 @@ def check_choice(
     Traceback (most recent call last):
     ...
     modellab.checks.CheckFailed: ❌ Q1: 'c' is not one of the options (a, b).
+    >>> check_choice(..., {"drift": "inputs moved", "data_quality": "a pipeline broke"}, name="Q2")
+    Traceback (most recent call last):
+    ...
+    modellab.checks.NotAnswered: ⏳ Q2 is not answered yet: set it to the option of your choice (drift, data_quality), e.g. "drift".
     """
     __tracebackhide__ = True
     _require_name(name)
     keys = _option_keys(options)
     multi = correct is not None and not isinstance(correct, str)
+    letters = all(len(k) == 1 and k.isalpha() for k in keys)
     if _is_unanswered(answer) or (isinstance(answer, str) and not answer.strip()):
-        raise NotAnswered(
-            f"⏳ {name} is not answered yet: set it to the letter of your choice, e.g. \"{keys[0]}\"."
-        )
+        what = ("the letter of your choice" if letters
+                else f"the option of your choice ({_list_keys(keys)})")
+        raise NotAnswered(f"⏳ {name} is not answered yet: set it to {what}, e.g. \"{keys[0]}\".")
     picked = [answer] if isinstance(answer, str) else list(answer) if multi else None
     if picked is None:
-        raise _fail(f"{name} should be the letter of one option, e.g. \"{keys[0]}\".", hint)
+        what = "the letter of one option" if letters else "one option, as text"
+        raise _fail(f"{name} should be {what}, e.g. \"{keys[0]}\".", hint)
     chosen = set()
     for item in picked:
         key = _norm_key(item)
@@ -461,6 +467,11 @@ def self_check(
 
 def _norm_key(value) -> str:
     return str(value).strip().strip("()[].").strip().casefold()
+
+
+def _list_keys(keys: list[str], most: int = 6) -> str:
+    shown = ", ".join(keys[:most])
+    return shown + (", ..." if len(keys) > most else "")
 
 
 def _option_keys(options) -> list[str]:

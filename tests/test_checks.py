@@ -163,6 +163,19 @@ def test_choice_wrong_and_invalid():
     assert "not answered yet" in fails(check_choice, "  ", OPTIONS, "b", exc=NotAnswered)
 
 
+def test_choice_prompts_name_the_kind_of_option():
+    letters = fails(check_choice, None, OPTIONS, "b", name="Q1", exc=NotAnswered)
+    assert 'the letter of your choice, e.g. "a"' in letters
+    words = {"performance": "...", "drift": "...", "data_quality": "..."}
+    msg = fails(check_choice, ..., words, name="Q2", exc=NotAnswered)
+    assert "letter" not in msg
+    assert '(performance, drift, data_quality), e.g. "performance"' in msg
+    msg = fails(check_choice, 3, words, "drift", name="Q2")
+    assert "letter" not in msg and 'one option, as text, e.g. "performance"' in msg
+    many = {f"option_{i}": "..." for i in range(9)}
+    assert "option_5, ...)" in fails(check_choice, None, many, exc=NotAnswered)
+
+
 def test_choice_without_correct_only_checks_the_form(capsys):
     assert "answer recorded (c)" in passes(capsys, check_choice, "C", OPTIONS)
 
