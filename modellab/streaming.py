@@ -34,6 +34,8 @@ import pandas as pd
 from modellab._validate import as_numeric, positive_int
 
 DIRECTIONS = ("increase", "decrease", "both")
+#: Burn-in of PageHinkley with ``min_samples=None`` while it must learn the scale.
+DEFAULT_BURN_IN = 50
 RUN_COLUMNS = ("index", "label", "value", "statistic", "direction")
 
 
@@ -51,6 +53,10 @@ def _check_positive(value, name: str, *, allow_zero: bool = False) -> float:
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{name} must be a finite number {bound}, got {value}.")
     return v
+
+
+def _check_min_samples(value) -> int | None:
+    return None if value is None else positive_int(value, "min_samples")
 
 
 def _check_value(x) -> float:
@@ -173,8 +179,8 @@ class PageHinkley(_Detector):
     as losses around 50). Measured on Gaussian streams with the defaults: a one-sd shift is
     found after about 17 values (median), a two-sd shift after about 6; with the scale learned
     on a 50-value burn-in, about 1 stationary stream in 10 of 2000 values raises a false alarm
-    (``direction="both"``), none in our runs after :meth:`fit` on a reference or with
-    ``threshold=15, min_samples=100``.
+    (``direction="both"``), about 1 in 20 after :meth:`fit` on a 200-value reference (with
+    or without a burn-in), none in our runs with ``threshold=15, min_samples=100``.
 
     Parameters
     ----------
@@ -185,10 +191,13 @@ class PageHinkley(_Detector):
     threshold : float, default 10.0
         Alarm level for the cumulative statistic (``lambda``): higher means fewer false alarms
         and a longer detection delay (roughly ``threshold / (shift - delta)`` values).
-    min_samples : int, default 50
+    min_samples : int, optional
         Burn-in: no alarm before this many values; they also estimate the standard deviation
         when ``std`` is neither given nor learned with :meth:`fit`. A short burn-in gives a
-        noisy scale and more false alarms.
+        noisy scale and more false alarms. Default ``None``: 50 values while the scale is
+        unknown, and **no burn-in** once it is known (after :meth:`fit`, or with ``std``
+        given), so a fitted detector can alarm on a short stream such as 20 weekly
+        batches. The burn-in in force is :attr:`burn_in`. An explicit value always applies.
     direction : {"increase", "decrease", "both"}, default "increase"
     std : float, optional
         The stream's standard deviation if known; ``None`` estimates it on the burn-in
@@ -206,10 +215,10 @@ class PageHinkley(_Detector):
 
     _params = ("delta", "threshold", "min_samples", "direction", "std")
 
-    def __init__(self, delta=0.5, threshold=10.0, min_samples=50, direction="increase", std=None):
+    def __init__(self, delta=0.5, threshold=10.0, min_samples=None, direction="increase", std=None):
         self.delta = _check_positive(delta, "delta", allow_zero=True)
         self.threshold = _check_positive(threshold, "threshold")
-        self.min_samples = positive_int(min_samples, "min_samples")
+        self.min_samples = _check_min_samples(min_samples)
         self.direction = _check_direction(direction)
         self.std = None if std is None else _check_positive(std, "std")
         super().__init__()
@@ -223,6 +232,14 @@ class PageHinkley(_Detector):
         self.reset()
         return self
 
+    @property
+    def burn_in(self) -> int:
+        """Values seen before an alarm is possible: ``min_samples`` when given, else 50
+        while the scale is unknown and 1 (none) once it is known."""
+        if self.min_samples is not None:
+            return self.min_samples
+        return 1 if self.std is not None else DEFAULT_BURN_IN
+
     def _reset_state(self):
         self._stats = _BurnIn()
         self._scale = self.std
@@ -231,7 +248,7 @@ class PageHinkley(_Detector):
 
     def _step(self, x):
         self._stats.add(x)
-        if self._stats.n < self.min_samples:
+        if self._stats.n < self.burn_in:
             return None
         if self._scale is None:
             if self._stats.std == 0:
@@ -271,8 +288,11 @@ class CUSUM(_Detector):
         detection delay (roughly ``h / (shift - k)`` values).
     min_samples : int, default 50
         Burn-in used to estimate ``target``/``std`` when they are neither given nor learned
-        with :meth:`fit`; no alarm before. A short burn-in means noisy estimates and more
-        false alarms.
+        with :meth:`fit`, and to re-learn ``target`` after a detection; no alarm before. A
+        short burn-in means noisy estimates and more false alarms (re-learning the level on
+        5 values raised a false alarm in about 40% of stable 200-value streams, on 50 values
+        in about 3%). After :meth:`fit` (or with ``target`` and ``std`` given) testing starts at
+        the first value: there is no burn-in at the start.
     direction : {"increase", "decrease", "both"}, default "both"
     target, std : float, optional
         In-control mean and standard deviation, if known (e.g. from the reference period).

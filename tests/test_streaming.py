@@ -178,3 +178,38 @@ def test_input_validation():
     with pytest.raises(ValueError, match="empty"):
         PageHinkley().run([])
     assert "PageHinkley(delta=0.5" in repr(PageHinkley())
+
+
+# --------------------------------------------------------------------------- burn-in after fit
+def _weekly(seed, shift=-0.05):
+    """20 weekly ROC-AUCs: 10 stable, then ``shift``; and a 20-week reference."""
+    rng = np.random.default_rng(seed)
+    reference = rng.normal(0.80, 0.02, 20)
+    return reference, np.r_[rng.normal(0.80, 0.02, 10), rng.normal(0.80 + shift, 0.02, 10)]
+
+
+def test_a_fitted_page_hinkley_needs_no_burn_in():
+    reference, weeks = _weekly(0)
+    assert PageHinkley().burn_in == 50 and PageHinkley(min_samples=7).burn_in == 7
+    fitted = PageHinkley(threshold=5, direction="decrease").fit(reference)
+    assert fitted.min_samples is None and fitted.burn_in == 1
+    alarms = fitted.run(weeks)
+    assert len(alarms) and 10 <= alarms["index"].iloc[0] <= 14
+    # an explicit burn-in still applies after fit, exactly as before
+    assert PageHinkley(threshold=5, direction="decrease", min_samples=50).fit(reference).run(
+        weeks).empty
+    explicit = PageHinkley(threshold=5, direction="decrease", min_samples=3).fit(reference)
+    assert explicit.burn_in == 3 and explicit.run(weeks).equals(alarms)
+    # unfitted, None means the old default of 50
+    rng = np.random.default_rng(3)
+    x = np.r_[rng.normal(0, 1, 300), rng.normal(2, 1, 100)]
+    assert PageHinkley().run(x).equals(PageHinkley(min_samples=50).run(x))
+    assert "min_samples=None" in repr(PageHinkley())
+
+
+def test_a_fitted_cusum_tests_from_the_first_value():
+    reference, weeks = _weekly(0)
+    fitted = CUSUM(h=5, direction="decrease").fit(reference)
+    assert fitted.min_samples == 50  # only used to re-learn the level after a detection
+    alarms = fitted.run(weeks)
+    assert len(alarms) and 10 <= alarms["index"].iloc[0] <= 14
