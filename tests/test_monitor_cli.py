@@ -170,3 +170,25 @@ def test_a_run_killed_mid_write_leaves_a_consistent_store_and_a_rerun_completes(
     pd.testing.assert_frame_equal(full.history, resumed.history)
     for table in ("drift", "histograms", "alerts"):
         pd.testing.assert_frame_equal(getattr(full, table), getattr(resumed, table))
+
+
+def test_nothing_new_returns_before_fitting_the_monitor(folder, capsys, monkeypatch):
+    import modellab.monitor.monitor as monitor_module
+
+    assert cli(folder, "--quiet") == 0
+    capsys.readouterr()
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("the monitor was built although no batch file is new")
+
+    monkeypatch.setattr(monitor_module.Monitor, "__init__", no_fit)
+    assert cli(folder) == 0
+    assert capsys.readouterr().out == (
+        f"0 new batch(es) monitored, 6 already in {folder / 'monitor.db'}, 0 skipped; "
+        f"0 new alert(s).\n"
+    )
+    assert cli(folder, "--fail-on-alert") == 0
+    # a new file still builds the monitor
+    toy(400, np.random.default_rng(9)).to_csv(folder / "batches" / "batch_006.csv", index=False)
+    with pytest.raises(AssertionError, match="monitor was built"):
+        cli(folder)

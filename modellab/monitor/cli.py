@@ -96,13 +96,16 @@ def _run(args) -> int:
     files = list_batch_files(args.batches)
     with MonitorStore(args.store) as store:
         stored = set(store.batches())
+    todo = [(k, p) for k, p in files if args.replace or batch_key(k) not in stored]
+    new_alerts, skipped, done = [], [], []
+    if not todo:  # nothing new: skip fitting the monitor on the reference (the slow part)
+        _summary(args, done, files, todo, skipped, new_alerts)
+        return EXIT_OK
     monitor = Monitor(
         reference, target=args.target, score=args.score, prediction=args.prediction,
         features=features, rules=rules, store=args.store, threshold=args.threshold,
         on_existing="replace" if args.replace else "skip",
     )
-    todo = [(k, p) for k, p in files if args.replace or batch_key(k) not in stored]
-    new_alerts, skipped, done = [], [], []
     for key, path in todo:
         try:
             frame = read_batch(path)
@@ -116,16 +119,20 @@ def _run(args) -> int:
         for _, alert in fresh.iterrows():
             print(_alert_line(alert))
             new_alerts.append(alert)
-    if not args.quiet:
-        print(
-            f"{len(done)} new batch(es) monitored, {len(files) - len(todo)} already in "
-            f"{args.store}, {len(skipped)} skipped; {len(new_alerts)} new alert(s)."
-        )
+    _summary(args, done, files, todo, skipped, new_alerts)
     if skipped:
         return EXIT_SKIPPED
     if new_alerts and args.fail_on_alert:
         return EXIT_ALERTS
     return EXIT_OK
+
+
+def _summary(args, done, files, todo, skipped, new_alerts) -> None:
+    if not args.quiet:
+        print(
+            f"{len(done)} new batch(es) monitored, {len(files) - len(todo)} already in "
+            f"{args.store}, {len(skipped)} skipped; {len(new_alerts)} new alert(s)."
+        )
 
 
 def _alerts(args) -> int:
