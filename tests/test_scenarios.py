@@ -397,3 +397,35 @@ def test_bad_primitives_are_refused():
         sc.unit_change("income", 1)
     with pytest.raises(TypeError, match="by must be a number"):
         sc.shift("income", by="big")
+
+
+def test_world_stats_is_public_and_read_only():
+    from modellab.scenarios import WorldStats, world_stats
+
+    ws = world_stats()
+    assert isinstance(ws, WorldStats) and ws is world_stats()  # computed once
+    assert set(ws.std) == set(sc.NUMERIC_FEATURES)
+    assert set(ws.proportions) == set(sc.CATEGORICAL_FEATURES)
+    for shares in ws.proportions.values():
+        assert sum(shares.values()) == pytest.approx(1.0)
+    with pytest.raises(TypeError):
+        ws.std["age"] = 0.0  # the cached statistics cannot be changed by accident
+    with pytest.raises(TypeError):
+        ws.proportions["channel"]["online"] = 1.0
+    # a one-sd shift moves the feature by the world's sd
+    s = sc.custom([sc.shift("age", by=1.0).at(sc.sudden(0))],
+                  n_reference=2000, n_batches=1, batch_size=4000)
+    moved = s.production["age"].mean() - s.reference["age"].mean()
+    assert moved == pytest.approx(ws.std["age"], rel=0.15)
+
+
+def test_custom_takes_a_story_for_describe():
+    story = "A new broker brings in younger applicants from week 3."
+    s = sc.custom([sc.shift("age", by=-1.0).at(sc.sudden(3))],
+                         n_reference=300, n_batches=5, batch_size=100, story=f"  {story}\n")
+    assert s.story == story
+    text = s.describe()
+    assert story in text and text.index(story) < text.index("age")
+    assert sc.custom([], n_reference=300, n_batches=5, batch_size=100).story == ""
+    with pytest.raises(TypeError, match="story must be"):
+        sc.custom([], story=["not", "text"])

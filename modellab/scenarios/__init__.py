@@ -47,7 +47,14 @@ from .drifts import (
     unseen_category,
 )
 from .scenario import START_DATE, THRESHOLD, Scenario, custom
-from .world import CATEGORICAL_FEATURES, FEATURES, NUMERIC_FEATURES, TARGET
+from .world import (
+    CATEGORICAL_FEATURES,
+    FEATURES,
+    NUMERIC_FEATURES,
+    TARGET,
+    WorldStats,
+    world_stats,
+)
 
 __all__ = [
     "CATALOG",
@@ -64,6 +71,7 @@ __all__ = [
     "Primitive",
     "Scenario",
     "Schedule",
+    "WorldStats",
     "change_mix",
     "concept_change",
     "custom",
@@ -80,4 +88,5 @@ __all__ = [
     "sudden",
     "unit_change",
     "unseen_category",
+    "world_stats",
 ]

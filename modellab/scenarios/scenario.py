@@ -296,6 +296,7 @@ def custom(
     n_batches: int = 20,
     batch_size: int = 1000,
     name: str = "custom",
+    story: str | None = None,
 ) -> Scenario:
     """Build a scenario from your own drift events.
 
@@ -307,6 +308,10 @@ def custom(
     n_reference, n_batches, batch_size : int
         Rows in the reference period, number of production batches, rows per batch.
     name : str, default "custom"
+    story : str, optional
+        A plain-language account of what happens in this world, for people who read no code
+        (e.g. "A new broker brings in younger applicants from week 8."), as the named
+        scenarios have. :meth:`Scenario.describe` prints it before the list of changes.
 
     Returns
     -------
@@ -319,6 +324,10 @@ def custom(
     ...            n_reference=300, n_batches=5, batch_size=200)
     >>> s.production.groupby("batch")["income"].apply(lambda x: x.isna().any()).tolist()
     [False, False, True, True, False]
+    >>> s = custom([missing_values("income", 0.5).at(sudden(2, 3))], n_reference=300,
+    ...            n_batches=5, batch_size=200, story="The income field breaks for two weeks.")
+    >>> "The income field breaks for two weeks." in s.describe()
+    True
     """
     if isinstance(events, Event):
         events = [events]
@@ -327,4 +336,9 @@ def custom(
             f"events must be a list of events, e.g. [shift('income', by=1.0).at(sudden(10))], "
             f"got {type(events).__name__}."
         )
-    return Scenario(name, events, seed, n_reference, n_batches, batch_size)
+    if story is not None and not isinstance(story, str):
+        raise TypeError(
+            f"story must be a plain-language text (str) or None, got {type(story).__name__}."
+        )
+    return Scenario(name, events, seed, n_reference, n_batches, batch_size,
+                    story=(story or "").strip())

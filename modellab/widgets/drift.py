@@ -13,7 +13,6 @@ from modellab import drift as _drift
 from modellab import plots, scenarios
 from modellab._validate import positive_int
 from modellab.metrics import classification_summary
-from modellab.scenarios.world import world_stats
 from modellab.widgets._base import Explorer, figure_output, fmt, html_output, show, table_html
 
 #: Slider range for numeric features, in reference standard deviations.
@@ -106,7 +105,7 @@ class DriftExplorer(Explorer):
                 slider.step, slider.description = 0.1, "shift (sd)"
                 level.layout.display = "none"
             else:
-                shares = world_stats().proportions[feature]
+                shares = scenarios.world_stats().proportions[feature]
                 rarest = min(shares, key=shares.get)
                 level.options = list(shares)
                 level.value = rarest
@@ -120,7 +119,7 @@ class DriftExplorer(Explorer):
     @staticmethod
     def _max_move(feature: str, level: str) -> float:
         # At most every other applicant can move into the level; keep a margin of 0.01.
-        return math.floor((1 - world_stats().proportions[feature][level]) * 100) / 100 - 0.01
+        return math.floor((1 - scenarios.world_stats().proportions[feature][level]) * 100) / 100 - 0.01
 
     def _feature_changed(self, change) -> None:
         self._configure(change["new"])
@@ -152,7 +151,7 @@ class DriftExplorer(Explorer):
             if level is None:
                 primitive = scenarios.shift(feature, by=amount)
             else:
-                base = world_stats().proportions[feature][level]
+                base = scenarios.world_stats().proportions[feature][level]
                 primitive = scenarios.change_mix(feature, {level: min(1.0, base + amount)})
             world = scenarios.custom(
                 [primitive.at(scenarios.sudden(0))], seed=self.scenario.seed,
