@@ -38,6 +38,7 @@ from modellab.monitor import (
     Monitor,
     Rule,
     default_rules,
+    score_alerts,
 )
 from modellab.scenarios import make
 
@@ -48,24 +49,20 @@ PRACTICE_SEED = 1
 
 
 def monitored(name, seed, rules=()):
-    """Monitor a small scenario with ``rules``; return the MonitorResult and the drift onset."""
+    """Monitor a small scenario with ``rules``; return the MonitorResult and the scenario's truth."""
     s = make(name, seed=seed, **SMALL)
-    onset = int(s.truth["start_batch"].min()) if len(s.truth) else None
-    return Monitor(s.reference, rules=list(rules)).run(s.production), onset
+    return Monitor(s.reference, rules=list(rules)).run(s.production), s.truth
 
 
-def verdict(alerted, onset):
-    """'ok', or what went wrong, given the batches that alerted and the drift onset (None: no drift)."""
-    alerted = sorted(set(alerted))
-    early = [b for b in alerted if onset is None or b < onset]
-    if early:
-        return f"false alarm at batch {early[0]}"
-    if onset is None:
-        return "ok"
-    if not alerted:
+def verdict(score):
+    """'ok', or what went wrong, from ``score_alerts(alerts, truth)``."""
+    if score.false_alarms:
+        return f"false alarm at batch {score.false_alarm_batches[0]}"
+    if score.missed:
         return "missed the drift"
-    if alerted[0] > onset + 2:
-        return f"too late: first alert at batch {alerted[0]}"
+    late = score.to_frame().query("delay > 2")
+    if len(late):
+        return f"too late: first alert at batch {late['first_alert'].iloc[0]}"
     return "ok"
 
 
@@ -75,11 +72,11 @@ practice = {name: monitored(name, PRACTICE_SEED) for name in SCENARIOS}  # histo
 def try_rules(rules):
     """Judge ``rules`` on the practice histories: alerted batches and a verdict per scenario."""
     rows = []
-    for name, (run, onset) in practice.items():
-        alerted = sorted({int(b) for rule in rules
-                          for b in rule.evaluate(run.history, run.reference)["batch"]})
-        rows.append({"scenario": name, "drift onset": onset, "alerted batches": alerted,
-                     "verdict": verdict(alerted, onset)})
+    for name, (run, truth) in practice.items():
+        alerted = [b for rule in rules for b in rule.evaluate(run.history, run.reference)["batch"]]
+        score = score_alerts(alerted, truth)
+        rows.append({"scenario": name, "drift onset": truth["start_batch"].min(),
+                     "alerted batches": list(score.alerted_batches), "verdict": verdict(score)})
     return pd.DataFrame(rows).astype({"drift onset": "Int64"})
 
 
@@ -153,8 +150,8 @@ for row in table[table["drift onset"].notna()].itertuples():
 ### BEGIN HIDDEN TESTS
 for _seed in (7, 10):
     for _name in ("concept_drift", "covariate_shift_gradual"):
-        _run, _onset = monitored(_name, _seed, my_rules)
-        _v = verdict(_run.alerts["batch"].tolist(), _onset)
+        _run, _truth = monitored(_name, _seed, my_rules)
+        _v = verdict(score_alerts(_run, _truth))
         check_true(_v == "ok", f"on {_name}, seed {_seed}: {_v}", name=f"{_name} seed {_seed}")
 ### END HIDDEN TESTS
 
@@ -171,11 +168,11 @@ check_true((table["verdict"] == "ok").all(),
            success="Seed 1: silent on stable, both drifts caught in time.")
 ### BEGIN HIDDEN TESTS
 for _seed in (7, 10):
-    _run, _onset = monitored("stable", _seed, my_rules)
-    _v = verdict(_run.alerts["batch"].tolist(), _onset)
+    _run, _truth = monitored("stable", _seed, my_rules)
+    _v = verdict(score_alerts(_run, _truth))
     check_true(_v == "ok", f"on stable, seed {_seed}: {_v}", name=f"stable seed {_seed}")
-_run, _onset = monitored("concept_drift", 10, my_rules)
-check_true(verdict(_run.alerts["batch"].tolist(), _onset) == "ok",
+_run, _truth = monitored("concept_drift", 10, my_rules)
+check_true(verdict(score_alerts(_run, _truth)) == "ok",
            "the rules must also detect the drift", name="not silent on drift")
 ### END HIDDEN TESTS
 
