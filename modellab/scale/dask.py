@@ -26,16 +26,23 @@ def local_client(n_workers: int = 2, threads_per_worker: int = 1, *, processes: 
                  dashboard: bool = False, memory_limit: str = "2GiB"):
     """A ``Client`` on a small new ``LocalCluster`` (close it with ``client.close()``).
 
-    ``dashboard=False`` keeps the dashboard off (tests, CI); ``True`` serves it on a
-    random free port, at ``client.dashboard_link``. The client owns its cluster:
-    closing the client stops the workers.
+    ``dashboard=True`` is for people: it says where the dashboard is
+    (``client.dashboard_link``). Either way the scheduler's web server listens on a random
+    free port on the loopback address only: distributed cannot switch it off, and its
+    default port 8787 may be taken. The client owns its cluster: closing the client stops
+    the workers.
     """
     from distributed import Client
 
-    return Client(
+    # worker processes talk over TCP: keep that on loopback too (threads use in-process comms)
+    loopback = {"host": "127.0.0.1"} if processes else {}
+    client = Client(
         n_workers=n_workers, threads_per_worker=threads_per_worker, processes=processes,
-        dashboard_address=":0" if dashboard else None, memory_limit=memory_limit,
+        dashboard_address="127.0.0.1:0", memory_limit=memory_limit, **loopback,
     )
+    if dashboard:
+        print(f"Dask dashboard: {client.dashboard_link}")
+    return client
 
 
 def _connect(client):
