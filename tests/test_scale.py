@@ -280,3 +280,32 @@ def test_cli_export_partitioned(tmp_path, capsys):
     bad = ["scenarios", "export", "stable", "--out", str(tmp_path / "x"), "--partitioned"]
     assert cli.main([*bad, "--format", "csv"]) == 2
     assert cli.main([*bad, "--rows-per-file", "0"]) == 2
+
+
+# ------------------------------------------------------------------ shared pieces
+def test_detector_restrict_tests_like_a_fresh_fit_on_those_columns(world):
+    ref = world.reference[world.features]
+    detector = DriftDetector(method={"income": "psi"}).fit(ref)
+    sub = detector.restrict(["channel", "income"])
+    assert sub.columns_ == [c for c in detector.columns_ if c in ("channel", "income")]
+    assert sub.methods_ == {"income": "psi", "channel": "auto"}
+    fresh = DriftDetector(method={"income": "psi"}).fit(ref, columns=sub.columns_)
+    batch = world.batch(9)
+    pd.testing.assert_frame_equal(sub.test(batch), fresh.test(batch), check_exact=True)
+    assert detector.columns_ == list(ref.columns)  # the original is untouched
+    with pytest.raises(ValueError, match=r"columns \['nope'\] are not fitted"):
+        detector.restrict(["income", "nope"])
+    with pytest.raises(ValueError, match="columns is empty"):
+        detector.restrict([])
+    with pytest.raises(TypeError, match="list of column names"):
+        detector.restrict("income")
+
+
+def test_monitor_metrics_property(world):
+    monitor = Monitor(world.reference)
+    assert monitor.metrics_ == ("roc_auc", "pr_auc", "accuracy", "precision", "recall", "f1",
+                                "brier", "base_rate")
+    with pytest.raises(AttributeError):
+        monitor.metrics_ = ("roc_auc",)
+    logits = Monitor(world.reference.assign(score=world.reference["score"] * 10 - 5))
+    assert "brier" not in logits.metrics_

@@ -383,6 +383,52 @@ class DriftDetector:
         with open(os.fspath(path), encoding="utf-8") as fh:
             return cls.from_dict(json.load(fh))
 
+    def restrict(self, columns) -> DriftDetector:
+        """A fitted detector on a subset of this one's columns, without refitting.
+
+        It keeps the settings and the reference summaries of those columns, so it tests
+        them exactly as this detector would, except that the multiple-testing correction
+        runs over the columns kept only (e.g. to test a batch whose other columns are
+        all missing).
+
+        Parameters
+        ----------
+        columns : list of str
+            Fitted columns to keep (at least one); the result lists them in fitted order.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(0)
+        >>> ref = pd.DataFrame({"x": rng.normal(size=500), "y": rng.normal(size=500)})
+        >>> detector = DriftDetector().fit(ref)
+        >>> sub = detector.restrict(["y"])
+        >>> sub.columns_
+        ['y']
+        >>> sub.test(ref)[["column", "drifted"]]
+          column  drifted
+        0      y    False
+        """
+        self._check_fitted()
+        if isinstance(columns, str) or not hasattr(columns, "__iter__"):
+            raise TypeError(f"columns must be a list of column names, got {columns!r}.")
+        keep = set(columns)
+        if not keep:
+            raise ValueError("columns is empty: keep at least one fitted column.")
+        unknown = sorted(str(c) for c in keep - set(self.columns_))
+        if unknown:
+            raise ValueError(
+                f"columns {unknown} are not fitted: keep some of {self.columns_[:20]}, or fit "
+                f"a new detector on the reference with those columns."
+            )
+        data = self.to_dict()
+        data["profile"]["columns"] = [cp for cp in data["profile"]["columns"] if cp[0] in keep]
+        if isinstance(data["detector"].get("method"), Mapping):
+            data["detector"]["method"] = {
+                c: m for c, m in data["detector"]["method"].items() if c in keep
+            }
+        return DriftDetector.from_dict(data)
+
     def __repr__(self) -> str:
         fitted = f", columns={len(self.columns_)}" if hasattr(self, "profile_") else ""
         return (f"DriftDetector(method={self.method!r}, alpha={self.alpha}, "

@@ -168,6 +168,16 @@ class Monitor:
         if self.store is not None:
             self._init_store()
 
+    @property
+    def metrics_(self) -> tuple[str, ...]:
+        """Performance metrics this monitor computes, in history order (read-only).
+
+        :data:`PERFORMANCE_METRICS`, less ``brier`` when the reference scores are not
+        probabilities (outside [0, 1]). Learned from the reference when the monitor is
+        created.
+        """
+        return tuple(self._metrics)
+
     # ---------------------------------------------------------------- validation
     def _check_features(self, reference, features) -> list[str]:
         skip = {self.target, self.score, self.prediction, *_RESERVED}
@@ -331,18 +341,10 @@ class Monitor:
         return out[DRIFT_COLUMNS].reset_index(drop=True)
 
     def _sub_detector(self, columns: tuple):
-        """The fitted detector restricted to ``columns`` (same reference profile)."""
-        from modellab.drift import DriftDetector
-
+        """The fitted detector restricted to ``columns`` (same reference profile), cached."""
         cache = self.__dict__.setdefault("_sub_detectors", {})
         if columns not in cache:
-            data = self.detector_.to_dict()
-            data["profile"]["columns"] = [cp for cp in data["profile"]["columns"] if cp[0] in columns]
-            if isinstance(data["detector"].get("method"), dict):
-                data["detector"]["method"] = {
-                    c: m for c, m in data["detector"]["method"].items() if c in columns
-                }
-            cache[columns] = DriftDetector.from_dict(data)
+            cache[columns] = self.detector_.restrict(columns)
         return cache[columns]
 
     # ---------------------------------------------------------------- running

@@ -267,17 +267,6 @@ class ScaleResult:
                 f"drifted={drifted})")
 
 
-def _restricted(detector: DriftDetector, columns: tuple) -> DriftDetector:
-    """The fitted detector limited to ``columns`` (same reference summaries)."""
-    data = detector.to_dict()
-    data["profile"]["columns"] = [cp for cp in data["profile"]["columns"] if cp[0] in columns]
-    if isinstance(data["detector"].get("method"), dict):
-        data["detector"]["method"] = {
-            c: m for c, m in data["detector"]["method"].items() if c in columns
-        }
-    return DriftDetector.from_dict(data)
-
-
 def drift_table(detector: DriftDetector, counts: FrameCounts, cache: dict | None = None
                 ) -> pd.DataFrame:
     """:meth:`DriftDetector.test_counts`, with all-missing columns reported, not raised.
@@ -293,7 +282,7 @@ def drift_table(detector: DriftDetector, counts: FrameCounts, cache: dict | None
     parts = []
     if tested:
         if tested not in cache:
-            cache[tested] = _restricted(detector, tested)
+            cache[tested] = detector.restrict(tested)
         sub = FrameCounts({c: counts[c] for c in tested}, counts.n_rows)
         parts.append(cache[tested].test_counts(sub))
     parts.append(pd.DataFrame({

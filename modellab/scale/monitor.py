@@ -92,7 +92,7 @@ def monitor_parquet(monitor, path, by: str = "batch", *, client=None,
         score=monitor.score,
         prediction=monitor.prediction if monitor.prediction in have else None,
         timestamp="timestamp" if "timestamp" in have else None,
-        threshold=monitor.threshold, score_bins=score_bins, metrics=tuple(monitor._metrics),
+        threshold=monitor.threshold, score_bins=score_bins, metrics=monitor.metrics_,
     )
     summary, skipped, engine = chunked.run(plan, path, client, batch_size, on_error)
     total = summary.total()
@@ -124,14 +124,13 @@ def drift_parquet(detector, path, *, client=None, batch_size: int = DEFAULT_BATC
 
     Examples
     --------
-    >>> import tempfile
+    >>> import pathlib, tempfile
     >>> from modellab.scenarios import make
-    >>> from modellab.scale.parquet import write_scenario
     >>> s = make("stable", n_reference=2000, n_batches=3, batch_size=1000)
-    >>> folder = tempfile.mkdtemp()
-    >>> _ = write_scenario(s, folder, rows_per_file=1000)
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "production.parquet"
+    >>> s.production.to_parquet(path)          # one file is a dataset too
     >>> detector = DriftDetector().fit(s.reference[s.features])
-    >>> result = drift_parquet(detector, folder)
+    >>> result = drift_parquet(detector, path, batch_size=700)
     >>> result.drift["n_current"].tolist() == [3000] * 10
     True
     >>> in_memory = detector.test(s.production)
