@@ -206,73 +206,13 @@ def _check_metric_rule(rule) -> None:
         raise ValueError(f"min_labelled must be a whole number >= 1, got {rule.min_labelled!r}.")
 
 
-@dataclass(frozen=True)
-class MetricBelow(Rule):
-    """Fires when ``metric`` falls below an absolute ``threshold`` (a floor)."""
-
-    metric: str
-    threshold: float
-    severity: str = "critical"
-    min_labelled: int = MIN_LABELLED
-    kind: ClassVar[str] = "performance"
-
-    def __post_init__(self):
-        _check_metric_rule(self)
-        _check_number(self.threshold, "threshold")
-
-    def _fire(self, history, reference):
-        values = _metric_series(self, history)
-        ref = reference.get(self.metric)
-        out = []
-        for i in np.flatnonzero((values < self.threshold).to_numpy()):
-            b, v = history.at[i, "batch"], values.iat[i]
-            msg = (
-                f"{_batch_label(b)}: {LABELS[self.metric]} fell to {_fmt(self.metric, v)}, "
-                f"below the {_fmt(self.metric, self.threshold)} floor"
-                + (f" (reference {_fmt(self.metric, ref)})." if ref is not None and not np.isnan(ref) else ".")
-            )
-            out.append(self._alert(b, self.metric, v, self.threshold, msg))
-        return out
-
-    def __repr__(self):
-        return f"MetricBelow({self.metric!r}, {self.threshold!r}, severity={self.severity!r}, min_labelled={self.min_labelled})"
-
-
-@dataclass(frozen=True)
-class MetricAbove(Rule):
-    """Fires when ``metric`` rises above an absolute ``threshold`` (a ceiling)."""
-
-    metric: str
-    threshold: float
-    severity: str = "warning"
-    min_labelled: int = MIN_LABELLED
-    kind: ClassVar[str] = "performance"
-
-    def __post_init__(self):
-        _check_metric_rule(self)
-        _check_number(self.threshold, "threshold")
-
-    def _fire(self, history, reference):
-        values = _metric_series(self, history)
-        ref = reference.get(self.metric)
-        out = []
-        for i in np.flatnonzero((values > self.threshold).to_numpy()):
-            b, v = history.at[i, "batch"], values.iat[i]
-            msg = (
-                f"{_batch_label(b)}: {LABELS[self.metric]} rose to {_fmt(self.metric, v)}, "
-                f"above the {_fmt(self.metric, self.threshold)} ceiling"
-                + (f" (reference {_fmt(self.metric, ref)})." if ref is not None and not np.isnan(ref) else ".")
-            )
-            out.append(self._alert(b, self.metric, v, self.threshold, msg))
-        return out
-
-    def __repr__(self):
-        return f"MetricAbove({self.metric!r}, {self.threshold!r}, severity={self.severity!r}, min_labelled={self.min_labelled})"
+def _known(ref) -> bool:
+    return ref is not None and not np.isnan(ref)
 
 
 def _reference_value(rule, reference) -> float:
     ref = reference.get(rule.metric)
-    if ref is None or np.isnan(ref):
+    if not _known(ref):
         raise ValueError(
             f"{rule!r} compares with the reference, but the reference has no {rule.metric!r} "
             f"value: pass the reference metrics (MonitorResult.reference)."
@@ -281,75 +221,147 @@ def _reference_value(rule, reference) -> float:
 
 
 @dataclass(frozen=True)
-class MetricDropFrom(Rule):
-    """Fires when ``metric`` falls more than ``by`` below its reference value."""
+class _Direction:
+    """What a rule on a floor and a rule on a ceiling say differently."""
+
+    sign: int  # -1: fires below the limit, +1: above it
+    verb: str
+    side: str
+    limit: str
+    change: str
+
+    def beyond(self, values: pd.Series, limit: float) -> pd.Series:
+        return values < limit if self.sign < 0 else values > limit
+
+
+_DOWN = _Direction(-1, "fell", "below", "floor", "drops")
+_UP = _Direction(+1, "rose", "above", "ceiling", "rises")
+
+
+class _MetricRule(Rule):
+    """Shared body of the four metric rules: each states only its direction (and a default)."""
+
+    kind: ClassVar[str] = "performance"
+    _direction: ClassVar[_Direction]
+
+    def _fire(self, history, reference):
+        # The limit first: a relative rule names a missing reference before a missing column.
+        limit = self._limit(reference)
+        values = _metric_series(self, history)
+        out = []
+        for i in np.flatnonzero(self._direction.beyond(values, limit).to_numpy()):
+            b, v = history.at[i, "batch"], values.iat[i]
+            out.append(self._alert(b, self.metric, v, limit, self._message(b, v, limit, reference)))
+        return out
+
+    def _opening(self, batch, value) -> str:
+        d = self._direction
+        return f"{_batch_label(batch)}: {LABELS[self.metric]} {d.verb} to {_fmt(self.metric, value)}, "
+
+    def __repr__(self):
+        return (
+            f"{type(self).__name__}({self.metric!r}, {self._limit_arg()}, "
+            f"severity={self.severity!r}, min_labelled={self.min_labelled})"
+        )
+
+
+@dataclass(frozen=True, repr=False)
+class _AbsoluteMetricRule(_MetricRule):
+    """A metric rule with a fixed ``threshold``."""
 
     metric: str
-    by: float
-    severity: str = "critical"
+    threshold: float
+    severity: str = "warning"
     min_labelled: int = MIN_LABELLED
-    kind: ClassVar[str] = "performance"
 
     def __post_init__(self):
         _check_metric_rule(self)
-        _check_number(self.by, "by", positive=True)
+        _check_number(self.threshold, "threshold")
 
-    def _fire(self, history, reference):
-        ref = _reference_value(self, reference)
-        floor = ref - self.by
-        values = _metric_series(self, history)
-        out = []
-        for i in np.flatnonzero((values < floor).to_numpy()):
-            b, v = history.at[i, "batch"], values.iat[i]
-            m = self.metric
-            msg = (
-                f"{_batch_label(b)}: {LABELS[m]} fell to {_fmt(m, v)}, {_fmt_diff(m, ref - v)} below "
-                f"the reference {_fmt(m, ref)} (alert when it drops by more than "
-                f"{_fmt_diff(m, self.by)})."
-            )
-            out.append(self._alert(b, m, v, floor, msg))
-        return out
+    def _limit(self, reference) -> float:
+        return self.threshold
 
-    def __repr__(self):
-        return f"MetricDropFrom({self.metric!r}, by={self.by!r}, severity={self.severity!r}, min_labelled={self.min_labelled})"
+    def _limit_arg(self) -> str:
+        return repr(self.threshold)
+
+    def _message(self, batch, value, limit, reference) -> str:
+        m, d, ref = self.metric, self._direction, reference.get(self.metric)
+        return (
+            f"{self._opening(batch, value)}{d.side} the {_fmt(m, limit)} {d.limit}"
+            + (f" (reference {_fmt(m, ref)})." if _known(ref) else ".")
+        )
 
 
-@dataclass(frozen=True)
-class MetricRiseFrom(Rule):
-    """Fires when ``metric`` rises more than ``by`` above its reference value."""
+@dataclass(frozen=True, repr=False)
+class _RelativeMetricRule(_MetricRule):
+    """A metric rule whose limit is the reference value moved ``by`` in its direction."""
 
     metric: str
     by: float
     severity: str = "warning"
     min_labelled: int = MIN_LABELLED
-    kind: ClassVar[str] = "performance"
 
     def __post_init__(self):
         _check_metric_rule(self)
         _check_number(self.by, "by", positive=True)
 
-    def _fire(self, history, reference):
-        ref = _reference_value(self, reference)
-        ceiling = ref + self.by
-        values = _metric_series(self, history)
-        out = []
-        for i in np.flatnonzero((values > ceiling).to_numpy()):
-            b, v = history.at[i, "batch"], values.iat[i]
-            m = self.metric
-            msg = (
-                f"{_batch_label(b)}: {LABELS[m]} rose to {_fmt(m, v)}, {_fmt_diff(m, v - ref)} above "
-                f"the reference {_fmt(m, ref)} (alert when it rises by more than "
-                f"{_fmt_diff(m, self.by)})."
-            )
-            out.append(self._alert(b, m, v, ceiling, msg))
-        return out
+    def _limit(self, reference) -> float:
+        return _reference_value(self, reference) + self._direction.sign * self.by
 
-    def __repr__(self):
-        return f"MetricRiseFrom({self.metric!r}, by={self.by!r}, severity={self.severity!r}, min_labelled={self.min_labelled})"
+    def _limit_arg(self) -> str:
+        return f"by={self.by!r}"
+
+    def _message(self, batch, value, limit, reference) -> str:
+        m, d, ref = self.metric, self._direction, _reference_value(self, reference)
+        return (
+            f"{self._opening(batch, value)}{_fmt_diff(m, d.sign * (value - ref))} {d.side} "
+            f"the reference {_fmt(m, ref)} (alert when it {d.change} by more than "
+            f"{_fmt_diff(m, self.by)})."
+        )
+
+
+@dataclass(frozen=True, repr=False)
+class MetricBelow(_AbsoluteMetricRule):
+    """Fires when ``metric`` falls below an absolute ``threshold`` (a floor)."""
+
+    severity: str = "critical"  # overrides the default; the field keeps its place
+    _direction: ClassVar[_Direction] = _DOWN
+
+
+@dataclass(frozen=True, repr=False)
+class MetricAbove(_AbsoluteMetricRule):
+    """Fires when ``metric`` rises above an absolute ``threshold`` (a ceiling)."""
+
+    _direction: ClassVar[_Direction] = _UP
+
+
+@dataclass(frozen=True, repr=False)
+class MetricDropFrom(_RelativeMetricRule):
+    """Fires when ``metric`` falls more than ``by`` below its reference value."""
+
+    severity: str = "critical"  # overrides the default; the field keeps its place
+    _direction: ClassVar[_Direction] = _DOWN
+
+
+@dataclass(frozen=True, repr=False)
+class MetricRiseFrom(_RelativeMetricRule):
+    """Fires when ``metric`` rises more than ``by`` above its reference value."""
+
+    _direction: ClassVar[_Direction] = _UP
 
 
 def _flag_columns(history: pd.DataFrame) -> list[str]:
     return [c for c in history.columns if c.startswith("drift_") and c != "drift_share"]
+
+
+def _unknown_feature(rule, monitored: list[str]) -> ValueError:
+    return ValueError(f"{rule!r}: {rule.feature!r} is not a monitored feature. Monitored: {monitored}.")
+
+
+def _also(hits, worst) -> str:
+    """The other features a one-alert-per-batch rule names after the worst one."""
+    others = [f for f in hits if f != worst]
+    return f"; also {', '.join(others)}" if others else ""
 
 
 @dataclass(frozen=True)
@@ -414,9 +426,7 @@ class FeatureDrifted(Rule):
         features = [c.removeprefix("drift_") for c in flags]
         if self.feature is not None:
             if self.feature not in features:
-                raise ValueError(
-                    f"{self!r}: {self.feature!r} is not a monitored feature. Monitored: {features}."
-                )
+                raise _unknown_feature(self, features)
             features = [self.feature]
         out = []
         for i in range(len(history)):
@@ -432,9 +442,7 @@ class FeatureDrifted(Rule):
             worst = max(hits, key=lambda f: -np.inf if np.isnan(hits[f]) else abs(hits[f]))
             b, e = history.at[i, "batch"], hits[worst]
             size = f" (effect size {e:.2f})" if not np.isnan(e) else ""
-            others = [f for f in hits if f != worst]
-            also = f"; also {', '.join(others)}" if others else ""
-            msg = f"{_batch_label(b)}: {worst} drifted from the reference{size}{also}."
+            msg = f"{_batch_label(b)}: {worst} drifted from the reference{size}{_also(hits, worst)}."
             thr = self.min_effect if self.min_effect is not None else np.nan
             out.append(self._alert(b, worst, e, thr, msg))
         return out
@@ -475,8 +483,7 @@ class MissingRateAbove(Rule):
         if self.feature is not None:
             col = f"missing_{self.feature}"
             if col not in cols:
-                known = [c.removeprefix("missing_") for c in cols]
-                raise ValueError(f"{self!r}: {self.feature!r} is not a monitored feature. Monitored: {known}.")
+                raise _unknown_feature(self, [c.removeprefix("missing_") for c in cols])
             cols = [col]
         limits = {
             c: self.threshold + (float(reference.get(c, 0.0) or 0.0) if self.relative else 0.0)
@@ -495,11 +502,9 @@ class MissingRateAbove(Rule):
             b = history.at[i, "batch"]
             ref = float(reference.get(f"missing_{worst}", np.nan))
             ref_txt = f" (reference {ref:.1%})" if not np.isnan(ref) else ""
-            others = [f for f in over if f != worst]
-            also = f"; also {', '.join(others)}" if others else ""
             msg = (
                 f"{_batch_label(b)}: {over[worst]:.1%} of {worst} values are missing, above the "
-                f"{limits['missing_' + worst]:.1%} limit{ref_txt}{also}."
+                f"{limits['missing_' + worst]:.1%} limit{ref_txt}{_also(over, worst)}."
             )
             out.append(self._alert(b, worst, over[worst], limits["missing_" + worst], msg))
         return out
@@ -552,7 +557,7 @@ class DetectorFires(Rule):
         if callable(getattr(det, "reset", None)):
             det.reset()
         ref = reference.get(self.metric)
-        ref_txt = f", reference {_fmt(self.metric, ref)}" if ref is not None and not np.isnan(ref) else ""
+        ref_txt = f", reference {_fmt(self.metric, ref)}" if _known(ref) else ""
         out = []
         for i, v in enumerate(values.to_numpy()):
             if np.isnan(v) or not det.update(float(v)):
