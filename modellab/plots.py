@@ -67,6 +67,8 @@ REFERENCE_COLOUR = PALETTE[0]  # blue: the period the model was validated on
 CURRENT_COLOUR = PALETTE[1]  # orange: production / the batch under study
 ALERT_COLOUR = PALETTE[3]  # vermilion: alerts
 NEUTRAL_COLOUR = "0.45"
+_SAMPLE_COLOURS = (REFERENCE_COLOUR, CURRENT_COLOUR)  # the two samples a distribution compares
+_SHARE_COLUMNS = ("reference_share", "current_share")  # their bin shares in a histogram frame
 
 #: Axis labels (with units) for the metric columns of a monitoring history.
 METRIC_LABELS: dict[str, str] = {
@@ -225,11 +227,27 @@ def _draw_once(ax: Axes, gid: str, draw) -> None:
         draw().set_gid(gid)
 
 
-def _curve_legend(ax: Axes, loc: str) -> None:
-    """Legend with the curves first, in drawing order, and guide lines last."""
+def _diagonal(ax: Axes, gid: str, label: str) -> None:
+    """The dotted y = x guide (chance, perfect calibration), drawn once per Axes."""
+    _draw_once(
+        ax, gid, lambda: ax.plot([0, 1], [0, 1], linestyle=":", color=NEUTRAL_COLOUR, label=label)[0]
+    )
+
+
+def _finish_curve(ax: Axes, xlabel: str, ylabel: str, title: str, loc: str, *, top: float = 1.01) -> None:
+    """Unit axes, labels, title and a legend with the curves first and guide lines last."""
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, top)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     handles, labels = ax.get_legend_handles_labels()
     order = sorted(range(len(handles)), key=lambda i: handles[i].get_gid() is not None)
     ax.legend([handles[i] for i in order], [labels[i] for i in order], loc=loc)
+
+
+def _percent_axis(ax: Axes) -> None:
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
 
 
 # ---------------------------------------------------------------- monitoring trends
@@ -289,9 +307,7 @@ def metric_over_time(
         raise TypeError(f"metric must be a column name (str), got {metric!r}.")
     require_columns(history, [x, metric], "history")
     values = history[metric]
-    if not (
-        pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
-    ):
+    if _is_categorical(values):
         raise TypeError(
             f"history[{metric!r}] has dtype {values.dtype}, not numbers: pick a numeric metric column."
         )
@@ -334,7 +350,7 @@ def metric_over_time(
         ax.set_xlabel("Batch" if x == "batch" else _pretty(x))
         ax.set_ylabel(METRIC_LABELS.get(metric, _pretty(metric)))
         if metric in _PERCENT_METRICS:
-            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+            _percent_axis(ax)
         if x == "batch" and pd.api.types.is_integer_dtype(frame[x].dtype):
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(title or f"{_pretty(metric)} per batch")
@@ -454,11 +470,7 @@ def distribution(
     >>> plots.close(ax)
     """
     if current is None:
-        if isinstance(reference, pd.DataFrame) and {
-            "bin",
-            "reference_share",
-            "current_share",
-        } <= set(reference.columns):
+        if isinstance(reference, pd.DataFrame) and {"bin", *_SHARE_COLUMNS} <= set(reference.columns):
             return _distribution_from_shares(reference, column, batch, ax, labels, title)
         raise TypeError(
             "current is missing: pass the reference and the current data, or a histogram frame with "
@@ -512,24 +524,10 @@ def _numeric_overlay(ax: Axes, ref: pd.Series, cur: pd.Series, bins: int, labels
     c = cur.to_numpy(dtype=float)
     # Shared edges over both samples so the shapes are comparable bin for bin.
     edges = np.histogram_bin_edges(np.concatenate([r, c]), bins=bins)
-    ax.hist(
-        r,
-        bins=edges,
-        density=True,
-        histtype="stepfilled",
-        alpha=0.45,
-        color=REFERENCE_COLOUR,
-        label=labels[0],
-    )
-    ax.hist(
-        c,
-        bins=edges,
-        density=True,
-        histtype="stepfilled",
-        alpha=0.45,
-        color=CURRENT_COLOUR,
-        label=labels[1],
-    )
+    for values, colour, label in zip((r, c), _SAMPLE_COLOURS, (labels[0], labels[1]), strict=True):
+        ax.hist(
+            values, bins=edges, density=True, histtype="stepfilled", alpha=0.45, color=colour, label=label
+        )
 
 
 def _categorical_shares(ax: Axes, ref: pd.Series, cur: pd.Series, labels) -> None:
@@ -548,10 +546,19 @@ def _categorical_shares(ax: Axes, ref: pd.Series, cur: pd.Series, labels) -> Non
 def _share_bars(ax: Axes, cats, ref_share, cur_share, labels) -> None:
     pos = np.arange(len(cats))
     width = 0.4
-    ax.bar(pos - width / 2, ref_share, width, color=REFERENCE_COLOUR, label=labels[0])
-    ax.bar(pos + width / 2, cur_share, width, color=CURRENT_COLOUR, label=labels[1])
+    for offset, share, colour, label in zip(
+        (-width / 2, width / 2), (ref_share, cur_share), _SAMPLE_COLOURS, (labels[0], labels[1]), strict=True
+    ):
+        ax.bar(pos + offset, share, width, color=colour, label=label)
     ax.set_xticks(pos, [str(c) for c in cats], rotation=45 if len(cats) > 6 else 0)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    _percent_axis(ax)
+
+
+def _rows_for(frame: pd.DataFrame, key: str, value, known: list) -> pd.DataFrame:
+    rows = frame[frame[key] == value]
+    if rows.empty:
+        raise ValueError(f"histograms have no rows for {key} {value!r}: pick one of {known[:10]}.")
+    return rows
 
 
 def _distribution_from_shares(hist, column, batch, ax, labels, title) -> Axes:
@@ -565,25 +572,17 @@ def _distribution_from_shares(hist, column, batch, ax, labels, title) -> Axes:
                     f"histograms hold several columns {list(columns)[:5]}: pass column='<name>'."
                 )
             column = columns[0]
-        frame = frame[frame["column"] == column]
-        if frame.empty:
-            raise ValueError(
-                f"histograms have no rows for column {column!r}: pick one of {list(columns)[:10]}."
-            )
+        frame = _rows_for(frame, "column", column, list(columns))
     if "batch" in frame.columns:
         batches = pd.unique(frame["batch"])
         if batch is None:
             batch = max(batches)
-        frame = frame[frame["batch"] == batch]
-        if frame.empty:
-            raise ValueError(
-                f"histograms have no rows for batch {batch!r}: pick one of {sorted(batches)[:10]}."
-            )
+        frame = _rows_for(frame, "batch", batch, sorted(batches))
     if frame["bin"].duplicated().any():
         raise ValueError(
             "histograms have repeated bins: filter to one column and one batch (pass column= and batch=)."
         )
-    for col in ("reference_share", "current_share"):
+    for col in _SHARE_COLUMNS:
         as_numeric(frame[col], f"histograms[{col!r}]")
     name = column if column is not None else "value"
     cur_label = labels[1] if batch is None or labels[1] != "current" else f"batch {batch}"
@@ -601,10 +600,7 @@ def _distribution_from_shares(hist, column, batch, ax, labels, title) -> Axes:
             ax.set_xlabel(f"{name} (category or bin)")
         else:
             left, width = edges
-            for col, colour, lab in (
-                ("reference_share", REFERENCE_COLOUR, labels[0]),
-                ("current_share", CURRENT_COLOUR, cur_label),
-            ):
+            for col, colour, lab in zip(_SHARE_COLUMNS, _SAMPLE_COLOURS, (labels[0], cur_label), strict=True):
                 ax.bar(
                     left,
                     frame[col].to_numpy(dtype=float),
@@ -616,7 +612,7 @@ def _distribution_from_shares(hist, column, batch, ax, labels, title) -> Axes:
                     edgecolor="white",
                     linewidth=0.5,
                 )
-            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+            _percent_axis(ax)
             ax.set_xlabel(str(name))
         ax.set_ylabel("Share of rows (%)")
         ax.set_title(title or f"{name}: {labels[0]} vs {cur_label}")
@@ -855,17 +851,14 @@ def roc_curve(
             fpr, tpr, _ = _skm.roc_curve(yt, ys)
             auc = _skm.roc_auc_score(yt, ys)
             ax.plot(fpr, tpr, linewidth=2, label=f"{name or 'model'} (AUC = {auc:.2f})")
-        _draw_once(
+        _diagonal(ax, "chance", "chance")
+        _finish_curve(
             ax,
-            "chance",
-            lambda: ax.plot([0, 1], [0, 1], linestyle=":", color=NEUTRAL_COLOUR, label="chance")[0],
+            "False positive rate (share of repaid loans flagged)",
+            "True positive rate (share of defaults caught)",
+            title or "ROC curve",
+            "lower right",
         )
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1.01)
-        ax.set_xlabel("False positive rate (share of repaid loans flagged)")
-        ax.set_ylabel("True positive rate (share of defaults caught)")
-        ax.set_title(title or "ROC curve")
-        _curve_legend(ax, "lower right")
     return ax
 
 
@@ -903,12 +896,13 @@ def pr_curve(
                 label=f"{name or 'model'} (AP = {ap:.2f})",
             )
             ax.axhline(yt.mean(), color=line.get_color(), linestyle="--", linewidth=1, alpha=0.7)
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1.01)
-        ax.set_xlabel("Recall (share of defaults caught)")
-        ax.set_ylabel("Precision (share of flagged loans that default)")
-        ax.set_title(title or "Precision-recall curve (dashed: default rate)")
-        _curve_legend(ax, "upper right")
+        _finish_curve(
+            ax,
+            "Recall (share of defaults caught)",
+            "Precision (share of flagged loans that default)",
+            title or "Precision-recall curve (dashed: default rate)",
+            "upper right",
+        )
     return ax
 
 
@@ -954,17 +948,13 @@ def calibration_curve(
         for name, yt, ys in curves:
             frac_pos, mean_pred = _skcal.calibration_curve(yt, ys, n_bins=n_bins, strategy=strategy)
             ax.plot(mean_pred, frac_pos, marker="o", linewidth=2, label=name or "model")
-        _draw_once(
+        _diagonal(ax, "perfect", "perfectly calibrated")
+        _finish_curve(
             ax,
-            "perfect",
-            lambda: ax.plot(
-                [0, 1], [0, 1], linestyle=":", color=NEUTRAL_COLOUR, label="perfectly calibrated"
-            )[0],
+            "Predicted default probability (bin mean)",
+            "Observed default rate",
+            title or "Calibration",
+            "upper left",
+            top=1,
         )
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1)
-        ax.set_xlabel("Predicted default probability (bin mean)")
-        ax.set_ylabel("Observed default rate")
-        ax.set_title(title or "Calibration")
-        _curve_legend(ax, "upper left")
     return ax
