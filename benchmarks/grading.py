@@ -1,12 +1,18 @@
 """Grading a class: nbgrader's own serial ``autograde`` vs ``modellab workshop grade`` in parallel.
 
 Builds a synthetic class of N submissions (correct, partly correct and untouched notebooks of
-the test fixture assignment) in two identical workshop directories outside the repository,
-grades one with ``nbgrader autograde ASSIGNMENT`` (one process, learners one after another)
-and the other with :func:`modellab.course.grading.grade_assignment`, and prints both times,
-the ratio, and whether both gave the same scores.
+the test fixture assignment) in a workshop directory outside the repository, then, for each
+round, grades a fresh copy of it twice, each time in a new process so that both pay their own
+start-up:
 
-Run:  .venv/bin/python benchmarks/grading.py [--students 30] [--jobs 2]
+- ``nbgrader autograde ASSIGNMENT --force`` (one process, learners one after another);
+- ``modellab workshop grade ASSIGNMENT --jobs J`` (:func:`modellab.course.grading.grade_assignment`).
+
+The order of the two alternates between rounds (the machine may be shared: the load average
+before each run is printed). It prints both times, their ratio, and whether both gradebooks
+hold the same scores.
+
+Run:  .venv/bin/python benchmarks/grading.py [--students 30] [--jobs 2] [--rounds 2]
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 FIXTURE = ROOT / "tests" / "fixtures" / "workshop"
 A = "ws01_basics"
+BIN = Path(sys.executable).parent
 
 
 def _learner(released: Path, kind: int):
@@ -57,52 +65,78 @@ def _scores(db: Path) -> dict:
     return dict(rows)
 
 
+def _load() -> str:
+    return "load avg " + " ".join(f"{x:.2f}" for x in os.getloadavg()) + " (1/5/15 min)"
+
+
+def _timed(argv: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess]:
+    env = {**os.environ, "PATH": str(BIN) + os.pathsep + os.environ["PATH"]}
+    t0 = time.perf_counter()
+    proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
+    return time.perf_counter() - t0, proc
+
+
+def _build_class(root: Path, students: int) -> Path:
+    from modellab.course import collect, gradebook, workshop
+
+    ws = gradebook.init_workshop(root / "class", source=FIXTURE, timeout=30)
+    workshop.release(ws, [A])
+    inbox = root / "inbox"
+    inbox.mkdir()
+    for i in range(students):
+        nbformat.write(_learner(ws.root / "release" / A / f"{A}.ipynb", i % 3),
+                       inbox / f"learner{i:02d}.ipynb")
+    collect.collect_submissions(ws, A, inbox)
+    cfg = (ws.root / "nbgrader_config.py").read_text()  # copies work: root is from __file__
+    assert "os.path.dirname(os.path.abspath(__file__))" in cfg
+    return ws.root
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
 
-    from modellab.course import collect, gradebook, grading, workshop
-
-    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]
     tmp = Path(tempfile.mkdtemp(prefix="modellab-bench-"))
+    times: dict[str, list[float]] = {"serial": [], "parallel": []}
+    ok = True
     try:
-        ws = gradebook.init_workshop(tmp / "serial", source=FIXTURE, timeout=30)
-        workshop.release(ws, [A])
-        inbox = tmp / "inbox"
-        inbox.mkdir()
-        for i in range(args.students):
-            nbformat.write(_learner(ws.root / "release" / A / f"{A}.ipynb", i % 3),
-                           inbox / f"learner{i:02d}.ipynb")
-        collect.collect_submissions(ws, A, inbox)
-        shutil.copytree(ws.root, tmp / "parallel")
-        par_root = tmp / "parallel"
-        cfg = (par_root / "nbgrader_config.py").read_text()  # root is computed from __file__
-        assert "os.path.dirname(os.path.abspath(__file__))" in cfg
-
-        t0 = time.perf_counter()
-        proc = subprocess.run(
-            [str(Path(sys.executable).parent / "nbgrader"), "autograde", A, "--force"],
-            cwd=ws.root, capture_output=True, text=True,
-        )
-        serial = time.perf_counter() - t0
-        if proc.returncode != 0:
-            print(proc.stderr[-3000:], file=sys.stderr)
-            return 1
-
-        t0 = time.perf_counter()
-        report = grading.grade_assignment(gradebook.open_workshop(par_root), A, jobs=args.jobs,
-                                          progress=False)
-        parallel = time.perf_counter() - t0
-
-        same = _scores(ws.root / "gradebook.db") == _scores(par_root / "gradebook.db")
-        print(f"class of {args.students} submissions, {os.cpu_count()} CPU(s)")
-        print(f"nbgrader autograde (serial, CLI)     : {serial:6.1f} s")
-        print(f"modellab workshop grade --jobs {args.jobs}    : {parallel:6.1f} s   {report!r}")
-        print(f"speed-up                             : {serial / parallel:6.2f}x")
-        print(f"same scores in both gradebooks       : {same}")
-        return 0 if same and all(r.status == "graded" for r in report.results) else 1
+        pristine = _build_class(tmp, args.students)
+        print(f"class of {args.students} submissions, {os.cpu_count()} CPU(s), "
+              f"{args.rounds} round(s)")
+        for rnd in range(args.rounds):
+            order = ["serial", "parallel"] if rnd % 2 == 0 else ["parallel", "serial"]
+            dbs = {}
+            for who in order:
+                work = tmp / f"{who}-{rnd}"
+                shutil.copytree(pristine, work)
+                if who == "serial":
+                    argv = [str(BIN / "nbgrader"), "autograde", A, "--force"]
+                    label = "nbgrader autograde (serial, CLI)"
+                else:
+                    argv = [str(BIN / "modellab"), "workshop", "grade", A, "--jobs",
+                            str(args.jobs), "--no-progress", "--dir", str(work)]
+                    label = f"modellab workshop grade --jobs {args.jobs}"
+                load = _load()
+                seconds, proc = _timed(argv, work)
+                if proc.returncode != 0:
+                    print(f"{label} failed ({proc.returncode}):\n{proc.stdout[-2000:]}"
+                          f"{proc.stderr[-3000:]}", file=sys.stderr)
+                    return 1
+                times[who].append(seconds)
+                dbs[who] = _scores(work / "gradebook.db")
+                print(f"round {rnd + 1}  {label:<34}: {seconds:6.1f} s   [{load} before]")
+                shutil.rmtree(work, ignore_errors=True)
+            same = dbs["serial"] == dbs["parallel"] and len(dbs["serial"]) == args.students
+            ok &= same
+            print(f"round {rnd + 1}  speed-up {times['serial'][-1] / times['parallel'][-1]:.2f}x, "
+                  f"same scores in both gradebooks: {same}")
+        serial, parallel = statistics.median(times["serial"]), statistics.median(times["parallel"])
+        print(f"median over {args.rounds} round(s): serial {serial:.1f} s, parallel {parallel:.1f} s, "
+              f"speed-up {serial / parallel:.2f}x   [{_load()} after]")
+        return 0 if ok else 1
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

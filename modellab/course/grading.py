@@ -132,11 +132,13 @@ def grade_assignment(
     -------
     GradingReport
     """
-    from nbgrader.api import Gradebook, MissingEntry
-
     ws.require_assignment(assignment)
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be a positive integer, got {jobs!r}: e.g. jobs=2.")
+    # workers' server imports nbgrader while this process does the same and checks the class
+    ctx = _worker_context()
+    from nbgrader.api import Gradebook, MissingEntry
+
     with nbgrader_environment(), Gradebook(ws.db_url, ws.course_id) as gb:
         try:
             gb.find_assignment(assignment)
@@ -176,16 +178,18 @@ def grade_assignment(
         snapshot = snapshot_gradebook(ws, workroot / "snapshot.db")
         job = {"root": str(ws.root), "course_id": ws.course_id, "assignment": assignment,
                "snapshot": str(snapshot), "workroot": str(workroot)}
-        for student, outcome in _run_workers(job, to_grade, jobs, progress, ws.root):
-            results[student] = _merge(ws, assignment, student, outcome)
-            record_status(ws, assignment, {student: (results[student].status, results[student].detail)})
+        with nbgrader_environment(), Gradebook(ws.db_url, ws.course_id) as gb:
+            for student, outcome in _run_workers(ctx, job, to_grade, jobs, progress, ws.root):
+                results[student] = _merge(gb, ws, assignment, student, outcome)
+                record_status(ws, assignment,
+                              {student: (results[student].status, results[student].detail)})
     finally:
         shutil.rmtree(workroot, ignore_errors=True)
     ordered = tuple(results[s] for s in students)
     return GradingReport(assignment, ordered)
 
 
-def _run_workers(job: dict, students: list[str], jobs: int, progress: bool, root: Path):
+def _run_workers(ctx, job: dict, students: list[str], jobs: int, progress: bool, root: Path):
     """Yield ``(student, outcome)`` as workers finish, whatever happens to a worker."""
     if not students:
         return
@@ -193,7 +197,6 @@ def _run_workers(job: dict, students: list[str], jobs: int, progress: bool, root
 
     logdir = root / ".modellab" / "logs"
     logdir.mkdir(parents=True, exist_ok=True)
-    ctx = _worker_context()
     with (
         ProcessPoolExecutor(
             max_workers=min(jobs, len(students)),
@@ -217,12 +220,20 @@ def _run_workers(job: dict, students: list[str], jobs: int, progress: bool, root
 
 def _worker_context():
     """Workers fork from a clean server that imported nbgrader once (no zmq/sqlite state
-    inherited from this process, and no per-worker import cost); plain spawn elsewhere."""
+    inherited from this process, and no per-worker import cost); plain spawn elsewhere.
+
+    The server is started here, at once, so that its imports (seconds) overlap with this
+    process's own work before the first learner is handed out; a server left running by an
+    earlier call in this process is reused.
+    """
     if "forkserver" in multiprocessing.get_all_start_methods():
+        from multiprocessing import forkserver
+
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(
             ["modellab.course.grading", "nbgrader.apps", "nbgrader.converters", "nbclient"]
         )
+        forkserver.ensure_running()
         return ctx
     return multiprocessing.get_context("spawn")
 
@@ -253,7 +264,10 @@ def _private_course(job: dict):
         shutil.copytree(ws.root / "source" / job["assignment"], work / "source" / job["assignment"])
         with nbgrader_environment():
             api = make_api(ws, **{"CourseDirectory.root": str(work),
-                                  "CourseDirectory.db_url": f"sqlite:///{work / 'gradebook.db'}"})
+                                  "CourseDirectory.db_url": f"sqlite:///{work / 'gradebook.db'}",
+                                  # outputs are collected by then: kill the kernel (and its
+                                  # process group) instead of waiting for it to wind down
+                                  "Execute.shutdown_kernel": "immediate"})
         _WORKER.update(key=key, ws=ws, work=work, api=api)
     return _WORKER["ws"], _WORKER["work"], _WORKER["api"]
 
@@ -298,36 +312,49 @@ def _read_scores(db_url: str, assignment: str, student: str):
         return notebooks, sub.timestamp
 
 
-def _merge(ws: Workshop, assignment: str, student: str, outcome: dict) -> StudentResult:
-    """Write one worker's scores into the real gradebook (the only writer) and move its files."""
-    from nbgrader.api import Gradebook
+def _merge(gb, ws: Workshop, assignment: str, student: str, outcome: dict) -> StudentResult:
+    """Write one worker's scores into the real gradebook and move its files.
 
+    ``gb`` is the instructor process's open ``Gradebook`` (the only writer), kept open across
+    learners; each learner is committed before the next arrives, and a learner whose scores
+    cannot be written is rolled back and reported as failed without stopping the others.
+    """
     warnings_ = filter_log(outcome.get("log"))
     if not outcome.get("success"):
         error = (outcome.get("error") or "").strip().splitlines()
         detail = "; ".join(warnings_ + error[-1:]) or "nbgrader autograde failed"
         return StudentResult(student, "failed", None, None, detail)
-    with nbgrader_environment(), Gradebook(ws.db_url, ws.course_id) as gb:
-        gb.update_or_create_student(student)
-        kwargs = {"timestamp": outcome["timestamp"]} if outcome.get("timestamp") else {}
-        sub = gb.update_or_create_submission(assignment, student, **kwargs)
-        for nb in sub.notebooks:
-            scores = outcome["notebooks"].get(nb.name)
-            if scores is None:
-                continue
-            nb.late_submission_penalty = scores["late_penalty"]
-            for grade in nb.grades:
-                auto, needs_manual = scores["grades"].get(grade.name, (0.0, False))
-                grade.auto_score = auto
-                # a grader's manual score survives regrading, but asks for a second look
-                grade.needs_manual_grade = needs_manual or grade.manual_score is not None
-            for comment in nb.comments:
-                comment.auto_comment = scores["comments"].get(comment.name)
-        gb.db.commit()
-        score, max_score = float(sub.score), float(sub.max_score)
+    try:
+        score, max_score = _write_scores(gb, assignment, student, outcome)
+    except Exception as exc:  # e.g. the gradebook is locked by another program: report, go on
+        gb.db.rollback()
+        return StudentResult(student, "failed", None, None,
+                             f"could not record the scores in the gradebook ({exc!r}); "
+                             f"regrade with --student {student}")
     dest = ws.root / "autograded" / student / assignment
     if dest.exists():
         shutil.rmtree(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(outcome["autograded"], dest)
     return StudentResult(student, "graded", score, max_score, "; ".join(warnings_))
+
+
+def _write_scores(gb, assignment: str, student: str, outcome: dict) -> tuple[float, float]:
+    """One learner's worker scores into ``gb``, committed; returns (score, max_score)."""
+    gb.update_or_create_student(student)
+    kwargs = {"timestamp": outcome["timestamp"]} if outcome.get("timestamp") else {}
+    sub = gb.update_or_create_submission(assignment, student, **kwargs)
+    for nb in sub.notebooks:
+        scores = outcome["notebooks"].get(nb.name)
+        if scores is None:
+            continue
+        nb.late_submission_penalty = scores["late_penalty"]
+        for grade in nb.grades:
+            auto, needs_manual = scores["grades"].get(grade.name, (0.0, False))
+            grade.auto_score = auto
+            # a grader's manual score survives regrading, but asks for a second look
+            grade.needs_manual_grade = needs_manual or grade.manual_score is not None
+        for comment in nb.comments:
+            comment.auto_comment = scores["comments"].get(comment.name)
+    gb.db.commit()
+    return float(sub.score), float(sub.max_score)
