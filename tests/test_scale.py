@@ -12,7 +12,15 @@ import pytest
 from modellab import cli
 from modellab import scenarios as sc
 from modellab.drift import DriftDetector
-from modellab.monitor import Monitor
+from modellab.monitor import (
+    DetectorFires,
+    MetricBelow,
+    Monitor,
+    MonitorResult,
+    default_rules,
+    score_alerts,
+)
+from modellab.report import to_markdown
 from modellab.scale import (
     SkippedFilesWarning,
     drift_parquet,
@@ -21,6 +29,7 @@ from modellab.scale import (
     monitor_parquet,
     write_scenario,
 )
+from modellab.streaming import PageHinkley
 
 EXACT = ["n", "n_labelled", "accuracy", "precision", "recall", "f1", "base_rate",
          "positive_rate", "drift_share"]
@@ -50,10 +59,19 @@ def folder(world, tmp_path_factory):
     return out
 
 
+def all_rules():
+    """The defaults, a history-replaying rule and a ROC-AUC rule (the approximate metric)."""
+    return [*default_rules(),
+            DetectorFires("mean_score", PageHinkley(min_samples=3, threshold=0.05, delta=0.005)),
+            MetricBelow("roc_auc", 0.82)]
+
+
 @pytest.fixture(scope="module")
 def in_memory(world):
-    monitor = Monitor(world.reference)
-    return monitor, monitor.run(world.production).history
+    """(monitor, history, MonitorResult) of Monitor.run on the rows in memory."""
+    monitor = Monitor(world.reference, rules=all_rules())
+    result = monitor.run(world.production)
+    return monitor, result.history, result
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +88,10 @@ def client():
 
 
 def assert_same_history(expected: pd.DataFrame, got: pd.DataFrame, *, rtol=1e-9):
-    assert got.columns.tolist()[: len(expected.columns)] == expected.columns.tolist()
+    def columns(frame):  # the monitor's columns, in order (the store puts note last)
+        return [c for c in frame if c != "roc_auc_max_error"]
+
+    assert columns(got) == columns(expected)
     assert got["batch"].tolist() == expected["batch"].tolist()
     pd.testing.assert_series_equal(got["start"], expected["start"])
     for c in EXACT + [c for c in expected if c.startswith(("drift_", "missing_"))]:
@@ -89,6 +110,45 @@ def test_chunked_history_equals_monitor(in_memory, chunked):
     assert got["missing_age"].iloc[5] == 1.0 and not got["drift_age"].iloc[5]
     assert (got["n_labelled"].iloc[-2:] == 0).all()
     assert got["note"].iloc[-1] == "no labels yet"
+
+
+def assert_same_alerts(expected: pd.DataFrame, got: pd.DataFrame):
+    """Same alerts in the same order; values equal (ROC-/PR-AUC within their tolerance)."""
+    assert got.columns.tolist() == expected.columns.tolist()
+    for c in ["batch", "rule", "kind", "subject", "severity", "message"]:
+        assert got[c].tolist() == expected[c].tolist(), c
+    auc = expected["subject"].isin(["roc_auc", "pr_auc"])
+    np.testing.assert_allclose(got["value"][~auc], expected["value"][~auc], rtol=1e-9)
+    np.testing.assert_allclose(got["value"][auc], expected["value"][auc], atol=0.002)
+    np.testing.assert_array_equal(got["threshold"], expected["threshold"])
+
+
+def test_chunked_alerts_equal_monitor_run(in_memory, chunked):
+    expected = in_memory[2].alerts
+    assert_same_alerts(expected, chunked.alerts)
+    # every kind of rule fired, a history-replaying one and the approximate metric included
+    fired = set(chunked.alerts["rule"].str.split("(").str[0])
+    assert {"MissingRateAbove", "FeatureDrifted", "MetricRiseFrom", "DetectorFires",
+            "MetricBelow"} <= fired
+    assert (chunked.alerts["subject"] == "roc_auc").any()
+
+
+def test_to_monitor_result_works_where_a_monitor_result_does(world, in_memory, chunked):
+    expected, got = in_memory[2], chunked.to_monitor_result()
+    assert isinstance(got, MonitorResult)
+    assert got.history is chunked.history and got.alerts is chunked.alerts
+    pd.testing.assert_frame_equal(got.drift.drop(columns="effect_size"),
+                                  expected.drift.drop(columns="effect_size"), check_exact=True)
+    np.testing.assert_allclose(got.drift["effect_size"], expected.drift["effect_size"],
+                               rtol=1e-9)
+    pd.testing.assert_frame_equal(got.histograms, expected.histograms, check_exact=True)
+    assert got.reference == expected.reference and got.features == expected.features
+    assert got.config == expected.config and got.new_batches == expected.new_batches
+    assert got.rules == expected.rules
+    a, b = score_alerts(got, world), score_alerts(expected, world)
+    assert (a.detected, a.delays, a.false_alarm_batches, a.alerted_batches) == (
+        b.detected, b.delays, b.false_alarm_batches, b.alerted_batches)
+    assert to_markdown(got) == to_markdown(expected)
 
 
 def test_chunked_aucs_within_documented_tolerance(in_memory, chunked):
@@ -130,7 +190,9 @@ def test_drift_parquet_equals_detector_test(world, folder):
     pd.testing.assert_frame_equal(result.drift.drop(columns="effect_size"),
                                   expected.drop(columns="effect_size"), check_exact=True)
     np.testing.assert_allclose(result.drift["effect_size"], expected["effect_size"], rtol=1e-9)
-    assert result.history is None and result.metrics is None
+    assert result.history is None and result.metrics is None and result.alerts is None
+    with pytest.raises(ValueError, match="use monitor_parquet"):
+        result.to_monitor_result()
     # a reference frame works too (fitted on all its columns)
     again = drift_parquet(world.reference[world.features], folder)
     assert again.drift["drifted"].tolist() == expected["drifted"].tolist()
@@ -150,6 +212,9 @@ def test_dask_equals_in_process(in_memory, folder, chunked, client):
     pd.testing.assert_series_equal(on_dask.history["roc_auc"], chunked.history["roc_auc"],
                                    check_exact=True)
     pd.testing.assert_series_equal(on_dask.metrics, chunked.metrics, rtol=1e-12)
+    assert_same_alerts(chunked.alerts, on_dask.alerts)
+    pd.testing.assert_frame_equal(on_dask.to_monitor_result().histograms,
+                                  chunked.to_monitor_result().histograms, check_exact=True)
     assert on_dask.n_rows == chunked.n_rows and on_dask.n_files == chunked.n_files
 
 
@@ -309,3 +374,60 @@ def test_monitor_metrics_property(world):
         monitor.metrics_ = ("roc_auc",)
     logits = Monitor(world.reference.assign(score=world.reference["score"] * 10 - 5))
     assert "brier" not in logits.metrics_
+
+
+# ------------------------------------------------------------------ the store
+def test_store_shared_with_monitor_run_and_idempotent(world, in_memory, folder, tmp_path):
+    """Monitor.run writes batches 0-5, monitor_parquet adds 6-11: the store then holds
+    what Monitor.run over everything stores; a re-run adds nothing."""
+    expected = Monitor(world.reference, rules=all_rules(),
+                       store=tmp_path / "memory.db").run(world.production)
+    monitor = Monitor(world.reference, rules=all_rules(), store=tmp_path / "mixed.db")
+    monitor.run(world.production[world.production["batch"] < 6])
+    got = monitor_parquet(monitor, folder)
+    assert got.to_monitor_result().new_batches == list(range(6, N_BATCHES))
+    assert got.history["batch"].tolist() == list(range(N_BATCHES))
+    assert_same_history(expected.history, got.history)
+    assert_same_alerts(expected.alerts, got.alerts)
+    stored = MonitorResult.from_store(tmp_path / "mixed.db")
+    pd.testing.assert_frame_equal(stored.histograms, expected.histograms, check_exact=True)
+    assert stored.drift["drifted"].tolist() == expected.drift["drifted"].tolist()
+    assert_same_alerts(expected.alerts, stored.alerts)
+
+    again = monitor_parquet(monitor, folder)
+    assert again.to_monitor_result().new_batches == []
+    pd.testing.assert_frame_equal(again.history, got.history, check_exact=True)
+    pd.testing.assert_frame_equal(again.alerts, got.alerts, check_exact=True)
+
+
+def test_store_from_options_and_replace(world, folder, tmp_path):
+    path = tmp_path / "scale.db"
+    first = monitor_parquet(world.reference, folder, store=path, batch_size=20_000)
+    assert first.to_monitor_result().new_batches == list(range(N_BATCHES))
+    replacing = Monitor(world.reference, store=path, on_existing="replace")
+    second = monitor_parquet(replacing, folder, batch_size=7000)
+    assert second.to_monitor_result().new_batches == list(range(N_BATCHES))
+    assert_same_history(first.history, second.history, rtol=1e-12)
+    pd.testing.assert_frame_equal(second.alerts, first.alerts, check_exact=True)
+    with pytest.raises(ValueError, match="written by a monitor with features"):
+        monitor_parquet(world.reference, folder, store=path, features=["income"])
+
+
+def test_monitor_chunk_api_validates(world, in_memory):
+    monitor = in_memory[0]
+    batch = world.batch(2)
+    halves = [monitor.histogram_counts(batch.iloc[:2500]),
+              monitor.histogram_counts(batch.iloc[2500:])]
+    summed = {f: halves[0][f] + halves[1][f] for f in monitor.features}
+    pd.testing.assert_frame_equal(monitor.histograms_from_counts(summed),
+                                  monitor.bins_.transform(batch), check_exact=True)
+    with pytest.raises(ValueError, match=r"counts lack feature\(s\) \['age'\]"):
+        monitor.histograms_from_counts({f: c for f, c in summed.items() if f != "age"})
+    with pytest.raises(ValueError, match="do not match this monitor's histogram bins"):
+        monitor.histograms_from_counts({**summed, "age": summed["age"][:-1]})
+    with pytest.raises(ValueError, match=r"chunk has no column\(s\) \[.age.\]"):
+        monitor.histogram_counts(batch.drop(columns="age"))
+    with pytest.raises(ValueError, match="keys is empty"):
+        monitor.run_computed([], lambda key: None)
+    with pytest.raises(TypeError, match="compute must be a function"):
+        monitor.run_computed([0], "rows")

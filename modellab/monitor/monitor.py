@@ -15,6 +15,10 @@ With a ``store``, each batch's results are written to SQLite in one transaction
 (:mod:`modellab.monitor.store`) and batches already stored are skipped, so a
 scheduled job can call :meth:`Monitor.run` on everything and only new batches
 cost time.
+
+:meth:`Monitor.run_computed` does steps 4 and the store for batches computed elsewhere:
+:func:`modellab.scale.monitor_parquet` computes them from counts over Parquet files
+(:meth:`Monitor.histogram_counts` for the histograms).
 """
 
 from __future__ import annotations
@@ -317,6 +321,43 @@ class Monitor:
         row["note"] = str(perf["note"])
         return row, drift, hist
 
+    # ---------------------------------------------------------------- histograms by chunks
+    def histogram_counts(self, chunk: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Counts of ``chunk``'s non-missing values in each feature's histogram bins.
+
+        Counts of several chunks of one batch add up (``counts_a[f] + counts_b[f]``);
+        :meth:`histograms_from_counts` turns the sum into the batch's histogram rows.
+        """
+        chunk = require_frame(chunk, "chunk")
+        require_columns(chunk, self.features, "chunk")
+        return {f: self.bins_._counts(f, chunk[f]) for f in self.features}
+
+    def histograms_from_counts(self, counts) -> pd.DataFrame:
+        """Histogram rows of one batch (:attr:`MonitorResult.histograms` without ``batch``)
+        from summed :meth:`histogram_counts`: the same as computing them from all its rows.
+        """
+        missing = [f for f in self.features if f not in counts]
+        if missing:
+            raise ValueError(
+                f"counts lack feature(s) {missing}: pass the (summed) output of "
+                f"monitor.histogram_counts(chunk)."
+            )
+        # Bin labels, edges and reference shares come from the bins themselves.
+        table = self.bins_.transform(
+            pd.DataFrame({f: pd.Series(dtype="float64") for f in self.features}))
+        shares = []
+        for f in self.features:
+            c = np.asarray(counts[f], dtype=np.float64)
+            shares.append(c / c.sum() if c.sum() else np.full(c.shape, np.nan))
+        shares = np.concatenate(shares)
+        if shares.size != len(table):
+            raise ValueError(
+                "counts do not match this monitor's histogram bins: pass the output of "
+                "monitor.histogram_counts(chunk) from this monitor."
+            )
+        table["current_share"] = shares
+        return table
+
     def _drift(self, frame, key) -> pd.DataFrame:
         empty = [f for f in self.features if frame[f].isna().all()]
         if empty:
@@ -376,8 +417,49 @@ class Monitor:
         except TypeError:  # mixed ids: keep the order of appearance
             keys = list(keys)
         groups = production.groupby(by, sort=False)
+        return self.run_computed(
+            keys, lambda key: self._batch_row(groups.get_group(key), batch_key(key)),
+            source=source,
+        )
+
+    def run_computed(self, keys, compute, *, source=None) -> MonitorResult:
+        """Apply the rules to batches whose results are computed elsewhere, and keep them.
+
+        :meth:`run` is ``run_computed`` with results computed from in-memory rows;
+        :func:`modellab.scale.monitor_parquet` computes them from counts over Parquet
+        files. Alerts, the store (one transaction per batch, stored batches skipped or
+        replaced as ``on_existing`` says) and the returned result are the same either way.
+
+        Parameters
+        ----------
+        keys : sequence
+            Batch ids in processing order.
+        compute : callable
+            ``compute(key) -> (row, drift, histograms)`` for one batch, as the monitor
+            computes them: ``row`` a :attr:`MonitorResult.history` row (a dict with at
+            least ``batch``, ``start``, ``n``, ``n_labelled``, ``note`` and the columns
+            the rules read), ``drift`` its :attr:`MonitorResult.drift` rows, and
+            ``histograms`` its histogram rows without the ``batch`` column (as
+            :meth:`histograms_from_counts` returns them). With a store, it is called only
+            for the batches that are (re)computed.
+        source : str, optional
+            Where the rows came from, recorded in the store.
+
+        Returns
+        -------
+        MonitorResult
+            As :meth:`run` returns it.
+        """
+        if not callable(compute):
+            raise TypeError(
+                f"compute must be a function key -> (row, drift, histograms), got "
+                f"{type(compute).__name__}."
+            )
+        keys = list(keys)
+        if not keys:
+            raise ValueError("keys is empty: pass the ids of the batches to record.")
         if self.store is None:
-            return self._run_in_memory(groups, keys)
+            return self._run_in_memory(keys, compute)
         new = []
         with MonitorStore(self.store) as store:
             history = store.read_history()
@@ -386,7 +468,7 @@ class Monitor:
                 k = batch_key(key)
                 if k in stored and self.on_existing == "skip":
                     continue
-                row, drift, hist = self._batch_row(groups.get_group(key), k)
+                row, drift, hist = compute(key)
                 history = _append(history[history["batch"] != k], row)
                 alerts = self._alerts_for(history, k)
                 store.write_batch(row, drift=drift, histograms=hist, alerts=alerts,
@@ -395,12 +477,12 @@ class Monitor:
         result = MonitorResult.from_store(self.store)
         return result._with(new_batches=new, rules=list(self.rules))
 
-    def _run_in_memory(self, groups, keys) -> MonitorResult:
+    def _run_in_memory(self, keys, compute) -> MonitorResult:
         rows, drifts, hists, alerts = [], [], [], []
         history = pd.DataFrame()
         for key in keys:
             k = batch_key(key)
-            row, drift, hist = self._batch_row(groups.get_group(key), k)
+            row, drift, hist = compute(key)
             rows.append(row)
             history = _append(history, row)
             drifts.append(drift)

@@ -6,9 +6,10 @@ reference's bins, categories and score bins, chunk by chunk, and the counts merg
 result equals the in-memory one (see :mod:`modellab.scale.chunked` for the exact list)
 while memory stays bounded by the chunk size.
 
-- :func:`monitor_parquet`: per-batch history like ``Monitor.run(...).history``.
+- :func:`monitor_parquet`: ``Monitor.run`` over Parquet: per-batch history, alerts, the
+  store; :meth:`ScaleResult.to_monitor_result` for reports and alert scoring.
 - :func:`drift_parquet`: the drift table of all rows, like ``DriftDetector.test``.
-- :class:`ScaleResult` (``history``, ``drift``, ``metrics``, ``skipped``, ...);
+- :class:`ScaleResult` (``history``, ``alerts``, ``drift``, ``metrics``, ``skipped``, ...);
   :class:`SkippedFilesWarning` for missing or damaged files.
 - :func:`write_scenario`: a scenario's production stream as a Parquet dataset.
 - :func:`local_client`: a small Dask ``LocalCluster`` client (``client=`` above).

@@ -10,6 +10,12 @@ into a small :class:`BatchSummary` per batch id:
 - per-class score histograms on ``score_bins`` equal-width bins over [0, 1] (for ROC-AUC
   and PR-AUC), the sum of squared errors (Brier), and sums for the mean score, the
   positive rate and the missing rates.
+- counts over the monitor's histogram bins (:meth:`Monitor.histogram_counts`, turned
+  into histogram rows by :meth:`Monitor.histograms_from_counts`).
+
+Each batch's history row, drift rows and histogram rows (:func:`batch_result`) then go
+through :meth:`Monitor.run_computed`, the code :meth:`Monitor.run` uses: the same alert
+rules, the same store writes.
 
 Summaries add up, so any split of the rows into chunks, files or Dask partitions gives
 the same merged summary, hence the same results.
@@ -45,7 +51,8 @@ from modellab._validate import as_binary_labels, as_numeric, positive_int
 from modellab.drift import DriftDetector, FrameCounts
 from modellab.metrics import ConfusionCounts
 from modellab.metrics.classification import format_note, undefined_reasons
-from modellab.monitor.store import batch_key
+from modellab.monitor import Monitor, MonitorResult
+from modellab.monitor.store import DRIFT_COLUMNS, batch_key
 from modellab.scale.parquet import (
     DEFAULT_BATCH_SIZE,
     PartitionError,
@@ -80,6 +87,7 @@ class BatchSummary:
     pred_sum: float = 0.0
     pred_n: int = 0
     start: pd.Timestamp | None = None
+    hist: dict | None = None  # {feature: counts over the monitor's histogram bins}
 
     def merge(self, other: BatchSummary) -> BatchSummary:
         def add(a, b):
@@ -93,6 +101,7 @@ class BatchSummary:
             self.score_sum + other.score_sum, self.score_n + other.score_n,
             self.pred_sum + other.pred_sum, self.pred_n + other.pred_n,
             min(starts) if starts else None,
+            None if self.hist is None else {f: c + other.hist[f] for f, c in self.hist.items()},
         )
 
 
@@ -138,6 +147,7 @@ class Plan:
     threshold: float = 0.5
     score_bins: int = 1000
     metrics: tuple = ()
+    monitor: Monitor | None = None  # for histogram counts (None: no histograms)
 
     @property
     def features(self) -> list[str]:
@@ -170,6 +180,8 @@ class Plan:
     def _summarise_rows(self, frame: pd.DataFrame) -> BatchSummary:
         counts = self.detector.profile_.summarise(frame)
         out = BatchSummary(len(frame), counts)
+        if self.monitor is not None:
+            out.hist = self.monitor.histogram_counts(frame)
         if self.timestamp:
             out.start = pd.to_datetime(frame[self.timestamp]).min()
         if self.score is None:
@@ -239,6 +251,9 @@ class ScaleResult:
     history : DataFrame or None
         One row per batch, columns like :attr:`modellab.monitor.MonitorResult.history`
         (see :func:`monitor_parquet`); ``None`` for :func:`drift_parquet`.
+    alerts : DataFrame or None
+        The monitor's alerts on ``history``, as :attr:`MonitorResult.alerts`
+        (:data:`modellab.monitor.ALERT_COLUMNS`); ``None`` for :func:`drift_parquet`.
     drift : DataFrame
         Drift of all rows together: the :meth:`DriftDetector.test` table.
     metrics : Series or None
@@ -249,18 +264,45 @@ class ScaleResult:
         Rows and files processed (skipped files excluded).
     engine : str
         ``"in-process"`` or ``"dask"``.
+
+    :meth:`to_monitor_result` gives the full :class:`~modellab.monitor.MonitorResult`
+    (per-batch drift rows and histograms too) for reports and alert scoring.
     """
 
-    history: pd.DataFrame | None
     drift: pd.DataFrame
     metrics: pd.Series | None
     skipped: pd.DataFrame
     n_rows: int
     n_files: int
     engine: str
+    monitor_result: MonitorResult | None = field(default=None, repr=False)
+
+    @property
+    def history(self) -> pd.DataFrame | None:
+        return None if self.monitor_result is None else self.monitor_result.history
+
+    @property
+    def alerts(self) -> pd.DataFrame | None:
+        return None if self.monitor_result is None else self.monitor_result.alerts
+
+    def to_monitor_result(self) -> MonitorResult:
+        """The run as a :class:`~modellab.monitor.MonitorResult`, like ``Monitor.run`` returns.
+
+        ``history``, ``drift`` (per batch and feature), ``histograms``, ``alerts``,
+        ``reference``, ``rules``, ``features``, ``config``, ``new_batches``: what
+        :func:`modellab.report.render`, :func:`modellab.monitor.score_alerts` and the
+        plots read. With a store it is the store's whole history, as for ``Monitor.run``.
+        """
+        if self.monitor_result is None:
+            raise ValueError(
+                "This result comes from drift_parquet and has no per-batch monitoring: use "
+                "monitor_parquet(monitor, path) for a MonitorResult."
+            )
+        return self.monitor_result
 
     def __repr__(self) -> str:
-        batches = "" if self.history is None else f", batches={len(self.history)}"
+        batches = "" if self.history is None else (
+            f", batches={len(self.history)}, alerts={len(self.alerts)}")
         drifted = self.drift.loc[self.drift["drifted"], "column"].tolist()
         return (f"ScaleResult(engine={self.engine!r}, n_rows={self.n_rows:,}, "
                 f"n_files={self.n_files}{batches}, skipped={len(self.skipped)}, "
@@ -335,35 +377,39 @@ def _metrics_row(b: BatchSummary, names) -> dict:
     return row
 
 
-def history_frame(plan: Plan, summary: DatasetSummary) -> pd.DataFrame:
-    """One row per batch id, in sorted order (see :func:`monitor_parquet`)."""
+def ordered_keys(summary: DatasetSummary) -> list:
+    """Batch ids in sorted order (the order met when ids of mixed types cannot be sorted)."""
     keys = list(summary.batches)
     try:
-        keys = sorted(keys)
+        return sorted(keys)
     except TypeError:  # mixed ids: keep the order met
-        pass
-    cache: dict = {}
-    rows = []
-    for key in keys:
-        b = summary.batches[key]
-        row = {"batch": key, "start": b.start if b.start is not None else pd.NaT}
-        metrics = _metrics_row(b, plan.metrics)
-        note, bound = metrics.pop("_note"), metrics.pop("_roc_bound")
-        row.update(metrics)
-        table = drift_table(plan.detector, b.counts, cache)
-        row["drift_share"] = float(table["drifted"].astype(bool).mean())
-        flags = dict(zip(table["column"], table["drifted"].astype(bool), strict=True))
-        effects = dict(zip(table["column"], table["effect_size"], strict=True))
-        row.update({f"drift_{f}": bool(flags[f]) for f in plan.features})
-        row.update({f"effect_{f}": float(effects[f]) for f in plan.features})
-        row.update({f"missing_{f}": b.counts[f].n_missing / b.rows for f in plan.features})
-        row["note"] = note
-        row["roc_auc_max_error"] = bound
-        rows.append(row)
-    frame = pd.DataFrame(rows)
-    frame["start"] = pd.to_datetime(frame["start"])
-    frame["note"] = frame["note"].astype(str)
-    return frame
+        return keys
+
+
+def batch_result(plan: Plan, key, b: BatchSummary, cache: dict | None = None
+                 ) -> tuple[dict, pd.DataFrame, pd.DataFrame | None]:
+    """History row, drift rows and histogram rows of one batch, as ``Monitor.run`` makes them.
+
+    The row has the columns of :attr:`MonitorResult.history` (see :func:`monitor_parquet`)
+    plus ``roc_auc_max_error``; ``cache`` keeps restricted detectors between batches.
+    """
+    row = {"batch": key, "start": b.start if b.start is not None else pd.NaT}
+    metrics = _metrics_row(b, plan.metrics)
+    note, bound = metrics.pop("_note"), metrics.pop("_roc_bound")
+    row.update(metrics)
+    table = drift_table(plan.detector, b.counts, cache)
+    drifted = table["drifted"].astype(bool)
+    row["drift_share"] = float(drifted.mean())
+    flags = dict(zip(table["column"], drifted, strict=True))
+    effects = dict(zip(table["column"], table["effect_size"], strict=True))
+    row.update({f"drift_{f}": bool(flags[f]) for f in plan.features})
+    row.update({f"effect_{f}": float(effects[f]) for f in plan.features})
+    row.update({f"missing_{f}": b.counts[f].n_missing / b.rows for f in plan.features})
+    row["note"] = note
+    row["roc_auc_max_error"] = bound
+    drift = table.assign(batch=key, drifted=drifted)[DRIFT_COLUMNS]
+    hist = None if b.hist is None else plan.monitor.histograms_from_counts(b.hist)
+    return row, drift, hist
 
 
 def report_skipped(summary: DatasetSummary, on_error: str) -> pd.DataFrame:

@@ -1,13 +1,15 @@
 """Monitoring and drift of Parquet data that need not fit in memory.
 
-:func:`monitor_parquet` gives the per-batch history of :class:`modellab.monitor.Monitor`
-(metrics, drift flags and effects, missing rates) and :func:`drift_parquet` the drift
-table of :meth:`modellab.drift.DriftDetector.test`, both read chunk by chunk from a
-Parquet dataset, in this process or on a Dask cluster (``client=``). See
+:func:`monitor_parquet` gives what :meth:`modellab.monitor.Monitor.run` gives (per-batch
+metrics, drift flags and effects, missing rates, histograms, alerts, the store) and
+:func:`drift_parquet` the drift table of :meth:`modellab.drift.DriftDetector.test`, both
+read chunk by chunk from a Parquet dataset, in this process or on a Dask cluster (``client=``). See
 :mod:`modellab.scale.chunked` for how, and for what is exact and what is approximate.
 """
 
 from __future__ import annotations
+
+import os
 
 import pandas as pd
 
@@ -21,14 +23,22 @@ from modellab.scale.parquet import DEFAULT_BATCH_SIZE, list_files, schema_column
 def monitor_parquet(monitor, path, by: str = "batch", *, client=None,
                     batch_size: int = DEFAULT_BATCH_SIZE, score_bins: int = 1000,
                     on_error: str = "warn", **monitor_options) -> chunked.ScaleResult:
-    """Per-batch monitoring history of a Parquet dataset, computed chunk by chunk.
+    """Monitor the batches of a Parquet dataset, computed chunk by chunk: ``Monitor.run`` at scale.
+
+    Per-batch metrics, drift and missing rates come from counts merged over files and
+    record batches; the monitor's alert rules then judge that history exactly as
+    :meth:`Monitor.run <modellab.monitor.Monitor.run>` does (the same code: a rule sees
+    the batches up to the one it judges), and a monitor with a ``store`` records each
+    batch in it the same way (one transaction per batch, stored batches skipped or
+    replaced as its ``on_existing`` says).
 
     Parameters
     ----------
     monitor : Monitor or DataFrame
-        A :class:`~modellab.monitor.Monitor` (its fitted drift detector, features,
-        columns and threshold are used), or a reference frame to build one from with
-        ``Monitor(reference, **monitor_options)``.
+        A :class:`~modellab.monitor.Monitor` (its fitted drift detector, histogram bins,
+        features, columns, threshold, rules and store are used), or a reference frame to
+        build one from with ``Monitor(reference, **monitor_options)`` (e.g. ``rules=``,
+        ``store=``).
     path : str, path-like or list
         A folder of ``.parquet`` files, a file, or a list of files (see
         :func:`modellab.scale.parquet.list_files`).
@@ -51,25 +61,29 @@ def monitor_parquet(monitor, path, by: str = "batch", *, client=None,
         ``history``: one row per batch with the columns of ``Monitor.run(...).history``
         (``batch``, ``start``, ``n``, ``n_labelled``, the monitor's metrics,
         ``positive_rate``, ``mean_score``, ``drift_share``, ``drift_<feature>``,
-        ``effect_<feature>``, ``missing_<feature>``, ``note``) plus
-        ``roc_auc_max_error``; ``drift`` and ``metrics`` for all rows together;
-        ``skipped``; ``n_rows``, ``n_files``, ``engine``. Alert rules are not applied.
+        ``effect_<feature>``, ``missing_<feature>``, ``note``; no confidence intervals)
+        plus ``roc_auc_max_error``; ``alerts`` (:data:`modellab.monitor.ALERT_COLUMNS`);
+        ``drift`` and ``metrics`` for all rows together; ``skipped``; ``n_rows``,
+        ``n_files``, ``engine``; :meth:`~ScaleResult.to_monitor_result` for the whole
+        :class:`~modellab.monitor.MonitorResult` (reports, alert scoring). With a store,
+        ``history`` and ``alerts`` are the store's, earlier runs included.
 
     Examples
     --------
     >>> import tempfile
     >>> from modellab.scenarios import make
-    >>> from modellab.scale.parquet import write_scenario
+    >>> from modellab.scale import write_scenario
     >>> s = make("covariate_shift_sudden", n_reference=2000, n_batches=10, batch_size=1000)
-    >>> folder = tempfile.mkdtemp()
-    >>> _ = write_scenario(s, folder, rows_per_file=3000)
-    >>> result = monitor_parquet(s.reference, folder)
+    >>> files = write_scenario(s, tempfile.mkdtemp(), rows_per_file=3000)
+    >>> result = monitor_parquet(s.reference, files)
     >>> result
-    ScaleResult(engine='in-process', n_rows=10,000, n_files=4, batches=10, skipped=0, drifted=[...])
+    ScaleResult(engine='in-process', n_rows=10,000, n_files=4, batches=10, alerts=..., skipped=0, drifted=[...])
     >>> result.history[["batch", "n", "drift_age", "drift_income"]].iloc[[4, 5]]
        batch     n  drift_age  drift_income
     4      4  1000      False         False
     5      5  1000       True         False
+    >>> result.alerts.loc[0, "message"]
+    'Batch 5: age drifted from the reference (effect size 0.77); also ...'
     """
     if isinstance(monitor, pd.DataFrame):
         monitor = Monitor(monitor, **monitor_options)
@@ -93,17 +107,24 @@ def monitor_parquet(monitor, path, by: str = "batch", *, client=None,
         prediction=monitor.prediction if monitor.prediction in have else None,
         timestamp="timestamp" if "timestamp" in have else None,
         threshold=monitor.threshold, score_bins=score_bins, metrics=monitor.metrics_,
+        monitor=monitor,
     )
     summary, skipped, engine = chunked.run(plan, path, client, batch_size, on_error)
+    cache: dict = {}
+    monitor_result = monitor.run_computed(
+        chunked.ordered_keys(summary),
+        lambda key: chunked.batch_result(plan, key, summary.batches[key], cache),
+        source=str(path) if isinstance(path, (str, os.PathLike)) else None,
+    )
     total = summary.total()
     metrics = chunked._metrics_row(total, plan.metrics)
     metrics["roc_auc_max_error"] = metrics.pop("_roc_bound")
     metrics.pop("_note")
     return chunked.ScaleResult(
-        history=chunked.history_frame(plan, summary),
         drift=chunked.drift_table(plan.detector, total.counts),
         metrics=pd.Series(metrics, dtype="float64", name="value"),
         skipped=skipped, n_rows=summary.n_rows, n_files=summary.files_read, engine=engine,
+        monitor_result=monitor_result,
     )
 
 
@@ -150,7 +171,7 @@ def drift_parquet(detector, path, *, client=None, batch_size: int = DEFAULT_BATC
     plan = chunked.Plan(detector=detector)
     summary, skipped, engine = chunked.run(plan, path, client, batch_size, on_error)
     return chunked.ScaleResult(
-        history=None, drift=chunked.drift_table(detector, summary.total().counts),
+        drift=chunked.drift_table(detector, summary.total().counts),
         metrics=None, skipped=skipped, n_rows=summary.n_rows, n_files=summary.files_read,
         engine=engine,
     )
