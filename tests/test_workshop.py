@@ -315,3 +315,21 @@ def test_sanitize_cell_hides_tests_and_their_messages():
     assert "f(2)" not in cell.source and "BEGIN" not in cell.source
     assert cell.outputs[0]["traceback"] == ["AssertionError: a hidden test failed"]
     assert not feedback.sanitize_cell(nbformat.v4.new_code_cell("x = 1"))
+
+
+def test_a_learner_whose_scores_cannot_be_recorded_is_reported_and_the_rest_go_on(tmp_path):
+    from nbgrader.api import Gradebook
+
+    ws = gradebook.init_workshop(tmp_path / "w", source=FIXTURE, timeout=5)
+    outcome = {"success": True, "notebooks": {}, "timestamp": None, "log": "",
+               "autograded": str(tmp_path / "nowhere")}
+    with gradebook.nbgrader_environment(), Gradebook(ws.db_url, ws.course_id) as gb:
+        # not released: the gradebook has no such assignment, so writing the scores fails
+        lost = grading._merge(gb, ws, A, "ada", outcome)
+        # the same open gradebook still serves the next learner
+        failed = grading._merge(gb, ws, A, "bob", {"success": False, "error": "boom\nKernelDied",
+                                                   "log": "[ERROR] kernel died"})
+        assert gb.find_student("ada").id == "ada"
+    assert lost.status == "failed" and lost.score is None
+    assert "could not record" in lost.detail and "--student ada" in lost.detail
+    assert failed.status == "failed" and failed.detail == "[ERROR] kernel died; KernelDied"

@@ -267,9 +267,20 @@ def _private_course(job: dict):
                                   "CourseDirectory.db_url": f"sqlite:///{work / 'gradebook.db'}",
                                   # outputs are collected by then: kill the kernel (and its
                                   # process group) instead of waiting for it to wind down
-                                  "Execute.shutdown_kernel": "immediate"})
+                                  "Execute.shutdown_kernel": "immediate",
+                                  **_kernel_transport()})
         _WORKER.update(key=key, ws=ws, work=work, api=api)
     return _WORKER["ws"], _WORKER["work"], _WORKER["api"]
+
+
+def _kernel_transport() -> dict:
+    """Kernels talk over Unix sockets where there are some: with TCP, a port picked for a new
+    kernel can be taken by another program before the kernel binds it ("Address already in
+    use"), and that learner would fail. Short socket paths, unique to this worker process."""
+    if os.name != "posix":
+        return {}
+    return {"KernelManager.transport": "ipc",
+            "KernelManager.ip": os.path.join(tempfile.gettempdir(), f"modellab-kernel-{os.getpid()}")}
 
 
 def grade_one_in_copy(job: dict) -> dict:
