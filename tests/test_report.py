@@ -28,6 +28,7 @@ from modellab.report import (  # noqa: E402
     render,
     render_markdown,
     to_html,
+    to_markdown,
     write_model_card,
 )
 
@@ -428,6 +429,13 @@ def test_money_in_sentences_is_rounded_and_exact_in_tables():
     summary = executive_summary(facts)
     assert "roughly EUR 150,000 at an assumed EUR 750 average loss" in summary
     assert f"EUR {exact:,.0f}" not in summary
+    # the HTML headline tile rounds like the prose; the Markdown key-figures table stays exact
+    costs = CostAssumptions(missed_default=750)
+    html_report = to_html(result, costs=costs)
+    assert re.search(r'Estimated cost</div><div class="value">EUR 150,000</div>', html_report)
+    assert f"EUR {exact:,.0f}" not in html_report
+    markdown = to_markdown(result, costs=costs)
+    assert f"| Estimated cost | EUR {exact:,.0f} |" in markdown
 
 
 def test_model_card_fixed_date_and_incident_notes(sudden):

@@ -611,11 +611,15 @@ def round_significant(amount: float, digits: int = 2) -> float:
     return float(round(amount, digits - 1 - math.floor(math.log10(abs(amount)))))
 
 
+#: Significant figures of a money estimate in sentences and KPI tiles (tables stay exact).
+MONEY_DIGITS = 2
+
+
 def fmt_money(amount: float, currency: str, *, significant: int | None = None) -> str:
     """``EUR 150,317``; with ``significant=2`` rounded for prose: ``EUR 150,000``.
 
-    Estimates carry no more precision than their assumptions: sentences round them,
-    tables keep the exact number.
+    Estimates carry no more precision than their assumptions: sentences and headline
+    tiles round them (to :data:`MONEY_DIGITS`), tables keep the exact number.
 
     >>> fmt_money(150317.4, "EUR"), fmt_money(150317.4, "EUR", significant=2)
     ('EUR 150,317', 'EUR 150,000')

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from modellab.report.facts import (
+    MONEY_DIGITS,
     CostAssumptions,
     ReportFacts,
     fmt_date,
@@ -226,7 +227,7 @@ def figures(
     return out
 
 
-def _kpis(facts: ReportFacts) -> list[dict]:
+def _kpis(facts: ReportFacts, *, money_digits: int | None = None) -> list[dict]:
     tiles = [
         {
             "label": "Batches monitored",
@@ -277,7 +278,7 @@ def _kpis(facts: ReportFacts) -> list[dict]:
         tiles.append(
             {
                 "label": "Estimated cost",
-                "value": fmt_money(facts.impact.cost, facts.costs.currency),
+                "value": fmt_money(facts.impact.cost, facts.costs.currency, significant=money_digits),
                 "detail": f"{facts.impact.extra_missed_defaults:,.0f} extra missed defaults",
                 "tone": "bad",
             }
@@ -335,17 +336,18 @@ def _drift_table(result, facts: ReportFacts) -> dict:
     )
 
 
-def _context(result, facts: ReportFacts, audience, title, max_features, figures: bool) -> dict:
+def _context(result, facts: ReportFacts, audience, title, max_features, html: bool) -> dict:
     alerts = result.alerts
     return {
         "title": title or f"Model monitoring report: {facts.model_name}",
         "audience": audience,
         "facts": facts,
         "summary": summary_paragraphs(facts, max_features=max_features),
-        "kpis": _kpis(facts),
-        "figures": _encoded(_figures(result, facts, audience, max_features)) if figures else [],
+        # HTML tiles are headlines and round money like the prose; the Markdown table stays exact.
+        "kpis": _kpis(facts, money_digits=MONEY_DIGITS if html else None),
+        "figures": _encoded(_figures(result, facts, audience, max_features)) if html else [],
         "feature_figures": (
-            _encoded(_feature_figures(result, facts, max_features)) if figures else []
+            _encoded(_feature_figures(result, facts, max_features)) if html else []
         ),
         "drifted": facts.drifted_features[:max_features]
         if audience == "executive"
@@ -374,6 +376,14 @@ def _prepare(result, audience, model_name, costs, primary_metric):
     return result, facts
 
 
+def _report_text(format, result, audience, title, model_name, costs, primary_metric, max_features):
+    """The report in ``format`` ("html": escaped, figures inline; "md": no figures)."""
+    result, facts = _prepare(result, audience, model_name, costs, primary_metric)
+    html = format == "html"
+    context = _context(result, facts, audience, title, max_features, html=html)
+    return _environment(html).get_template(f"report.{format}.j2").render(**context)
+
+
 def to_html(
     result,
     *,
@@ -385,9 +395,7 @@ def to_html(
     max_features: int = 3,
 ) -> str:
     """The report as one self-contained HTML string (see :func:`render`)."""
-    result, facts = _prepare(result, audience, model_name, costs, primary_metric)
-    context = _context(result, facts, audience, title, max_features, figures=True)
-    return _environment(True).get_template("report.html.j2").render(**context)
+    return _report_text("html", result, audience, title, model_name, costs, primary_metric, max_features)
 
 
 def to_markdown(
@@ -401,9 +409,7 @@ def to_markdown(
     max_features: int = 3,
 ) -> str:
     """The report as Markdown for wikis and e-mail: summary, KPIs and tables, no images."""
-    result, facts = _prepare(result, audience, model_name, costs, primary_metric)
-    context = _context(result, facts, audience, title, max_features, figures=False)
-    return _environment(False).get_template("report.md.j2").render(**context)
+    return _report_text("md", result, audience, title, model_name, costs, primary_metric, max_features)
 
 
 def render(
@@ -463,16 +469,7 @@ def render(
         raise ValueError(
             f"{path} is a folder: pass a file path such as {path / ('report.' + format)}."
         )
-    make = to_markdown if format == "md" else to_html
-    text = make(
-        result,
-        audience=audience,
-        title=title,
-        model_name=model_name,
-        costs=costs,
-        primary_metric=primary_metric,
-        max_features=max_features,
-    )
+    text = _report_text(format, result, audience, title, model_name, costs, primary_metric, max_features)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path

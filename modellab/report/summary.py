@@ -8,6 +8,7 @@ a short gloss in brackets.
 from __future__ import annotations
 
 from modellab.report.facts import (
+    MONEY_DIGITS,
     CostAssumptions,
     ReportFacts,
     fmt_date,
@@ -158,7 +159,7 @@ def _impact(f: ReportFacts) -> str:
         )
     per_thousand = 1000 * imp.extra_missed_defaults / max(imp.loans_labelled_after, 1)
     # An estimate is no more precise than its assumed price: round it for the sentence.
-    cost = fmt_money(imp.cost, c.currency, significant=2)
+    cost = fmt_money(imp.cost, c.currency, significant=MONEY_DIGITS)
     return (
         f"Business impact: about {imp.extra_missed_defaults:,.0f} more defaults went unflagged than the "
         f"model would have missed at its reference {metric_name('recall')} "
