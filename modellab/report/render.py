@@ -75,6 +75,11 @@ def _figure(draw, figsize):
         return fig
 
 
+def _spec(key: str, title: str, fig, caption: str) -> dict:
+    """One report figure: its key, heading, matplotlib Figure and caption."""
+    return {"key": key, "title": title, "fig": fig, "caption": caption}
+
+
 def _figures(result, facts: ReportFacts, audience: str, max_features: int) -> list[dict]:
     from modellab import plots
 
@@ -92,14 +97,7 @@ def _figures(result, facts: ReportFacts, audience: str, max_features: int) -> li
             ),
             (8, 3.2),
         )
-        out.append(
-            {
-                "key": metric,
-                "title": f"{metric_name(metric).capitalize()} per batch",
-                "fig": fig,
-                "caption": caption,
-            }
-        )
+        out.append(_spec(metric, f"{metric_name(metric).capitalize()} per batch", fig, caption))
 
     head = facts.primary_metric
     trend(
@@ -128,14 +126,8 @@ def _figures(result, facts: ReportFacts, audience: str, max_features: int) -> li
             lambda ax: plots.drift_heatmap(drift, value="effect_size", ax=ax),
             (min(2.5 + 0.4 * len(facts.batches), 12), min(1.5 + 0.35 * n_features, 9)),
         )
-        out.append(
-            {
-                "key": "drift_heatmap",
-                "title": "Drift per feature and batch",
-                "fig": fig,
-                "caption": "Effect size of each feature's change against the reference (0 = no change).",
-            }
-        )
+        caption = "Effect size of each feature's change against the reference (0 = no change)."
+        out.append(_spec("drift_heatmap", "Drift per feature and batch", fig, caption))
     return out
 
 
@@ -157,18 +149,12 @@ def _feature_figures(result, facts: ReportFacts, max_features: int) -> list[dict
             ),
             (6.4, 3.0),
         )
-        out.append(
-            {
-                "key": f"distribution_{feat.name}",
-                "title": feat.name,
-                "fig": fig,
-                "caption": (
-                    f"{feat.name}: share of loans per range, reference period vs the latest batch ({last}). "
-                    f"Changed from batch {feat.onset_batch}; drifted in {feat.batches_drifted} of "
-                    f"{feat.batches_since_onset} batches since."
-                ),
-            }
+        caption = (
+            f"{feat.name}: share of loans per range, reference period vs the latest batch ({last}). "
+            f"Changed from batch {feat.onset_batch}; drifted in {feat.batches_drifted} of "
+            f"{feat.batches_since_onset} batches since."
         )
+        out.append(_spec(f"distribution_{feat.name}", feat.name, fig, caption))
     return out
 
 
