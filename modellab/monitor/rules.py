@@ -119,6 +119,11 @@ def _check_number(value, name: str, *, positive: bool = False) -> float:
     return v
 
 
+def _check_share(threshold, of: str) -> None:
+    if not 0 <= _check_number(threshold, "threshold") < 1:
+        raise ValueError(f"threshold is a share of {of} between 0 and 1, got {threshold!r}.")
+
+
 def _batch_label(batch) -> str:
     return f"Batch {batch}"
 
@@ -374,9 +379,7 @@ class DriftShareAbove(Rule):
 
     def __post_init__(self):
         _check_severity(self.severity)
-        v = _check_number(self.threshold, "threshold")
-        if not 0 <= v < 1:
-            raise ValueError(f"threshold is a share of features between 0 and 1, got {self.threshold!r}.")
+        _check_share(self.threshold, "features")
 
     def _fire(self, history, reference):
         if "drift_share" not in history.columns:
@@ -472,9 +475,7 @@ class MissingRateAbove(Rule):
 
     def __post_init__(self):
         _check_severity(self.severity)
-        v = _check_number(self.threshold, "threshold")
-        if not 0 <= v < 1:
-            raise ValueError(f"threshold is a share of rows between 0 and 1, got {self.threshold!r}.")
+        _check_share(self.threshold, "rows")
         if self.feature is not None and (not isinstance(self.feature, str) or not self.feature):
             raise TypeError(f"feature must be a column name or None, got {self.feature!r}.")
 
