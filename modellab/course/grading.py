@@ -11,6 +11,12 @@ the real gradebook, one learner per transaction, as results arrive; the autograd
 notebooks are moved into place at the same time. A learner whose notebook cannot be read,
 or whose grading fails, is recorded with that status, and the others carry on.
 
+Where the time goes (``benchmarks/grading.py``): per learner, starting the notebook's kernel
+(about 1 s) dominates; nbgrader's own per-call overhead is small, so each worker grades one
+learner per call (finer progress and failure isolation than chunks, at no measured cost).
+Workers kill each kernel once its outputs are in rather than waiting for a graceful exit
+(about 20% less CPU per learner).
+
 Examples
 --------
 >>> GradingReport("ex01", (StudentResult("ada", "graded", 5.0, 7.0, ""),))
