@@ -106,7 +106,7 @@ def _solution_lines(cell: dict) -> list[str]:
 @pytest.mark.parametrize("name", sorted(build.exercise_sources(ROOT)) or ["<none>"])
 def test_committed_exercises_leak_no_solution(name):
     if name == "<none>":
-        pytest.skip("no exercise sources in course/exercises/ yet")
+        pytest.fail("no exercise sources in course/exercises/: the course needs its graded exercises")
     solution, exercise = load(PATHS.solution_notebook(name)), load(PATHS.exercise_notebook(name))
     text = cell_text(exercise)
     for marker in SECRET_MARKERS:
@@ -127,7 +127,7 @@ def validate(path: Path) -> dict:
 @pytest.mark.parametrize("name", sorted(build.exercise_sources(ROOT)) or ["<none>"])
 def test_committed_solutions_pass_their_own_tests(name):
     if name == "<none>":
-        pytest.skip("no exercise sources in course/exercises/ yet")
+        pytest.fail("no exercise sources in course/exercises/: the course needs its graded exercises")
     result = validate(PATHS.solution_notebook(name))
     failed = [f"{c['source'][:80]!r}: {c.get('raw_error', c.get('error', ''))[-300:]}"
               for c in result.get("failed", [])]
