@@ -55,6 +55,7 @@ __all__ = [
     "metric_over_time",
     "distribution",
     "drift_heatmap",
+    "significance_vs_size",
     "confusion_matrix",
     "roc_curve",
     "pr_curve",
@@ -172,7 +173,10 @@ def _is_categorical(values: pd.Series) -> bool:
     return not (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype))
 
 
-_SHORT_NAMES = {"roc_auc": "ROC AUC", "pr_auc": "PR AUC", "f1": "F1", "base_rate": "Default rate"}
+_SHORT_NAMES = {
+    "roc_auc": "ROC AUC", "pr_auc": "PR AUC", "f1": "F1", "base_rate": "Default rate",
+    "psi": "PSI", "wasserstein": "Wasserstein", "jensen_shannon": "Jensen-Shannon",
+}
 
 
 def _pretty(name: str) -> str:
@@ -728,6 +732,78 @@ def drift_heatmap(
             )
         )
     return ax
+
+
+def significance_vs_size(
+    experiment: pd.DataFrame,
+    *,
+    alpha: float = 0.05,
+    floor: float = 0.1,
+    distances: tuple[str, ...] = ("effect_size",),
+    axes=None,
+):
+    """Two panels: p-values shrink as samples grow, while effect sizes stay put.
+
+    Draws one line per ``column`` of ``experiment`` against the sample size ``n``: on the
+    left the p-value (log scale, with ``alpha``), on the right each of ``distances`` (with
+    the effect-size ``floor``). It is the picture behind the ``auto`` drift rule: significance
+    alone flags any change once ``n`` is large enough; a practical floor does not.
+
+    Parameters
+    ----------
+    experiment : DataFrame
+        Tidy rows with ``n``, ``column``, ``p_value`` and the ``distances`` columns, e.g.
+        ``drift.compare`` tables of growing samples concatenated with an ``n`` column.
+    alpha, floor : float
+        Reference lines: the significance level and the effect-size floor.
+    distances : tuple of str
+        Distance columns for the right panel (e.g. ``("effect_size", "psi")``).
+    axes : pair of Axes, optional
+        Where to draw; a new 1x2 figure by default.
+
+    Returns
+    -------
+    numpy.ndarray of two Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from modellab import plots
+    >>> e = pd.DataFrame({"n": [100, 1000, 100, 1000], "column": ["a", "a", "b", "b"],
+    ...                   "p_value": [0.5, 0.01, 1e-3, 1e-30], "effect_size": [0.02, 0.02, 0.3, 0.3]})
+    >>> left, right = plots.significance_vs_size(e)
+    >>> left.get_yscale(), [t.get_text() for t in right.get_legend().get_texts()][:2]
+    ('log', ['a', 'b'])
+    >>> plots.close(left)
+    """
+    require_frame(experiment, "experiment")
+    if isinstance(distances, str):
+        distances = (distances,)
+    require_columns(experiment, ["n", "column", "p_value", *distances], "experiment")
+    markers = ("o", "s", "^", "D")
+    with style():
+        if axes is None:
+            fig, axes = plt.subplots(1, 2, figsize=(12, 4), layout="constrained")
+        left, right = axes
+        for i, (column, part) in enumerate(experiment.groupby("column", sort=False)):
+            part = part.sort_values("n")
+            colour = PALETTE[i % len(PALETTE)]
+            # a p-value of exactly 0 (underflow) cannot sit on a log axis: show it at the floor
+            left.plot(part["n"], part["p_value"].astype(float).clip(lower=1e-12), "o-",
+                      color=colour, label=str(column))
+            for j, distance in enumerate(distances):
+                label = str(column) if len(distances) == 1 else f"{column}: {_pretty(distance)}"
+                right.plot(part["n"], part[distance].astype(float), markers[j % len(markers)],
+                           ls="-" if j == 0 else "--", color=colour, label=label)
+        left.axhline(alpha, color=NEUTRAL_COLOUR, ls=":", label=f"alpha = {alpha:g}")
+        left.set(xscale="log", yscale="log", ylim=(1e-12, 2), xlabel="Rows per sample (n)",
+                 ylabel="p-value (log; floor 1e-12)", title="p-values shrink as n grows")
+        right.axhline(floor, color=NEUTRAL_COLOUR, ls=":", label=f"floor = {floor:g}")
+        right.set(xscale="log", xlabel="Rows per sample (n)", ylabel="Distance",
+                  title="Effect sizes stay put")
+        _legend(left)
+        _legend(right)
+    return np.asarray(axes)
 
 
 # ---------------------------------------------------------------- model quality

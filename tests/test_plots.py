@@ -319,3 +319,26 @@ def test_style_is_scoped_and_set_style_applies():
     with matplotlib.rc_context():
         plots.set_style()
         assert matplotlib.rcParams["legend.frameon"] is False
+
+
+def test_significance_vs_size_draws_p_values_and_distances_per_column():
+    from modellab import drift
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for n in (500, 5_000, 50_000):
+        ref = pd.DataFrame({"tiny": rng.normal(size=n), "real": rng.normal(size=n)})
+        cur = pd.DataFrame({"tiny": rng.normal(0.02, size=n), "real": rng.normal(0.25, size=n)})
+        rows.append(drift.compare(ref, cur).assign(n=n))
+    experiment = pd.concat(rows, ignore_index=True)
+    left, right = plots.significance_vs_size(experiment, alpha=0.01, floor=0.1)
+    lines = {line.get_label(): line for line in left.get_lines()}
+    assert set(lines) == {"tiny", "real", "alpha = 0.01"}
+    np.testing.assert_allclose(lines["real"].get_ydata(),
+                               experiment.query("column == 'real'")["p_value"].clip(lower=1e-12))
+    assert left.get_yscale() == "log" and left.get_xscale() == "log"
+    right_labels = [line.get_label() for line in right.get_lines()]
+    assert right_labels == ["tiny", "real", "floor = 0.1"]
+    plots.close(left)
+    with pytest.raises(ValueError, match="psi"):
+        plots.significance_vs_size(experiment, distances=("psi",))

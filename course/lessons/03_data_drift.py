@@ -142,20 +142,8 @@ for n in sizes:
     results.append(table.assign(n=n))
 experiment = pd.concat(results, ignore_index=True)
 
-fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4), layout="constrained")
-for column, colour in [("tiny", plots.PALETTE[0]), ("real", plots.PALETTE[1])]:
-    part = experiment[experiment["column"] == column]
-    left.plot(part["n"], part["p_value"].clip(lower=1e-12), "o-", color=colour, label=column)
-    right.plot(part["n"], part["effect_size"], "o-", color=colour, label=f"{column}: Wasserstein")
-    right.plot(part["n"], part["psi"], "s--", color=colour, label=f"{column}: PSI")
-left.axhline(0.05, color="0.3", ls=":", label="alpha = 0.05")
-left.set(xscale="log", yscale="log", ylim=(1e-12, 2), xlabel="rows per sample (n)",
-         ylabel="KS p-value (log; floor 1e-12)", title="p-values shrink as n grows")
-right.axhline(0.1, color="0.3", ls=":", label="0.1 (floor / PSI rule)")
-right.set(xscale="log", xlabel="rows per sample (n)", ylabel="distance",
-          title="effect sizes stay put")
-left.legend()
-right.legend(fontsize=8)
+plots.significance_vs_size(experiment.rename(columns={"effect_size": "wasserstein"}),
+                           distances=("wasserstein", "psi"))
 plt.show()
 
 # %% [markdown]
