@@ -158,7 +158,8 @@ def disabled_lab_plugins() -> set[str]:
 
     from jupyter_core.paths import jupyter_config_path
 
-    disabled: set[str] = set()
+    state: dict[str, bool] = {}
+    # jupyter_config_path() lists the highest priority first: the first word on a plugin wins
     for base in jupyter_config_path():
         page = Path(base) / "labconfig" / "page_config.json"
         if page.is_file():
@@ -168,8 +169,9 @@ def disabled_lab_plugins() -> set[str]:
                 continue
             value = conf.get("disabledExtensions", {})
             items = value.items() if isinstance(value, dict) else ((v, True) for v in value)
-            disabled.update(k for k, v in items if v)
-    return disabled
+            for name, off in items:
+                state.setdefault(name, bool(off))
+    return {name for name, off in state.items() if off}
 
 
 def check_nbgrader_extension() -> Check:

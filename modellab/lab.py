@@ -70,12 +70,15 @@ def configure_lab(role: str = "learner", prefix: str | os.PathLike | None = None
         disabled = conf.get("disabledExtensions", {})
         if isinstance(disabled, list):
             disabled = {name: True for name in disabled}
+        # explicit True/False, so this set-up wins over any lower-priority page_config.json
         for plugin in NBGRADER_INSTRUCTOR_PLUGINS:
-            if role == "learner":
-                disabled[plugin] = True
-            else:
-                disabled.pop(plugin, None)
+            disabled[plugin] = role == "learner"
         conf["disabledExtensions"] = disabled
+        # `jupyter labextension disable` also locks a plugin, which would keep it hidden
+        locked = conf.get("lockedExtensions")
+        if role == "instructor" and isinstance(locked, dict):
+            for plugin in NBGRADER_INSTRUCTOR_PLUGINS:
+                locked.pop(plugin, None)
 
     _update_json(page_config, set_plugins)
     _update_json(overrides, lambda conf: conf.update(QUIET_SETTINGS))

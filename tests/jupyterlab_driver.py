@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -36,7 +37,7 @@ def free_port() -> int:
 
 
 class LabServer:
-    def __init__(self, root_dir: Path, state_dir: Path):
+    def __init__(self, root_dir: Path, state_dir: Path, page_config: Path | None = None):
         self.root_dir = Path(root_dir)
         self.port = free_port()
         self.token = secrets.token_hex(16)
@@ -46,6 +47,12 @@ class LabServer:
                          "IPYTHONDIR": "ipython"}.items():
             env[var] = str(state_dir / sub)
             Path(env[var]).mkdir(parents=True, exist_ok=True)
+        if page_config is not None:  # e.g. the learner or instructor set-up of modellab.lab
+            labconfig = Path(env["JUPYTER_CONFIG_DIR"]) / "labconfig"
+            labconfig.mkdir(parents=True, exist_ok=True)
+            shutil.copy(page_config, labconfig / "page_config.json")
+        # in a venv Jupyter prefers the environment's config over the user's: tests want theirs
+        env["JUPYTER_PREFER_ENV_PATH"] = "0"
         env.pop("MPLBACKEND", None)  # the live kernel uses the inline backend
         env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
         self.log = (state_dir / "jupyterlab.log").open("w")
@@ -135,6 +142,15 @@ def wait_kernel_idle(page, server: LabServer, timeout_ms: int = 90_000) -> None:
 def click_menu(page, menu: str, item: str) -> None:
     page.locator(".lm-MenuBar-itemLabel", has_text=menu).first.click()
     page.locator(".lm-Menu-itemLabel", has_text=item).first.click()
+
+
+def menu_items(page, menu: str) -> list[str]:
+    """The item labels of a menu-bar menu (the menu is closed again)."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=menu).first.click()
+    page.locator(".lm-Menu-itemLabel").first.wait_for()
+    items = [t.strip() for t in page.locator(".lm-Menu-itemLabel").all_text_contents() if t.strip()]
+    page.keyboard.press("Escape")
+    return items
 
 
 def wait_until_run(page, server: LabServer, timeout_ms: int = 180_000) -> None:

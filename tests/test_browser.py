@@ -21,12 +21,15 @@ from jupyterlab_driver import (
     chromium_page,
     click_menu,
     error_outputs,
+    menu_items,
     open_notebook,
     run_all,
     screenshot,
     wait_kernel_idle,
     wait_until_run,
 )
+
+from modellab.lab import configure_lab
 
 if not Path(CHROMIUM).exists():
     if os.environ.get("CI"):
@@ -44,7 +47,9 @@ def lab(tmp_path_factory):
     # a copy: running in the browser autosaves outputs, which must never reach the repo
     shutil.copytree(ROOT / "notebooks", root, dirs_exist_ok=True)
     shutil.copytree(ROOT / "exercises" / EXERCISE, root / EXERCISE)
-    server = LabServer(root, tmp_path_factory.mktemp("lab-state"))
+    # the learner set-up `make lab` writes (nbgrader's instructor tools hidden)
+    setup = configure_lab("learner", prefix=tmp_path_factory.mktemp("learner-env"))
+    server = LabServer(root, tmp_path_factory.mktemp("lab-state"), page_config=setup["page_config"])
     yield server
     server.stop()
 
@@ -64,6 +69,25 @@ def test_welcome_notebook_runs_without_errors(lab, page):
     assert prompts and all(re.fullmatch(r"\[\d+\]:", p.strip()) for p in prompts), prompts
     # the environment doctor, run from the notebook, finds nothing wrong
     assert "All checks passed" in page.locator(PANEL).text_content()
+
+
+def test_learners_see_no_instructor_tools_and_instructors_do(lab, page, tmp_path):
+    open_notebook(page, lab, "00_welcome.ipynb")
+    learner = menu_items(page, "Nbgrader")
+    assert "Assignment List" in learner
+    assert not {"Formgrader", "Course List"} & set(learner), learner
+    assert page.locator(f"{PANEL} .jp-Toolbar").get_by_text("Validate", exact=True).count() == 1
+    screenshot(page, "0_learner_menu")
+
+    setup = configure_lab("instructor", prefix=tmp_path / "instructor-env")
+    instructor_lab = LabServer(lab.root_dir, tmp_path / "instructor-state", page_config=setup["page_config"])
+    try:
+        open_notebook(page, instructor_lab, "00_welcome.ipynb")
+        instructor = menu_items(page, "Nbgrader")
+        assert {"Formgrader", "Course List", "Assignment List"} <= set(instructor), instructor
+        screenshot(page, "0_instructor_menu")
+    finally:
+        instructor_lab.stop()
 
 
 def _shown_threshold(explorer) -> float:

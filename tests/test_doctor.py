@@ -62,3 +62,18 @@ def test_console_script_is_installed():
                          capture_output=True, text=True, check=True)
     for command in ("doctor", "lab"):
         assert command in exe.stdout
+
+
+def test_plugin_state_follows_jupyter_config_priority(tmp_path, monkeypatch):
+    import json
+
+    import jupyter_core.paths
+
+    high, low = tmp_path / "user", tmp_path / "env"
+    for base, off in ((high, False), (low, True)):
+        (base / "labconfig").mkdir(parents=True)
+        (base / "labconfig" / "page_config.json").write_text(
+            json.dumps({"disabledExtensions": {"@jupyter/nbgrader:formgrader": off, "other": True}}))
+    monkeypatch.setattr(jupyter_core.paths, "jupyter_config_path", lambda: [str(high), str(low)])
+    # the user's explicit "enabled" wins over the environment's "disabled"
+    assert doctor.disabled_lab_plugins() == {"other"}

@@ -21,6 +21,21 @@ def test_learners_do_not_see_instructor_tools_and_instructors_do(tmp_path):
     assert "@jupyter/nbgrader:validate-assignment" not in _disabled(written["page_config"])
     configure_lab("instructor", prefix=tmp_path)
     assert not set(NBGRADER_INSTRUCTOR_PLUGINS) & _disabled(written["page_config"])
+    # enabled explicitly, so a learner set-up elsewhere on the config path cannot hide them
+    conf = json.loads(written["page_config"].read_text())["disabledExtensions"]
+    assert all(conf[p] is False for p in NBGRADER_INSTRUCTOR_PLUGINS)
+
+
+def test_instructor_set_up_unlocks_plugins_locked_by_the_labextension_command(tmp_path):
+    page = tmp_path / "etc" / "jupyter" / "labconfig" / "page_config.json"
+    page.parent.mkdir(parents=True)
+    locked = {p: True for p in NBGRADER_INSTRUCTOR_PLUGINS}
+    page.write_text(json.dumps({"disabledExtensions": dict(locked),
+                                "lockedExtensions": {**locked, "my-plugin": True}}))
+    configure_lab("instructor", prefix=tmp_path)
+    conf = json.loads(page.read_text())
+    assert conf["lockedExtensions"] == {"my-plugin": True}
+    assert not set(NBGRADER_INSTRUCTOR_PLUGINS) & _disabled(page)
 
 
 def test_news_and_update_prompts_are_off(tmp_path):
