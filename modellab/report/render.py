@@ -80,7 +80,7 @@ def _spec(key: str, title: str, fig, caption: str) -> dict:
     return {"key": key, "title": title, "fig": fig, "caption": caption}
 
 
-def _figures(result, facts: ReportFacts, audience: str, max_features: int) -> list[dict]:
+def _figures(result, facts: ReportFacts, audience: str) -> list[dict]:
     from modellab import plots
 
     history = result.history
@@ -204,7 +204,7 @@ def figures(
     (['roc_auc', 'drift_share'], 'Figure')
     """
     result, facts = _prepare(result, audience, model_name, costs, primary_metric)
-    specs = _figures(result, facts, audience, max_features)
+    specs = _figures(result, facts, audience)
     specs += _feature_figures(result, facts, max_features)
     out = {}
     for spec in specs:
@@ -331,7 +331,7 @@ def _context(result, facts: ReportFacts, audience, title, max_features, html: bo
         "summary": summary_paragraphs(facts, max_features=max_features),
         # HTML tiles are headlines and round money like the prose; the Markdown table stays exact.
         "kpis": _kpis(facts, money_digits=MONEY_DIGITS if html else None),
-        "figures": _encoded(_figures(result, facts, audience, max_features)) if html else [],
+        "figures": _encoded(_figures(result, facts, audience)) if html else [],
         "feature_figures": (
             _encoded(_feature_figures(result, facts, max_features)) if html else []
         ),
