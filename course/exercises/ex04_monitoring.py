@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Exercise 04 · Monitoring and alerting
 #
-# This exercise goes with lesson `05_monitoring_alerting`. You will:
+# This exercise goes with lesson `08_monitoring_alerting`. You will:
 #
 # - **Part A** — write alert rules that catch drift within two weeks of its start and stay
 #   silent when nothing changes (6 points);
@@ -123,7 +123,7 @@ try_rules(current_rules)
 # - on `concept_drift` and `covariate_shift_gradual`, they raise no alert before the drift
 #   starts, and the **first alert comes within 2 batches** of the start (batch 5, 6 or 7).
 #
-# Use `try_rules(my_rules)` to try ideas. Lesson 05 explains how noisy each signal is; think
+# Use `try_rules(my_rules)` to try ideas. Lesson 08 explains how noisy each signal is; think
 # about which signal each drift moves. The grader runs the `Monitor` with your rules on other
 # seeds, so leave a safety margin rather than fitting seed 1 exactly.
 

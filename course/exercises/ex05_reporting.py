@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Exercise 05 · Report an incident to the business
 #
-# This exercise goes with lesson `06_reporting`. A credit-risk model has been in trouble for a
+# This exercise goes with lesson `09_reporting`. A credit-risk model has been in trouble for a
 # few weeks, and the COO wants to know what is going on. You will:
 #
 # - **Part A** — read the facts of the incident from the monitor's results (2 points);
@@ -23,7 +23,7 @@
 #
 # A lender scores every personal-loan application with a credit-risk model; applications
 # scoring 0.20 or more are declined. In early 2025 the sales team signed new broker
-# partnerships, and the regional economy weakened. The monitor of lesson 05 has checked each
+# partnerships, and the regional economy weakened. The monitor of lesson 08 has checked each
 # weekly batch since January. Run the next cells: they build the world, run the monitor and
 # show what the monitoring team sees.
 
@@ -105,7 +105,7 @@ result.alerts.groupby(["severity", "subject"])["batch"].agg(["min", "max", "coun
 # | `"extra_missed_defaults"` | how many more defaults the model let through since the change |
 # | `"cost"` | what they cost, in EUR, at the report's default cost assumptions |
 #
-# Use `gather_facts(result)` from lesson 06 (section 3): it returns a `ReportFacts` object —
+# Use `gather_facts(result)` from lesson 09 (section 3): it returns a `ReportFacts` object —
 # display it to see its fields. The grader also calls your function on another monitoring
 # result.
 

@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Exercise 06 · Capstone: solve an incident
 #
-# A different incident from lesson `08_capstone`, and this time you run it. It is Monday 26 May
+# A different incident from lesson `12_capstone`, and this time you run it. It is Monday 26 May
 # 2025. The weekly monitor of the credit-risk model has been raising warnings for a while, and the
 # head of lending wants to know what is going on. Outcomes (did the loan default?) arrive four
 # weeks late, so the newest batches have no labels.
@@ -70,7 +70,7 @@ result
 # %% [markdown]
 # ### Explore (not graded)
 #
-# Use this cell, and add more, to investigate as lesson 08 did: the alerts
+# Use this cell, and add more, to investigate as lesson 12 did: the alerts
 # (`result.alerts`, `result.first_alert()`), the drift heatmap, the distributions of the features
 # that moved (`plots.distribution`), performance on the labelled batches (`plots.metric_over_time`
 # with `"roc_auc"`, `"base_rate"`, `"mean_score"`), and `report.gather_facts(result)`.

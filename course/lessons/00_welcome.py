@@ -62,14 +62,18 @@
 # | # | lesson | what you learn | graded exercise |
 # |---|---|---|---|
 # | 00 | `00_welcome` | this map, JupyterLab, checks | — |
-# | 01 | `01_data_analysis` | read a reference period and a production stream; spot trends and anomalies | — |
+# | 01 | `01_data_analysis` | read a reference period and a production stream; spot trends and anomalies | `ex07_data_analysis` |
 # | 02 | `02_performance_metrics` | precision, recall, F1, ROC-AUC, confidence intervals, business cost | `ex01_metrics` |
 # | 03 | `03_data_drift` | drift tests and distances, many columns without false alarms | `ex02_data_drift` |
 # | 04 | `04_concept_drift` | when the relationship changes; waiting for labels | `ex03_concept_drift` |
-# | 05 | `05_monitoring_alerting` | a monitor that runs on every batch, alert rules, history | `ex04_monitoring` |
-# | 06 | `06_reporting` | stakeholder reports, executive summaries, model cards | `ex05_reporting` |
-# | 07 | `07_monitoring_at_scale` | the same statistics over data that does not fit in memory | — |
-# | 08 | `08_capstone` | a production incident, from first alert to final report | `ex06_capstone` |
+# | 05 | `05_performance_estimation` | estimate performance before the labels arrive, and when not to trust it | `ex09_performance_estimation` |
+# | 06 | `06_segments_fairness` | look inside the average: segments and fair treatment of groups | `ex10_segments_fairness` |
+# | 07 | `07_data_contracts` | data contracts and service health: catch broken data before it reaches the model | — |
+# | 08 | `08_monitoring_alerting` | a monitor that runs on every batch, alert rules, history | `ex04_monitoring` |
+# | 09 | `09_reporting` | stakeholder reports, executive summaries, model cards | `ex05_reporting` |
+# | 10 | `10_governance` | monitoring plans, incident reporting, retraining and champion–challenger | `ex11_monitoring_plan` |
+# | 11 | `11_monitoring_at_scale` | the same statistics over data that does not fit in memory | `ex08_scale` |
+# | 12 | `12_capstone` | a production incident, from first alert to final report | `ex06_capstone`, `ex12_manager_assessment` |
 #
 # The course teaches the programme's four skills (data analysis, statistics, Python programming,
 # communication) and four best practices (continuous monitoring, drift detection, a variety of

@@ -72,7 +72,7 @@ plt.show()
 
 # %% [markdown]
 # `confusion_counts` returns the four counts as numbers (and adds up across batches, which
-# lesson 07 uses at scale).
+# lesson 11 uses at scale).
 
 # %%
 counts = metrics.confusion_counts(y_true, score, threshold=threshold)
@@ -299,7 +299,7 @@ print(f"weeks whose whole interval lies below the reference recall {recall:.2f}:
 
 # %% [markdown]
 # Better rules compare with the reference *allowing for uncertainty* (the whole interval below
-# the reference level), require several weeks in a row, or pool weeks before judging. Lesson 05
+# the reference level), require several weeks in a row, or pool weeks before judging. Lesson 08
 # builds such rules; lesson 04 handles the extra problem that labels arrive late.
 
 # %% [markdown]

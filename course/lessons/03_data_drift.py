@@ -230,7 +230,7 @@ pd.Series(false_alarms, name="false alarms in 200 tests")
 # Without a correction, five false alarms (fewer than the ten expected: the tests are slightly
 # conservative on binned data). With either correction, one. A correction makes alarms
 # *rare*, not impossible; that remaining flag is a 1-in-200 event, and a rule such as "flag in
-# two consecutive weeks" (lesson 05) filters it out.
+# two consecutive weeks" (lesson 08) filters it out.
 
 # %% [markdown]
 # ## A whole batch at once: `DriftDetector` and `compare`

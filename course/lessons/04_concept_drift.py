@@ -347,7 +347,7 @@ CUSUM(h=5, direction="decrease").fit(reference_auc).run(concept_auc)
 # - **Page-Hinkley / CUSUM** turn a metric stream into alarms; fit on the reference period and
 #   choose the threshold by trading detection delay against false alarms.
 #
-# **Next:** `05_monitoring_alerting` — a monitor that runs all of this on every batch, with
+# **Next:** `08_monitoring_alerting` — a monitor that runs all of this on every batch, with
 # alert rules and a history. Then practise in `ex03_concept_drift`.
 
 # %% [markdown]

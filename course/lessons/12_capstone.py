@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 08 · Capstone: a production incident, from first alert to final report
+# # 12 · Capstone: a production incident, from first alert to final report
 #
 # Everything from the course, in one morning. The monitor of our credit-risk model has just
 # raised a critical alert. You are the model-monitoring specialist on call: find out what

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 05 · Continuous monitoring and alerting
+# # 08 · Continuous monitoring and alerting
 #
 # Lessons 02–04 measured performance and drift one question at a time. In production nobody
 # runs those checks by hand: a **monitor** runs them on every new batch, keeps the results, and
@@ -329,7 +329,7 @@ import sys
 import tempfile
 
 MODELLAB = pathlib.Path(sys.executable).parent / "modellab"  # this kernel's modellab command
-workdir = pathlib.Path(tempfile.mkdtemp(prefix="modellab-05-"))
+workdir = pathlib.Path(tempfile.mkdtemp(prefix="modellab-08-"))
 data, store = workdir / "weeks", workdir / "monitor.db"
 
 # %%
@@ -404,7 +404,7 @@ shutil.rmtree(workdir)
 # - A SQLite store makes re-runs idempotent and history durable; `modellab monitor run` fits a
 #   scheduler.
 #
-# **Next:** `06_reporting` — turning this history into a report stakeholders read.
+# **Next:** `09_reporting` — turning this history into a report stakeholders read.
 
 # %% [markdown]
 # ## Self-check (not graded)

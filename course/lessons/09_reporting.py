@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 06 · Reporting and documentation
+# # 09 · Reporting and documentation
 #
 # A monitor that finds a problem has done half the job. The other half is telling the people
 # who must act — a head of credit, a COO, a risk committee, an auditor — what happened, what it
@@ -70,7 +70,7 @@ scenario = make("label_delay", seed=0)
 scenario.truth[["kind", "start_batch", "end_batch", "description"]]
 
 # %% [markdown]
-# The monitor of lesson 05 learns from the reference period, then checks every weekly batch:
+# The monitor of lesson 08 learns from the reference period, then checks every weekly batch:
 # performance on the loans whose outcome is known, drift of every input, data quality, and the
 # default alert rules.
 
@@ -364,7 +364,7 @@ display(Markdown(card))
 #   monitoring plan and open incidents: it is the evidence auditors and successors need.
 # - Agree who gets what, how often — including the quiet months.
 #
-# **Next:** `07_monitoring_at_scale`. Graded practice: `ex05_reporting`.
+# **Next:** `11_monitoring_at_scale`. Graded practice: `ex05_reporting`.
 
 # %% [markdown]
 # ## Self-check (not graded)

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 07 · Monitoring at scale: chunked statistics over big data
+# # 11 · Monitoring at scale: chunked statistics over big data
 #
 # Production data outgrow memory long before they outgrow a monitoring budget. This lesson
 # shows how the same drift tests and metrics keep working when the data sit in a folder of
