@@ -164,6 +164,7 @@ class Monitor:
         )
         self.bins_ = ReferenceBins(n_bins).fit(reference, self.features)
         self._metrics = self._metric_names(reference)
+        self.score_quantiles_ = _score_quantiles(reference[score], score)
         ref = reference.assign(batch="reference")
         ref_row, _, _ = self._batch_row(ref, "reference", with_drift=False)
         self.reference_ = {k: v for k, v in ref_row.items() if k not in ("batch", "start", "note")}
@@ -522,6 +523,35 @@ class Monitor:
             f"Monitor(target={self.target!r}, score={self.score!r}, "
             f"features={len(self.features)}, rules={len(self.rules)}{store})"
         )
+
+
+#: Reference score quantiles kept by a fitted Monitor (score bins for chunked ROC-/PR-AUC).
+SCORE_QUANTILES = 10_000
+
+
+def _score_quantiles(scores, name) -> np.ndarray:
+    """The reference scores' quantiles at ``k / SCORE_QUANTILES``: where score bins go.
+
+    The chunked path bins scores on these (not on [0, 1]), so decision scores (logits,
+    margins) rank as well as probabilities.
+    """
+    s = pd.to_numeric(scores, errors="coerce").to_numpy(dtype=np.float64)
+    s = s[np.isfinite(s)]
+    if s.size == 0:
+        raise ValueError(
+            f"reference column {name!r} has no finite scores: pass the model's scores."
+        )
+    return np.quantile(s, np.linspace(0.0, 1.0, SCORE_QUANTILES + 1))
+
+
+def score_edges(quantiles: np.ndarray, n_bins: int) -> np.ndarray:
+    """Inner edges of ``n_bins`` score bins of equal reference mass (outer bins open).
+
+    A score ``s`` falls in bin ``np.searchsorted(edges, s, side="right")``; repeated
+    quantiles (tied reference scores) merge into one edge.
+    """
+    picks = np.round(np.linspace(0, len(quantiles) - 1, n_bins + 1)).astype(np.int64)
+    return np.unique(quantiles[picks[1:-1]])
 
 
 def _infer_threshold(reference, score, prediction) -> float:

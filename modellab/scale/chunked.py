@@ -7,8 +7,9 @@ into a small :class:`BatchSummary` per batch id:
   merged with :meth:`FrameCounts.merge`, tested with :meth:`DriftDetector.test_counts`);
 - confusion counts at the decision threshold (:func:`modellab.metrics.confusion_counts`,
   added with ``+``);
-- per-class score histograms on ``score_bins`` equal-width bins over [0, 1] (for ROC-AUC
-  and PR-AUC), the sum of squared errors (Brier), and sums for the mean score, the
+- per-class score histograms on ``score_bins`` bins of equal reference mass, their
+  edges the reference scores' quantiles with open outer bins, so probabilities and
+  decision scores (logits, margins) alike (for ROC-AUC and PR-AUC), the sum of squared errors (Brier), and sums for the mean score, the
   positive rate and the missing rates.
 - counts over the monitor's histogram bins (:meth:`Monitor.histogram_counts`, turned
   into histogram rows by :meth:`Monitor.histograms_from_counts`).
@@ -145,7 +146,7 @@ class Plan:
     prediction: str | None = None
     timestamp: str | None = None
     threshold: float = 0.5
-    score_bins: int = 1000
+    score_edges: np.ndarray | None = None  # inner edges of the score bins (monitor.score_edges)
     metrics: tuple = ()
     monitor: Monitor | None = None  # for histogram counts (None: no histograms)
 
@@ -205,9 +206,10 @@ class Plan:
         out.confusion = confusion_counts(y, s, self.threshold)
         labelled = ~np.isnan(y)
         yl, sl = y[labelled], s[labelled]
-        bins = np.clip((sl * self.score_bins).astype(np.int64), 0, self.score_bins - 1)
-        out.pos_hist = np.bincount(bins[yl == 1], minlength=self.score_bins)
-        out.neg_hist = np.bincount(bins[yl == 0], minlength=self.score_bins)
+        n_bins = len(self.score_edges) + 1
+        bins = np.searchsorted(self.score_edges, sl, side="right")
+        out.pos_hist = np.bincount(bins[yl == 1], minlength=n_bins)
+        out.neg_hist = np.bincount(bins[yl == 0], minlength=n_bins)
         out.sq_error = float(np.dot(yl - sl, yl - sl))
         return out
 

@@ -16,6 +16,7 @@ import pandas as pd
 from modellab._validate import positive_int
 from modellab.drift import DriftDetector
 from modellab.monitor import Monitor
+from modellab.monitor.monitor import SCORE_QUANTILES, score_edges
 from modellab.scale import chunked
 from modellab.scale.parquet import DEFAULT_BATCH_SIZE, list_files, schema_columns
 
@@ -50,7 +51,8 @@ def monitor_parquet(monitor, path, by: str = "batch", *, client=None,
     batch_size : int, default 262144
         Rows read at a time from a file (memory scales with it, not with the data).
     score_bins : int, default 1000
-        Equal-width score bins over [0, 1] for ROC-AUC and PR-AUC.
+        Score bins for ROC-AUC and PR-AUC, of equal mass under the reference scores
+        (their quantiles; outer bins open), so decision scores work like probabilities.
     on_error : {"warn", "ignore", "raise"}, default "warn"
         Missing or unreadable files are skipped and listed in ``result.skipped``; "warn"
         also emits a :class:`~modellab.scale.chunked.SkippedFilesWarning`, "raise" stops.
@@ -99,6 +101,11 @@ def monitor_parquet(monitor, path, by: str = "batch", *, client=None,
     if not isinstance(by, str):
         raise TypeError(f"by must be a column name such as 'batch', got {by!r}.")
     score_bins = positive_int(score_bins, "score_bins")
+    if score_bins > SCORE_QUANTILES:
+        raise ValueError(
+            f"score_bins must be at most {SCORE_QUANTILES} (the reference score quantiles a "
+            f"Monitor keeps), got {score_bins}."
+        )
     have = set(schema_columns(list_files(path)))
     plan = chunked.Plan(
         detector=monitor.detector_, by=by,
@@ -106,7 +113,8 @@ def monitor_parquet(monitor, path, by: str = "batch", *, client=None,
         score=monitor.score,
         prediction=monitor.prediction if monitor.prediction in have else None,
         timestamp="timestamp" if "timestamp" in have else None,
-        threshold=monitor.threshold, score_bins=score_bins, metrics=monitor.metrics_,
+        threshold=monitor.threshold, metrics=monitor.metrics_,
+        score_edges=score_edges(monitor.score_quantiles_, score_bins),
         monitor=monitor,
     )
     summary, skipped, engine = chunked.run(plan, path, client, batch_size, on_error)
