@@ -32,6 +32,7 @@ modellab.checks.NotAnswered: ⏳ my_precision is not answered yet: replace `rais
 from __future__ import annotations
 
 import numbers
+import re
 from collections.abc import Collection, Iterable, Mapping
 from contextlib import contextmanager
 
@@ -41,23 +42,59 @@ import pandas as pd
 __all__ = [
     "CheckFailed",
     "NotAnswered",
+    "answer_digest",
     "answering",
     "check_choice",
     "check_close",
+    "check_digest",
     "check_equal",
     "check_frame",
     "check_in_range",
     "check_true",
+    "check_quiz",
     "self_check",
 ]
 
 
+_FIX_LINE = "   Fix the answer cell above, run it, then run this check (details: %tb verbose)."
+_WIDTH = 80  # nbgrader's validator cuts lines at 87 characters (4 of them indent)
+
+
+def _short(message: str) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(message, _WIDTH, subsequent_indent="   ") or [message]
+
+
+def _full_traceback(exc: BaseException) -> list[str] | None:
+    """IPython's own traceback of ``exc`` when the learner asked for it with ``%tb verbose``."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return None
+    shell = get_ipython()
+    if shell is None or getattr(shell.InteractiveTB, "mode", "") != "Verbose":
+        return None
+    return shell.InteractiveTB.structured_traceback(type(exc), exc, exc.__traceback__)
+
+
 class CheckFailed(AssertionError):
-    """A check did not pass; the message says what is wrong and how to look for the fix."""
+    """A check did not pass; the message says what is wrong and how to look for the fix.
+
+    In a notebook, IPython shows only the message and one line saying which cell to change
+    (``_render_traceback_``): no traceback through this module. ``%tb`` in a new cell shows
+    the full traceback; nbgrader still scores the cell 0 (it is an ``AssertionError``).
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        return _full_traceback(self) or [*_short(str(self)), _FIX_LINE]
 
 
 class NotAnswered(CheckFailed):
     """The learner has not answered yet (the answer is ``...``, ``None`` or not implemented)."""
+
+    def _render_traceback_(self) -> list[str]:
+        return _full_traceback(self) or _short(str(self))
 
 
 # --------------------------------------------------------------------------- helpers
@@ -440,6 +477,174 @@ def check_choice(
     _passed(f"{name}: correct." + (f"\n   {explain}" if explain else ""))
 
 
+# --------------------------------------------------------------------------- hashed answers
+
+_SALT = "modellab-checks-v1"
+
+
+def _canonical_items(value, digits: int, nudge: int) -> str:
+    """One text form of an answer: numbers rounded to ``digits`` decimals, text case-folded.
+
+    ``nudge`` (-1, 0 or +1) shifts numbers by a hundredth of the last digit before rounding,
+    so a value that sits on a rounding boundary still matches (see :func:`check_digest`).
+    """
+    eps = nudge * 10.0 ** (-digits) / 100
+
+    def one(x) -> str:
+        if isinstance(x, str):
+            return x.strip().casefold()
+        if isinstance(x, bool | np.bool_):
+            return str(bool(x))
+        number = float(x)
+        if np.isnan(number):
+            return "nan"
+        return f"{round(number + eps, digits) + 0.0:.{digits}f}"
+
+    if isinstance(value, set | frozenset):
+        return "{" + ",".join(sorted(one(x) for x in value)) + "}"
+    if isinstance(value, pd.DataFrame):
+        raise TypeError("a digest takes a number, a text or a list of them, not a table.")
+    if isinstance(value, str) or np.ndim(value) == 0:
+        return one(value)
+    flat = np.asarray(value.to_numpy() if isinstance(value, pd.Series) else value, dtype=object)
+    return "(" + ",".join(one(x) for x in flat.ravel()) + ")"
+
+
+def _digest_of(canonical: str, name: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(f"{_SALT}|{name}|{canonical}".encode()).hexdigest()[:16]
+
+
+def answer_digest(value, name: str, *, digits: int = 4) -> str:
+    """The salted hash an author puts in a check cell instead of the expected value.
+
+    Numbers are rounded to ``digits`` decimals, text is stripped and case-folded, a list or
+    tuple keeps its order and a set does not. ``name`` salts the hash, so use the same
+    ``name`` in :func:`check_digest` (the same value under two names gives two digests).
+
+    >>> answer_digest(0.8, "precision")
+    '81d8f36434126619'
+    >>> answer_digest(0.80000001, "precision") == answer_digest(0.8, "precision")
+    True
+    """
+    _require_name(name)
+    if not isinstance(digits, numbers.Integral) or isinstance(digits, bool) or not 0 <= digits <= 12:
+        raise ValueError("digits must be a whole number from 0 to 12 (decimals kept before hashing).")
+    return _digest_of(_canonical_items(value, int(digits), 0), name)
+
+
+def _matches(actual, digest: str, name: str, digits: int) -> bool:
+    forms = {_canonical_items(actual, digits, nudge) for nudge in (-1, 0, 1)}
+    return any(_digest_of(form, name) == digest for form in forms)
+
+
+def check_digest(
+    actual,
+    digest: str,
+    name: str,
+    *,
+    digits: int = 4,
+    hint: str | None = None,
+    mistakes: Mapping[str, str] | None = None,
+    bounds: tuple[float, float] | None = None,
+) -> None:
+    """Check an answer against the salted hash of the right one (from :func:`answer_digest`).
+
+    The check cell holds only the hash, so a ✅ means the value is right (to ``digits``
+    decimals) without the cell giving the answer away. ``mistakes`` maps the digests of
+    known wrong answers (same ``name`` and ``digits``) to a hint that names that mistake;
+    any other wrong answer gets ``hint``.
+
+    Parameters
+    ----------
+    actual
+        The learner's answer: a number, a text, or a list/tuple/array of them.
+    digest
+        ``answer_digest(right_answer, name, digits=digits)``.
+    name
+        What the answer is, as the learner knows it; it also salts the hash.
+    digits
+        Decimals compared (numbers within about ``10**-digits`` of the right one pass).
+    hint
+        Shown for a wrong answer that is not in ``mistakes``.
+    mistakes
+        ``{digest of a wrong answer: hint for that mistake}``.
+    bounds
+        Optional ``(low, high)`` every number must lie in, with its own message.
+
+    Examples
+    --------
+    >>> right = answer_digest(0.8, "precision")
+    >>> check_digest(0.80001, right, "precision")
+    ✅ precision is right.
+    >>> swapped = {answer_digest(0.5, "precision"): "that is the recall: divide by predicted positives"}
+    >>> check_digest(0.5, right, "precision", mistakes=swapped)
+    Traceback (most recent call last):
+    ...
+    modellab.checks.CheckFailed: ❌ precision = 0.5 is not right yet. Hint: that is the recall: divide by predicted positives.
+    """
+    __tracebackhide__ = True
+    _require_name(name)
+    if not isinstance(digest, str) or not re.fullmatch(r"[0-9a-f]{16}", digest):
+        raise ValueError("digest must be the 16-character text from answer_digest(value, name).")
+    _require_answered(actual, name)
+    if isinstance(actual, str):
+        shown = repr(actual)
+    else:
+        got = _as_numbers(actual, name)
+        if bounds is not None and ((got < bounds[0]) | (got > bounds[1])).any():
+            raise _fail(f"{name} should be between {bounds[0]:g} and {bounds[1]:g}, but "
+                        f"{'it is ' + _fmt(float(got)) if got.ndim == 0 else 'some values are not'}.",
+                        hint)
+        if np.isnan(got).any():
+            raise _fail(f"{name} contains NaN (not a number).",
+                        hint or "look for a division by zero or missing values")
+        shown = _fmt(float(got)) if got.ndim == 0 else f"({', '.join(_fmt(float(x)) for x in got.ravel())})"
+    if _matches(actual, digest, name, digits):
+        _passed(f"{name} is right.")
+        return
+    for wrong, why in (mistakes or {}).items():
+        if _matches(actual, wrong, name, digits):
+            raise _fail(f"{name} = {shown} is not right yet.", why)
+    raise _fail(f"{name} = {shown} is not right yet.", hint)
+
+
+def check_quiz(answer, letters: str, digest: str, *, name: str, hint: str) -> None:
+    """Check a graded multiple-choice answer against the salted hash of the right letter.
+
+    The options are in the question's markdown; ``letters`` lists their keys (``"abcd"``).
+    The cell holds only ``answer_digest("<right letter>", name)``, so a ✅ means right and a
+    wrong letter is ❌ with ``hint`` (one hint for every wrong letter, so hints do not point
+    at the right one by elimination).
+
+    >>> check_quiz("B", "abc", answer_digest("b", "Q1"), name="Q1", hint="reread part A")
+    ✅ Q1: correct.
+    >>> check_quiz("a", "abc", answer_digest("b", "Q1"), name="Q1", hint="reread part A")
+    Traceback (most recent call last):
+    ...
+    modellab.checks.CheckFailed: ❌ Q1: 'a' is not the best answer. Hint: reread part A.
+    """
+    __tracebackhide__ = True
+    _require_name(name)
+    if not isinstance(letters, str) or len(letters) < 2:
+        raise ValueError('letters must list the option keys, e.g. "abcd".')
+    if not isinstance(hint, str) or not hint.strip():
+        raise TypeError("hint must say what to reread when the answer is wrong.")
+    keys = list(letters.casefold())
+    if _is_unanswered(answer) or (isinstance(answer, str) and not answer.strip()):
+        raise NotAnswered(f"⏳ {name} is not answered yet: set it to the letter of your choice, "
+                          f"e.g. \"{keys[0]}\".")
+    if not isinstance(answer, str):
+        raise _fail(f"{name} should be one letter in quotes, e.g. \"{keys[0]}\".")
+    key = _norm_key(answer)
+    if key not in keys:
+        raise _fail(f"{name}: {answer!r} is not one of the options ({', '.join(keys)}).")
+    if _digest_of(key, name) != digest:
+        raise _fail(f"{name}: {key!r} is not the best answer.", hint)
+    _passed(f"{name}: correct.")
+
+
 def self_check(
     answer,
     options: Mapping[str, str] | Collection[str],
@@ -484,3 +689,37 @@ def _option_keys(options) -> list[str]:
     if len(keys) < 2:
         raise ValueError("options must hold at least two choices.")
     return keys
+
+
+# --------------------------------------------------------------------------- out-of-order cells
+
+
+def _name_error_lines(shell, etype, value, tb, tb_offset=None) -> list[str]:
+    if getattr(shell.InteractiveTB, "mode", "") == "Verbose":  # %tb verbose: the full story
+        stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+    else:
+        stb = [*_short(f"⏳ {value}."),
+               "   Run the cells above first (Run → Run All Above), then this cell again.",
+               "   If the name is one of yours, check its spelling (details: %tb verbose)."]
+    import sys
+
+    sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb  # for %tb
+    if hasattr(sys, "last_exc"):
+        sys.last_exc = value
+    shell._showtraceback(etype, value, stb)
+    return stb
+
+
+def _install_name_error_hint() -> None:
+    """In IPython, show a NameError as "run the cells above first" (check cells import this
+    module themselves, so the message works even right after a kernel restart)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return
+    shell = get_ipython()
+    if shell is not None and NameError not in getattr(shell, "custom_exceptions", ()):
+        shell.set_custom_exc((NameError,), _name_error_lines)
+
+
+_install_name_error_hint()

@@ -211,3 +211,96 @@ def test_self_check_prints_instead_of_raising(capsys):
     assert "not answered yet" in capsys.readouterr().out
     with pytest.raises(ValueError):  # a broken question is the author's bug: it still raises
         self_check("a", ["only"], "a")
+
+
+# --------------------------------------------------------------------------- hashed answers
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from modellab.checks import answer_digest, check_digest, check_quiz  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(-1e6, 1e6, allow_nan=False), st.floats(-4e-7, 4e-7))
+def test_digest_accepts_every_value_within_rounding_noise(value, noise):
+    # float noise far below the compared decimals never turns a right answer wrong, even on a
+    # rounding boundary (round() is the oracle for what the author hashed)
+    digest = answer_digest(value, "x", digits=4)
+    check_digest(value + noise, digest, "x", digits=4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(-1e3, 1e3, allow_nan=False), st.floats(2e-4, 10))
+def test_digest_rejects_values_a_decimal_away(value, delta):
+    with pytest.raises(CheckFailed, match="not right yet"):
+        check_digest(value + delta, answer_digest(value, "x", digits=4), "x", digits=4)
+
+
+def test_digest_reveals_nothing_and_names_the_mistake(capsys):
+    right = answer_digest((0.61, 0.47, 0.5311), "prf")
+    assert "0.61" not in right and len(right) == 16
+    assert "prf is right" in passes(capsys, check_digest, np.array([0.61, 0.47, 0.5311]), right, "prf")
+    swapped = {answer_digest((0.47, 0.61, 0.5311), "prf"): "you swapped precision and recall"}
+    msg = fails(check_digest, (0.47, 0.61, 0.5311), right, "prf", mistakes=swapped, hint="generic")
+    assert "swapped" in msg and "generic" not in msg and "0.61" in msg  # learner's own values
+    assert "generic" in fails(check_digest, (0.4, 0.6, 0.5), right, "prf", mistakes=swapped,
+                              hint="generic")
+    # the name salts the hash: the same value under another name is another digest
+    assert answer_digest(0.5, "a") != answer_digest(0.5, "b")
+    assert "not answered yet" in fails(check_digest, ..., right, "prf", exc=NotAnswered)
+    assert "between 0 and 1" in fails(check_digest, 1.2, right, "prf", bounds=(0, 1))
+    passes(capsys, check_digest, " Income", answer_digest("income", "col"), "col")
+
+
+def test_digest_validates_its_arguments():
+    with pytest.raises(ValueError, match="digest must be"):
+        check_digest(0.5, "0.5", "x")
+    with pytest.raises(ValueError, match="digits"):
+        answer_digest(0.5, "x", digits=-1)
+    with pytest.raises(TypeError, match="name"):
+        answer_digest(0.5, "")
+
+
+def test_quiz_checks_the_letter_not_just_the_form(capsys):
+    right = answer_digest("c", "Q1")
+    assert "Q1: correct" in passes(capsys, check_quiz, " C ", "abcd", right, name="Q1", hint="reread")
+    for wrong in "abd":
+        msg = fails(check_quiz, wrong, "abcd", right, name="Q1", hint="reread section 2")
+        assert "not the best answer" in msg and "reread section 2" in msg
+    assert "not one of the options" in fails(check_quiz, "e", "abcd", right, name="Q1", hint="x")
+    assert "not answered yet" in fails(check_quiz, ..., "abcd", right, name="Q1", hint="x",
+                                       exc=NotAnswered)
+    assert "one letter" in fails(check_quiz, 2, "abcd", right, name="Q1", hint="x")
+
+
+# --------------------------------------------------------------------------- what a learner sees
+
+
+def test_failure_renders_as_two_short_lines_without_traceback():
+    with pytest.raises(CheckFailed) as info:
+        check_digest(0.3, answer_digest(0.8, "precision"), "precision",
+                     hint="divide the true positives by everything flagged as default, " * 2)
+    lines = info.value._render_traceback_()
+    assert lines[0].startswith("❌ precision = 0.3") and "Hint:" in "".join(lines[:2])
+    assert all(len(line) <= 83 for line in lines)  # nbgrader validate cuts lines at 87 with indent
+    assert "answer cell above" in lines[-1] and "%tb" in lines[-1]
+    assert not any("Traceback" in line or "checks.py" in line for line in lines)
+
+
+def test_in_a_kernel_errors_are_short_and_out_of_order_cells_say_run_the_cells_above():
+    import nbclient
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("from modellab.checks import check_digest\nprint(week_recall)"),
+        nbformat.v4.new_code_cell("check_digest(0.3, '81d8f36434126619', 'precision', hint='divide')"),
+        nbformat.v4.new_code_cell("%tb verbose"),
+    ]
+    nbclient.NotebookClient(nb, kernel_name="python3", allow_errors=True, timeout=60).execute()
+    name_error, failed, verbose = (cell.outputs[0] for cell in nb.cells)
+    assert name_error.ename == "NameError" and "Run All Above" in name_error.traceback[1]
+    assert failed.ename == "CheckFailed" and len(failed.traceback) == 2
+    assert failed.traceback[0] == "❌ precision = 0.3 is not right yet. Hint: divide."
+    assert len(verbose.traceback) > 2 and any("check_digest" in line for line in verbose.traceback)
