@@ -1,0 +1,498 @@
+"""Confidence-based performance estimation (CBPE): model performance before labels arrive.
+
+A calibrated score *is* the probability of the positive class. So on a batch whose labels
+have not arrived, each row contributes its calibrated probability ``p`` of being a positive:
+the **expected** confusion counts are
+
+* ``E[TP] = sum(p)`` over rows predicted positive, ``E[FP] = sum(1 - p)`` over them,
+* ``E[FN] = sum(p)`` over rows predicted negative, ``E[TN] = sum(1 - p)`` over them,
+
+and accuracy, precision, recall and F1 follow from them (as ratios of expected counts).
+ROC-AUC follows from the expected true- and false-positive rates at every score threshold.
+
+The estimator calibrates the reference scores against the reference labels with
+scikit-learn (:class:`~sklearn.isotonic.IsotonicRegression`, or Platt scaling with
+:class:`~sklearn.linear_model.LogisticRegression`), and learns how much each metric
+varies between reference chunks of the production batch size: that spread gives the
+band around each estimate and the reference band whose exit raises an alert.
+
+Everything a batch contributes is a :class:`EstimateSummary` (rows and summed calibrated
+probabilities per score bin, bins fixed by the reference): summaries of separate chunks
+add up exactly, so a batch can be estimated chunk by chunk (Parquet files, Dask
+partitions) with the same numbers as in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils.validation import check_is_fitted
+
+from modellab._validate import (
+    as_binary_labels,
+    as_numeric,
+    positive_int,
+    require_columns,
+    require_frame,
+)
+from modellab.metrics.classification import LABELS, check_threshold, classification_summary
+
+#: Metrics the estimator can estimate without labels.
+ESTIMABLE: tuple[str, ...] = ("roc_auc", "accuracy", "precision", "recall", "f1")
+
+#: Calibration methods (``None``: scores are probabilities, recalibrated with isotonic regression).
+CALIBRATIONS: tuple[str, ...] = ("isotonic", "sigmoid")
+
+#: Fewest positives and negatives the reference needs to be calibrated.
+MIN_CLASS_ROWS = 20
+
+#: Columns of :meth:`PerformanceEstimator.estimate`.
+ESTIMATE_COLUMNS = [
+    "batch", "metric", "estimate", "lower", "upper", "band_lower", "band_upper",
+    "realized", "gap", "n", "n_labelled", "alert",
+]
+
+#: The assumption behind every estimate (also in ``result.attrs["assumption"]``).
+ASSUMPTION = (
+    "Estimates assume the calibration learnt on the reference still holds: P(default | score) "
+    "is unchanged. That is true under covariate shift (applicants change, P(y | x) does not) "
+    "and false under concept drift (who defaults changes) or when the default rate shifts "
+    "with the scores unchanged (prior shift): then the estimate stays flat while real "
+    "performance moves. Check it with the 'gap' column as labels arrive."
+)
+
+
+@dataclass(frozen=True)
+class EstimateSummary:
+    """What one chunk of scores contributes to an estimate; add summaries with ``merge`` or ``+``.
+
+    Attributes
+    ----------
+    rows : ndarray of float
+        Rows per score bin (bins fixed by the fitted estimator's ``edges_``).
+    expected_positives : ndarray of float
+        Sum of the calibrated probabilities of the rows in each bin.
+
+    Examples
+    --------
+    >>> a = EstimateSummary(np.array([2.0, 1.0]), np.array([0.5, 0.9]))
+    >>> b = EstimateSummary(np.array([1.0, 0.0]), np.array([0.1, 0.0]))
+    >>> a.merge(b)
+    EstimateSummary(n=4, expected_positives=1.50, bins=2)
+    """
+
+    rows: np.ndarray
+    expected_positives: np.ndarray
+
+    def __post_init__(self):
+        for name in ("rows", "expected_positives"):
+            arr = getattr(self, name)
+            if not isinstance(arr, np.ndarray) or arr.ndim != 1:
+                raise TypeError(f"{name} must be a 1-D numpy array (one value per score bin).")
+        if self.rows.shape != self.expected_positives.shape:
+            raise ValueError("rows and expected_positives must have one value per score bin each.")
+
+    @property
+    def n(self) -> int:
+        return int(round(float(self.rows.sum())))
+
+    def merge(self, other: EstimateSummary) -> EstimateSummary:
+        """The summary of both chunks together (bins must be the same)."""
+        if not isinstance(other, EstimateSummary):
+            raise TypeError(f"can only merge another EstimateSummary, got {type(other).__name__}.")
+        if other.rows.shape != self.rows.shape:
+            raise ValueError(
+                f"summaries have {self.rows.size} and {other.rows.size} score bins: merge only "
+                f"summaries made by the same fitted PerformanceEstimator."
+            )
+        return EstimateSummary(self.rows + other.rows, self.expected_positives + other.expected_positives)
+
+    __add__ = merge
+
+    def __repr__(self):
+        return (
+            f"EstimateSummary(n={self.n}, expected_positives={self.expected_positives.sum():.2f}, "
+            f"bins={self.rows.size})"
+        )
+
+
+def expected_metrics(summary: EstimateSummary, positive_from: int) -> dict[str, float]:
+    """Expected metrics from a summary; bins ``positive_from`` onwards are predicted positive.
+
+    The confusion counts are sums of calibrated probabilities; ROC-AUC is the area under the
+    expected ROC curve through the bin edges (rows in one bin count as tied, and inside a
+    bin whose probability is constant that is the exact expected curve).
+
+    Examples
+    --------
+    >>> s = EstimateSummary(np.array([2.0, 2.0]), np.array([0.2, 1.8]))
+    >>> {k: round(v, 3) for k, v in expected_metrics(s, 1).items()}
+    {'tp': 1.8, 'fp': 0.2, 'fn': 0.2, 'tn': 1.8, 'accuracy': 0.9, 'precision': 0.9, 'recall': 0.9, 'f1': 0.9, 'roc_auc': 0.9}
+    """
+    pos_b = summary.expected_positives
+    neg_b = summary.rows - pos_b
+    tp, fp = float(pos_b[positive_from:].sum()), float(neg_b[positive_from:].sum())
+    fn, tn = float(pos_b[:positive_from].sum()), float(neg_b[:positive_from].sum())
+    n = tp + fp + fn + tn
+
+    def ratio(a, b):
+        return a / b if b > 0 else float("nan")
+
+    pos, neg = tp + fn, fp + tn
+    # Mann-Whitney form of the area: each expected positive beats the expected negatives
+    # in lower bins, and half of those in its own bin.
+    neg_below = np.cumsum(neg_b) - neg_b
+    auc = ratio(float((pos_b * (neg_below + 0.5 * neg_b)).sum()), pos * neg)
+    return {
+        "tp": tp, "fp": fp, "fn": fn, "tn": tn,
+        "accuracy": ratio(tp + tn, n),
+        "precision": ratio(tp, tp + fp),
+        "recall": ratio(tp, pos),
+        "f1": ratio(2 * tp, 2 * tp + fp + fn),
+        "roc_auc": auc,
+    }
+
+
+def _check_metrics(metrics) -> tuple[str, ...]:
+    if isinstance(metrics, str):
+        metrics = [metrics]
+    if not isinstance(metrics, Sequence) or not metrics:
+        raise TypeError(f"metrics must be a non-empty list of names from {list(ESTIMABLE)}, got {metrics!r}.")
+    unknown = [m for m in metrics if m not in ESTIMABLE]
+    if unknown:
+        raise ValueError(f"cannot estimate {unknown} without labels: choose from {list(ESTIMABLE)}.")
+    return tuple(dict.fromkeys(metrics))
+
+
+class PerformanceEstimator(BaseEstimator):
+    """Estimate classification performance on batches whose labels have not arrived (CBPE).
+
+    Parameters
+    ----------
+    metrics : sequence of str, default ("roc_auc", "accuracy", "precision", "recall", "f1")
+        Metrics to estimate, from :data:`ESTIMABLE`.
+    threshold : float, default 0.5
+        ``score >= threshold`` is a positive prediction (in score units, before calibration).
+    chunk_size : int, default 1000
+        Rows per production batch: the size of the reference chunks whose metric spread sets
+        the bands. A batch of another size ``n`` gets the spread scaled by
+        ``sqrt(chunk_size / n)`` (the usual 1/sqrt(n) law, an approximation).
+    target, score : str, default "default", "score"
+        Label and score columns.
+    calibration : {None, "isotonic", "sigmoid"}, default None
+        ``None``: scores are probabilities in [0, 1], recalibrated on the reference with
+        isotonic regression. Raw scores (log-odds, margins) need an explicit method:
+        ``"isotonic"`` (:class:`~sklearn.isotonic.IsotonicRegression`) or ``"sigmoid"``
+        (Platt scaling, :class:`~sklearn.linear_model.LogisticRegression` on the score).
+    n_sigma : float, default 3.0
+        Width of the bands in reference standard deviations of the metric.
+    n_chunks : int, default 200
+        Random reference chunks drawn to learn the spread.
+    n_bins : int, default 1000
+        Quantile bins of the reference scores used to summarise a batch (plus the
+        calibration's breakpoints and the threshold).
+    min_rows : int, default 100
+        Fewest rows a batch (and a reference chunk) may have; fewer raise ``ValueError``.
+    random_state : int, default 0
+
+    Attributes
+    ----------
+    calibrator_ : fitted scikit-learn estimator
+    edges_ : ndarray
+        Inner score-bin edges (the threshold is one of them).
+    reference_ : dict
+        Each metric measured on the whole reference.
+    spread_ : dict
+        Standard deviation of each metric over reference chunks of ``chunk_size`` rows.
+
+    Notes
+    -----
+    The estimate is only as good as its assumption: see :data:`ASSUMPTION`. It holds
+    under covariate shift and fails under concept drift and prior shift.
+
+    Examples
+    --------
+    >>> from modellab import scenarios
+    >>> s = scenarios.make("stable", n_reference=2000, n_batches=3, batch_size=500)
+    >>> est = PerformanceEstimator(metrics=["roc_auc"], threshold=s.threshold, chunk_size=500)
+    >>> est = est.fit(s.reference)
+    >>> out = est.estimate(s.production)
+    >>> out[["batch", "metric", "n", "alert"]]
+       batch   metric    n  alert
+    0      0  roc_auc  500  False
+    1      1  roc_auc  500  False
+    2      2  roc_auc  500  False
+    >>> bool(((out["lower"] <= out["realized"]) & (out["realized"] <= out["upper"])).all())
+    True
+    """
+
+    def __init__(
+        self,
+        metrics=ESTIMABLE,
+        threshold: float = 0.5,
+        chunk_size: int = 1000,
+        *,
+        target: str = "default",
+        score: str = "score",
+        calibration: str | None = None,
+        n_sigma: float = 3.0,
+        n_chunks: int = 200,
+        n_bins: int = 1000,
+        min_rows: int = 100,
+        random_state: int = 0,
+    ):
+        self.metrics = metrics
+        self.threshold = threshold
+        self.chunk_size = chunk_size
+        self.target = target
+        self.score = score
+        self.calibration = calibration
+        self.n_sigma = n_sigma
+        self.n_chunks = n_chunks
+        self.n_bins = n_bins
+        self.min_rows = min_rows
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self):
+        self.metrics_ = _check_metrics(self.metrics)
+        self.threshold_ = check_threshold(self.threshold)
+        for name in ("chunk_size", "n_chunks", "n_bins", "min_rows"):
+            positive_int(getattr(self, name), name)
+        if self.calibration is not None and self.calibration not in CALIBRATIONS:
+            raise ValueError(
+                f"calibration must be None (scores are probabilities) or one of "
+                f"{list(CALIBRATIONS)}, got {self.calibration!r}."
+            )
+        if isinstance(self.n_sigma, bool) or not isinstance(self.n_sigma, (int, float)) or not self.n_sigma > 0:
+            raise ValueError(f"n_sigma must be a positive number such as 3, got {self.n_sigma!r}.")
+        if self.chunk_size < self.min_rows:
+            raise ValueError(
+                f"chunk_size={self.chunk_size} is below min_rows={self.min_rows}: metrics on so few "
+                f"rows are noise. Estimate larger batches (or lower min_rows knowingly)."
+            )
+
+    def _scores(self, frame: pd.DataFrame, name: str) -> np.ndarray:
+        s = as_numeric(frame[self.score], f"{name}[{self.score!r}]")
+        if not np.isfinite(s).all():
+            raise ValueError(f"{name}[{self.score!r}] contains infinite values: pass finite scores.")
+        if self.calibration is None and (s.min() < 0 or s.max() > 1):
+            raise ValueError(
+                f"{name}[{self.score!r}] has values outside [0, 1] (min {s.min():.3g}, max "
+                f"{s.max():.3g}): these are not probabilities. Pass calibration='isotonic' or "
+                f"calibration='sigmoid' to map raw scores to probabilities."
+            )
+        return s
+
+    # --------------------------------------------------------------------- fit
+    def fit(self, reference: pd.DataFrame, y=None) -> PerformanceEstimator:
+        """Calibrate the reference scores against its labels and learn each metric's spread.
+
+        Parameters
+        ----------
+        reference : DataFrame
+            Labelled rows with the ``target`` and ``score`` columns.
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        reference = require_frame(reference, "reference")
+        require_columns(reference, [self.target, self.score], "reference")
+        y = as_binary_labels(reference[self.target], f"reference[{self.target!r}]")
+        s = self._scores(reference, "reference")
+        n_pos, n_neg = int(y.sum()), int(y.size - y.sum())
+        if min(n_pos, n_neg) < MIN_CLASS_ROWS:
+            raise ValueError(
+                f"reference has {n_pos} positive and {n_neg} negative labels: calibration needs "
+                f"at least {MIN_CLASS_ROWS} of each. Use a longer reference period."
+            )
+        if y.size < 2 * self.chunk_size:
+            raise ValueError(
+                f"reference has {y.size} rows, fewer than 2 x chunk_size={self.chunk_size}: the "
+                f"spread of a metric over chunks cannot be learnt. Use a longer reference or a "
+                f"smaller chunk_size."
+            )
+        if self.calibration == "sigmoid":
+            self.calibrator_ = LogisticRegression(C=1e6).fit(s.reshape(-1, 1), y)
+            breaks = np.array([])
+        else:
+            self.calibrator_ = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(s, y)
+            breaks = self.calibrator_.X_thresholds_
+        qs = np.quantile(s, np.linspace(0, 1, self.n_bins + 1)[1:-1])
+        self.edges_ = np.unique(np.concatenate([qs, breaks, [self.threshold_]]))
+        self.positive_from_ = int(np.searchsorted(self.edges_, self.threshold_, side="left")) + 1
+        self.reference_ = self._realized(y, s)
+        self.spread_ = self._learn_spread(y, s)
+        self.n_features_in_ = 1
+        return self
+
+    def _realized(self, y: np.ndarray, s: np.ndarray) -> dict[str, float]:
+        values = classification_summary(y, s, self.threshold_, metrics=list(self.metrics_))
+        return {m: float(values[m]) for m in self.metrics_}
+
+    def _learn_spread(self, y, s) -> dict[str, float]:
+        # Each chunk is counted like a batch to estimate, with the labels in place of the
+        # calibrated probabilities: exact confusion counts (the threshold is a bin edge), and
+        # ROC-AUC with rows of one (narrow) bin counted as tied.
+        rng = np.random.default_rng(self.random_state)
+        n, c, k = y.size, self.chunk_size, self.edges_.size + 1
+        bins = np.searchsorted(self.edges_, s, side="right")
+        idx = np.argsort(rng.random((self.n_chunks, n)), axis=1)[:, :c]  # without replacement
+        flat = (bins[idx] + k * np.arange(self.n_chunks)[:, None]).ravel()
+        rows = np.bincount(flat, minlength=k * self.n_chunks).reshape(self.n_chunks, k)
+        pos = np.bincount(flat, weights=y[idx].ravel(), minlength=k * self.n_chunks).reshape(self.n_chunks, k)
+        draws = {m: [] for m in self.metrics_}
+        for r, p in zip(rows, pos, strict=True):
+            values = expected_metrics(EstimateSummary(r.astype(np.float64), p), self.positive_from_)
+            for m in self.metrics_:
+                draws[m].append(values[m])
+        # Chunks drawn without replacement from a finite reference vary less than batches from
+        # an endless stream: undo the finite-population correction (N - c) / (N - 1).
+        fpc = np.sqrt((n - 1) / (n - c))
+        return {m: float(np.nanstd(v, ddof=1) * fpc) for m, v in draws.items()}
+
+    # ---------------------------------------------------------------- estimate
+    def calibrate(self, scores) -> np.ndarray:
+        """Calibrated probabilities of the positive class for ``scores``."""
+        check_is_fitted(self, "calibrator_")
+        s = np.asarray(scores, dtype=np.float64)
+        if self.calibration == "sigmoid":
+            return self.calibrator_.predict_proba(s.reshape(-1, 1))[:, 1]
+        return self.calibrator_.predict(s)
+
+    def summarise(self, chunk: pd.DataFrame) -> EstimateSummary:
+        """The mergeable :class:`EstimateSummary` of one chunk of scored rows (labels not needed)."""
+        check_is_fitted(self, "calibrator_")
+        chunk = require_frame(chunk, "chunk")
+        require_columns(chunk, [self.score], "chunk")
+        s = self._scores(chunk, "chunk")
+        return self._summary(s)
+
+    def _summary(self, s: np.ndarray) -> EstimateSummary:
+        bins = np.searchsorted(self.edges_, s, side="right")
+        k = self.edges_.size + 1
+        rows = np.bincount(bins, minlength=k).astype(np.float64)
+        return EstimateSummary(rows, np.bincount(bins, weights=self.calibrate(s), minlength=k))
+
+    def estimate(self, production: pd.DataFrame, by: str = "batch") -> pd.DataFrame:
+        """Estimated metrics per batch, beside the realised ones where labels have arrived.
+
+        Parameters
+        ----------
+        production : DataFrame
+            Scored rows with the ``score`` column and the ``by`` column; the ``target``
+            column is optional (``NaN`` = label not arrived).
+        by : str, default "batch"
+            Column naming the batch.
+
+        Returns
+        -------
+        DataFrame
+            One row per batch and metric, columns :data:`ESTIMATE_COLUMNS`: ``estimate``;
+            ``lower``/``upper``, the band where the realised metric should fall
+            (estimate +- ``n_sigma`` spreads); ``band_lower``/``band_upper``, the
+            reference band; ``realized`` on the labelled rows (``NaN`` below ``min_rows``
+            labels); ``gap`` = estimate - realized; ``n``; ``n_labelled``; ``alert``
+            (the estimate left the reference band). ``result.attrs["assumption"]`` states
+            when the estimate can be trusted (:data:`ASSUMPTION`).
+        """
+        check_is_fitted(self, "calibrator_")
+        production = require_frame(production, "production")
+        if not isinstance(by, str):
+            raise TypeError(f"by must be the name of the batch column, got {by!r}.")
+        require_columns(production, [self.score, by], "production")
+        s = self._scores(production, "production")
+        has_target = self.target in production.columns
+        y = (
+            as_binary_labels(production[self.target], f"production[{self.target!r}]", allow_nan=True)
+            if has_target else np.full(s.size, np.nan)
+        )
+        keys, codes = np.unique(production[by].to_numpy(), return_inverse=True)
+        sizes = np.bincount(codes, minlength=keys.size)
+        small = keys[sizes < self.min_rows]
+        if small.size:
+            raise ValueError(
+                f"batch(es) {small[:5].tolist()} have fewer than min_rows={self.min_rows} rows "
+                f"({sizes.min()} at least): metrics on so few rows are noise. Group rows into "
+                f"larger batches (e.g. weekly instead of daily)."
+            )
+        order = np.argsort(codes, kind="stable")
+        starts = np.r_[0, np.cumsum(sizes)]
+        summaries = {}
+        realized = {}
+        for i, key in enumerate(keys):
+            rows = order[starts[i]:starts[i + 1]]
+            summaries[key] = self._summary(s[rows])
+            yb, sb = y[rows], s[rows]
+            lab = ~np.isnan(yb)
+            realized[key] = (
+                self._realized(yb[lab], sb[lab]) if lab.sum() >= self.min_rows else {}, int(lab.sum())
+            )
+        return self.estimate_summaries(summaries, realized=realized)
+
+    def estimate_summaries(self, summaries: Mapping, realized: Mapping | None = None) -> pd.DataFrame:
+        """Like :meth:`estimate`, from per-batch :class:`EstimateSummary` objects (merged chunks).
+
+        ``realized`` optionally maps a batch to ``(metrics dict, n_labelled)``; without it the
+        realised columns are ``NaN`` and ``n_labelled`` is 0.
+        """
+        check_is_fitted(self, "calibrator_")
+        if not isinstance(summaries, Mapping):
+            raise TypeError("summaries must map each batch to its EstimateSummary.")
+        realized = {} if realized is None else realized
+        out = []
+        for key, summary in summaries.items():
+            if not isinstance(summary, EstimateSummary) or summary.rows.size != self.edges_.size + 1:
+                raise ValueError(
+                    f"summaries[{key!r}] is not an EstimateSummary of this fitted estimator: make "
+                    f"it with estimator.summarise(chunk)."
+                )
+            n = summary.n
+            if n < self.min_rows:
+                raise ValueError(
+                    f"batch {key!r} has {n} rows, fewer than min_rows={self.min_rows}: group rows "
+                    f"into larger batches."
+                )
+            values = expected_metrics(summary, self.positive_from_)
+            real, n_lab = realized.get(key, ({}, 0))
+            scale = np.sqrt(self.chunk_size / n)
+            for m in self.metrics_:
+                half = self.n_sigma * self.spread_[m] * scale
+                ref = self.reference_[m]
+                est = values[m]
+                r = real.get(m, np.nan)
+                lo_band, hi_band = max(0.0, ref - half), min(1.0, ref + half)
+                out.append({
+                    "batch": key, "metric": m, "estimate": est,
+                    "lower": max(0.0, est - half), "upper": min(1.0, est + half),
+                    "band_lower": lo_band, "band_upper": hi_band,
+                    "realized": r, "gap": est - r, "n": n, "n_labelled": n_lab,
+                    "alert": bool(est < lo_band or est > hi_band),
+                })
+        frame = pd.DataFrame(out, columns=ESTIMATE_COLUMNS).astype(
+            {"n": np.int64, "n_labelled": np.int64, "alert": bool}
+        )
+        frame.attrs["assumption"] = ASSUMPTION
+        return frame
+
+    def describe_reference(self) -> pd.DataFrame:
+        """Reference value, spread and band of each metric (one row per metric)."""
+        check_is_fitted(self, "calibrator_")
+        rows = [
+            {
+                "metric": m, "label": LABELS[m], "reference": self.reference_[m],
+                "spread": self.spread_[m],
+                "band_lower": max(0.0, self.reference_[m] - self.n_sigma * self.spread_[m]),
+                "band_upper": min(1.0, self.reference_[m] + self.n_sigma * self.spread_[m]),
+            }
+            for m in self.metrics_
+        ]
+        return pd.DataFrame(rows)
