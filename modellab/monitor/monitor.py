@@ -299,10 +299,10 @@ class Monitor:
             if col not in ("batch", "n", "n_labelled", "note"):
                 row[col] = float(perf[col])
         scores = pd.to_numeric(frame[self.score], errors="coerce")
-        if self.prediction in frame.columns:
-            row["positive_rate"] = float(pd.to_numeric(frame[self.prediction], errors="coerce").mean())
-        else:
-            row["positive_rate"] = float((scores >= self.threshold).mean())
+        predictions = frame[self.prediction] if self.prediction in frame.columns else None
+        row["positive_rate"] = float(decisions(
+            predictions, scores.to_numpy(dtype=np.float64), self.threshold,
+            f"production column {self.prediction!r}").mean())
         row["mean_score"] = float(scores.mean())
         drift = hist = None
         if with_drift:
@@ -525,6 +525,47 @@ class Monitor:
         )
 
 
+def binary_decisions(values, name: str) -> np.ndarray:
+    """0/1 decisions (booleans too) as float64, missing as ``NaN``; anything else refused.
+
+    The reference's and production's ``prediction`` columns are checked by this one
+    function, in memory and chunk by chunk: text such as "yes"/"no" or codes such as 0/2
+    are an error naming the column, never a NaN or doubled positive rate.
+
+    >>> binary_decisions(pd.Series([1, 0, None]), "prediction")
+    array([ 1.,  0., nan])
+    """
+    series = pd.Series(values)
+    if pd.api.types.is_bool_dtype(series.dtype) or series.dtype == object and series.map(
+            lambda v: isinstance(v, (bool, np.bool_)) or pd.isna(v)).all():
+        return series.astype("boolean").astype("Float64").to_numpy(dtype=np.float64,
+                                                                    na_value=np.nan)
+    numeric = pd.to_numeric(series, errors="coerce")
+    text = series[numeric.isna() & series.notna()]
+    arr = numeric.to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = sorted({*map(str, text.unique()[:5])}) or np.unique(
+        arr[~np.isnan(arr) & ~np.isin(arr, (0.0, 1.0))])[:5].tolist()
+    if bad:
+        raise ValueError(
+            f"{name} must hold 0/1 decisions (1 = predicted positive); "
+            f"found {bad}: encode the decisions as 0/1, or pass prediction='<other column>'."
+        )
+    return arr
+
+
+def decisions(predictions, scores: np.ndarray, threshold: float, name: str) -> np.ndarray:
+    """Each row's 0/1 decision: its ``prediction`` where given, else ``score >= threshold``.
+
+    ``predictions`` is ``None`` when the rows have no prediction column. One rule for
+    :meth:`Monitor.run` and the chunked path (``positive_rate`` is its mean).
+    """
+    by_score = (scores >= threshold).astype(np.float64)
+    if predictions is None:
+        return by_score
+    p = binary_decisions(predictions, name)
+    return np.where(np.isnan(p), by_score, p)
+
+
 #: Reference score quantiles kept by a fitted Monitor (score bins for chunked ROC-/PR-AUC).
 SCORE_QUANTILES = 10_000
 
@@ -559,14 +600,9 @@ def _infer_threshold(reference, score, prediction) -> float:
     if prediction not in reference.columns:
         return 0.5
     s = pd.to_numeric(reference[score], errors="coerce").to_numpy(dtype=float)
-    p = pd.to_numeric(reference[prediction], errors="coerce").to_numpy(dtype=float)
+    p = binary_decisions(reference[prediction], f"reference column {prediction!r}")
     ok = ~(np.isnan(s) | np.isnan(p))
     s, p = s[ok], p[ok]
-    if not np.isin(p, (0.0, 1.0)).all():
-        raise ValueError(
-            f"reference column {prediction!r} must hold 0/1 decisions: fix it, or pass "
-            f"prediction='<other column>'."
-        )
     if not (p == 1).any() or not (p == 0).any():
         return 0.5
     low, high = s[p == 0].max(), s[p == 1].min()

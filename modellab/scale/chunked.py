@@ -53,14 +53,15 @@ from modellab.drift import DriftDetector, FrameCounts
 from modellab.metrics import ConfusionCounts
 from modellab.metrics.classification import format_note, undefined_reasons
 from modellab.monitor import Monitor, MonitorResult
+from modellab.monitor.monitor import decisions
 from modellab.monitor.store import DRIFT_COLUMNS, batch_key
 from modellab.scale.parquet import (
     DEFAULT_BATCH_SIZE,
     PartitionError,
     Skipped,
+    file_schemas,
     iter_file,
     list_files,
-    schema_columns,
 )
 
 #: Columns of :attr:`ScaleResult.skipped`.
@@ -113,13 +114,24 @@ class DatasetSummary:
     batches: dict = field(default_factory=dict)
     files_read: int = 0
     skipped: list = field(default_factory=list)
+    lacking: dict = field(default_factory=dict)  # {file name: optional columns it lacks}
 
     def merge(self, other: DatasetSummary) -> DatasetSummary:
         batches = dict(self.batches)
         for key, summary in other.batches.items():
             batches[key] = batches[key].merge(summary) if key in batches else summary
         return DatasetSummary(batches, self.files_read + other.files_read,
-                              [*self.skipped, *other.skipped])
+                              [*self.skipped, *other.skipped], {**self.lacking, **other.lacking})
+
+    def notes(self, plan: Plan) -> list[str]:
+        """One sentence per file lacking an optional column, saying how its rows count."""
+        meaning = {plan.target: "its rows count as unlabelled",
+                   plan.prediction: "its decisions are score >= threshold",
+                   plan.timestamp: "its rows give no start time"}
+        return [
+            f"{name} has no {col!r} column: {meaning[col]}."
+            for name in sorted(self.lacking) for col in self.lacking[name]
+        ]
 
     @property
     def n_rows(self) -> int:
@@ -156,8 +168,16 @@ class Plan:
 
     @property
     def columns(self) -> list[str]:
-        extra = [self.by, self.target, self.score, self.prediction, self.timestamp]
+        """Columns every file must have (a file without one is skipped)."""
+        extra = [self.by, self.score]
         return list(dict.fromkeys([*self.features, *[c for c in extra if c]]))
+
+    @property
+    def optional(self) -> list[str]:
+        """Columns read where a file has them: a file without labels counts as unlabelled,
+        without predictions as ``score >= threshold``, without timestamps as no start."""
+        extra = [self.target, self.prediction, self.timestamp]
+        return [c for c in extra if c and c not in self.columns]
 
     def summarise(self, frame: pd.DataFrame) -> dict:
         """``{batch id: BatchSummary}`` of one chunk."""
@@ -183,7 +203,7 @@ class Plan:
         out = BatchSummary(len(frame), counts)
         if self.monitor is not None:
             out.hist = self.monitor.histogram_counts(frame)
-        if self.timestamp:
+        if self.timestamp and self.timestamp in frame.columns:
             out.start = pd.to_datetime(frame[self.timestamp]).min()
         if self.score is None:
             return out
@@ -191,13 +211,11 @@ class Plan:
         if not np.isfinite(s).all():
             raise ValueError(f"column {self.score!r} contains infinite values: pass finite scores.")
         out.score_sum, out.score_n = float(s.sum()), int(s.size)
-        if self.prediction:
-            p = pd.to_numeric(frame[self.prediction], errors="coerce").to_numpy(np.float64)
-            ok = ~np.isnan(p)
-            out.pred_sum, out.pred_n = float(p[ok].sum()), int(ok.sum())
-        else:
-            out.pred_sum, out.pred_n = float((s >= self.threshold).sum()), int(s.size)
-        if self.target is None:
+        predictions = (frame[self.prediction]
+                       if self.prediction and self.prediction in frame.columns else None)
+        chosen = decisions(predictions, s, self.threshold, f"column {self.prediction!r}")
+        out.pred_sum, out.pred_n = float(chosen.sum()), int(chosen.size)
+        if self.target is None or self.target not in frame.columns:
             y = np.full(s.size, np.nan)
         else:
             y = as_binary_labels(frame[self.target], f"column {self.target!r}", allow_nan=True)
@@ -223,8 +241,11 @@ def summarise_file(plan: Plan, file, batch_size: int = DEFAULT_BATCH_SIZE) -> Da
     """
     file = pathlib.Path(file)
     part = DatasetSummary()
+    lacking = None
     try:
-        for chunk in iter_file(file, plan.columns, batch_size):
+        for chunk in iter_file(file, plan.columns, batch_size, optional=plan.optional):
+            if lacking is None:
+                lacking = [c for c in plan.optional if c not in chunk.columns]
             try:
                 part = part.merge(DatasetSummary(plan.summarise(chunk)))
             except (ValueError, TypeError) as exc:
@@ -232,6 +253,8 @@ def summarise_file(plan: Plan, file, batch_size: int = DEFAULT_BATCH_SIZE) -> Da
     except PartitionError as exc:
         return DatasetSummary(skipped=[Skipped(str(file), str(exc).split(": ", 1)[-1])])
     part.files_read = 1
+    if lacking:
+        part.lacking = {file.name: lacking}
     return part
 
 
@@ -266,6 +289,9 @@ class ScaleResult:
         Rows and files processed (skipped files excluded).
     engine : str
         ``"in-process"`` or ``"dask"``.
+    notes : tuple of str
+        How files whose columns differ were read, one sentence each (e.g. a file
+        without the label column: its rows count as unlabelled); empty if all agree.
 
     :meth:`to_monitor_result` gives the full :class:`~modellab.monitor.MonitorResult`
     (per-batch drift rows and histograms too) for reports and alert scoring.
@@ -278,6 +304,7 @@ class ScaleResult:
     n_files: int
     engine: str
     monitor_result: MonitorResult | None = field(default=None, repr=False)
+    notes: tuple = ()
 
     @property
     def history(self) -> pd.DataFrame | None:
@@ -443,7 +470,7 @@ def check_on_error(on_error) -> str:
 
 def check_required(files, plan: Plan) -> None:
     """Fail early, with the fix, when the data lack a column the plan needs."""
-    have = schema_columns(files)
+    have = list(dict.fromkeys(c for cols in file_schemas(files).values() for c in cols))
     lacking = [c for c in plan.columns if c not in have]
     if lacking:
         raise ValueError(

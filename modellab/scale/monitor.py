@@ -18,7 +18,7 @@ from modellab.drift import DriftDetector
 from modellab.monitor import Monitor
 from modellab.monitor.monitor import SCORE_QUANTILES, score_edges
 from modellab.scale import chunked
-from modellab.scale.parquet import DEFAULT_BATCH_SIZE, list_files, schema_columns
+from modellab.scale.parquet import DEFAULT_BATCH_SIZE, file_schemas, list_files
 
 
 def monitor_parquet(monitor, path, by: str = "batch", *, client=None,
@@ -106,7 +106,8 @@ def monitor_parquet(monitor, path, by: str = "batch", *, client=None,
             f"score_bins must be at most {SCORE_QUANTILES} (the reference score quantiles a "
             f"Monitor keeps), got {score_bins}."
         )
-    have = set(schema_columns(list_files(path)))
+    # The union of the files' columns: labels in any file count (files without are unlabelled).
+    have = {c for cols in file_schemas(list_files(path)).values() for c in cols}
     plan = chunked.Plan(
         detector=monitor.detector_, by=by,
         target=monitor.target if monitor.target in have else None,  # absent = unlabelled
@@ -132,7 +133,7 @@ def monitor_parquet(monitor, path, by: str = "batch", *, client=None,
         drift=chunked.drift_table(plan.detector, total.counts),
         metrics=pd.Series(metrics, dtype="float64", name="value"),
         skipped=skipped, n_rows=summary.n_rows, n_files=summary.files_read, engine=engine,
-        monitor_result=monitor_result,
+        monitor_result=monitor_result, notes=tuple(summary.notes(plan)),
     )
 
 

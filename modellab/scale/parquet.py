@@ -128,10 +128,16 @@ def _short(exc: Exception) -> str:
     return str(exc).rsplit("': ", 1)[-1].strip()[:300]
 
 
-def iter_file(file, columns: Sequence[str], batch_size: int = DEFAULT_BATCH_SIZE
-              ) -> Iterator[pd.DataFrame]:
-    """Record batches of one file as pandas frames (only ``columns``, in that order)."""
+def iter_file(file, columns: Sequence[str], batch_size: int = DEFAULT_BATCH_SIZE,
+              optional: Sequence[str] = ()) -> Iterator[pd.DataFrame]:
+    """Record batches of one file as pandas frames (only ``columns``, in that order).
+
+    ``optional`` columns are read too when the file has them (appended after ``columns``);
+    a file without them is not an error.
+    """
     dataset = open_file(file, columns)
+    have = set(dataset.schema.names)
+    columns = [*columns, *[c for c in optional if c in have and c not in columns]]
     try:
         # Modest read-ahead keeps memory near a few record batches.
         for record_batch in dataset.to_batches(columns=list(columns), batch_size=batch_size,
@@ -154,11 +160,23 @@ def iter_chunks(files, columns: Sequence[str], batch_size: int = DEFAULT_BATCH_S
 
 def schema_columns(files) -> list[str]:
     """Column names of the first readable file (for up-front checks)."""
+    return next(iter(file_schemas(files).values()))
+
+
+def file_schemas(files) -> dict[pathlib.Path, list[str]]:
+    """``{file: column names}`` of every readable file, in file order (footers only).
+
+    Files that cannot be read are left out (reading them later reports them as skipped);
+    raises ``ValueError`` when none can be read.
+    """
+    out = {}
     for file in files:
         try:
-            return list(pq.read_schema(file).names)
+            out[pathlib.Path(file)] = list(pq.read_schema(file).names)
         except (pa.ArrowException, OSError):
             continue
+    if out:
+        return out
     raise ValueError(
         f"None of the {len(files)} file(s) is a readable Parquet file (first: "
         f"{pathlib.Path(files[0]).name}): check the path and re-export the data."
