@@ -129,7 +129,7 @@ def test_every_command_succeeds_and_says_where_output_went(run):
     assert run["release"][0] == 0 and f"{A}.zip" in run["release"][1]
     assert run["collect"][0] == 1 and "UNREADABLE corrupt" in run["collect"][1]
     assert "UNREADABLE empty" in run["collect"][1]
-    assert run["collect_zip"][0] == 1 and "NOT MATCHED" in run["collect_zip"][1]
+    assert run["collect_zip"][0] == 1 and f"NO LEARNER: {A}.ipynb" in run["collect_zip"][1]
     assert run["grade"][0] == 1  # two learners need attention
     assert run["regrade"][0] == 0
     assert run["feedback"][0] == 0 and "hidden tests removed" in run["feedback"][1]

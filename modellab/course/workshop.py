@@ -4,7 +4,7 @@ Commands (each prints what it did and where the output went)::
 
     modellab workshop init DIR [--source SOLUTIONS_DIR] [--timeout S] [--course-id ID]
     modellab workshop release [ASSIGNMENT ...] [--one-zip]
-    modellab workshop collect ASSIGNMENT PATH        # folder, LMS zip export or one .ipynb
+    modellab workshop collect ASSIGNMENT PATH [--as LEARNER FILE ...] [--prefer newest]
     modellab workshop grade ASSIGNMENT [--student ID ...] [--jobs N]
     modellab workshop feedback ASSIGNMENT
     modellab workshop export [--out grades.csv] [--assignment A]
@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 import zipfile
 from pathlib import Path
@@ -135,6 +136,11 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     p = sub.add_parser("collect", parents=[common], help="take in learners' notebooks")
     p.add_argument("assignment", metavar="ASSIGNMENT")
     p.add_argument("path", metavar="PATH", help="folder of notebooks, LMS zip export or .ipynb")
+    p.add_argument("--as", dest="assign", nargs=2, action="append", metavar=("LEARNER", "FILE"),
+                   help="FILE (its name in PATH, as collect lists it) is LEARNER's notebook "
+                        "(repeatable)")
+    p.add_argument("--prefer", choices=["newest"], default=None,
+                   help="a learner with several files for one notebook: take the newest")
 
     p = sub.add_parser("grade", parents=[common], help="autograde in parallel")
     p.add_argument("assignment", metavar="ASSIGNMENT")
@@ -196,16 +202,24 @@ def _collect(args) -> int:
     from .collect import collect_submissions
 
     ws = open_workshop(args.dir)
-    rep = collect_submissions(ws, args.assignment, args.path)
+    rep = collect_submissions(ws, args.assignment, args.path, assign=args.assign,
+                              prefer=args.prefer)
     print(f"collected {len(rep.placed)} learner(s) for {args.assignment} into "
           f"{ws.root / 'submitted'} (originals kept in {rep.inbox})")
+    for student in sorted(rep.placed):
+        print(f"  {student}")
     for student, reason in rep.unreadable.items():
         print(f"  UNREADABLE {student}: {reason} (kept; it will be reported, not graded)")
-    for path in rep.duplicates:
-        print(f"  older duplicate kept aside: {path}")
-    for path in rep.unmatched:
-        print(f"  NOT MATCHED to a learner (kept in the inbox): {path}")
-    return 1 if rep.unreadable or rep.unmatched else 0
+    for file, reason in rep.set_aside:
+        print(f"  set aside {file}: {reason}")
+    if rep.problems:
+        print(f"{len(rep.problems)} file(s) NOT PLACED (kept in the inbox); resolve them and "
+              f"collect again:")
+        for problem in rep.problems:
+            print(f"  {problem}")
+        print(f"  e.g. modellab workshop collect {args.assignment} {args.path} "
+              f"--as LEARNER {shlex.quote(rep.problems[0].file)}")
+    return 0 if rep.ok else 1
 
 
 def _grade(args) -> int:
