@@ -16,7 +16,8 @@
 # > - In this lesson's world, applicants' debt and loan sizes creep up for five weeks. No single
 # >   week looks alarming, but by the end the model declines **twice as many** applicants.
 # >   The model still ranks borrowers well: it is the *customers* who changed, and the business
-# >   must decide whether the higher decline rate is acceptable.
+# >   must decide whether the higher decline rate is acceptable. Its probabilities, though, now
+# >   fall short: about 15% more defaults happen than it predicts (a PD back-test shows it).
 # > - Three pipeline bugs show the other danger: a unit change that **triples** the decline rate
 # >   for two weeks, and missing values and an unknown category that the model scores
 # >   *silently*. Simple weekly checks catch all three on the day they happen.
@@ -27,7 +28,7 @@
 # 1. Load a reference period and a production stream and summarise each week with pandas.
 # 2. Plot a weekly trend against the reference level and tell a **real trend from noise**.
 # 3. Read the **score distribution** and the **default rate** to judge whether the model
-#    behaves as expected.
+#    behaves as expected, with an **observed / expected** back-test and its interval.
 # 4. Spot **anomalies** in a batch: missing values, a unit change, an unseen category.
 # 5. Check your reading against the scenario's ground truth.
 #
@@ -134,9 +135,18 @@ z_scores.round(1).iloc[[0, 5, 9, 10, 12, 15, 19]]
 
 # %% [markdown]
 # `income` and `age` stay within ±3 all along: they did not change. `debt_to_income` and
-# `loan_amount` cross +3 from week 10 or 11 and reach about +50. The same rule, applied to the
-# quiet `stable` scenario, should (almost) never fire — that is how you know it is not too
-# twitchy:
+# `loan_amount` cross +3 from week 10 and peak above +30:
+
+# %%
+print("weeks beyond +3 SE:", {c: z_scores.index[z_scores[c] > 3].tolist() for c in inputs})
+print("peak z-score:", z_scores.max().round(1).to_dict())
+
+# %% [markdown]
+# A z of 30 does not mean "30 times worse": with 1,000 rows a week the standard error is small,
+# so a moderate move of the mean sits many standard errors away. The z-score says the change is
+# *real*; the weekly table says how *big* it is (mean debt-to-income from about 0.28 to about
+# 0.47). The same rule, applied to the quiet `stable` scenario, should (almost) never fire —
+# that is how you know it is not too twitchy:
 
 # %%
 stable = make("stable", seed=0)
@@ -184,8 +194,41 @@ ax.set_ylabel("share of applications")
 plt.show()
 
 # %% [markdown]
-# Both lines rise together: the model *expected* the extra defaults. Its ranking quality holds
-# too — `by_batch` from `modellab.metrics` computes the weekly ROC-AUC with a 95% confidence band.
+# Both lines rise, but the observed line ends above the expected one. Is the gap real? Credit
+# teams answer with a **PD back-test**: the **observed / expected ratio** (O/E) of defaults,
+# with a binomial interval. O/E = 1 means the model's probabilities are right on average;
+# O/E = 1.15 means 15% more defaults than the model predicted. The interval comes from a
+# binomial test of the observed count against the mean score (`scipy.stats.binomtest`); it is
+# slightly conservative, because scores differ from loan to loan.
+
+# %%
+from scipy import stats
+
+
+def observed_expected(rows: pd.DataFrame) -> dict:
+    """O/E ratio of defaults with a 95% binomial interval (a PD back-test)."""
+    n, observed, expected = len(rows), int(rows["default"].sum()), rows["score"].sum()
+    test = stats.binomtest(observed, n, p=rows["score"].mean())
+    ci = test.proportion_ci(confidence_level=0.95)
+    return {"observed_rate": observed / n, "expected_rate": expected / n,
+            "o_e": observed / expected, "o_e_low": ci.low * n / expected,
+            "o_e_high": ci.high * n / expected, "p_value": test.pvalue}
+
+
+backtest = pd.DataFrame({
+    "reference": observed_expected(reference),
+    "weeks 0–9": observed_expected(production[production["batch"] < 10]),
+    "weeks 15–19": observed_expected(production[production["batch"] >= 15]),
+}).T
+backtest.round(3)
+
+# %% [markdown]
+# On the reference period and weeks 0–9 the interval contains 1: the probabilities are right
+# on average. In weeks 15–19 the model expected 18.5% defaults and 21.3% happened: O/E about
+# 1.15, with an interval that excludes 1. The model saw the riskier applicants coming, but
+# **under-predicts** them by about 15% — which matters to anyone who uses the score as a
+# probability (pricing, provisions). Its ranking quality, on the other hand, holds —
+# `by_batch` from `modellab.metrics` computes the weekly ROC-AUC with a 95% confidence band.
 
 # %%
 from modellab.metrics import by_batch, classification_summary
@@ -213,10 +256,12 @@ drift_explorer(scenario, "debt_to_income", shift=0.5)
 
 # %% [markdown]
 # **Interpretation.** The applicants changed (more debt, bigger loans), the model's scores and
-# the real default rate rose together, and its ranking did not degrade. This is *covariate shift*
-# the model handles: no fix to the model is needed, but the business sees twice the decline rate
-# and must decide whether that is acceptable (pricing, lending policy). Lesson 04 shows the other
-# case, where the model stops being right.
+# the real default rate rose together, and its ranking did not degrade. This is mostly
+# *covariate shift* the model handles: it still ranks well, and the business sees twice the
+# decline rate and must decide whether that is acceptable (lending policy). But the back-test
+# says its probabilities are now about 15% too low: anyone who prices loans or sets provisions
+# from the score should **recalibrate** (lesson 04). Lesson 04 also shows the case where the
+# model stops ranking well.
 #
 # One caution: in real life the **default rate arrives late** (a loan defaults months after it is
 # granted). In the `label_delay` scenario the newest weeks have no outcome yet — a `NaN` is "not
@@ -300,7 +345,8 @@ print(quality.truth[["kind", "features", "start_batch", "end_batch"]].to_string(
 #   3 standard errors ($\sigma/\sqrt{n}$) away is unlikely to be chance; check the rule on a
 #   stable world.
 # - The model *behaves* when expected and observed default rates move together and its ranking
-#   (ROC-AUC) holds: then the data changed, not the model's quality.
+#   (ROC-AUC) holds. Judge "together" with the **observed / expected ratio** and its binomial
+#   interval: an interval that excludes 1 means the probabilities need recalibrating.
 # - An anomaly is one batch unlike the others: check missing values, units and unseen
 #   categories every week — the model often fails silently.
 #

@@ -19,8 +19,10 @@
 # >   the model ranks risk).
 # > - The **decision threshold** is a business choice: the cheapest one follows from the cost of
 # >   each mistake, and a recall target has a price that can be stated in money.
-# > - A metric measured on one week of 1,000 loans is **uncertain by about ±10 points**. Alerts
-# >   and decisions must allow for that, or they will react to noise.
+# > - A metric measured on one week of 1,000 loans is uncertain, and how much depends on how
+# >   many loans it **counts**: recall rests on the ~110 defaults (about ±10 points), ROC-AUC on
+# >   about ±5, accuracy on all 1,000 loans (about ±2). Alerts and decisions must allow for
+# >   that, or they will react to noise.
 
 # %% [markdown]
 # ## What you will be able to do
@@ -78,6 +80,18 @@ plt.show()
 counts = metrics.confusion_counts(y_true, score, threshold=threshold)
 tn, fp, fn, tp = counts.tn, counts.fp, counts.fn, counts.tp
 counts
+
+# %% [markdown]
+# > **What lending really measures.** This table needs the outcome of *every* application —
+# > which a lender never has. A **declined** applicant never gets the loan, so whether they
+# > "would have defaulted" is never observed: in production the FP and TP cells are empty, and
+# > recall among declined applicants cannot be computed. And outcomes **mature** slowly: a loan
+# > is counted as a default only after it is 30, 60 or 90 days past due, and a cohort's default
+# > rate keeps rising for months (a *vintage curve*). Our synthetic scenarios reveal every
+# > outcome at once, so that you can learn the metrics; real monitoring measures performance
+# > on **approved loans old enough to have matured**, and estimates the rest with a randomised
+# > approval band (a small share of applicants approved whatever their score) or with
+# > *reject inference*. Lessons 04 and 09 come back to this.
 
 # %% [markdown]
 # ## Precision, recall and F1 — once by hand
@@ -149,7 +163,9 @@ comparison.round(3)
 #   a random good payer: 0.5 is a coin toss, 1.0 is perfect.
 # - **Precision-recall curve:** precision against recall. Its baseline is the default rate
 #   (flagging at random), so it shows more clearly how useful the flags are when positives are
-#   rare. Its area is the **average precision** (AP, `pr_auc`).
+#   rare. Its summary is the **average precision** (AP, `pr_auc`): the precision at each
+#   step of the curve, weighted by how much recall that step adds — a step-wise sum, not the
+#   interpolated area under the drawn line.
 #
 # To see a curve that has degraded, we add the last ten weeks of the `concept_drift` scenario,
 # where who defaults has changed.
@@ -166,15 +182,20 @@ plt.show()
 
 # %%
 pd.DataFrame({
-    "reference": summary[["roc_auc", "pr_auc", "recall", "precision"]],
+    "reference": summary[["roc_auc", "pr_auc", "recall", "precision", "base_rate"]],
     "concept drift, weeks 10–19": metrics.classification_summary(
-        late["default"], late["score"], threshold=threshold)[["roc_auc", "pr_auc", "recall", "precision"]],
+        late["default"], late["score"], threshold=threshold
+    )[["roc_auc", "pr_auc", "recall", "precision", "base_rate"]],
 }).round(3)
 
 # %% [markdown]
-# After the concept drift the model ranks much worse (ROC-AUC about 0.65 instead of 0.79) and
-# its flags are barely better than random (precision near the 11% base rate). ROC-AUC does not
-# depend on the threshold, which makes it a good **health** metric to track week by week.
+# After the concept drift the model ranks much worse (ROC-AUC about 0.65 instead of 0.79), and
+# its precision halves (about 0.20 instead of 0.41): a flagged applicant is now not even twice
+# as likely to default as a random one. ROC-AUC does not depend on the threshold, which makes it
+# a good **health** metric to track week by week — **but** it is blind to calibration (scores
+# that are all too low by half rank exactly as well) and to the operating threshold (the
+# decisions the business actually takes). Track it next to calibration and the
+# threshold metrics, not instead of them.
 
 # %% [markdown]
 # ## Thresholds and business cost
@@ -273,10 +294,11 @@ rows = [
     metrics.bootstrap_ci("recall", week["default"], week["score"], threshold=threshold, seed=0),
     metrics.bootstrap_ci("precision", week["default"], week["score"], threshold=threshold, seed=0),
     metrics.bootstrap_ci("roc_auc", week["default"], week["score"], seed=0),
+    metrics.bootstrap_ci("accuracy", week["default"], week["score"], threshold=threshold, seed=0),
     metrics.bootstrap_ci("recall", y_true, score, threshold=threshold, seed=0),
 ]
 pd.DataFrame({
-    "data": ["week 7 (1,000 loans)"] * 3 + ["reference (5,000 loans)"],
+    "data": ["week 7 (1,000 loans)"] * 4 + ["reference (5,000 loans)"],
     "metric": [r.metric for r in rows],
     "estimate": [r.estimate for r in rows],
     "low": [r.low for r in rows],
@@ -286,8 +308,13 @@ pd.DataFrame({
 
 # %% [markdown]
 # - Week 7's recall is 0.45, but anything from about 0.34 to 0.55 is consistent with the data.
-#   Five times more loans make the interval about 2.2 times narrower: width shrinks with
-#   $1/\sqrt{n}$, and $\sqrt{5} \approx 2.2$.
+# - **Uncertainty follows the count in the metric's denominator.** Recall is a share of the
+#   ~100 defaults: about ±10 points. Precision is a share of the ~130 flagged loans: about ±8.
+#   ROC-AUC compares every default with every repayer: about ±5. Accuracy is a share of all
+#   1,000 loans: about ±2. A rule of thumb: a share of $k$ cases is uncertain by about
+#   $\pm 1/\sqrt{k}$.
+# - Five times more loans make the recall interval about 2.2 times narrower: width shrinks
+#   with $1/\sqrt{n}$, and $\sqrt{5} \approx 2.2$.
 # - **For alerts:** a naive rule such as "alert when weekly recall drops below 0.47" (a few
 #   points under the reference) fires again and again in this perfectly stable world:
 
@@ -313,8 +340,9 @@ print(f"weeks whose whole interval lies below the reference recall {recall:.2f}:
 #   is more telling when positives are rare. Both drop when the concept drifts.
 # - The threshold is a business choice: `threshold_table` and `best_threshold` turn error costs
 #   (and a recall target) into the cheapest cut-off, and the price of the target in money.
-# - A metric on 1,000 rows is uncertain by about ±10 points: use `bootstrap_ci`, and make alert
-#   rules allow for that width.
+# - A metric's uncertainty follows the count in its denominator: on 1,000 loans, recall (~110
+#   defaults) is uncertain by about ±10 points, ROC-AUC by about ±5, accuracy by about ±2. Use
+#   `bootstrap_ci`, and make alert rules allow for that width.
 #
 # **Next:** the exercise `ex01_metrics`, then `03_data_drift`.
 

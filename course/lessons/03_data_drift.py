@@ -86,7 +86,7 @@ plt.show()
 # |---|---|---|---|---|
 # | **Kolmogorov–Smirnov** (`drift.ks`) | largest gap between the two cumulative distributions | numeric | statistic + **p-value** | p < 0.05 |
 # | **chi-squared** (`drift.chi2`) | do counts per category (or per bin) differ more than chance allows? | categorical (numeric after binning) | statistic + **p-value** | p < 0.05 |
-# | **PSI** (`drift.psi`) | population stability index: Σ (cur − ref) · ln(cur / ref) over 10 bins | both | a distance | ≥ 0.1 |
+# | **PSI** (`drift.psi`) | population stability index: Σ (cur − ref) · ln(cur / ref) over 10 bins | both | a distance | ≥ 0.1 (bands: < 0.1 stable, 0.1–0.25 investigate, > 0.25 act) |
 # | **Jensen–Shannon** (`drift.jensen_shannon`) | distance between the two shares, 0 (same) to 1 (disjoint) | both | a distance | ≥ 0.1 |
 # | **Wasserstein** (`drift.wasserstein`) | how far values moved, in reference standard deviations | numeric | a distance | ≥ 0.1 |
 #
@@ -160,6 +160,32 @@ plt.show()
 experiment[["n", "column", "p_value", "effect_size", "psi", "drifted", "reason"]].round(4)
 
 # %% [markdown]
+# ### Reading PSI: the bands, what they mean, and their bias
+#
+# Credit teams read PSI with conventional bands: **below 0.1 stable, 0.1–0.25 investigate,
+# above 0.25 act**. Two facts make those bands easier to use:
+#
+# - **PSI ≈ d² for a mean shift.** For a normal feature whose mean moves by *d* standard
+#   deviations, PSI is about d²: a 0.25-sd shift gives about 0.06 (the table above, at large
+#   `n`), so "investigate" starts near a 0.3-sd shift and "act" near a 0.5-sd shift.
+# - **PSI is biased upwards at small n.** Sampling noise makes the two histograms differ even
+#   when nothing changed, and PSI adds up those differences without cancelling them. Compare
+#   500 rows with 500 rows of the *same* distribution, many times:
+
+# %%
+null_psi = np.array([drift.psi(rng.normal(size=500), rng.normal(size=500)).statistic
+                     for _ in range(300)])
+print(f"PSI, 500 vs 500 rows, no change: mean {null_psi.mean():.3f}, "
+      f"95th percentile {np.quantile(null_psi, 0.95):.3f}")
+print(f"PSI of a 0.25-sd shift at n = 200,000: {experiment.iloc[-1]['psi']:.3f} "
+      f"(d² = {0.25 ** 2:.4f})")
+
+# %% [markdown]
+# With 500 rows a side, PSI averages about 0.04 with no change at all, and one time in twenty
+# it exceeds 0.07: on small batches, part of the PSI is noise. Read PSI bands on batches of
+# thousands of rows, or next to a test that accounts for `n`.
+
+# %% [markdown]
 # ## The `auto` rule: real AND big enough
 #
 # `DriftDetector` (and `compare`) use `method="auto"` by default. A column is flagged only when
@@ -229,8 +255,10 @@ pd.Series(false_alarms, name="false alarms in 200 tests")
 # %% [markdown]
 # Without a correction, five false alarms (fewer than the ten expected: the tests are slightly
 # conservative on binned data). With either correction, one. A correction makes alarms
-# *rare*, not impossible; that remaining flag is a 1-in-200 event, and a rule such as "flag in
-# two consecutive weeks" (lesson 08) filters it out.
+# *rare*, not impossible: it works **within one batch**, keeping the chance of any false flag
+# among that week's ten columns near 5%. Over 20 weeks that is about 20 × 0.05 = 1 stray flag
+# expected — exactly what we see. A rule such as "flag in two consecutive weeks" (lesson 08)
+# filters it out.
 
 # %% [markdown]
 # ## A whole batch at once: `DriftDetector` and `compare`
@@ -249,7 +277,7 @@ plt.show()
 # %% [markdown]
 # The three features of the ground truth light up from week 10, in every week. One other cell
 # is orange: `interest_rate` in week 9. Before the campaign this scenario draws the same
-# applicants as `stable` (same seed), so it is the very 1-in-200 false alarm counted above.
+# applicants as `stable` (same seed), so it is the very stray flag counted above.
 #
 # The table behind one week — one row per column, stable column names (`drift.TABLE_COLUMNS`):
 
@@ -308,22 +336,40 @@ moved.importances.head(5).round(3)
 # ## Explore: how large must a shift be before each measure flags it?
 #
 # The explorer draws a fresh week of 1,000 applicants with one feature shifted by the slider
-# (in reference sds) and runs all five measures plus the `auto` verdict. Try `income` at
-# 0.02, 0.1, 0.25 and 0.5: which measures flag at 0.25, and which stay silent? Then switch the
-# feature to `channel`. (Static outputs show the widget's starting state only: run the notebook
-# in JupyterLab to get the live widget.)
+# (in reference sds) and runs all five measures plus the `auto` verdict. Try `age` at
+# 0.02, 0.1, 0.25 and 0.5: which measures flag at 0.25, and which stay silent? Then switch to
+# `income`, and to `channel`. (Static outputs show the widget's starting state only: run the
+# notebook in JupyterLab to get the live widget.)
 
 # %%
 from modellab.widgets import drift_explorer
 
-drift_explorer(scenario, "income", shift=0.25)
+explorer = drift_explorer(scenario, "age", shift=0.25)
+explorer
+
+# %% [markdown]
+# The tests behind the explorer's starting state, and the same 0.25-sd shift on `income`:
+
+# %%
+skewed = drift_explorer(scenario, "income", shift=0.25)
+pd.DataFrame({"age": explorer.tests.set_index("method")["statistic"],
+              "income": skewed.tests.set_index("method")["statistic"]}).round(3)
+
+# %% [markdown]
+# On `age` (roughly symmetric) PSI stays near 0.05 — below 0.1, as d² predicts — while KS and
+# the Wasserstein distance flag the shift. On `income` the same 0.25 sd gives PSI about 0.2:
+# income is skewed, its sd is inflated by a few very high earners, so adding 0.25 sd moves the
+# crowd of ordinary incomes across several quantile bins. PSI depends on the shape of the
+# distribution, not only on the size of the shift in sds.
 
 # %% [markdown]
 # ## Why it matters: drift is a warning, not a verdict
 #
-# Drift says the model now scores applicants it saw few of in training: it is **extrapolating**.
-# Whether its decisions got worse is a separate question, answered by performance metrics once
-# outcomes arrive. Here, the campaign brought riskier applicants, but who defaults *given a
+# Drift says the model now scores more applicants of a kind it saw *less often* in training.
+# It is **extrapolating** only when the shift leaves the training data's range altogether
+# (ages, incomes or categories it never saw); inside that range it has seen such applicants,
+# just fewer of them. Either way, whether its decisions got worse is a separate question,
+# answered by performance metrics once outcomes arrive. Here, the campaign brought riskier applicants, but who defaults *given a
 # profile* did not change:
 
 # %%
@@ -358,10 +404,12 @@ plt.show()
 # - **KS** (numeric) and **chi-squared** (categorical) test *whether* a change is real;
 #   **PSI**, **Jensen–Shannon** and **Wasserstein** measure *how big* it is.
 # - **p-values depend on n**: at a million rows a 0.02-sd wobble is "significant". **PSI > 0.1**
-#   misses a 0.25-sd shift. The `auto` rule needs *significant* (after correction) **and** an
-#   effect above a floor.
+#   misses a 0.25-sd shift (PSI ≈ d², about 0.06). Read PSI with its bands (< 0.1 stable,
+#   0.1–0.25 investigate, > 0.25 act), and remember its upward bias on small batches. The
+#   `auto` rule needs *significant* (after correction) **and** an effect above a floor.
 # - **Many tests**: 200 uncorrected tests give about 10 false alarms; **BH** controls the share
-#   of false alarms among flags and keeps more real drift than **Bonferroni**.
+#   of false alarms among flags and keeps more real drift than **Bonferroni**. Corrections work
+#   within a batch: over 20 weeks, about one stray flag remains.
 # - `DriftDetector().fit(reference).test(batch)` gives one tidy row per column;
 #   `dataset_drift` the drifted share; `domain_classifier` an AUC (0.5 = no drift) and the
 #   features that separate.
