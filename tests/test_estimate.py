@@ -1,0 +1,320 @@
+"""modellab.estimate against oracles: simulated labels, scikit-learn metrics and calibration."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn import metrics as skm
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+
+from modellab import scenarios as sc
+from modellab.estimate import (
+    ASSUMPTION,
+    ESTIMATE_COLUMNS,
+    EstimatedMetricDropFrom,
+    EstimateSummary,
+    EstimationGapAbove,
+    PerformanceEstimator,
+    expected_metrics,
+    later_labels,
+    with_estimates,
+)
+
+THR = 0.3
+
+
+def _world(n, seed, a=1.2, b=3.0):
+    """Rows whose true P(y=1) is known: p ~ Beta(a, b), y ~ Bernoulli(p), score = p."""
+    rng = np.random.default_rng(seed)
+    p = rng.beta(a, b, n)
+    y = (rng.random(n) < p).astype(np.int64)
+    return pd.DataFrame({"score": p, "default": y})
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    ref = _world(20_000, 0)
+    return PerformanceEstimator(threshold=THR, chunk_size=1000).fit(ref), ref
+
+
+# ------------------------------------------------------------------ calibration
+
+
+def test_calibration_is_scikit_learns_isotonic_regression(fitted):
+    est, ref = fitted
+    assert isinstance(est.calibrator_, IsotonicRegression)
+    oracle = IsotonicRegression(y_min=0, y_max=1, out_of_bounds="clip").fit(ref["score"], ref["default"])
+    s = np.linspace(-0.0, 1.0, 501)
+    np.testing.assert_array_equal(est.calibrate(s), oracle.predict(s))
+
+
+def test_sigmoid_calibration_is_platt_scaling_on_raw_scores():
+    ref = _world(5000, 1)
+    logit = np.log(ref["score"] / (1 - ref["score"]))
+    raw = ref.assign(score=3 * logit + 1)  # margins, not probabilities
+    est = PerformanceEstimator(threshold=1.0, chunk_size=500, calibration="sigmoid").fit(raw)
+    oracle = LogisticRegression(C=1e6).fit(raw[["score"]].to_numpy(), raw["default"])
+    np.testing.assert_allclose(est.calibrate(raw["score"]), oracle.predict_proba(raw[["score"]].to_numpy())[:, 1])
+
+
+# --------------------------------------------------------- expected vs simulated
+
+
+def test_expected_counts_match_the_average_of_simulated_labels(fitted):
+    est, _ = fitted
+    batch = _world(2000, 7, a=2.0, b=2.5)  # covariate shift: riskier applicants, same P(y|x)
+    counts = expected_metrics(est.summarise(batch), est.positive_from_)
+    p = est.calibrate(batch["score"])
+    pred = batch["score"].to_numpy() >= THR
+    # By definition: sums of calibrated probabilities.
+    assert counts["tp"] == pytest.approx(p[pred].sum(), rel=1e-12)
+    assert counts["fn"] == pytest.approx(p[~pred].sum(), rel=1e-12)
+    assert counts["fp"] == pytest.approx((1 - p[pred]).sum(), rel=1e-12)
+    # Against the simulation: labels drawn from the calibrated probabilities, many times.
+    rng = np.random.default_rng(3)
+    draws = rng.random((4000, p.size)) < p
+    tp = (draws & pred).sum(axis=1)
+    fp = (~draws & pred).sum(axis=1)
+    assert abs(tp.mean() - counts["tp"]) < 4 * tp.std() / np.sqrt(tp.size)
+    assert abs(fp.mean() - counts["fp"]) < 4 * fp.std() / np.sqrt(fp.size)
+
+
+def test_estimated_metrics_match_scikit_learn_on_simulated_labels(fitted):
+    est, _ = fitted
+    batch = _world(2000, 8, a=2.0, b=2.5).assign(batch=0)
+    out = est.estimate(batch.drop(columns="default")).set_index("metric")["estimate"]
+    p = est.calibrate(batch["score"])
+    s = batch["score"].to_numpy()
+    pred = (s >= THR).astype(int)
+    rng = np.random.default_rng(4)
+    sims = {m: [] for m in out.index}
+    for _ in range(300):
+        y = (rng.random(p.size) < p).astype(int)
+        sims["accuracy"].append(skm.accuracy_score(y, pred))
+        sims["precision"].append(skm.precision_score(y, pred))
+        sims["recall"].append(skm.recall_score(y, pred))
+        sims["f1"].append(skm.f1_score(y, pred))
+        sims["roc_auc"].append(skm.roc_auc_score(y, s))
+    for m, values in sims.items():
+        # Ratios of expected counts vs the mean ratio: equal up to O(1/n) plus Monte Carlo noise.
+        tol = 4 * np.std(values) / np.sqrt(len(values)) + 0.003
+        assert abs(np.mean(values) - out[m]) < tol, m
+
+
+def test_estimated_roc_auc_equals_the_pairwise_expectation(fitted):
+    est, _ = fitted
+    batch = _world(2000, 9, a=2.0, b=2.5)
+    p, s = est.calibrate(batch["score"]), batch["score"].to_numpy()
+    # E[AUC] as a ratio of expectations over all pairs of distinct rows i != j:
+    # sum p_i (1 - p_j) [s_i > s_j] (+ half for ties) / E[positives x negatives].
+    w = p[:, None] * (1 - p)[None, :]
+    np.fill_diagonal(w, 0.0)
+    num = (w * (s[:, None] > s[None, :])).sum() + 0.5 * (w * (s[:, None] == s[None, :])).sum()
+    den = p.sum() * (1 - p).sum() - (p * (1 - p)).sum()
+    got = expected_metrics(est.summarise(batch), est.positive_from_)["roc_auc"]
+    # Binning by score and pairing a row with itself cost O(1/n): well under 1e-3 here.
+    assert got == pytest.approx(num / den, abs=5e-4)
+
+
+def test_estimate_on_true_probabilities_tracks_realised_metrics(fitted):
+    est, _ = fitted
+    frames = [_world(1000, 100 + i, a=1.2 + 0.1 * i, b=3.0).assign(batch=i) for i in range(10)]
+    out = est.estimate(pd.concat(frames, ignore_index=True))
+    inside = (out["lower"] <= out["realized"]) & (out["realized"] <= out["upper"])
+    assert inside.mean() >= 0.9
+    for (b, m), row in out.set_index(["batch", "metric"]).iterrows():
+        y, s = frames[b]["default"], frames[b]["score"]
+        pred = (s >= THR).astype(int)
+        oracle = {
+            "roc_auc": skm.roc_auc_score(y, s), "accuracy": skm.accuracy_score(y, pred),
+            "precision": skm.precision_score(y, pred), "recall": skm.recall_score(y, pred),
+            "f1": skm.f1_score(y, pred),
+        }[m]
+        assert row["realized"] == pytest.approx(oracle, abs=1e-12)
+        assert row["gap"] == pytest.approx(row["estimate"] - oracle, abs=1e-12)
+
+
+def test_spread_matches_the_spread_of_independent_batches(fitted):
+    est, _ = fitted
+    aucs, recalls = [], []
+    for i in range(300):
+        b = _world(1000, 1000 + i)
+        aucs.append(skm.roc_auc_score(b["default"], b["score"]))
+        recalls.append(skm.recall_score(b["default"], b["score"] >= THR))
+    assert est.spread_["roc_auc"] == pytest.approx(np.std(aucs, ddof=1), rel=0.25)
+    assert est.spread_["recall"] == pytest.approx(np.std(recalls, ddof=1), rel=0.25)
+
+
+# ------------------------------------------------------------------- merging
+
+
+@settings(max_examples=25, deadline=None)
+@given(cuts=st.lists(st.integers(1, 1499), min_size=1, max_size=5, unique=True))
+def test_merged_chunk_summaries_equal_the_whole_batch(fitted, cuts):
+    est, _ = fitted
+    batch = _world(1500, 21, a=1.5, b=2.0).assign(batch=5)
+    whole = est.estimate(batch.drop(columns="default"))
+    edges = [0, *sorted(cuts), len(batch)]
+    parts = [batch.iloc[a:b] for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    merged = est.summarise(parts[0])
+    for part in parts[1:]:
+        merged = merged.merge(est.summarise(part))
+    assert merged.n == 1500
+    chunked = est.estimate_summaries({5: merged})
+    np.testing.assert_allclose(chunked["estimate"], whole["estimate"], rtol=1e-12, atol=0)
+    pd.testing.assert_series_equal(chunked["alert"], whole["alert"])
+
+
+def test_summary_merge_refuses_other_bins_and_types():
+    a = EstimateSummary(np.ones(3), np.ones(3) / 2)
+    with pytest.raises(ValueError, match="same fitted"):
+        a.merge(EstimateSummary(np.ones(4), np.ones(4)))
+    with pytest.raises(TypeError, match="EstimateSummary"):
+        a.merge({"rows": 1})
+    assert (a + a).n == 6
+
+
+# ----------------------------------------------------------------- the frame
+
+
+def test_estimate_frame_is_tidy_and_states_its_assumption(fitted):
+    est, _ = fitted
+    prod = pd.concat([_world(500, i).assign(batch=i) for i in range(3)], ignore_index=True)
+    prod.loc[prod["batch"] == 2, "default"] = np.nan  # labels pending
+    out = est.estimate(prod)
+    assert list(out.columns) == ESTIMATE_COLUMNS
+    assert len(out) == 3 * 5
+    assert out.attrs["assumption"] == ASSUMPTION and "concept drift" in ASSUMPTION
+    pending = out[out["batch"] == 2]
+    assert pending["realized"].isna().all() and (pending["n_labelled"] == 0).all()
+    assert pending["estimate"].notna().all()
+    assert "concept drift" in (PerformanceEstimator.__doc__ + ASSUMPTION)
+
+
+def test_alert_when_the_estimate_leaves_the_reference_band(fitted):
+    est, _ = fitted
+    # A population squeezed into a narrow risk range: the ranking gets much harder.
+    narrow = _world(1000, 30, a=40, b=100).assign(batch=0)
+    out = est.estimate(narrow).set_index("metric")
+    assert out.loc["roc_auc", "alert"]
+    assert out.loc["roc_auc", "estimate"] < out.loc["roc_auc", "band_lower"]
+
+
+# -------------------------------------------------------------- bad input
+
+
+def test_bad_reference_is_refused():
+    est = PerformanceEstimator(chunk_size=200)
+    ref = _world(2000, 0)
+    with pytest.raises(ValueError, match="at least 20 of each"):
+        est.fit(ref.assign(default=0))
+    few = ref.copy()
+    few["default"] = 0
+    few.loc[:9, "default"] = 1
+    with pytest.raises(ValueError, match="10 positive"):
+        est.fit(few)
+    with pytest.raises(ValueError, match=r"no column\(s\) \['default'\]"):
+        est.fit(ref.drop(columns="default"))
+    with pytest.raises(ValueError, match="outside \\[0, 1\\].*calibration='isotonic'"):
+        est.fit(ref.assign(score=ref["score"] * 10 - 2))
+    with pytest.raises(ValueError, match="binary labels"):
+        est.fit(ref.assign(default=2))
+    with pytest.raises(ValueError, match="2 x chunk_size"):
+        PerformanceEstimator(chunk_size=1500).fit(ref)
+    with pytest.raises(TypeError, match="DataFrame"):
+        est.fit(ref.to_numpy())
+    # Raw scores are fine once a calibration method is chosen.
+    PerformanceEstimator(chunk_size=200, calibration="isotonic").fit(ref.assign(score=ref["score"] * 10 - 2))
+
+
+def test_bad_parameters_are_refused():
+    ref = _world(2000, 0)
+    with pytest.raises(ValueError, match="cannot estimate \\['brier'\\]"):
+        PerformanceEstimator(metrics=["brier"], chunk_size=200).fit(ref)
+    with pytest.raises(ValueError, match="calibration must be"):
+        PerformanceEstimator(calibration="platt", chunk_size=200).fit(ref)
+    with pytest.raises(ValueError, match="below min_rows"):
+        PerformanceEstimator(chunk_size=50).fit(ref)
+    with pytest.raises(ValueError, match="n_sigma"):
+        PerformanceEstimator(chunk_size=200, n_sigma=0).fit(ref)
+    with pytest.raises(TypeError, match="threshold"):
+        PerformanceEstimator(chunk_size=200, threshold="0.5").fit(ref)
+
+
+def test_bad_production_is_refused(fitted):
+    est, _ = fitted
+    prod = _world(1000, 5).assign(batch=np.repeat([0, 1], 500))
+    with pytest.raises(ValueError, match="min_rows=100"):
+        est.estimate(prod.assign(batch=np.arange(1000) // 50))
+    with pytest.raises(ValueError, match=r"no column\(s\) \['week'\]"):
+        est.estimate(prod, by="week")
+    with pytest.raises(ValueError, match=r"no column\(s\) \['score'\]"):
+        est.estimate(prod.drop(columns="score"))
+    with pytest.raises(ValueError, match="not probabilities"):
+        est.estimate(prod.assign(score=prod["score"] + 1))
+    with pytest.raises(ValueError, match="NaN"):
+        est.estimate(prod.assign(score=np.nan))
+    with pytest.raises(ValueError, match="not an EstimateSummary"):
+        est.estimate_summaries({0: EstimateSummary(np.ones(3), np.ones(3))})
+    unfitted = PerformanceEstimator()
+    with pytest.raises(Exception, match="not fitted"):
+        unfitted.estimate(prod)
+
+
+# ------------------------------------------------------- monitor integration
+
+
+def test_rules_fire_on_estimates_in_a_history(fitted):
+    est, _ = fitted
+    prod = pd.concat(
+        [_world(1000, 40).assign(batch=0), _world(1000, 41, a=40, b=100).assign(batch=1)],
+        ignore_index=True,
+    )
+    history = with_estimates(None, est.estimate(prod))
+    assert {"estimated_roc_auc", "estimated_roc_auc_lower", "roc_auc", "n_labelled"} <= set(history.columns)
+    rule = EstimatedMetricDropFrom("roc_auc", by=0.1)
+    alerts = rule.evaluate(history, est.reference_)
+    assert alerts["batch"].tolist() == [1]
+    assert "labels pending" in alerts.loc[0, "message"]
+    # Labels arrive and agree with the estimate: no gap alert.
+    assert EstimationGapAbove("roc_auc", 0.1).evaluate(history, {}).empty
+
+
+def test_with_estimates_joins_a_monitor_history(fitted):
+    est, _ = fitted
+    prod = pd.concat([_world(500, 50 + i).assign(batch=i) for i in range(3)], ignore_index=True)
+    monitor_like = pd.DataFrame({"batch": [0, 1, 2, 3], "roc_auc": [0.8, 0.7, np.nan, np.nan]})
+    out = with_estimates(monitor_like, est.estimate(prod))
+    assert out["batch"].tolist() == [0, 1, 2, 3]
+    assert out["estimated_roc_auc"].iloc[:3].notna().all() and np.isnan(out["estimated_roc_auc"].iloc[3])
+    assert out["roc_auc"].iloc[1] == 0.7
+
+
+def test_rules_explain_a_history_without_estimates():
+    history = pd.DataFrame({"batch": [0], "roc_auc": [0.8], "n_labelled": [1000]})
+    with pytest.raises(ValueError, match="with_estimates"):
+        EstimatedMetricDropFrom("roc_auc", by=0.1).evaluate(history, {"roc_auc": 0.8})
+    with pytest.raises(ValueError, match="estimable without labels"):
+        EstimatedMetricDropFrom("brier", by=0.1)
+    with pytest.raises(ValueError, match="by must be a positive"):
+        EstimatedMetricDropFrom("roc_auc", by=-0.1)
+    with pytest.raises(TypeError, match="estimate"):
+        with_estimates(None, history.to_numpy())
+
+
+# ------------------------------------------------------------ ground truth
+
+
+def test_later_labels_reveal_the_pending_labels_and_nothing_else():
+    s = sc.make("label_delay", n_reference=500, n_batches=10, batch_size=200)
+    full = later_labels(s)
+    pending = s.production["default"].isna()
+    assert pending.sum() == 4 * 200 and full["default"].notna().all()
+    pd.testing.assert_series_equal(full["score"], s.production["score"])
+    np.testing.assert_array_equal(full.loc[~pending, "default"], s.production.loc[~pending, "default"])
+    with pytest.raises(TypeError, match="Scenario"):
+        later_labels("label_delay")
