@@ -9,9 +9,12 @@
 #   price on that target (6 points);
 # - **Part C** — answer three decision questions a credit-risk manager faces (3 points).
 #
-# After each answer, run the **check cell** below it: ✅ means your answer looks right so far;
-# ❌ comes with a hint. More tests run when your work is graded (on data you have not seen, so
-# write code that computes the answer rather than typing numbers in).
+# After each answer, run the **check cell** below it: ✅ means that answer is right (the check
+# compares it with a fingerprint of the right value, so the cell does not show the answer);
+# ❌ comes with a hint and says which cell to change. Graded tests also call your functions on
+# data you have not seen, so write code that computes the answer rather than typing numbers in.
+# Check cells are **locked** (🔒): they are graded exactly as written, so edit the answer cell
+# above them instead.
 #
 # Total: 15 points, about 30 minutes.
 
@@ -20,7 +23,6 @@ import numpy as np
 import pandas as pd
 
 from modellab import metrics
-from modellab.checks import answering, check_choice, check_close, check_in_range, check_true
 from modellab.scenarios import make
 
 scenario = make("stable", seed=1)
@@ -56,18 +58,29 @@ def precision_recall_f1(tn, fp, fn, tp):
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "a1-check", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+from modellab.checks import answering, check_close, check_digest, check_true
+
 with answering("precision_recall_f1"):
     result = precision_recall_f1(tn, fp, fn, tp)
+    result_small = precision_recall_f1(50, 10, 30, 10)
 check_true(result is not None and np.ndim(result) == 1 and len(result) == 3,
            "return three numbers, in this order: return precision, recall, f1",
            name="precision_recall_f1 returns (precision, recall, f1)",
            success="precision_recall_f1 returns three values.")
+check_digest(result, "7311a94f6cd4836b", "(precision, recall, f1) for week 5", bounds=(0, 1),
+             hint="precision divides tp by the predicted defaults, recall by the actual defaults",
+             mistakes={
+                 "eae9ec4168653b69": "you swapped precision and recall: precision = tp / (tp + fp)",
+                 "e630b1f96bafd0e5": "F1 is the harmonic mean 2·p·r / (p + r), not the average",
+                 "e39ba7338aacb8fc":
+                     "precision divides tp by tp + fp only (the predicted defaults)",
+             })
+check_digest(result_small, "e9c931a081a141d8", "precision_recall_f1(50, 10, 30, 10)",
+             hint="compute from the four counts passed in, in the order tn, fp, fn, tp",
+             mistakes={"c1a97b2b74f1331e": "your function ignores its arguments: use the tn, fp, "
+                                                  "fn, tp it is given, not week 5's variables",
+                        "c50e4126a83c37e6": "you swapped precision and recall"})
 week_precision, week_recall, week_f1 = result
-check_in_range(week_precision, 0, 1, "precision", hint="divide the true positives by a count")
-check_in_range(week_recall, 0, 1, "recall", hint="divide the true positives by a count")
-check_true(min(week_precision, week_recall) <= week_f1 <= max(week_precision, week_recall),
-           "F1 is the harmonic mean of precision and recall, so it lies between them",
-           name="F1", success="F1 lies between precision and recall, as it should.")
 ### BEGIN HIDDEN TESTS
 expected = metrics.classification_summary(week["default"], week["score"], threshold=THRESHOLD)
 check_close(result, expected[["precision", "recall", "f1"]].to_numpy(dtype=float),
@@ -101,10 +114,20 @@ accuracy_never = (tn + fp) / (tn + fp + fn + tp)
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "a2-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-check_in_range(accuracy_model, 0.5, 1, "accuracy_model",
-               hint="correct decisions are the true negatives plus the true positives")
-check_in_range(accuracy_never, 0.5, 1, "accuracy_never",
-               hint="approving everyone is right for every borrower who repaid")
+from modellab.checks import check_close, check_digest
+
+check_digest(accuracy_model, "440749b3f2d7bf2d", "accuracy_model", bounds=(0, 1),
+             hint="correct decisions are the true negatives plus the true positives, over all four counts",
+             mistakes={"e5468a3e8db0c9b9": "that is the specificity (good customers "
+                                                                  "approved): accuracy counts tp + tn over all",
+                        "5abd0724ffd9e883": "that is the recall: accuracy counts tp + tn over all",
+                        "ac8e57661668bf23": "that is the error rate: count the correct decisions"})
+check_digest(accuracy_never, "a15a863779e46a4b", "accuracy_never", bounds=(0, 1),
+             hint="approving everyone is right for every borrower who repaid",
+             mistakes={"b08671a254974e92": "that is the default rate: approving everyone "
+                                                                  "is right for those who repaid",
+                        "d8754765d0a5f176": "that is the model's accuracy: 'never default' "
+                                                                  "predicts no default for everyone"})
 ### BEGIN HIDDEN TESTS
 check_close(accuracy_model, counts.accuracy, "accuracy_model", tol=1e-9)
 check_close(accuracy_never, 1 - week["default"].mean(), "accuracy_never", tol=1e-9)
@@ -148,14 +171,20 @@ chosen_threshold = cheapest_threshold(reference["default"], reference["score"], 
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "b1-check", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
-check_in_range(chosen_threshold, 0, 1, "chosen_threshold",
-               hint="return a threshold from the table's 'threshold' column, not a cost or a row number")
-reached = metrics.confusion_counts(reference["default"], reference["score"],
-                                   threshold=float(chosen_threshold)).recall
-check_true(reached >= 0.70,
-           "at your threshold the model catches fewer than 70% of defaults: keep only the rows "
-           "whose recall is at least the target before looking for the lowest cost",
-           name="recall target", success="Your threshold meets the recall target.")
+from modellab.checks import answering, check_close, check_digest
+
+_not_in_table = "return a value of the table's 'threshold' column, not a cost or a row number"
+check_digest(chosen_threshold, "2191102e424be322", "chosen_threshold", bounds=(0, 1),
+             hint=_not_in_table,
+             mistakes={"536b3e18680ebf42": "that is the cheapest threshold with no target: keep "
+                                                           "only rows whose recall is at least 0.70 first",
+                        "da55aa19c27475d0": "that is the lowest threshold that meets the target; "
+                                                             "among those, take the one with the lowest cost"})
+with answering("cheapest_threshold"):
+    _other_target = cheapest_threshold(reference["default"], reference["score"], 0.8)
+check_digest(_other_target, "fe4782eacb1a1093", "cheapest_threshold(reference, min_recall=0.8)", hint=_not_in_table,
+             mistakes={"8ce90b6c3aa85658": "your function ignores min_recall: filter on the target it is given",
+                        "bbad9263e79ee6f3": "keep only rows whose recall is at least min_recall"})
 ### BEGIN HIDDEN TESTS
 best = metrics.best_threshold(reference["default"], reference["score"], cost_fp=COST_FP,
                               cost_fn=COST_FN, min_recall=0.70)
@@ -188,9 +217,14 @@ price_of_target = cost_at_chosen - cheapest.cost
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "b2-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-check_in_range(price_of_target, 0, 1e9, "price_of_target",
-               hint="a target can only make the cheapest choice more expensive: subtract the "
-                    "cost without a target from the cost with it")
+from modellab.checks import check_close, check_digest
+
+check_digest(price_of_target, "02760140de9cb7d2", "price_of_target", digits=0,
+             hint="cost at chosen_threshold minus the cost at the cheapest threshold without a target",
+             mistakes={"be4c73e4f41a2170": "subtract the other way round: a target "
+                                                                      "can only make the cheapest choice dearer",
+                        "8827f1a110e1040d": "that is the total cost at your threshold: "
+                                                                       "subtract the cost with no target"})
 ### BEGIN HIDDEN TESTS
 with_target = metrics.best_threshold(reference["default"], reference["score"], cost_fp=COST_FP,
                                      cost_fn=COST_FN, min_recall=0.70)
@@ -208,79 +242,72 @@ check_close(price_of_target, with_target.cost - free.cost, "price_of_target", to
 # **Q1.** In Part A the model's accuracy is *lower* than that of a rule that approves everyone.
 # What does this mean for the lender?
 #
-# - a. The model is worse than useless: switch it off and approve everyone.
-# - b. Accuracy is the wrong yardstick when defaults are rare: approving everyone catches no
-#   defaults at all. Judge the model by recall, precision and the cost of its errors.
-# - c. The week's data must be broken, because a model cannot lose to such a simple rule.
+# - **a)** Approving everyone makes fewer mistakes, so switching the model off would cut losses.
+# - **b)** Accuracy should be replaced by ROC-AUC, which counts each mistake the same way.
+# - **c)** Accuracy hides the rare defaults: judge by recall, precision and cost of errors.
+# - **d)** One week is a fluke: accuracy will be back above the simple rule next week.
 
 # %% nbgrader={"grade": false, "grade_id": "q1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
-q1 = ...  # "a", "b" or "c"
+q1 = ...  # "a", "b", "c" or "d"
 ### BEGIN SOLUTION
-q1 = "b"
+q1 = "c"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "q1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-Q1_OPTIONS = {
-    "a": "switch the model off and approve everyone",
-    "b": "accuracy is the wrong yardstick; judge by recall, precision and cost",
-    "c": "the data must be broken",
-}
-check_choice(q1, Q1_OPTIONS, name="Q1")
+from modellab.checks import check_choice, check_quiz
+
+check_quiz(q1, "abcd", "8df5900ad393cb5b", name="Q1",
+           hint="compare how many defaults each rule catches, and what a missed default costs")
 ### BEGIN HIDDEN TESTS
-check_choice(q1, Q1_OPTIONS, "b", name="Q1")
+check_choice(q1, list("abcd"), "c", name="Q1")
 ### END HIDDEN TESTS
 
 # %% [markdown]
 # **Q2.** A missed default costs the lender four times as much as a declined good customer.
 # Which number should the credit-risk manager watch most closely each month?
 #
-# - a. Accuracy, because it counts every kind of mistake.
-# - b. Precision alone, because declined customers complain the loudest.
-# - c. Recall on defaults together with the money cost of errors (with ROC-AUC to check the
-#   model still ranks risk well).
+# - **a)** Recall on defaults, together with the money cost of the errors.
+# - **b)** Accuracy, because it weighs every kind of mistake in a single number.
+# - **c)** Precision, because declined good customers complain the loudest.
+# - **d)** The share of applications declined, since it drives the lender's revenue.
 
 # %% nbgrader={"grade": false, "grade_id": "q2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
-q2 = ...  # "a", "b" or "c"
+q2 = ...  # "a", "b", "c" or "d"
 ### BEGIN SOLUTION
-q2 = "c"
+q2 = "a"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "q2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-Q2_OPTIONS = {
-    "a": "accuracy",
-    "b": "precision alone",
-    "c": "recall on defaults with the cost of errors (and ROC-AUC)",
-}
-check_choice(q2, Q2_OPTIONS, name="Q2")
+from modellab.checks import check_choice, check_quiz
+
+check_quiz(q2, "abcd", "8b869ee012e9f2d4", name="Q2",
+           hint="which mistake costs four times more, and which number counts it?")
 ### BEGIN HIDDEN TESTS
-check_choice(q2, Q2_OPTIONS, "c", name="Q2")
+check_choice(q2, list("abcd"), "a", name="Q2")
 ### END HIDDEN TESTS
 
 # %% [markdown]
 # **Q3.** This week's recall is 0.47, with a 95% confidence interval from 0.37 to 0.57 (1,000
 # loans). Last quarter's recall was 0.52. What do you tell the board?
 #
-# - a. This week is consistent with no change: the interval easily contains last quarter's
-#   level. One week of 1,000 loans cannot detect a change this small; we keep watching and
-#   pool several weeks.
-# - b. Recall fell by 5 points this week: the model is degrading and must be retrained.
-# - c. The interval proves the model will stay between 0.37 and 0.57 from now on.
+# - **a)** Recall fell by 5 points this week, so the model is degrading and needs retraining.
+# - **b)** The interval says recall will stay between 0.37 and 0.57 over the coming weeks.
+# - **c)** The fall is significant, because 0.47 lies below last quarter's value of 0.52.
+# - **d)** No evidence of a change: 0.52 is inside the interval; keep watching, pool weeks.
 
 # %% nbgrader={"grade": false, "grade_id": "q3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
-q3 = ...  # "a", "b" or "c"
+q3 = ...  # "a", "b", "c" or "d"
 ### BEGIN SOLUTION
-q3 = "a"
+q3 = "d"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "q3-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-Q3_OPTIONS = {
-    "a": "consistent with no change; keep watching and pool weeks",
-    "b": "recall fell; retrain",
-    "c": "the interval is a forecast of future recall",
-}
-check_choice(q3, Q3_OPTIONS, name="Q3")
+from modellab.checks import check_choice, check_quiz
+
+check_quiz(q3, "abcd", "b9d97d901f59d598", name="Q3",
+           hint="is last quarter's 0.52 inside or outside this week's interval?")
 ### BEGIN HIDDEN TESTS
-check_choice(q3, Q3_OPTIONS, "a", name="Q3")
+check_choice(q3, list("abcd"), "d", name="Q3")
 ### END HIDDEN TESTS
 
 # %% [markdown]
