@@ -1,6 +1,7 @@
 """Turn user input into clean numeric arrays or category counts (private).
 
-Missing values (NaN/None/pd.NA) are counted and dropped here, never passed to a test.
+Missing values (NaN/None/pd.NA) and infinite values are counted and dropped here, never
+passed to a test.
 """
 
 from __future__ import annotations
@@ -34,24 +35,33 @@ def check_kind(kind, name: str) -> str | None:
     return kind
 
 
-def numeric_sample(values, name: str) -> tuple[np.ndarray, int]:
-    """Float array without NaN, and the number of NaN dropped; refuse text and all-NaN."""
+def numeric_sample(values, name: str) -> tuple[np.ndarray, int, int]:
+    """Finite float values, the number of missing (NaN) and of non-finite (+-inf) values dropped.
+
+    Infinite values (e.g. a ratio with a zero denominator) are a data-quality signal,
+    reported like missing values; the tests use the finite part only. Refuses text, empty
+    input and input without a single finite value.
+    """
     if isinstance(values, pd.Series) and pd.api.types.is_numeric_dtype(values.dtype):
         arr = values.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
         arr = as_numeric(values, name, allow_nan=True)
     if arr.size == 0:
         raise ValueError(f"{name} is empty: pass at least one value.")
+    finite = np.isfinite(arr)
+    if finite.all():
+        return arr, 0, 0
     missing = np.isnan(arr)
     n_missing = int(missing.sum())
-    if n_missing:
-        if n_missing == arr.size:
-            raise ValueError(
-                f"{name} has only missing values ({arr.size} NaN): there is nothing to test; "
-                f"check the data pipeline or leave this column out."
-            )
-        arr = arr[~missing]
-    return arr, n_missing
+    n_nonfinite = int(arr.size - n_missing - finite.sum())
+    if not finite.any():
+        what = (f"only missing values ({n_missing} NaN)" if not n_nonfinite else
+                f"no finite values ({n_missing} missing, {n_nonfinite} infinite)")
+        raise ValueError(
+            f"{name} has {what}: there is nothing to test; check the data pipeline or leave "
+            f"this column out."
+        )
+    return arr[finite], n_missing, n_nonfinite
 
 
 def category_counts(values, name: str) -> tuple[pd.Series, int]:
@@ -75,16 +85,3 @@ def category_counts(values, name: str) -> tuple[pd.Series, int]:
 def _plain_labels(index: pd.Index) -> list:
     """Python scalars (str, int, float, bool) so labels compare equal across dtypes and JSON."""
     return [v.item() if isinstance(v, np.generic) else v for v in index.tolist()]
-
-
-def aligned_counts(ref: pd.Series, cur: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
-    """Counts over the reference categories followed by categories unseen in the reference.
-
-    Returns ``(ref_counts, cur_counts, n_unseen)`` where ``n_unseen`` is the number of
-    current values whose category the reference never had (reference count 0 there).
-    """
-    unseen = cur.index.difference(ref.index, sort=False)
-    labels = ref.index.append(unseen)
-    ref_c = ref.reindex(labels, fill_value=0).to_numpy(np.int64)
-    cur_c = cur.reindex(labels, fill_value=0).to_numpy(np.int64)
-    return ref_c, cur_c, int(cur.reindex(unseen).sum()) if len(unseen) else 0

@@ -81,6 +81,30 @@ class BinIndex:
         return b
 
 
+class LevelIndex:
+    """Map values to the bins of a discrete column: each level, and the gap after it.
+
+    For levels ``l0 < ... < l_{K-1}`` the inner bins are ``[l0], (l0, l1), [l1], ...,
+    [l_{K-1}]`` (``2K - 1`` bins) and the edges are the levels repeated,
+    ``[l0, l0, l1, l1, ...]``, so a level's bin has zero width. Values below ``l0`` or
+    above ``l_{K-1}`` land in the outer bins like :class:`BinIndex` (and
+    :func:`numeric_counts` moves them to its tail counts). The empirical CDF is then
+    known exactly at every level, which makes the KS statistic and the Wasserstein
+    distance from counts exact for data on the levels.
+    """
+
+    def __init__(self, levels: np.ndarray):
+        self.levels = np.asarray(levels, dtype=np.float64)
+        self.edges = np.repeat(self.levels, 2)
+        self.n_bins = 2 * self.levels.size - 1
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        k = self.levels.size
+        idx = np.searchsorted(self.levels, x, side="left")
+        on_level = self.levels[np.minimum(idx, k - 1)] == x
+        return np.clip(2 * idx - 1 + on_level, 0, self.n_bins - 1)
+
+
 def numeric_counts(x: np.ndarray, index: BinIndex) -> tuple[np.ndarray, np.ndarray]:
     """Counts and sums of values over ``[below e0, bin 0, ..., bin K-1, above e_K]``."""
     bins = index(x)

@@ -5,10 +5,10 @@ The ``auto`` rule
 A column is flagged only when its change is both **real** and **big enough to matter**:
 
 1. *Real* (statistically significant): the Kolmogorov-Smirnov test (numeric columns) or the
-   chi-squared test (categorical columns) gives a p-value below ``alpha`` (0.05) after
-   Benjamini-Hochberg correction across all the columns tested together.
+   chi-squared test (discrete and categorical columns) gives a p-value below ``alpha``
+   (0.05) after Benjamini-Hochberg correction across all the columns tested together.
 2. *Big enough* (practically meaningful): the Wasserstein distance is at least
-   ``min_wasserstein`` = 0.1 reference standard deviations (numeric), or the
+   ``min_wasserstein`` = 0.1 reference standard deviations (numeric, discrete), or the
    Jensen-Shannon distance between the category shares is at least
    ``min_jensen_shannon`` = 0.05 (categorical).
 
@@ -29,7 +29,11 @@ protection and it is the corrected p-value that keeps false alarms at ``alpha``.
 How the numbers are computed
 ----------------------------
 ``fit`` keeps a :class:`~modellab.drift.profile.ReferenceProfile`, not the rows: 100 bins
-at reference quantiles per numeric column, category counts per categorical column.
+at reference quantiles per numeric column; the levels of a *discrete* column (a numeric
+column with at most ``max_levels`` = 20 distinct reference values, each repeated: 0/1
+flags, counts, ratings), where quantile edges would collapse; category counts per
+categorical column. Missing and infinite values are counted (``n_missing``,
+``n_nonfinite``) and the finite rest is tested.
 ``test`` counts the current values over those bins (``np.searchsorted``-equivalent lookup,
 ``np.bincount``, ``value_counts``), so the current data never need sorting and can arrive
 in chunks (:meth:`DriftDetector.summarise` + :meth:`FrameCounts.merge` +
@@ -41,8 +45,17 @@ one bin (about 0.01 for the reference, more where the current piles up); the p-v
 scipy's asymptotic one (``kstwo``, or ``kstwobign`` for large samples). The Wasserstein
 distance uses the counts and the sum of the values in each bin, which give the exact area
 under each CDF bin by bin: it equals scipy's except where the two CDFs cross inside a bin,
-never exceeds it, and stays within about 0.01 reference sds of it. chi2, PSI and Jensen-Shannon on numeric columns use 10 bins
-made of every 10th fine edge and equal :mod:`modellab.drift.univariate` exactly.
+never exceeds it, and stays within about 0.01 reference sds of it. chi2, PSI and
+Jensen-Shannon on numeric columns use 10 bins made of every 10th fine edge and equal
+:mod:`modellab.drift.univariate` exactly. On discrete columns every level is its own bin,
+so the KS statistic and the Wasserstein distance are exact (as scipy's) when the current
+values lie on the reference levels, and chi-squared runs on the levels (current values off
+them, below or above, are extra bins). On categorical columns all unseen categories are
+pooled into one bin, so "half the values are new categories" is drift, and ``reason``
+says how much was unseen.
+
+Methods come from one registry (:mod:`modellab.drift._methods`): which column kinds each
+takes, p-value or distance, and its default threshold.
 """
 
 from __future__ import annotations
@@ -56,28 +69,23 @@ import pandas as pd
 from sklearn.exceptions import NotFittedError
 
 from modellab._validate import probability, require_frame
-from modellab.drift import _stats
+from modellab.drift import _methods
 from modellab.drift.multiple_testing import adjust_p_values, check_correction
-from modellab.drift.profile import FrameCounts, ReferenceProfile
+from modellab.drift.profile import FrameCounts, ReferenceProfile, column_list
 from modellab.drift.results import DatasetDrift
-from modellab.drift.univariate import DEFAULT_THRESHOLDS, METHODS
-
-NUMERIC_ONLY = ("ks", "wasserstein")
-P_VALUE_METHODS = ("ks", "chi2")
+from modellab.drift.univariate import DEFAULT_THRESHOLDS
 
 #: Columns of the table returned by :meth:`DriftDetector.test` and :func:`compare`.
 TABLE_COLUMNS = (
     "column", "kind", "method", "statistic", "p_value", "p_value_adjusted", "threshold",
     "effect_size", "effect_measure", "effect_threshold", "drifted", "reason",
-    "n_reference", "n_current", "n_missing", "n_unseen",
+    "n_reference", "n_current", "n_missing", "n_nonfinite", "n_unseen",
 )
 
 
 def _check_method(method) -> None:
-    if method != "auto" and method not in METHODS:
-        raise ValueError(
-            f"Unknown drift method {method!r}: choose 'auto' or one of {', '.join(METHODS)}."
-        )
+    if method != "auto":
+        _methods.get(method)
 
 
 class DriftDetector:
@@ -89,7 +97,7 @@ class DriftDetector:
         ``"auto"`` (see the module docstring: significant AND meaningful), or one of
         ``"ks"``, ``"chi2"``, ``"psi"``, ``"jensen_shannon"``, ``"wasserstein"`` for every
         column, or a dict ``{column: method}`` (missing columns use ``"auto"``).
-        ``ks`` and ``wasserstein`` need numeric columns.
+        ``ks`` and ``wasserstein`` need numeric (or discrete) columns.
     alpha : float, default 0.05
         Significance level for the (corrected) p-values.
     correction : {"bh", "bonferroni", None}, default "bh"
@@ -105,10 +113,13 @@ class DriftDetector:
         Reference-quantile bins for chi2/PSI/Jensen-Shannon on numeric columns.
     fine_bins : int, default 100
         Reference-quantile bins kept for KS and Wasserstein (a multiple of ``bins``).
-    categorical : list, optional
-        Numeric columns to treat as categories (e.g. integer codes).
+    categorical : str or list, optional
+        Numeric columns to treat as categories (e.g. integer codes); one name is one column.
     max_categories : int, default 1000
         Refuse categorical reference columns with more distinct values (identifiers).
+    max_levels : int, default 20
+        Numeric columns with at most this many distinct reference values (each repeated)
+        are ``discrete``: tested on their levels (``auto`` runs chi-squared there).
 
     Attributes
     ----------
@@ -116,7 +127,7 @@ class DriftDetector:
         Fitted reference summaries (no raw rows).
     columns_ : list of str
     kinds_ : dict
-        ``{column: "numeric" | "categorical"}``.
+        ``{column: "numeric" | "discrete" | "categorical"}``.
     methods_ : dict
         ``{column: method}`` after resolving ``method``.
 
@@ -135,7 +146,7 @@ class DriftDetector:
 
     def __init__(self, method="auto", alpha=0.05, correction="bh", *, min_wasserstein=0.1,
                  min_jensen_shannon=0.05, thresholds=None, bins=10, fine_bins=100,
-                 categorical=None, max_categories=1000):
+                 categorical=None, max_categories=1000, max_levels=20):
         self.method = method
         self.alpha = alpha
         self.correction = correction
@@ -146,6 +157,7 @@ class DriftDetector:
         self.fine_bins = fine_bins
         self.categorical = categorical
         self.max_categories = max_categories
+        self.max_levels = max_levels
 
     # ------------------------------------------------------------------ settings
     def _validate_settings(self) -> None:
@@ -155,10 +167,11 @@ class DriftDetector:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
                 raise ValueError(f"{name} must be a number >= 0, got {v!r}.")
-        for name in ("bins", "fine_bins", "max_categories"):
+        for name, low in (("bins", 2), ("fine_bins", 2), ("max_categories", 2),
+                          ("max_levels", 1)):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 2:
-                raise ValueError(f"{name} must be a whole number >= 2, got {v!r}.")
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
+                raise ValueError(f"{name} must be a whole number >= {low}, got {v!r}.")
         unknown = set(self.thresholds or {}) - set(DEFAULT_THRESHOLDS)
         if unknown:
             raise ValueError(
@@ -181,7 +194,7 @@ class DriftDetector:
         else:
             methods = dict.fromkeys(kinds, self.method)
         for c, m in methods.items():
-            if m in NUMERIC_ONLY and kinds[c] != "numeric":
+            if kinds[c] not in _methods.resolve(m, kinds[c]).kinds:
                 raise TypeError(
                     f"Column {c!r} is categorical but method {m!r} needs numbers: use "
                     f"'auto', 'chi2', 'psi' or 'jensen_shannon' for it (method={{...}} "
@@ -198,12 +211,15 @@ class DriftDetector:
 
     # ------------------------------------------------------------------ fit / test
     def fit(self, reference: pd.DataFrame, columns=None) -> DriftDetector:
-        """Summarise ``reference`` (all columns, or ``columns``) and return ``self``."""
+        """Summarise ``reference`` (all columns, or ``columns``) and return ``self``.
+
+        ``columns`` is a list of names, or one name (``"income"`` is one column).
+        """
         self._validate_settings()
         self.profile_ = ReferenceProfile.from_frame(
             reference, columns, fine_bins=self.fine_bins, bins=self.bins,
-            categorical=[self.categorical] if isinstance(self.categorical, str)
-            else list(self.categorical or ()), max_categories=self.max_categories,
+            categorical=column_list(self.categorical, "categorical") or [],
+            max_categories=self.max_categories, max_levels=self.max_levels,
         )
         self._set_fitted()
         return self
@@ -227,19 +243,23 @@ class DriftDetector:
         pandas.DataFrame
             One row per column with :data:`TABLE_COLUMNS`:
 
-            - ``column``, ``kind`` (``numeric``/``categorical``), ``method`` (the test
-              run; ``auto`` runs ``ks`` or ``chi2``);
+            - ``column``, ``kind`` (``numeric``/``discrete``/``categorical``), ``method``
+              (the test run; ``auto`` runs ``ks`` on numeric, ``chi2`` on discrete and
+              categorical columns);
             - ``statistic``, ``p_value`` (NaN for distances), ``p_value_adjusted``
               (after ``correction``), ``threshold`` (``alpha`` for p-value tests, the
               distance threshold otherwise);
-            - ``effect_size`` (Wasserstein in reference sds for numeric, Jensen-Shannon
-              distance for categorical, whatever the method), ``effect_measure``
+            - ``effect_size`` (Wasserstein in reference sds for numeric and discrete,
+              Jensen-Shannon distance for categorical, whatever the method),
+              ``effect_measure``
               (``wasserstein_sd``/``jensen_shannon``), ``effect_threshold`` (the ``auto``
               floor; NaN for other methods);
             - ``drifted`` (bool) and ``reason`` (plain words);
-            - ``n_reference``, ``n_current`` (non-missing values used), ``n_missing``
-              (missing values in current, excluded from the test), ``n_unseen`` (current
-              values of categories absent from the reference; 0 for numeric).
+            - ``n_reference``, ``n_current`` (finite, non-missing values used),
+              ``n_missing`` (missing values in current, excluded from the test),
+              ``n_nonfinite`` (infinite values in current, a data-quality signal,
+              excluded from the test), ``n_unseen`` (current values of categories absent
+              from the reference; 0 for numeric and discrete).
         """
         self._check_fitted()
         require_frame(current, "current")
@@ -282,56 +302,42 @@ class DriftDetector:
             )
         if cur.n == 0:
             raise ValueError(
-                f"Column {column!r} has no non-missing values in the current data "
-                f"({cur.n_missing} missing): there is nothing to test; check the pipeline "
-                f"or leave the column out with columns=[...] when fitting."
+                f"Column {column!r} has no finite values in the current data "
+                f"({cur.n_missing} missing, {cur.n_nonfinite} infinite): there is nothing to "
+                f"test; check the pipeline or leave the column out with columns=[...] when "
+                f"fitting."
             )
         method = self.methods_[column]
-        test = {"auto": "ks", "ks": "ks"}.get(method, method) if prof.kind == "numeric" else (
-            "chi2" if method == "auto" else method)
-        if prof.kind == "numeric":
-            fine_ref, fine_cur = ref.counts, cur.counts
-            scale = _stats.reference_spread(prof.std, prof.mean)
-            effect = _stats.wasserstein_from_counts(
-                fine_ref, fine_cur, ref.sums, cur.sums, prof.edges) / scale
-            measure = "wasserstein_sd"
-            coarse_ref = _stats.coarsen(_stats.open_bins(fine_ref), prof.edges, prof.coarse_edges)
-            coarse_cur = _stats.coarsen(_stats.open_bins(fine_cur), prof.edges, prof.coarse_edges)
-        else:
-            unseen = np.fromiter(cur.unseen.values(), dtype=np.int64, count=len(cur.unseen))
-            coarse_ref = np.concatenate([ref.counts, np.zeros(unseen.size, np.int64)])
-            coarse_cur = np.concatenate([cur.counts, unseen])
-            effect = _stats.js_from_counts(coarse_ref, coarse_cur)
-            measure = "jensen_shannon"
-        p_value = np.nan
-        if test == "ks":
-            statistic, p_value = _stats.ks_from_counts(fine_ref, fine_cur)
-        elif test == "chi2":
-            statistic, p_value = _stats.chi2_from_counts(coarse_ref, coarse_cur)
-        elif test == "psi":
-            statistic = _stats.psi_from_counts(coarse_ref, coarse_cur)
-        elif test == "jensen_shannon":
-            statistic = _stats.js_from_counts(coarse_ref, coarse_cur)
-        else:  # wasserstein
-            statistic = effect
-        if test in P_VALUE_METHODS:
+        test = _methods.resolve(method, prof.kind)
+        effect, measure = _methods.effect(prof, cur)
+        statistic, p_value = test.compute(prof, cur)
+        if test.p_value:
             threshold = float(self.alpha)
         else:
-            threshold = float({**DEFAULT_THRESHOLDS, **(self.thresholds or {})}[test])
-        floor = (self.min_wasserstein if prof.kind == "numeric" else self.min_jensen_shannon)
+            threshold = float({**DEFAULT_THRESHOLDS, **(self.thresholds or {})}[test.name])
+        floor = self.min_jensen_shannon if measure == "jensen_shannon" else self.min_wasserstein
         return {
-            "column": column, "kind": prof.kind, "method": test, "statistic": float(statistic),
-            "p_value": float(p_value), "p_value_adjusted": np.nan, "threshold": threshold,
+            "column": column, "kind": prof.kind, "method": test.name,
+            "statistic": float(statistic), "p_value": float(p_value),
+            "p_value_adjusted": np.nan, "threshold": threshold,
             "effect_size": float(effect), "effect_measure": measure,
             "effect_threshold": float(floor) if method == "auto" else np.nan,
             "drifted": False, "reason": "", "n_reference": ref.n, "n_current": cur.n,
-            "n_missing": cur.n_missing, "n_unseen": cur.n_unseen,
-            "_auto": method == "auto",
+            "n_missing": cur.n_missing, "n_nonfinite": cur.n_nonfinite,
+            "n_unseen": cur.n_unseen, "_auto": method == "auto",
         }
 
     @staticmethod
     def _decide(r: dict) -> tuple[bool, str]:
-        if r["method"] in P_VALUE_METHODS:
+        drifted, why = DriftDetector._verdict(r)
+        if r["n_unseen"]:
+            share = r["n_unseen"] / r["n_current"]
+            why += f" ({share:.0%} of values are categories the reference never had)"
+        return drifted, why
+
+    @staticmethod
+    def _verdict(r: dict) -> tuple[bool, str]:
+        if _methods.get(r["method"]).p_value:
             if not r["p_value_adjusted"] < r["threshold"]:
                 return False, "not significant"
             if not r["_auto"]:
@@ -351,7 +357,7 @@ class DriftDetector:
 
     def get_params(self) -> dict:
         keys = ("method", "alpha", "correction", "min_wasserstein", "min_jensen_shannon",
-                "thresholds", "bins", "fine_bins", "categorical", "max_categories")
+                "thresholds", "bins", "fine_bins", "categorical", "max_categories", "max_levels")
         return {k: getattr(self, k) for k in keys}
 
     def to_dict(self) -> dict:
@@ -366,22 +372,49 @@ class DriftDetector:
             json.dump(data, fh, allow_nan=False)
 
     @classmethod
-    def from_dict(cls, data: Mapping) -> DriftDetector:
+    def from_dict(cls, data: Mapping, source: str = "saved detector") -> DriftDetector:
+        """Rebuild a detector from :meth:`to_dict`; anything damaged raises ``ValueError``
+        naming ``source`` and the problem."""
         if not isinstance(data, Mapping) or "detector" not in data or "profile" not in data:
             raise ValueError(
-                "Not a saved DriftDetector: load a file written by DriftDetector.save()."
+                f"{source} is not a saved DriftDetector: load a file written by "
+                f"DriftDetector.save()."
             )
-        detector = cls(**data["detector"])
-        detector._validate_settings()
-        detector.profile_ = ReferenceProfile.from_dict(data["profile"])
-        detector._set_fitted()
+        try:
+            detector = cls(**data["detector"])
+            detector._validate_settings()
+        except (TypeError, ValueError) as err:
+            raise ValueError(
+                f"{source} has damaged settings ({err}): save the detector again."
+            ) from None
+        detector.profile_ = ReferenceProfile.from_dict(data["profile"], source)
+        try:
+            detector._set_fitted()
+        except (TypeError, ValueError) as err:
+            raise ValueError(
+                f"{source} has settings that do not match its profile ({err}): save the "
+                f"detector again."
+            ) from None
         return detector
 
     @classmethod
     def load(cls, path) -> DriftDetector:
-        """Read a detector written by :meth:`save`; it tests exactly like the original."""
-        with open(os.fspath(path), encoding="utf-8") as fh:
-            return cls.from_dict(json.load(fh))
+        """Read a detector written by :meth:`save`; it tests exactly like the original.
+
+        A damaged file (not JSON, truncated, edited, another version) raises
+        ``ValueError`` naming the file and the problem.
+        """
+        path = os.fspath(path)
+        source = f"Drift profile file {path!r}"
+        try:
+            with open(path, encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise ValueError(
+                f"{source} is not valid JSON ({err}): it is truncated or was edited; save "
+                f"the detector again."
+            ) from None
+        return cls.from_dict(data, source)
 
     def restrict(self, columns) -> DriftDetector:
         """A fitted detector on a subset of this one's columns, without refitting.
@@ -393,8 +426,9 @@ class DriftDetector:
 
         Parameters
         ----------
-        columns : list of str
-            Fitted columns to keep (at least one); the result lists them in fitted order.
+        columns : str or list of str
+            Fitted columns to keep (at least one; one name is one column); the result
+            lists them in fitted order.
 
         Examples
         --------
@@ -410,9 +444,7 @@ class DriftDetector:
         0      y    False
         """
         self._check_fitted()
-        if isinstance(columns, str) or not hasattr(columns, "__iter__"):
-            raise TypeError(f"columns must be a list of column names, got {columns!r}.")
-        keep = set(columns)
+        keep = set(column_list(columns) or [])
         if not keep:
             raise ValueError("columns is empty: keep at least one fitted column.")
         unknown = sorted(str(c) for c in keep - set(self.columns_))
@@ -440,7 +472,7 @@ def compare(reference: pd.DataFrame, current: pd.DataFrame, columns=None, method
     """One-shot drift table: ``DriftDetector(method, **options).fit(reference, columns).test(current)``.
 
     With ``columns=None`` both frames must have the same columns (pass ``columns=[...]``
-    to compare a subset). See :class:`DriftDetector` for ``options`` and
+    to compare a subset; one name is one column). See :class:`DriftDetector` for ``options`` and
     :meth:`DriftDetector.test` for the table's columns.
 
     Examples

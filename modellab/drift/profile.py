@@ -1,25 +1,34 @@
 """Mergeable summaries of a reference frame, and counts of current data over them.
 
-A :class:`ReferenceProfile` is what a fitted detector keeps instead of the reference rows:
+A :class:`ReferenceProfile` is what a fitted detector keeps instead of the reference rows.
+It is the package's only fitted binning: drift tests, the monitor's histograms and the
+chunked (Parquet/Dask) paths all count over it. Each column is one of three kinds:
 
-- numeric column: ``fine_bins`` (100) bin edges at reference quantiles (min and max
-  included; ties merge bins), the coarse ``bins`` (10) edges used by chi2/PSI/JS (every
-  10th fine edge), the reference counts per fine bin, and the mean and standard deviation;
-- categorical column: the reference categories and their counts.
+- ``numeric`` (continuous): ``fine_bins`` (100) bin edges at reference quantiles (min and
+  max included; ties merge bins), the coarse ``bins`` (10) edges used by chi2/PSI/JS
+  (every 10th fine edge), the reference counts per fine bin, and the mean and standard
+  deviation;
+- ``discrete``: a numeric column whose reference holds at most ``max_levels`` (20)
+  distinct values, each repeated (0/1 flags, counts 0-5, ratings, a constant): binned on
+  its levels and the gaps between them (:class:`~modellab.drift._stats.LevelIndex`), so
+  quantile edges never collapse and the tests see every level;
+- ``categorical``: the reference categories and their counts.
 
 Current data are summarised by :meth:`ReferenceProfile.summarise` into a
 :class:`FrameCounts` (one :class:`ColumnCounts` per column). Counts add up, so a large
 table can be summarised chunk by chunk and the parts combined with
 :meth:`FrameCounts.merge`; the tests only ever need the merged counts.
 
-Numeric counts hold ``[below min, bin 0, ..., bin K-1, above max]``, the sum of the values
-in each of those (they give the area under the CDF in each bin, hence the Wasserstein
-distance), the total and the total of squares (moments). Categorical counts hold one
-count per reference category plus a ``{label: count}`` dict of categories the reference
-never had ("unseen").
+Numeric and discrete counts hold ``[below min, bin 0, ..., bin K-1, above max]``, the sum
+of the values in each of those (they give the area under the CDF in each bin, hence the
+Wasserstein distance), the total and the total of squares (moments). Missing values
+(NaN) and infinite values are counted apart (``n_missing``, ``n_nonfinite``) and never
+enter the bins. Categorical counts hold one count per reference category plus a
+``{label: count}`` dict of categories the reference never had ("unseen"); the tests pool
+the unseen ones into one extra bin, so a flood of new categories is drift.
 
 The profile saves to a small JSON file (:meth:`ReferenceProfile.to_dict`) holding only
-edges, counts, moments and category labels: never reference rows.
+edges, levels, counts, moments and category labels: never reference rows.
 """
 
 from __future__ import annotations
@@ -30,12 +39,34 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from modellab._validate import require_columns, require_frame
+from modellab._validate import as_1d, require_columns, require_frame
 from modellab.drift import _stats
 from modellab.drift._samples import category_counts, kind_of, numeric_sample
 
 FORMAT = "modellab.drift.profile"
-VERSION = 1
+VERSION = 2
+
+#: Column kinds of a fitted profile.
+KINDS = ("numeric", "discrete", "categorical")
+
+#: Bin label of current values the reference never had (categories, or discrete values
+#: off the reference levels).
+UNSEEN = "(unseen)"
+
+
+def column_list(columns, name: str = "columns") -> list | None:
+    """``None``, or a list of column names; one name (``"income"``) is one column.
+
+    The one rule for every drift function that takes ``columns``/``categorical``: a
+    string is a single column name, never a sequence of letters.
+    """
+    if columns is None:
+        return None
+    if isinstance(columns, (str, bytes)) or not hasattr(columns, "__iter__"):
+        return [columns]
+    if isinstance(columns, Mapping):
+        raise TypeError(f"{name} must be a column name or a list of them, got a dict.")
+    return list(columns)
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,15 +77,18 @@ class ColumnCounts:
     ----------
     column, kind : str
     counts : numpy.ndarray of int64
-        Numeric: ``[below, bin 0..K-1, above]``. Categorical: one per reference category.
+        Numeric/discrete: ``[below, bin 0..K-1, above]``. Categorical: one per reference
+        category.
     n_missing : int
         Missing values seen (not in ``counts``).
     total, total_sq : float
-        Sum and sum of squares of the values (numeric; 0 for categorical).
+        Sum and sum of squares of the finite values (numeric; 0 for categorical).
     sums : numpy.ndarray of float64
         Numeric: sum of the values in each entry of ``counts`` (empty for categorical).
     unseen : dict
         Categorical: ``{label: count}`` for categories absent from the reference.
+    n_nonfinite : int
+        Infinite values seen (numeric; not in ``counts``): a data-quality signal.
     """
 
     column: str
@@ -65,10 +99,11 @@ class ColumnCounts:
     total_sq: float = 0.0
     sums: np.ndarray = field(default_factory=lambda: np.zeros(0))
     unseen: dict = field(default_factory=dict)
+    n_nonfinite: int = 0
 
     @property
     def n(self) -> int:
-        """Non-missing values counted (unseen categories included)."""
+        """Values counted in the tests: non-missing, finite (unseen categories included)."""
         return int(self.counts.sum()) + int(sum(self.unseen.values()))
 
     @property
@@ -93,23 +128,31 @@ class ColumnCounts:
         return ColumnCounts(
             self.column, self.kind, self.counts + other.counts, self.n_missing + other.n_missing,
             self.total + other.total, self.total_sq + other.total_sq, self.sums + other.sums,
-            unseen,
+            unseen, self.n_nonfinite + other.n_nonfinite,
         )
 
     def to_dict(self) -> dict:
         return {
             "kind": self.kind, "counts": self.counts.tolist(), "n_missing": self.n_missing,
-            "total": self.total, "total_sq": self.total_sq, "sums": self.sums.tolist(),
-            "unseen": [[k, v] for k, v in self.unseen.items()],
+            "n_nonfinite": self.n_nonfinite, "total": self.total, "total_sq": self.total_sq,
+            "sums": self.sums.tolist(), "unseen": [[k, v] for k, v in self.unseen.items()],
         }
 
     @classmethod
     def from_dict(cls, column: str, d: Mapping) -> ColumnCounts:
-        return cls(
-            column, d["kind"], np.asarray(d["counts"], dtype=np.int64), int(d["n_missing"]),
-            float(d["total"]), float(d["total_sq"]), np.asarray(d["sums"], dtype=np.float64),
-            {k: int(v) for k, v in d["unseen"]},
+        counts = np.asarray(d["counts"], dtype=np.int64)
+        sums = np.asarray(d["sums"], dtype=np.float64)
+        out = cls(
+            column, d["kind"], counts, int(d["n_missing"]), float(d["total"]),
+            float(d["total_sq"]), sums, {k: int(v) for k, v in d["unseen"]},
+            int(d["n_nonfinite"]),
         )
+        if counts.ndim != 1 or (counts < 0).any() or out.n_missing < 0 or out.n_nonfinite < 0:
+            raise ValueError(f"column {column!r}: counts must be whole numbers >= 0")
+        if sums.ndim != 1 or not (np.isfinite(sums).all() and np.isfinite(out.total)
+                                  and np.isfinite(out.total_sq)):
+            raise ValueError(f"column {column!r}: sums must be finite numbers")
+        return out
 
 
 class FrameCounts(Mapping):
@@ -147,13 +190,17 @@ class ColumnProfile:
     """Reference summary of one column; :meth:`summarise` counts new values over it."""
 
     def __init__(self, column, kind, source_kind, reference: ColumnCounts, *, edges=None,
-                 coarse_edges=None, categories=None):
+                 coarse_edges=None, levels=None, categories=None):
         self.column, self.kind, self.source_kind = column, kind, source_kind
         self.reference = reference
         if kind == "numeric":
             self.edges = np.asarray(edges, dtype=np.float64)
             self.coarse_edges = np.asarray(coarse_edges, dtype=np.float64)
             self.index = _stats.BinIndex(self.edges)
+        elif kind == "discrete":
+            self.index = _stats.LevelIndex(levels)
+            self.levels = self.index.levels
+            self.edges = self.index.edges
         else:
             self.categories = pd.Index(list(categories), dtype=object)
 
@@ -168,21 +215,29 @@ class ColumnProfile:
         return float(np.sqrt(max(self.reference.total_sq / n - self.mean**2, 0.0)))
 
     @classmethod
-    def fit(cls, series: pd.Series, column, kind, *, fine_bins, bins, max_categories):
+    def fit(cls, series: pd.Series, column, kind, *, fine_bins, bins, max_categories,
+            max_levels=20):
+        """Fit one column; ``kind`` is ``"numeric"`` or ``"categorical"`` (from the dtype).
+
+        A numeric column whose reference holds at most ``max_levels`` distinct finite
+        values, each seen at least twice on average (or a single value), is ``discrete``.
+        """
         source_kind = kind_of(series)
         name = f"reference[{column!r}]"
         if kind == "numeric":
-            values, n_missing = numeric_sample(series, name)
+            values, n_missing, n_nonfinite = numeric_sample(series, name)
             quantiles = np.quantile(values, np.arange(fine_bins + 1) / fine_bins)
             edges = np.unique(quantiles)
-            coarse = np.unique(quantiles[:: fine_bins // bins])
-            if edges.size == 1:
-                edges = coarse = np.repeat(edges, 2)
-            profile = cls(column, kind, source_kind, None, edges=edges, coarse_edges=coarse)
+            levels = np.unique(values) if edges.size <= max_levels else edges
+            if levels.size == 1 or (levels.size <= max_levels and 2 * levels.size <= values.size):
+                profile = cls(column, "discrete", source_kind, None, levels=levels)
+            else:
+                coarse = np.unique(quantiles[:: fine_bins // bins])
+                profile = cls(column, kind, source_kind, None, edges=edges, coarse_edges=coarse)
             counts, sums = _stats.numeric_counts(values, profile.index)
             profile.reference = ColumnCounts(
-                column, kind, counts, n_missing, float(values.sum()),
-                float(np.dot(values, values)), sums,
+                column, profile.kind, counts, n_missing, float(values.sum()),
+                float(np.dot(values, values)), sums, n_nonfinite=n_nonfinite,
             )
             return profile
         counts, n_missing = category_counts(series, name)
@@ -196,23 +251,27 @@ class ColumnProfile:
         return cls(column, kind, source_kind, reference, categories=counts.index)
 
     def summarise(self, series: pd.Series) -> ColumnCounts:
-        """Counts of ``series`` over this reference's bins or categories."""
-        if self.kind == "numeric":
+        """Counts of ``series`` over this reference's bins, levels or categories."""
+        if self.kind != "categorical":
             if isinstance(series, pd.Series) and pd.api.types.is_numeric_dtype(series.dtype):
                 values = series.to_numpy(dtype=np.float64, na_value=np.nan)
             else:
-                values, _ = numeric_sample(series, f"current[{self.column!r}]")
-            total, n_missing = float(values.sum()), 0
-            if np.isnan(total):  # only then look for NaN (saves a pass over clean data)
-                missing = np.isnan(values)
-                n_missing = int(np.count_nonzero(missing))
-                values = values[~missing]
+                values, _, _ = numeric_sample(series, f"current[{self.column!r}]")
+            with np.errstate(invalid="ignore", over="ignore"):  # inf - inf: NaN, looked at next
+                total, n_missing, n_nonfinite = float(values.sum()), 0, 0
+            if not np.isfinite(total):  # only then look for NaN/inf (one pass on clean data)
+                finite = np.isfinite(values)
+                n_missing = int(np.count_nonzero(np.isnan(values)))
+                n_nonfinite = int(values.size - n_missing - np.count_nonzero(finite))
+                values = values[finite]
                 total = float(values.sum())
             counts, sums = _stats.numeric_counts(values, self.index)
             return ColumnCounts(
-                self.column, "numeric", counts, n_missing, total,
-                float(np.dot(values, values)), sums,
+                self.column, self.kind, counts, n_missing, total,
+                float(np.dot(values, values)), sums, n_nonfinite=n_nonfinite,
             )
+        if not isinstance(series, pd.Series):
+            series = pd.Series(as_1d(series, f"current[{self.column!r}]"))
         if len(series) == 0 or series.isna().all():
             return ColumnCounts(self.column, "categorical", np.zeros(len(self.categories),
                                 np.int64), int(len(series)))
@@ -221,8 +280,25 @@ class ColumnProfile:
         aligned = counts.reindex(self.categories, fill_value=0).to_numpy(np.int64)
         return ColumnCounts(
             self.column, "categorical", aligned, n_missing,
-            unseen={k: int(counts[k]) for k in unseen},
+            unseen=dict(zip(unseen.tolist(), counts[unseen].tolist(), strict=True)),
         )
+
+    def binned(self, current: ColumnCounts) -> tuple[np.ndarray, np.ndarray]:
+        """Reference and current counts over the bins chi2, PSI and Jensen-Shannon use.
+
+        Numeric: the coarse reference-quantile bins, outer bins open-ended. Discrete:
+        every level and every gap between levels (values off the levels, below or above
+        them count as their own bins, empty in the reference). Categorical: every
+        reference category, then one bin pooling all unseen categories.
+        """
+        ref = self.reference
+        if self.kind == "numeric":
+            return (_stats.coarsen(_stats.open_bins(ref.counts), self.edges, self.coarse_edges),
+                    _stats.coarsen(_stats.open_bins(current.counts), self.edges,
+                                   self.coarse_edges))
+        if self.kind == "discrete":
+            return ref.counts, current.counts
+        return (np.append(ref.counts, 0), np.append(current.counts, current.n_unseen))
 
     def to_dict(self) -> dict:
         d = {"kind": self.kind, "source_kind": self.source_kind,
@@ -230,6 +306,8 @@ class ColumnProfile:
         if self.kind == "numeric":
             d["edges"] = self.edges.tolist()
             d["coarse_edges"] = self.coarse_edges.tolist()
+        elif self.kind == "discrete":
+            d["levels"] = self.levels.tolist()
         else:
             labels = self.categories.tolist()
             bad = [v for v in labels if not isinstance(v, (str, int, float, bool))]
@@ -244,13 +322,44 @@ class ColumnProfile:
 
     @classmethod
     def from_dict(cls, column: str, d: Mapping) -> ColumnProfile:
+        """Rebuild a column from :meth:`to_dict`; ``ValueError`` naming what is inconsistent."""
+        kind = d["kind"]
+        if kind not in KINDS or d["source_kind"] not in ("numeric", "categorical"):
+            raise ValueError(f"column {column!r}: unknown kind {kind!r}")
         reference = ColumnCounts.from_dict(column, d["reference"])
-        return cls(column, d["kind"], d["source_kind"], reference, edges=d.get("edges"),
-                   coarse_edges=d.get("coarse_edges"), categories=d.get("categories"))
+        if reference.kind != kind or reference.n == 0:
+            raise ValueError(f"column {column!r}: reference counts are empty or of another kind")
+        size = reference.counts.size
+        if kind == "numeric":
+            edges = np.asarray(d["edges"], dtype=np.float64)
+            coarse = np.asarray(d["coarse_edges"], dtype=np.float64)
+            if (edges.ndim != 1 or edges.size < 2 or not np.isfinite(edges).all()
+                    or not (np.diff(edges) > 0).all() or size != edges.size + 1
+                    or reference.sums.size != size or coarse.ndim != 1 or coarse.size < 2
+                    or not np.isin(coarse, edges).all() or coarse[0] != edges[0]
+                    or coarse[-1] != edges[-1] or not (np.diff(coarse) > 0).all()):
+                raise ValueError(f"column {column!r}: bin edges and counts do not match")
+            return cls(column, kind, d["source_kind"], reference, edges=edges,
+                       coarse_edges=coarse)
+        if kind == "discrete":
+            levels = np.asarray(d["levels"], dtype=np.float64)
+            if (levels.ndim != 1 or levels.size < 1 or not np.isfinite(levels).all()
+                    or not (np.diff(levels) > 0).all() or size != 2 * levels.size + 1
+                    or reference.sums.size != size):
+                raise ValueError(f"column {column!r}: levels and counts do not match")
+            return cls(column, kind, d["source_kind"], reference, levels=levels)
+        categories = list(d["categories"])
+        if (size != len(categories) or len(set(map(repr, categories))) != len(categories)
+                or not all(isinstance(v, (str, int, float, bool)) for v in categories)):
+            raise ValueError(f"column {column!r}: categories and counts do not match")
+        return cls(column, kind, d["source_kind"], reference, categories=categories)
 
 
 def column_kinds(frame: pd.DataFrame, columns, categorical=()) -> dict[str, str]:
-    """``{column: "numeric" | "categorical"}`` from dtypes, ``categorical`` forcing the latter."""
+    """``{column: "numeric" | "categorical"}`` from dtypes, ``categorical`` forcing the latter.
+
+    Numeric columns become ``discrete`` when fitted (:meth:`ColumnProfile.fit`).
+    """
     kinds = {}
     for c in columns:
         try:
@@ -268,39 +377,51 @@ class ReferenceProfile:
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> ref = pd.DataFrame({"x": np.arange(1000.0), "c": ["a", "b"] * 500})
+    >>> ref = pd.DataFrame({"x": np.arange(1000.0), "flag": [0, 1] * 500, "c": ["a", "b"] * 500})
     >>> profile = ReferenceProfile.from_frame(ref)
+    >>> profile.kinds
+    {'x': 'numeric', 'flag': 'discrete', 'c': 'categorical'}
     >>> parts = [profile.summarise(ref.iloc[:300]), profile.summarise(ref.iloc[300:])]
     >>> merged = parts[0].merge(parts[1])
     >>> merged.n_rows, merged["c"].counts.tolist()
     (1000, [500, 500])
     """
 
-    def __init__(self, columns: Mapping[str, ColumnProfile], *, fine_bins: int, bins: int):
+    def __init__(self, columns: Mapping[str, ColumnProfile], *, fine_bins: int, bins: int,
+                 max_levels: int = 20):
         self.columns = dict(columns)
-        self.fine_bins, self.bins = fine_bins, bins
+        self.fine_bins, self.bins, self.max_levels = fine_bins, bins, max_levels
 
     @classmethod
     def from_frame(cls, frame, columns=None, *, fine_bins=100, bins=10, categorical=(),
-                   max_categories=1000) -> ReferenceProfile:
+                   max_categories=1000, max_levels=20) -> ReferenceProfile:
+        """Fit every column of ``frame`` (or ``columns``; one name is one column).
+
+        ``max_levels``: numeric columns with at most this many distinct reference values
+        (each repeated) are ``discrete`` and binned on their levels.
+        """
         frame = require_frame(frame, "reference")
-        columns = list(frame.columns) if columns is None else list(columns)
+        columns = list(frame.columns) if columns is None else column_list(columns)
+        categorical = column_list(categorical, "categorical") or []
         if not columns:
             raise ValueError("columns is empty: pass at least one column name, or None for all.")
         require_columns(frame, columns, "reference")
-        require_columns(frame, list(categorical), "reference")
+        require_columns(frame, categorical, "reference")
         if fine_bins % bins:
             raise ValueError(
                 f"fine_bins={fine_bins} must be a multiple of bins={bins} so that coarse "
                 f"edges are fine edges: e.g. fine_bins=100, bins=10."
             )
+        if isinstance(max_levels, bool) or not isinstance(max_levels, (int, np.integer)) \
+                or max_levels < 1:
+            raise ValueError(f"max_levels must be a whole number >= 1, got {max_levels!r}.")
         kinds = column_kinds(frame, columns, categorical)
         profiles = {
             c: ColumnProfile.fit(frame[c], c, kinds[c], fine_bins=fine_bins, bins=bins,
-                                 max_categories=max_categories)
+                                 max_categories=max_categories, max_levels=max_levels)
             for c in columns
         }
-        return cls(profiles, fine_bins=fine_bins, bins=bins)
+        return cls(profiles, fine_bins=fine_bins, bins=bins, max_levels=max_levels)
 
     @property
     def kinds(self) -> dict[str, str]:
@@ -325,7 +446,11 @@ class ReferenceProfile:
         return frame
 
     def summarise(self, chunk: pd.DataFrame) -> FrameCounts:
-        """Counts of one chunk of current data over the reference bins/categories."""
+        """Counts of one chunk of current data over the reference bins/levels/categories.
+
+        Chunks of one dataset merge exactly (:meth:`FrameCounts.merge`): merged counts
+        equal the counts of all the rows at once.
+        """
         chunk = self.check_frame(chunk, "chunk")
         counts = {c: p.summarise(chunk[c]) for c, p in self.columns.items()}
         return FrameCounts(counts, len(chunk))
@@ -334,25 +459,50 @@ class ReferenceProfile:
     def reference(self) -> FrameCounts:
         """The reference's own counts."""
         counts = {c: p.reference for c, p in self.columns.items()}
-        n = max(cc.n + cc.n_missing for cc in counts.values())
+        n = max(cc.n + cc.n_missing + cc.n_nonfinite for cc in counts.values())
         return FrameCounts(counts, n)
 
     def to_dict(self) -> dict:
         return {
             "format": FORMAT, "version": VERSION, "fine_bins": self.fine_bins, "bins": self.bins,
+            "max_levels": self.max_levels,
             "columns": [[c, p.to_dict()] for c, p in self.columns.items()],
         }
 
     @classmethod
-    def from_dict(cls, d: Mapping) -> ReferenceProfile:
+    def from_dict(cls, d: Mapping, source: str = "profile") -> ReferenceProfile:
+        """Rebuild a profile from :meth:`to_dict`.
+
+        Anything damaged (missing keys, wrong types, counts that do not match the bins, an
+        unknown version) raises ``ValueError`` naming ``source`` and the problem.
+        """
         if not isinstance(d, Mapping) or d.get("format") != FORMAT:
             raise ValueError(
-                "Not a modellab drift profile: load a file written by DriftDetector.save()."
+                f"{source} is not a modellab drift profile: load a file written by "
+                f"DriftDetector.save()."
             )
         if d.get("version") != VERSION:
             raise ValueError(
-                f"Profile version {d.get('version')} is not supported (this modellab reads "
-                f"version {VERSION}): refit the detector and save it again."
+                f"{source} has profile version {d.get('version')!r}, which this modellab "
+                f"cannot read (it reads version {VERSION}): refit the detector and save it again."
             )
-        columns = {c: ColumnProfile.from_dict(c, p) for c, p in d["columns"]}
-        return cls(columns, fine_bins=int(d["fine_bins"]), bins=int(d["bins"]))
+        try:
+            columns = {}
+            for c, p in d["columns"]:
+                if not isinstance(c, str) or c in columns:
+                    raise ValueError(f"column name {c!r} is not text or is repeated")
+                columns[c] = ColumnProfile.from_dict(c, p)
+            fine_bins, bins = int(d["fine_bins"]), int(d["bins"])
+            max_levels = int(d["max_levels"])
+            if not columns or bins < 2 or fine_bins % bins or max_levels < 1:
+                raise ValueError("no columns, or bins/fine_bins/max_levels out of range")
+        except ValueError as err:
+            raise ValueError(
+                f"{source} is damaged ({err}): save the detector again from its reference."
+            ) from None
+        except (KeyError, IndexError, TypeError, AttributeError, OverflowError) as err:
+            raise ValueError(
+                f"{source} is damaged ({type(err).__name__}: {err}): save the detector again "
+                f"from its reference."
+            ) from None
+        return cls(columns, fine_bins=fine_bins, bins=bins, max_levels=max_levels)

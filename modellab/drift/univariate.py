@@ -14,14 +14,19 @@ method                    input            p-value   drifted when
 ``wasserstein``           numeric          no        ``statistic >= threshold`` (0.1)
 ========================  ===============  ========  ===================================
 
-Numeric data given to ``chi2``, ``psi`` and ``jensen_shannon`` are binned on ``bins``
-(default 10) quantiles of the *reference*; the outer bins are open-ended, so current values
-beyond the reference range fall in the first or last bin. Categorical data use one bin per
-category (a constant numeric reference gets three bins: below, at and above its
-value); a category the reference never had is added as an extra bin with reference
-count 0 (it contributes to the drift).
+Numeric data given to ``chi2``, ``psi`` and ``jensen_shannon`` are binned by the same
+:class:`~modellab.drift.ReferenceProfile` a :class:`~modellab.drift.DriftDetector` fits:
+continuous data on ``bins`` (default 10) quantiles of the *reference*, outer bins
+open-ended so current values beyond the reference range fall in the first or last bin;
+*discrete* data (at most 20 distinct reference values, each repeated: 0/1 flags, counts,
+ratings, a constant) on their levels, plus one bin per gap between levels and below/above
+them for current values the reference never had. Categorical data use one bin per
+category; all categories the reference never had are pooled into one extra bin with
+reference count 0 (a flood of new categories is drift). Infinite values are dropped
+like missing ones.
 
-The values equal scipy's: ``ks`` is :func:`scipy.stats.ks_2samp`, ``chi2`` is
+The values equal scipy's: ``ks`` is :func:`scipy.stats.ks_2samp` (on discrete data its
+statistic is exact and its p-value, which assumes continuous data, is conservative), ``chi2`` is
 :func:`scipy.stats.chi2_contingency` on the 2 x k table of counts (bins or categories
 empty in both samples are dropped), ``jensen_shannon`` is
 :func:`scipy.spatial.distance.jensenshannon` of the two share vectors with ``base=2``
@@ -36,15 +41,17 @@ import numpy as np
 from scipy import stats
 
 from modellab._validate import probability
-from modellab.drift import _stats
-from modellab.drift._samples import aligned_counts, category_counts, check_kind, kind_of
-from modellab.drift._samples import numeric_sample as _numeric
+from modellab.drift import _methods, _stats
+from modellab.drift._samples import check_kind, kind_of, numeric_sample
+from modellab.drift.profile import ColumnProfile
 from modellab.drift.results import DriftResult
 
-METHODS = ("ks", "chi2", "psi", "jensen_shannon", "wasserstein")
+#: Names of the drift methods (from the one registry, :mod:`modellab.drift._methods`).
+METHODS = tuple(_methods.REGISTRY)
 
 #: Default thresholds of the distances (drift when the distance is at or above it).
-DEFAULT_THRESHOLDS = {"psi": 0.1, "jensen_shannon": 0.1, "wasserstein": 0.1}
+DEFAULT_THRESHOLDS = {m.name: m.threshold for m in _methods.REGISTRY.values()
+                      if not m.p_value}
 
 
 def _positive(value, name: str) -> float:
@@ -61,20 +68,22 @@ def _bins(value) -> int:
     return int(value)
 
 
-def _counts(reference, current, bins: int, kind: str | None):
-    """Counts of both samples over reference-quantile bins or categories."""
+def _numeric(values, name: str) -> np.ndarray:
+    """Finite values of a sample (missing and infinite values dropped)."""
+    return numeric_sample(values, name)[0]
+
+
+def _binned(method: str, reference, current, bins: int, kind: str | None, **options):
+    """``(statistic, p_value, n_reference, n_current)`` of a binned method, computed on the
+    same reference profile and counts as :class:`~modellab.drift.DriftDetector`."""
     kind = check_kind(kind, "kind") or kind_of(reference)
-    if kind == "numeric":
-        ref, _ = _numeric(reference, "reference")
-        cur, _ = _numeric(current, "current")
-        index = _stats.BinIndex(_stats.quantile_edges(ref, bins))
-        ref_c = _stats.open_bins(_stats.numeric_counts(ref, index)[0])
-        cur_c = _stats.open_bins(_stats.numeric_counts(cur, index)[0])
-    else:
-        ref_s, _ = category_counts(reference, "reference")
-        cur_s, _ = category_counts(current, "current")
-        ref_c, cur_c, _ = aligned_counts(ref_s, cur_s)
-    return ref_c, cur_c
+    prof = ColumnProfile.fit(reference, "reference", kind, fine_bins=bins, bins=bins,
+                             max_categories=np.inf)
+    cur = prof.summarise(current)
+    if cur.n == 0:
+        raise ValueError("current has only missing values: there is nothing to test.")
+    stat, p = _methods.get(method).compute(prof, cur, **options)
+    return float(stat), float(p), prof.reference.n, cur.n
 
 
 def ks(reference, current, *, alpha: float = 0.05) -> DriftResult:
@@ -88,8 +97,8 @@ def ks(reference, current, *, alpha: float = 0.05) -> DriftResult:
     True
     """
     alpha = probability(alpha, "alpha")
-    ref, _ = _numeric(reference, "reference")
-    cur, _ = _numeric(current, "current")
+    ref = _numeric(reference, "reference")
+    cur = _numeric(current, "current")
     res = stats.ks_2samp(ref, cur)
     p = float(res.pvalue)
     return DriftResult("ks", float(res.statistic), p, alpha, p < alpha, ref.size, cur.size)
@@ -108,9 +117,8 @@ def chi2(reference, current, *, alpha: float = 0.05, bins: int = 10, kind=None) 
                 drifted=True, n_reference=100, n_current=100)
     """
     alpha = probability(alpha, "alpha")
-    ref_c, cur_c = _counts(reference, current, _bins(bins), kind)
-    stat, p = _stats.chi2_from_counts(ref_c, cur_c)
-    return DriftResult("chi2", stat, p, alpha, p < alpha, int(ref_c.sum()), int(cur_c.sum()))
+    stat, p, n_ref, n_cur = _binned("chi2", reference, current, _bins(bins), kind)
+    return DriftResult("chi2", stat, p, alpha, p < alpha, n_ref, n_cur)
 
 
 def psi(
@@ -131,12 +139,10 @@ def psi(
     >>> round(psi(rng.normal(size=5000), rng.normal(1.0, size=5000)).statistic, 2)
     0.96
     """
-    ref_c, cur_c = _counts(reference, current, _bins(bins), kind)
-    stat = _stats.psi_from_counts(ref_c, cur_c, _positive(eps, "eps"))
+    eps = _positive(eps, "eps")
     threshold = _positive(threshold, "threshold")
-    return DriftResult(
-        "psi", stat, None, threshold, stat >= threshold, int(ref_c.sum()), int(cur_c.sum())
-    )
+    stat, _, n_ref, n_cur = _binned("psi", reference, current, _bins(bins), kind, eps=eps)
+    return DriftResult("psi", stat, None, threshold, stat >= threshold, n_ref, n_cur)
 
 
 def jensen_shannon(
@@ -149,13 +155,9 @@ def jensen_shannon(
     >>> jensen_shannon(["a", "b", "c"] * 10, ["a", "b", "c"] * 10).statistic
     0.0
     """
-    ref_c, cur_c = _counts(reference, current, _bins(bins), kind)
-    stat = _stats.js_from_counts(ref_c, cur_c)
     threshold = _positive(threshold, "threshold")
-    return DriftResult(
-        "jensen_shannon", stat, None, threshold, stat >= threshold, int(ref_c.sum()),
-        int(cur_c.sum()),
-    )
+    stat, _, n_ref, n_cur = _binned("jensen_shannon", reference, current, _bins(bins), kind)
+    return DriftResult("jensen_shannon", stat, None, threshold, stat >= threshold, n_ref, n_cur)
 
 
 def wasserstein(reference, current, *, threshold: float = 0.1) -> DriftResult:
@@ -172,8 +174,8 @@ def wasserstein(reference, current, *, threshold: float = 0.1) -> DriftResult:
     >>> round(wasserstein(x, x + 0.25 * x.std()).statistic, 3)
     0.25
     """
-    ref, _ = _numeric(reference, "reference")
-    cur, _ = _numeric(current, "current")
+    ref = _numeric(reference, "reference")
+    cur = _numeric(current, "current")
     scale = _stats.reference_spread(float(ref.std()), float(ref.mean()))
     stat = float(stats.wasserstein_distance(ref, cur)) / scale
     threshold = _positive(threshold, "threshold")
@@ -184,8 +186,8 @@ def wasserstein(reference, current, *, threshold: float = 0.1) -> DriftResult:
 
 def run_test(method: str, reference, current, **options) -> DriftResult:
     """Run one of :data:`METHODS` by name (``options`` go to that test)."""
+    if not isinstance(method, str) or method not in METHODS:
+        raise ValueError(f"Unknown drift method {method!r}: choose one of {', '.join(METHODS)}.")
     tests = {"ks": ks, "chi2": chi2, "psi": psi, "jensen_shannon": jensen_shannon,
              "wasserstein": wasserstein}
-    if method not in tests:
-        raise ValueError(f"Unknown drift method {method!r}: choose one of {', '.join(METHODS)}.")
     return tests[method](reference, current, **options)
