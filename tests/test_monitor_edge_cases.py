@@ -116,3 +116,71 @@ def test_booleans_and_missing_predictions(rng):
     holes = production.assign(prediction=np.where(production.index % 2, 1.0, np.nan))
     expected = np.where(production.index % 2, 1.0, production["score"] >= 0.5).mean()
     assert monitor.run(holes).history.loc[0, "positive_rate"] == expected
+
+
+# ------------------------------------------------------------------ 3. batch ids
+def run_both(monitor, production, tmp_path, **options):
+    """History of Monitor.run and of monitor_parquet over the rows cut into two files."""
+    in_memory = monitor.run(production, **options).history
+    half = len(production) // 2
+    for i, part in enumerate([production.iloc[:half], production.iloc[half:]]):
+        part.to_parquet(tmp_path / f"part-{i}.parquet")
+    chunked = monitor_parquet(monitor, tmp_path, batch_size=400, **options).history
+    assert chunked["batch"].tolist() == in_memory["batch"].tolist()
+    pd.testing.assert_series_equal(chunked["n"], in_memory["n"])
+    return in_memory
+
+
+def test_text_ids_with_numbers_are_ordered_as_numbers(rng, tmp_path):
+    monitor = Monitor(frame(2000, rng), rules=[])
+    weeks = [10, 2, 1, 11]
+    production = pd.concat([frame(300, rng, batch=f"week {w}") for w in weeks])
+    got = run_both(monitor, production, tmp_path)
+    assert got["batch"].tolist() == ["week 1", "week 2", "week 10", "week 11"]
+
+
+def test_timestamps_decide_the_order(rng, tmp_path):
+    monitor = Monitor(frame(2000, rng), rules=[])
+    names = ["march", "january", "february"]
+    production = pd.concat([
+        frame(300, rng, batch=name).assign(timestamp=pd.Timestamp(f"2024-{month:02d}-01"))
+        for name, month in zip(names, [3, 1, 2], strict=True)
+    ])
+    got = run_both(monitor, production, tmp_path)
+    assert got["batch"].tolist() == ["january", "february", "march"]
+    assert got["start"].is_monotonic_increasing
+
+
+def test_ambiguous_ids_are_refused_unless_an_order_is_given(rng, tmp_path):
+    monitor = Monitor(frame(2000, rng), rules=[])
+    production = pd.concat([frame(300, rng, batch=b) for b in ["beta", "alpha", "gamma"]])
+    with pytest.raises(ValueError, match=r"no unambiguous order.*order='appearance'"):
+        monitor.run(production)
+    production.to_parquet(tmp_path / "p.parquet")
+    with pytest.raises(ValueError, match=r"no unambiguous order.*order='appearance'"):
+        monitor_parquet(monitor, tmp_path)
+    (tmp_path / "p.parquet").unlink()
+    got = run_both(monitor, production, tmp_path, order="appearance")
+    assert got["batch"].tolist() == ["beta", "alpha", "gamma"]
+    got = run_both(monitor, production, tmp_path, order=["gamma", "beta", "alpha"])
+    assert got["batch"].tolist() == ["gamma", "beta", "alpha"]
+    with pytest.raises(ValueError, match=r"order lacks batch id\(s\) \['alpha'\]"):
+        monitor.run(production, order=["gamma", "beta"])
+    with pytest.raises(ValueError, match="order must be one of"):
+        monitor.run(production, order="alphabetical")
+
+
+def test_the_same_id_as_number_and_text_is_one_batch(rng, tmp_path):
+    monitor = Monitor(frame(2000, rng), rules=[])
+    numbers = pd.concat([frame(300, rng, batch=1), frame(300, rng, batch=2)])
+    text = frame(200, rng, batch="1")  # e.g. a file exported from a CSV
+    production = pd.concat([numbers, text])
+    assert production["batch"].tolist().count(1) == 300  # two ids of different types
+    got = monitor.run(production).history
+    assert got["batch"].tolist() == [1, 2] and got["n"].tolist() == [500, 300]
+    assert all(type(b) is int for b in got["batch"])
+    numbers.to_parquet(tmp_path / "a.parquet")
+    text.to_parquet(tmp_path / "b.parquet")
+    chunked = monitor_parquet(monitor, tmp_path).history
+    assert chunked["batch"].tolist() == [1, 2] and chunked["n"].tolist() == [500, 300]
+    pd.testing.assert_series_equal(chunked["drift_share"], got["drift_share"])

@@ -28,9 +28,10 @@ import pandas as pd
 
 from modellab._validate import require_columns, require_frame
 from modellab.monitor import rules as _rules
+from modellab.monitor._batch_ids import batch_key, batch_keys, order_batches
 from modellab.monitor.histograms import ReferenceBins
 from modellab.monitor.result import MonitorResult
-from modellab.monitor.store import DRIFT_COLUMNS, MonitorStore, batch_key
+from modellab.monitor.store import DRIFT_COLUMNS, MonitorStore
 
 #: Metrics computed on labelled rows, in history order (a subset of modellab.metrics.METRICS).
 PERFORMANCE_METRICS: tuple[str, ...] = (
@@ -390,8 +391,9 @@ class Monitor:
         return cache[columns]
 
     # ---------------------------------------------------------------- running
-    def run(self, production: pd.DataFrame, by: str = "batch", *, source=None) -> MonitorResult:
-        """Monitor every batch of ``production`` (in ``by`` order) and return the results.
+    def run(self, production: pd.DataFrame, by: str = "batch", *, order="auto",
+            source=None) -> MonitorResult:
+        """Monitor every batch of ``production`` in time order and return the results.
 
         Parameters
         ----------
@@ -400,7 +402,14 @@ class Monitor:
             optionally the ``target`` (``NaN`` = not yet labelled), ``prediction`` and a
             ``timestamp``.
         by : str, default "batch"
-            Column with the batch ids (whole numbers or text).
+            Column with the batch ids (whole numbers or text; ``1`` and ``"1"`` are the
+            same batch).
+        order : {"auto", "time", "id", "appearance"} or list of ids, default "auto"
+            The order batches are judged in (alert rules read the history in order): by
+            first ``timestamp`` when every batch has one, else by id with numbers inside
+            text compared as numbers ("week 2" before "week 10"); ids with no such order
+            are an error unless ``order`` says (see
+            :func:`modellab.monitor._batch_ids.order_batches`).
         source : str, optional
             Where the rows came from (e.g. a file name), recorded in the store.
 
@@ -412,14 +421,19 @@ class Monitor:
             batches computed now.
         """
         production = self._check_production(production, by)
-        keys = pd.unique(production[by])
-        try:
-            keys = sorted(keys)
-        except TypeError:  # mixed ids: keep the order of appearance
-            keys = list(keys)
-        groups = production.groupby(by, sort=False)
+        ids = batch_keys(production[by]).to_numpy(dtype=object)
+        codes, uniques = pd.factorize(ids)  # codes follow first appearance
+        uniques = list(uniques)
+        starts = {}
+        if "timestamp" in production.columns:
+            first = pd.to_datetime(production["timestamp"]).groupby(codes).min()
+            starts = {uniques[i]: t for i, t in first.items()}
+        keys = order_batches(uniques, starts=starts, order=order,
+                             seen={k: i for i, k in enumerate(uniques)})
+        rows = pd.Series(np.arange(len(production))).groupby(codes).indices
+        code = {k: i for i, k in enumerate(uniques)}
         return self.run_computed(
-            keys, lambda key: self._batch_row(groups.get_group(key), batch_key(key)),
+            keys, lambda key: self._batch_row(production.iloc[rows[code[key]]], key),
             source=source,
         )
 

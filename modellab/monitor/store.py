@@ -65,6 +65,8 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from modellab.monitor._batch_ids import batch_key
+
 SCHEMA_VERSION = 1
 
 _SCHEMA = """
@@ -108,28 +110,6 @@ _BATCH_COLUMNS = ["batch", "start", "n", "n_labelled", "note"]
 # SIGKILL the process mid-write.
 _HANG_ENV = "MODELLAB_MONITOR_TEST_HANG_AFTER"
 _written_in_process = 0
-
-
-def batch_key(value):
-    """Normalise a batch id to what the store keeps: a Python ``int`` or ``str``.
-
-    >>> batch_key(np.int64(3)), batch_key("week-1"), batch_key(4.0)
-    (3, 'week-1', 4)
-    """
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"batch ids must be whole numbers or text, got the boolean {value!r}.")
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)) and float(value).is_integer():
-        return int(value)
-    if isinstance(value, str) and value:
-        return value
-    if isinstance(value, (pd.Timestamp, _dt.date)):
-        return pd.Timestamp(value).isoformat()
-    raise TypeError(
-        f"batch id {value!r} is not a whole number or text: label batches 0, 1, 2, ... "
-        f"or with names such as '2024-W01'."
-    )
 
 
 def _sql_value(value):

@@ -53,8 +53,9 @@ from modellab.drift import DriftDetector, FrameCounts
 from modellab.metrics import ConfusionCounts
 from modellab.metrics.classification import format_note, undefined_reasons
 from modellab.monitor import Monitor, MonitorResult
+from modellab.monitor._batch_ids import batch_keys, order_batches
 from modellab.monitor.monitor import decisions
-from modellab.monitor.store import DRIFT_COLUMNS, batch_key
+from modellab.monitor.store import DRIFT_COLUMNS
 from modellab.scale.parquet import (
     DEFAULT_BATCH_SIZE,
     PartitionError,
@@ -90,6 +91,7 @@ class BatchSummary:
     pred_n: int = 0
     start: pd.Timestamp | None = None
     hist: dict | None = None  # {feature: counts over the monitor's histogram bins}
+    seen: tuple = (0, 0)  # (file index, row in file) of the batch's first row
 
     def merge(self, other: BatchSummary) -> BatchSummary:
         def add(a, b):
@@ -104,6 +106,7 @@ class BatchSummary:
             self.pred_sum + other.pred_sum, self.pred_n + other.pred_n,
             min(starts) if starts else None,
             None if self.hist is None else {f: c + other.hist[f] for f, c in self.hist.items()},
+            min(self.seen, other.seen),
         )
 
 
@@ -179,8 +182,9 @@ class Plan:
         extra = [self.target, self.prediction, self.timestamp]
         return [c for c in extra if c and c not in self.columns]
 
-    def summarise(self, frame: pd.DataFrame) -> dict:
-        """``{batch id: BatchSummary}`` of one chunk."""
+    def summarise(self, frame: pd.DataFrame, origin: tuple = (0, 0)) -> dict:
+        """``{batch id: BatchSummary}`` of one chunk whose first row is at ``origin``
+        (file index, row in file)."""
         if self.by is None:
             return {None: self._summarise_rows(frame)}
         keys = frame[self.by]
@@ -188,15 +192,16 @@ class Plan:
             raise ValueError(
                 f"column {self.by!r} has missing batch ids: fill or drop those rows."
             )
-        codes, uniques = pd.factorize(keys)
-        if len(uniques) == 1:
-            return {batch_key(uniques[0]): self._summarise_rows(frame)}
+        codes, uniques = pd.factorize(batch_keys(keys).to_numpy(dtype=object))
         order = np.argsort(codes, kind="stable")
         bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
-        return {
-            batch_key(uniques[i]): self._summarise_rows(frame.take(order[bounds[i]:bounds[i + 1]]))
-            for i in range(len(uniques))
-        }
+        out = {}
+        for i, key in enumerate(uniques):
+            rows = order[bounds[i]:bounds[i + 1]]
+            part = frame if len(uniques) == 1 else frame.take(rows)
+            out[key] = self._summarise_rows(part)
+            out[key].seen = (origin[0], origin[1] + int(rows[0]))
+        return out
 
     def _summarise_rows(self, frame: pd.DataFrame) -> BatchSummary:
         counts = self.detector.profile_.summarise(frame)
@@ -232,7 +237,8 @@ class Plan:
         return out
 
 
-def summarise_file(plan: Plan, file, batch_size: int = DEFAULT_BATCH_SIZE) -> DatasetSummary:
+def summarise_file(plan: Plan, file, batch_size: int = DEFAULT_BATCH_SIZE,
+                   index: int = 0) -> DatasetSummary:
     """Summary of one file; a missing/unreadable file comes back as ``skipped``.
 
     The file's counts are merged only when all of it was read, so a file that breaks
@@ -241,13 +247,14 @@ def summarise_file(plan: Plan, file, batch_size: int = DEFAULT_BATCH_SIZE) -> Da
     """
     file = pathlib.Path(file)
     part = DatasetSummary()
-    lacking = None
+    lacking, offset = None, 0
     try:
         for chunk in iter_file(file, plan.columns, batch_size, optional=plan.optional):
             if lacking is None:
                 lacking = [c for c in plan.optional if c not in chunk.columns]
             try:
-                part = part.merge(DatasetSummary(plan.summarise(chunk)))
+                part = part.merge(DatasetSummary(plan.summarise(chunk, (index, offset))))
+                offset += len(chunk)
             except (ValueError, TypeError) as exc:
                 raise type(exc)(f"{file.name}: {exc}") from None
     except PartitionError as exc:
@@ -261,8 +268,8 @@ def summarise_file(plan: Plan, file, batch_size: int = DEFAULT_BATCH_SIZE) -> Da
 def summarise_files(plan: Plan, files, batch_size: int = DEFAULT_BATCH_SIZE) -> DatasetSummary:
     """In-process: summarise the files one after the other and merge."""
     total = DatasetSummary()
-    for file in files:
-        total = total.merge(summarise_file(plan, file, batch_size))
+    for index, file in enumerate(files):
+        total = total.merge(summarise_file(plan, file, batch_size, index))
     return total
 
 
@@ -406,13 +413,12 @@ def _metrics_row(b: BatchSummary, names) -> dict:
     return row
 
 
-def ordered_keys(summary: DatasetSummary) -> list:
-    """Batch ids in sorted order (the order met when ids of mixed types cannot be sorted)."""
-    keys = list(summary.batches)
-    try:
-        return sorted(keys)
-    except TypeError:  # mixed ids: keep the order met
-        return keys
+def ordered_keys(summary: DatasetSummary, order="auto") -> list:
+    """Batch ids in the order :meth:`Monitor.run` judges them (see ``order_batches``)."""
+    batches = summary.batches
+    starts = {k: (pd.NaT if b.start is None else b.start) for k, b in batches.items()}
+    seen = {k: b.seen for k, b in batches.items()}
+    return order_batches(list(batches), starts=starts, seen=seen, order=order)
 
 
 def batch_result(plan: Plan, key, b: BatchSummary, cache: dict | None = None

@@ -73,7 +73,8 @@ def summarise_files_dask(plan: Plan, files, client, batch_size: int) -> DatasetS
     try:
         plan_future = client.scatter(plan, broadcast=True)
         futures = client.map(summarise_file, [plan_future] * len(files),
-                             [str(f) for f in files], batch_size=batch_size, pure=False)
+                             [str(f) for f in files], [batch_size] * len(files),
+                             list(range(len(files))), pure=False)
         total = DatasetSummary()
         for future in as_completed(futures):
             total = total.merge(future.result())

@@ -21,7 +21,7 @@ from modellab.scale import chunked
 from modellab.scale.parquet import DEFAULT_BATCH_SIZE, file_schemas, list_files
 
 
-def monitor_parquet(monitor, path, by: str = "batch", *, client=None,
+def monitor_parquet(monitor, path, by: str = "batch", *, order="auto", client=None,
                     batch_size: int = DEFAULT_BATCH_SIZE, score_bins: int = 1000,
                     on_error: str = "warn", **monitor_options) -> chunked.ScaleResult:
     """Monitor the batches of a Parquet dataset, computed chunk by chunk: ``Monitor.run`` at scale.
@@ -45,6 +45,9 @@ def monitor_parquet(monitor, path, by: str = "batch", *, client=None,
         :func:`modellab.scale.parquet.list_files`).
     by : str, default "batch"
         Column naming the batch; rows of one batch may be spread over several files.
+    order : {"auto", "time", "id", "appearance"} or list of ids, default "auto"
+        The order batches are judged in, as in :meth:`Monitor.run
+        <modellab.monitor.Monitor.run>` ("appearance": file order, then row order).
     client : dask.distributed.Client or str, optional
         Run on this Dask cluster (a ``Client``, or a scheduler address such as
         ``"tcp://10.0.0.5:8786"``); ``None`` runs in this process, file after file.
@@ -121,7 +124,7 @@ def monitor_parquet(monitor, path, by: str = "batch", *, client=None,
     summary, skipped, engine = chunked.run(plan, path, client, batch_size, on_error)
     cache: dict = {}
     monitor_result = monitor.run_computed(
-        chunked.ordered_keys(summary),
+        chunked.ordered_keys(summary, order),
         lambda key: chunked.batch_result(plan, key, summary.batches[key], cache),
         source=str(path) if isinstance(path, (str, os.PathLike)) else None,
     )
