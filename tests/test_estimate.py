@@ -318,3 +318,49 @@ def test_later_labels_reveal_the_pending_labels_and_nothing_else():
     np.testing.assert_array_equal(full.loc[~pending, "default"], s.production.loc[~pending, "default"])
     with pytest.raises(TypeError, match="Scenario"):
         later_labels("label_delay")
+
+
+# ------------------------------------------------- the course's two lessons
+
+
+@pytest.fixture(scope="module")
+def delayed():
+    out = {}
+    for name in ("covariate_shift_delayed", "concept_drift_delayed"):
+        s = sc.make(name)
+        est = PerformanceEstimator(threshold=s.threshold, chunk_size=s.batch_size).fit(s.reference)
+        pending = est.estimate(s.production)
+        later = est.estimate(later_labels(s))
+        out[name] = (s, est, pending, later)
+    return out
+
+
+def test_estimate_tracks_the_later_realised_drop_under_covariate_shift(delayed):
+    s, est, pending, later = delayed["covariate_shift_delayed"]
+    auc = later[later["metric"] == "roc_auc"].set_index("batch")
+    pend = pending[pending["metric"] == "roc_auc"].set_index("batch")
+    # While labels are pending, nothing is measured, but the estimate is there and alerts.
+    assert pend.loc[12:, "realized"].isna().all()
+    np.testing.assert_array_equal(pend["estimate"], auc["estimate"])
+    assert pend.loc[10:, "alert"].all() and not pend.loc[:9, "alert"].any()
+    # Once the labels arrive (ground truth): the realised drop was tracked.
+    drop_real = auc.loc[:9, "realized"].mean() - auc.loc[10:, "realized"].mean()
+    drop_est = auc.loc[:9, "estimate"].mean() - auc.loc[10:, "estimate"].mean()
+    # The scorecard is not perfectly calibrated in the new segment (P(y | score) moves a
+    # little), so the estimate sees most of the drop, not all of it.
+    assert drop_real > 0.08 and 0.6 * drop_real < drop_est <= drop_real
+    assert auc["gap"].abs().mean() < 0.05
+    inside = (later["lower"] <= later["realized"]) & (later["realized"] <= later["upper"])
+    assert inside[later["metric"] == "roc_auc"].mean() >= 0.9 and inside.mean() >= 0.85
+
+
+def test_estimate_misses_concept_drift_and_the_gap_rule_catches_it(delayed):
+    s, est, pending, later = delayed["concept_drift_delayed"]
+    auc = later[later["metric"] == "roc_auc"].set_index("batch")
+    assert not pending["alert"].any()  # the estimate stays flat: the blind spot
+    assert auc.loc[:9, "realized"].mean() - auc.loc[10:, "realized"].mean() > 0.08
+    assert auc.loc[10:, "gap"].mean() > 0.08
+    history = with_estimates(None, later)
+    fired = EstimationGapAbove("roc_auc", 0.08).evaluate(history, {})["batch"]
+    assert len(fired) >= 5 and fired.min() >= 10
+    assert EstimatedMetricDropFrom("roc_auc", by=0.05).evaluate(history, est.reference_).empty

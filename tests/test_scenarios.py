@@ -429,3 +429,50 @@ def test_custom_takes_a_story_for_describe():
     assert sc.custom([], n_reference=300, n_batches=5, batch_size=100).story == ""
     with pytest.raises(TypeError, match="story must be"):
         sc.custom([], story=["not", "text"])
+
+
+# ------------------------------------------- delayed labels (performance estimation)
+
+
+def _later_auc(s: sc.Scenario, batches) -> float:
+    """Mean ROC-AUC over ``batches`` once the pending labels have arrived (scikit-learn)."""
+    from modellab.estimate import later_labels
+
+    full = later_labels(s)
+    return float(np.mean([
+        roc_auc_score(full.loc[full["batch"] == b, "default"], full.loc[full["batch"] == b, "score"])
+        for b in batches
+    ]))
+
+
+@pytest.mark.parametrize("name", ["covariate_shift_delayed", "concept_drift_delayed"])
+def test_delayed_scenarios_hide_the_labels_of_the_last_two_fifths(world, name):
+    s = world(name)
+    row = s.truth.set_index("kind").loc["label_delay"]
+    assert (row.start_batch, row.end_batch) == (12, 19)
+    missing = s.production.groupby("batch")["default"].apply(lambda y: y.isna().mean())
+    assert missing.loc[:11].eq(0).all() and missing.loc[12:].eq(1).all()
+    # The ranking gets worse after batch 10 (measured once the labels arrive).
+    before, after = _later_auc(s, range(10)), _later_auc(s, range(10, 20))
+    assert before - after > 0.08, (before, after)
+
+
+def test_covariate_shift_delayed_keeps_the_model_calibrated(world):
+    s = world("covariate_shift_delayed")
+    from modellab.estimate import later_labels
+
+    full = later_labels(s)
+    after = full[full["batch"] >= 10]
+    # P(y | x) unchanged: the mean score still matches the default rate (binomial tolerance).
+    se = np.sqrt(after["score"].mean() * (1 - after["score"].mean()) / len(after))
+    assert abs(after["score"].mean() - after["default"].mean()) < 4 * se + 0.01
+    for f in ("debt_to_income", "interest_rate", "income"):
+        assert after[f].std() < 0.7 * s.reference[f].std()
+
+
+def test_concept_drift_delayed_leaves_inputs_and_scores_alone(world):
+    s = world("concept_drift_delayed")
+    prod = s.production
+    after = prod[prod["batch"] >= 10]
+    assert stats.ks_2samp(s.reference["score"], after["score"]).pvalue > 1e-3
+    assert stats.ks_2samp(s.reference["debt_to_income"], after["debt_to_income"]).pvalue > 1e-3

@@ -21,6 +21,7 @@ from .drifts import (
     missing_values,
     prior_shift,
     recurring,
+    scale,
     shift,
     sudden,
     unit_change,
@@ -92,6 +93,25 @@ def _label_delay(n: int) -> list[Event]:
         concept_change(1.0).at(on),
         label_delay(LABEL_DELAY),
     ]
+
+
+def _late_labels(n: int) -> int:
+    """Label delay of the *_delayed scenarios: 8 of 20 batches (2 labelled after the change)."""
+    return max(1, 2 * n // 5)
+
+
+def _covariate_delayed(n: int) -> list[Event]:
+    on = sudden(n // 2)
+    return [
+        scale("debt_to_income", 0.4).at(on),
+        scale("interest_rate", 0.4).at(on),
+        scale("income", 0.5).at(on),
+        label_delay(_late_labels(n)),
+    ]
+
+
+def _concept_delayed(n: int) -> list[Event]:
+    return [concept_change(1.0).at(sudden(n // 2)), label_delay(_late_labels(n))]
 
 
 CATALOG: dict[str, _Entry] = {
@@ -166,6 +186,27 @@ CATALOG: dict[str, _Entry] = {
         "link between profile and default changes: performance can be measured on only a few "
         "batches after the change, and input and score drift must stand in for the rest.",
         lambda n: _label_delay(n),
+    ),
+    "covariate_shift_delayed": _Entry(
+        "covariate_shift",
+        "From mid-stream, a broker sends applicants who all look alike (mid-range debt, rates "
+        "and incomes); outcomes arrive so late that the last 2/5 of the stream has no labels.",
+        "Half-way through, a new broker channel brings a narrow, middle-of-the-road segment: "
+        "debt-to-income, interest rates and incomes vary much less than before. Who defaults "
+        "given a profile has not changed, but borrowers who look alike are hard to rank, so "
+        "the model separates good and bad loans less well. Outcomes are known only about two "
+        "months later: most batches after the change have no labels yet.",
+        lambda n: _covariate_delayed(n),
+    ),
+    "concept_drift_delayed": _Entry(
+        "concept_drift",
+        "From mid-stream, who defaults changes while applicants look the same; outcomes arrive "
+        "so late that the last 2/5 of the stream has no labels.",
+        "Half-way through, a payment-relief scheme and a plant closure change who defaults. "
+        "Applicants and scores look exactly as before, and outcomes are known only about two "
+        "months later, so for weeks nothing in the data shows that the model now ranks "
+        "borrowers much worse.",
+        lambda n: _concept_delayed(n),
     ),
 }
 
