@@ -436,11 +436,16 @@ def distribution(
     bins: int = 30,
     labels: tuple[str, str] = ("reference", "current"),
     title: str | None = None,
+    max_categories: int = 20,
 ) -> Axes:
     """Compare a feature's distribution in the reference period with the current data.
 
-    Numeric features are drawn as overlaid density histograms on shared bins; categorical ones
-    (``str``, ``category``, ``object``, ``bool``) as side-by-side bars of each category's share.
+    Numeric features are drawn as overlaid density histograms on shared bins (infinite values
+    are left out and counted in the axis label); categorical ones (``str``, ``category``,
+    ``object``, ``bool``) as side-by-side bars of each category's share. With more than
+    ``max_categories`` categories, the most common ones (largest share in either sample) are
+    drawn and the rest pooled into one "other (N categories)" bar, so a column with 100,000
+    levels draws in a fraction of a second.
 
     A third form draws precomputed bin shares: pass a histogram frame (columns ``bin``,
     ``reference_share``, ``current_share``; optionally ``column`` and ``batch``, as in
@@ -457,6 +462,8 @@ def distribution(
         Number of shared bins for numeric data.
     labels : (str, str)
         Legend names of the two samples.
+    max_categories : int
+        Most bars drawn for a categorical feature (the last one pools the rest).
 
     Returns
     -------
@@ -473,9 +480,12 @@ def distribution(
     ['N', 'S', 'E']
     >>> plots.close(ax)
     """
+    max_categories = positive_int(max_categories, "max_categories")
+    if max_categories < 2:
+        raise ValueError(f"max_categories must be at least 2 (one category and 'other'), got {max_categories}.")
     if current is None:
         if isinstance(reference, pd.DataFrame) and {"bin", *_SHARE_COLUMNS} <= set(reference.columns):
-            return _distribution_from_shares(reference, column, batch, ax, labels, title)
+            return _distribution_from_shares(reference, column, batch, ax, labels, title, max_categories)
         raise TypeError(
             "current is missing: pass the reference and the current data, or a histogram frame with "
             "columns bin, reference_share, current_share."
@@ -491,13 +501,16 @@ def distribution(
     positive_int(bins, "bins")
     with style():
         ax = _new_axes(ax, (6.4, 3.6))
+        xlabel = str(name)
         if _is_categorical(ref):
-            _categorical_shares(ax, ref, cur, labels)
+            _categorical_shares(ax, ref, cur, labels, max_categories)
             ax.set_ylabel("Share of rows (%)")
         else:
-            _numeric_overlay(ax, ref, cur, bins, labels)
+            n_inf = _numeric_overlay(ax, ref, cur, bins, labels)
             ax.set_ylabel("Density (area = 1)")
-        ax.set_xlabel(str(name))
+            if n_inf:
+                xlabel += f" ({n_inf} infinite values not drawn)"
+        ax.set_xlabel(xlabel)
         ax.set_title(title or f"{name}: {labels[0]} vs {labels[1]}")
         _legend(ax)
     return ax
@@ -523,27 +536,46 @@ def _feature(data, column, name) -> pd.Series:
     return values
 
 
-def _numeric_overlay(ax: Axes, ref: pd.Series, cur: pd.Series, bins: int, labels) -> None:
+def _numeric_overlay(ax: Axes, ref: pd.Series, cur: pd.Series, bins: int, labels) -> int:
+    """Draw the finite values; return how many infinite values were left out."""
     r = ref.to_numpy(dtype=float)
     c = cur.to_numpy(dtype=float)
+    n_inf = int(np.isinf(r).sum() + np.isinf(c).sum())
+    r, c = r[np.isfinite(r)], c[np.isfinite(c)]
+    if r.size == 0 or c.size == 0:
+        raise ValueError("reference or current has no finite values to draw: check the data pipeline.")
     # Shared edges over both samples so the shapes are comparable bin for bin.
     edges = np.histogram_bin_edges(np.concatenate([r, c]), bins=bins)
     for values, colour, label in zip((r, c), _SAMPLE_COLOURS, (labels[0], labels[1]), strict=True):
         ax.hist(
             values, bins=edges, density=True, histtype="stepfilled", alpha=0.45, color=colour, label=label
         )
+    return n_inf
 
 
-def _categorical_shares(ax: Axes, ref: pd.Series, cur: pd.Series, labels) -> None:
-    r = ref.astype(str).value_counts(normalize=True)
-    c = cur.astype(str).value_counts(normalize=True)
-    cats = list(r.index) + [k for k in c.index if k not in r.index]  # reference order first
+def _categorical_shares(ax: Axes, ref: pd.Series, cur: pd.Series, labels, max_categories: int) -> None:
+    r = ref.astype(str).value_counts(normalize=True, sort=False)
+    c = cur.astype(str).value_counts(normalize=True, sort=False)
+    both = pd.concat([r, c], axis=1, sort=False).fillna(0.0)  # reference order first
     _share_bars(
-        ax,
-        cats,
-        r.reindex(cats, fill_value=0.0).to_numpy(),
-        c.reindex(cats, fill_value=0.0).to_numpy(),
+        ax, *_top_categories(both.index, both.iloc[:, 0].to_numpy(), both.iloc[:, 1].to_numpy(), max_categories),
         labels,
+    )
+
+
+def _top_categories(cats, ref_share, cur_share, max_categories: int):
+    """The ``max_categories - 1`` largest categories (by share in either sample, in their
+    original order) and one "other" bar pooling the rest; unchanged when they fit."""
+    cats = pd.Index(cats)
+    if len(cats) <= max_categories:
+        return cats.tolist(), ref_share, cur_share
+    keep = np.sort(np.argsort(-np.maximum(ref_share, cur_share), kind="stable")[: max_categories - 1])
+    rest = np.ones(len(cats), dtype=bool)
+    rest[keep] = False
+    return (
+        cats.take(keep).tolist() + [f"other ({int(rest.sum())} categories)"],
+        np.append(ref_share[keep], ref_share[rest].sum()),
+        np.append(cur_share[keep], cur_share[rest].sum()),
     )
 
 
@@ -565,7 +597,7 @@ def _rows_for(frame: pd.DataFrame, key: str, value, known: list) -> pd.DataFrame
     return rows
 
 
-def _distribution_from_shares(hist, column, batch, ax, labels, title) -> Axes:
+def _distribution_from_shares(hist, column, batch, ax, labels, title, max_categories=20) -> Axes:
     require_frame(hist, "histograms")
     frame = hist
     if "column" in frame.columns:
@@ -596,9 +628,12 @@ def _distribution_from_shares(hist, column, batch, ax, labels, title) -> Axes:
         if edges is None:
             _share_bars(
                 ax,
-                frame["bin"].tolist(),
-                frame["reference_share"].to_numpy(dtype=float),
-                frame["current_share"].to_numpy(dtype=float),
+                *_top_categories(
+                    frame["bin"].tolist(),
+                    frame["reference_share"].to_numpy(dtype=float),
+                    frame["current_share"].to_numpy(dtype=float),
+                    max_categories,
+                ),
                 (labels[0], cur_label),
             )
             ax.set_xlabel(f"{name} (category or bin)")

@@ -187,3 +187,34 @@ def test_a_damaged_profile_file_is_a_value_error_naming_the_file(tmp_path, damag
     with pytest.raises(ValueError, match="profile.json") as err:
         DriftDetector.load(path)
     assert "save" in str(err.value)
+
+
+def test_distribution_of_100k_levels_draws_top_levels_and_other():
+    from modellab import plots
+
+    rng = np.random.default_rng(8)
+    ref = pd.Series([f"id{i}" for i in rng.integers(0, 100_000, 150_000)])
+    cur = pd.Series([f"id{i}" for i in rng.integers(50_000, 150_000, 150_000)])
+    ax = plots.distribution(ref, cur, max_categories=12)
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    shares = pd.concat([ref.value_counts(normalize=True), cur.value_counts(normalize=True)],
+                       axis=1).fillna(0.0)
+    largest = shares.max(axis=1)
+    top = pd.Index(ticks[:-1])
+    assert len(top) == 11 and largest[top].min() >= largest.drop(index=top).max()
+    assert ticks[-1] == f"other ({len(shares) - 11} categories)"
+    heights = [p.get_height() for p in ax.patches]
+    rest = shares.drop(index=top).sum()
+    assert heights[11] == pytest.approx(rest.iloc[0]) and heights[-1] == pytest.approx(rest.iloc[1])
+    plots.close(ax)
+    with pytest.raises(ValueError, match="max_categories"):
+        plots.distribution(ref, cur, max_categories=1)
+
+
+def test_distribution_leaves_infinite_values_out_and_says_so():
+    from modellab import plots
+
+    x = pd.Series([1.0, 2.0, np.inf, 3.0, -np.inf])
+    ax = plots.distribution(x, x.iloc[:3])
+    assert "3 infinite values not drawn" in ax.get_xlabel()
+    plots.close(ax)
