@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -145,11 +144,27 @@ def test_rules_file_and_alerts_command(folder, capsys):
 def test_a_run_killed_mid_write_leaves_a_consistent_store_and_a_rerun_completes(folder):
     assert cli(folder, "--quiet", store="full.db") == 0
     crash = folder / "crash.db"
-    env = {**os.environ, "MODELLAB_MONITOR_TEST_HANG_AFTER": "3"}
-    cmd = [sys.executable, "-m", "modellab.cli", "monitor", "run",
+    # The CLI in a child process whose 4th batch write stops inside its open transaction
+    # (after the batch row, before the drift rows), marks "<store>.hang" and waits to be killed.
+    hang = f"""
+import pathlib, sys, time
+from modellab.cli import main
+from modellab.monitor.store import MonitorStore
+insert, written = MonitorStore._insert, []
+def hanging_insert(self, frame, table, columns, key):
+    if table == "drift":
+        if len(written) == 3:
+            pathlib.Path({str(crash) + ".hang"!r}).touch()
+            time.sleep(3600)
+        written.append(key)
+    return insert(self, frame, table, columns, key)
+MonitorStore._insert = hanging_insert
+sys.exit(main(sys.argv[1:]))
+"""
+    cmd = [sys.executable, "-c", hang, "monitor", "run",
            "--reference", str(folder / "reference.csv"), "--batches", str(folder / "batches"),
            "--store", str(crash), "--quiet"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     marker = folder / "crash.db.hang"
     deadline = time.monotonic() + 120
     while not marker.exists():

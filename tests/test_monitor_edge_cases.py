@@ -184,3 +184,60 @@ def test_the_same_id_as_number_and_text_is_one_batch(rng, tmp_path):
     chunked = monitor_parquet(monitor, tmp_path).history
     assert chunked["batch"].tolist() == [1, 2] and chunked["n"].tolist() == [500, 300]
     pd.testing.assert_series_equal(chunked["drift_share"], got["drift_share"])
+
+
+# ------------------------------------------------------------------ 5. one set-up per store
+@pytest.mark.parametrize("options, key", [
+    ({"threshold": 0.3}, "threshold"),
+    ({"drift_method": "psi"}, "drift_method"),
+    ({"drift_options": {"alpha": 0.01}}, "drift_options"),
+])
+def test_a_store_refuses_a_monitor_set_up_differently(rng, tmp_path, options, key):
+    reference = frame(2000, rng)
+    production = frame(500, rng, batch=0)
+    path = tmp_path / "m.db"
+    Monitor(reference, store=path).run(production)
+    with pytest.raises(ValueError, match=rf"m.db was written by a monitor with {key}=.*"
+                                         rf"Start a new store \(store='<new file>'\)"):
+        Monitor(reference, store=path, **options)
+    Monitor(reference, store=path)  # the same set-up is welcome
+
+
+def test_a_store_refuses_a_different_metric_set(rng, tmp_path):
+    reference = frame(2000, rng)
+    path = tmp_path / "m.db"
+    Monitor(reference, store=path).run(frame(500, rng, batch=0))
+    logits = reference.assign(score=reference["score"] * 10 - 5)  # no Brier score
+    with pytest.raises(ValueError, match=r"with metrics=\[.*'brier'.*\], not \["):
+        Monitor(logits, store=path)
+
+
+@pytest.mark.parametrize("damage, problem", [
+    ("UPDATE meta SET value='abc' WHERE key='schema_version'", "schema_version 'abc' is not a number"),
+    ("UPDATE meta SET value='0' WHERE key='schema_version'", "schema_version 0 is not a valid"),
+    ("DELETE FROM meta WHERE key='schema_version'", "no schema_version"),
+    ("DROP TABLE drift", r"lacks the table\(s\) \['drift'\]"),
+])
+def test_a_damaged_store_is_a_value_error_naming_the_file(rng, tmp_path, damage, problem):
+    import sqlite3
+
+    from modellab.monitor import MonitorResult
+
+    path = tmp_path / "m.db"
+    Monitor(frame(2000, rng), store=path).run(frame(500, rng, batch=0))
+    con = sqlite3.connect(path)
+    con.execute(damage)
+    con.commit()
+    con.close()
+    for attempt in (lambda: Monitor(frame(2000, rng), store=path),
+                    lambda: MonitorResult.from_store(path)):
+        with pytest.raises(ValueError, match=rf"m.db is not a modellab monitoring "
+                                             rf"store \(.*{problem}"):
+            attempt()
+
+
+def test_a_file_that_is_not_sqlite_is_named(tmp_path, rng):
+    path = tmp_path / "notes.db"
+    path.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(ValueError, match="notes.db is not a modellab monitoring store"):
+        Monitor(frame(2000, rng), store=path)

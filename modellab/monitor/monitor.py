@@ -23,6 +23,8 @@ cost time.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 
@@ -31,13 +33,16 @@ from modellab.monitor import rules as _rules
 from modellab.monitor._batch_ids import batch_key, batch_keys, order_batches
 from modellab.monitor.histograms import ReferenceBins
 from modellab.monitor.result import MonitorResult
-from modellab.monitor.store import DRIFT_COLUMNS, MonitorStore
+from modellab.monitor.store import DRIFT_COLUMNS, MonitorStore, _json_default
 
 #: Metrics computed on labelled rows, in history order (a subset of modellab.metrics.METRICS).
 PERFORMANCE_METRICS: tuple[str, ...] = (
     "roc_auc", "pr_auc", "accuracy", "precision", "recall", "f1", "brier", "base_rate",
 )
 _RESERVED = ("batch", "timestamp")
+# What makes two runs comparable: a store refuses a monitor that differs in any of these.
+_STORE_IDENTITY = ("target", "score", "prediction", "features", "threshold", "metrics",
+                   "drift_method", "drift_options")
 
 
 class Monitor:
@@ -251,6 +256,8 @@ class Monitor:
         return {
             "target": self.target, "score": self.score, "prediction": self.prediction,
             "threshold": self.threshold, "features": self.features,
+            "metrics": list(self._metrics), "drift_method": self.drift_method,
+            "drift_options": self.drift_options,
             "feature_kinds": {f: self._kind(f) for f in self.features},
             "reference_metrics": self.reference_,
             "rules": [r.to_dict() for r in self.rules],
@@ -264,16 +271,21 @@ class Monitor:
         with MonitorStore(self.store) as store:
             meta = store.get_meta()
             if "features" in meta:
-                for key in ("target", "features"):
-                    if meta[key] != getattr(self, key):
+                config = self._config()
+                for key in _STORE_IDENTITY:
+                    ours = json.loads(json.dumps(config[key], default=_json_default))
+                    if key in meta and meta[key] != ours:
                         raise ValueError(
-                            f"{self.store} was written by a monitor with {key}={meta[key]!r}, not "
-                            f"{getattr(self, key)!r}: use a new store file for this model set-up."
+                            f"{self.store} was written by a monitor with {key}={meta[key]!r}, "
+                            f"not {ours!r}: one store holds one monitoring set-up, so its "
+                            f"history stays comparable. Start a new store (store='<new file>'), "
+                            f"or build the Monitor with the store's {key}."
                         )
                 # Keep the first reference metrics, so a re-run never rewrites history's yardstick.
                 config = self._config()
                 config["reference_metrics"] = meta.get("reference_metrics", self.reference_)
-                store.set_meta({k: v for k, v in config.items() if k in ("rules", "rule_names")})
+                store.set_meta({k: v for k, v in config.items()
+                                if k in ("rules", "rule_names") or k not in meta})
             else:
                 store.set_meta(self._config())
 

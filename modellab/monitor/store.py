@@ -59,7 +59,6 @@ import math
 import os
 import pathlib
 import sqlite3
-import time
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -94,6 +93,8 @@ CREATE TABLE IF NOT EXISTS alerts (
 );
 """
 
+_TABLES = ("meta", "batches", "batch_values", "drift", "histograms", "alerts")
+
 #: Columns of each table as :meth:`MonitorStore.read` returns them.
 DRIFT_COLUMNS = [
     "batch", "column", "kind", "method", "statistic", "p_value", "p_value_adjusted", "threshold",
@@ -105,11 +106,6 @@ HISTOGRAM_COLUMNS = [
 ALERT_COLUMNS = ["batch", "rule", "kind", "subject", "value", "threshold", "severity", "message"]
 _BATCH_COLUMNS = ["batch", "start", "n", "n_labelled", "note"]
 
-# Test hook: after this many batches were committed by this process, the next write_batch
-# stops inside its open transaction, creates "<store>.hang" and sleeps, so a test can
-# SIGKILL the process mid-write.
-_HANG_ENV = "MODELLAB_MONITOR_TEST_HANG_AFTER"
-_written_in_process = 0
 
 
 def _sql_value(value):
@@ -163,9 +159,11 @@ class MonitorStore:
             self._con.execute("PRAGMA foreign_keys = ON")
             version = self._read_version()
         except sqlite3.DatabaseError as exc:
+            if getattr(self, "_con", None) is not None:
+                self._con.close()
             raise ValueError(
-                f"{self.path} is not a modellab monitoring store ({exc}): pass another --store "
-                f"path, or delete the file to start a new history."
+                f"{self.path} is not a modellab monitoring store ({exc}): pass another "
+                f"--store path, or delete the file to start a new history."
             ) from None
         if version is not None and version > SCHEMA_VERSION:
             self._con.close()
@@ -190,7 +188,19 @@ class MonitorStore:
         row = self._con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         if row is None:
             raise sqlite3.DatabaseError("its meta table has no schema_version")
-        return int(row[0])
+        try:
+            version = int(row[0])
+        except (TypeError, ValueError):
+            raise sqlite3.DatabaseError(f"its schema_version {row[0]!r} is not a number") from None
+        if version < 1:
+            raise sqlite3.DatabaseError(f"its schema_version {version} is not a valid version")
+        if version <= SCHEMA_VERSION:
+            have = {r[0] for r in self._con.execute(
+                "SELECT name FROM sqlite_master WHERE type='table'")}
+            lacking = [t for t in _TABLES if t not in have]
+            if lacking:
+                raise sqlite3.DatabaseError(f"it lacks the table(s) {lacking}")
+        return version
 
     def _create(self) -> None:
         from modellab import __version__
@@ -286,18 +296,9 @@ class MonitorStore:
             self._con.executemany(
                 "INSERT INTO batch_values(batch, name, value) VALUES (?, ?, ?)", values
             )
-            self._maybe_hang()
             self._insert(drift, "drift", DRIFT_COLUMNS, key)
             self._insert(histograms, "histograms", HISTOGRAM_COLUMNS, key)
             self._insert(alerts, "alerts", ALERT_COLUMNS, key)
-        global _written_in_process
-        _written_in_process += 1
-
-    def _maybe_hang(self) -> None:
-        limit = os.environ.get(_HANG_ENV)
-        if limit is not None and _written_in_process >= int(limit):
-            self.path.with_name(self.path.name + ".hang").touch()
-            time.sleep(3600)  # killed by the test while the transaction is open
 
     def _insert(self, frame, table, columns, key) -> None:
         if frame is None or len(frame) == 0:
