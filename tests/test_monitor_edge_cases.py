@@ -241,3 +241,15 @@ def test_a_file_that_is_not_sqlite_is_named(tmp_path, rng):
     path.write_bytes(b"not a database at all" * 100)
     with pytest.raises(ValueError, match="notes.db is not a modellab monitoring store"):
         Monitor(frame(2000, rng), store=path)
+
+
+# ------------------------------------------------------------------ 6. history names
+def test_a_feature_cannot_overwrite_a_per_batch_column(rng):
+    reference = frame(2000, rng).rename(columns={"x": "share"})
+    with pytest.raises(ValueError, match=r"feature\(s\) \['share'\] would name history "
+                                         r"columns .*drift_share.*rename"):
+        Monitor(reference)
+    renamed = reference.rename(columns={"share": "share_"})
+    production = frame(500, rng, shift=2.0, batch=0).rename(columns={"x": "share_"})
+    history = Monitor(renamed).run(production).history
+    assert history.loc[0, "drift_share_"] and history.loc[0, "drift_share"] == 0.5

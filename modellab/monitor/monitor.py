@@ -208,6 +208,19 @@ class Monitor:
         clash = [f for f in features if f in skip]
         if clash:
             raise ValueError(f"features {clash} are the target/score/prediction/batch columns: leave them out.")
+        # The wide history names per-feature results drift_<f>, effect_<f>, missing_<f>:
+        # none may be a per-batch column (a feature "share" would overwrite drift_share).
+        per_batch = {*PERFORMANCE_METRICS, "positive_rate", "mean_score", "drift_share",
+                     "roc_auc_max_error", "n", "n_labelled", "start", "note"}
+        taken = [f for f in features
+                 if {f"drift_{f}", f"effect_{f}", f"missing_{f}"} & per_batch]
+        if taken:
+            raise ValueError(
+                f"feature(s) {taken} would name history columns the monitor already uses "
+                f"(e.g. drift_{taken[0]}): rename them, e.g. "
+                f"reference.rename(columns={{{taken[0]!r}: {taken[0] + '_'!r}}}) and the same "
+                f"for production."
+            )
         return features
 
     def _check_rule_features(self) -> None:
