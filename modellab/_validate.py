@@ -37,6 +37,9 @@ def as_numeric(values, name: str, *, allow_nan: bool = False, allow_empty: bool 
             f"{name} has dtype {values.dtype}, not numbers: use a categorical method, "
             f"or convert it with pd.to_numeric(...)."
         )
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.api.extensions.ExtensionDtype):
+        # nullable Int64/Float64/boolean: <NA> is a missing value, like NaN
+        values = values.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
     arr = as_1d(values, name)
     if arr.dtype.kind not in "biuf":
         try:
@@ -77,6 +80,28 @@ def same_length(**arrays) -> int:
         parts = ", ".join(f"{k} has {n}" for k, n in lengths.items())
         raise ValueError(f"Length mismatch: {parts}. Pass arrays with one value per row.")
     return next(iter(lengths.values()))
+
+
+def same_index(**values) -> None:
+    """Refuse pandas Series whose indexes differ: their rows would be paired by position.
+
+    Arrays and lists are paired by position as given; two Series must have the same
+    index (in the same order), else the values of different rows would be compared.
+
+    >>> same_index(y_true=pd.Series([1, 0]), y_score=pd.Series([0.9, 0.2], index=[1, 0]))
+    Traceback (most recent call last):
+    ...
+    ValueError: y_true and y_score are Series with different indexes: their rows would be paired by position. Align them first, e.g. y_score = y_score.reindex(y_true.index), or pass y_score.to_numpy() if the order is already right.
+    """
+    series = [(k, v) for k, v in values.items() if isinstance(v, pd.Series)]
+    for (first, a), (other, b) in zip(series, series[1:], strict=False):
+        if not a.index.equals(b.index):
+            raise ValueError(
+                f"{first} and {other} are Series with different indexes: their rows would be "
+                f"paired by position. Align them first, e.g. {other} = "
+                f"{other}.reindex({first}.index), or pass {other}.to_numpy() if the order is "
+                f"already right."
+            )
 
 
 def require_frame(frame, name: str = "frame") -> pd.DataFrame:

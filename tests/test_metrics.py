@@ -371,3 +371,31 @@ def test_best_threshold_minimises_cost_under_recall_floor():
         best_threshold(y, p, cost_fn=-1)
     with pytest.raises(ValueError, match="min_recall"):
         best_threshold(y, p, min_recall=1.5)
+
+
+# ------------------------------------------------------------------ pandas inputs
+def test_series_with_different_indexes_are_refused_not_paired_by_position():
+    y, p = make_data(200, seed=4)
+    y_true = pd.Series(y, index=np.arange(200))
+    shuffled = pd.Series(p, index=np.arange(200)).sample(frac=1.0, random_state=0)
+    with pytest.raises(ValueError, match=r"y_true and y_score are Series with different "
+                                         r"indexes.*y_score.reindex\(y_true.index\)"):
+        classification_summary(y_true, shuffled)
+    with pytest.raises(ValueError, match="y_true and y_pred are Series with different indexes"):
+        confusion(y_true, (shuffled >= 0.5).astype(int))
+    # aligned as the message says, the answer is scikit-learn's on the paired rows
+    got = classification_summary(y_true, shuffled.reindex(y_true.index))
+    assert got["roc_auc"] == skm.roc_auc_score(y, p)
+    # same index (or arrays) are paired as given
+    assert classification_summary(y_true, pd.Series(p))["roc_auc"] == skm.roc_auc_score(y, p)
+
+
+@pytest.mark.parametrize("dtype", ["boolean", "Int64", "Float64"])
+def test_nullable_labels_with_na_are_unlabelled(dtype):
+    y, p = make_data(300, seed=5)
+    labels = pd.Series(y.astype(int) if dtype != "Float64" else y).astype(dtype)
+    labels.iloc[:40] = pd.NA
+    got = classification_summary(labels, p)
+    expected = classification_summary(np.where(np.arange(300) < 40, np.nan, y), p)
+    pd.testing.assert_series_equal(got, expected)
+    assert got["roc_auc"] == skm.roc_auc_score(y[40:], p[40:])

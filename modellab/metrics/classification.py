@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from sklearn import metrics as skm
 
-from modellab._validate import as_binary_labels, as_numeric, same_length
+from modellab._validate import as_binary_labels, as_numeric, same_index, same_length
 
 #: Every metric name :func:`classification_summary` reports, in order.
 METRICS: tuple[str, ...] = (
@@ -130,6 +130,7 @@ def labelled_pairs(y_true, y_score, *, y_name: str = "y_true", s_name: str = "y_
 
     Labels must be 0/1 with ``NaN`` for "not arrived yet"; scores must be numbers without NaN.
     """
+    same_index(**{y_name: y_true, s_name: y_score})
     y = as_binary_labels(y_true, y_name, allow_nan=True)
     s = as_numeric(y_score, s_name)
     same_length(**{y_name: y, s_name: s})
@@ -317,6 +318,7 @@ def confusion(y_true, y_pred, *, labels: tuple[str, str] = ("negative", "positiv
         or labels[0] == labels[1]
     ):
         raise TypeError(f"labels must be two different strings (class 0, class 1), got {labels!r}.")
+    same_index(y_true=y_true, y_pred=y_pred)
     y = as_binary_labels(y_true, "y_true", allow_nan=True)
     p = as_binary_labels(y_pred, "y_pred")
     same_length(y_true=y, y_pred=p)
