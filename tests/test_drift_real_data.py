@@ -218,3 +218,33 @@ def test_distribution_leaves_infinite_values_out_and_says_so():
     ax = plots.distribution(x, x.iloc[:3])
     assert "3 infinite values not drawn" in ax.get_xlabel()
     plots.close(ax)
+
+
+def test_histograms_are_a_view_of_the_drift_counts_and_merge_exactly():
+    ref, cur = _flags(seed=9)
+    rng = np.random.default_rng(9)
+    ref = ref.assign(x=rng.normal(size=len(ref)), c=rng.choice(["a", "b"], len(ref)))
+    cur = cur.assign(x=rng.normal(size=len(cur)), c=rng.choice(["a", "b", "z"], len(cur)))
+    cur.loc[:2, "x"] = [np.inf, np.nan, -np.inf]
+    profile = ReferenceProfile.from_frame(ref)
+    whole = profile.histograms(profile.summarise(cur))
+    parts = [profile.summarise(cur.iloc[i:i + 250]) for i in range(0, len(cur), 250)]
+    pd.testing.assert_frame_equal(
+        profile.histograms(functools.reduce(FrameCounts.merge, parts)), whole, check_exact=True)
+    flag = whole[whole["column"] == "flag"]
+    assert flag["bin"].tolist() == ["0", "1", "(other)"]
+    assert flag["current_share"].tolist() == pytest.approx(
+        [*(cur["flag"].value_counts(normalize=True).sort_index()), 0.0])
+    x = whole[whole["column"] == "x"]
+    finite = cur["x"][np.isfinite(cur["x"])]
+    edges = profile.columns["x"].coarse_edges
+    expected = np.bincount(np.searchsorted(edges[1:-1], finite, side="right"),
+                           minlength=len(edges) - 1) / len(finite)
+    assert x["current_share"].to_numpy() == pytest.approx(expected)
+    assert x["left"].iloc[0] == -np.inf and x["right"].iloc[-1] == np.inf
+    c = whole[whole["column"] == "c"].set_index("bin")["current_share"]
+    assert c["(other)"] == pytest.approx((cur["c"] == "z").mean())
+    with pytest.raises(ValueError, match="'x'.*do not match"):
+        profile.histograms({**profile.summarise(cur), "x": profile.summarise(cur)["flag"]})
+    with pytest.raises(TypeError, match="summarise"):
+        profile.histograms([1, 2])

@@ -49,9 +49,14 @@ VERSION = 2
 #: Column kinds of a fitted profile.
 KINDS = ("numeric", "discrete", "categorical")
 
-#: Bin label of current values the reference never had (categories, or discrete values
-#: off the reference levels).
-UNSEEN = "(unseen)"
+#: Histogram bin of current values the reference never had (categories, or discrete
+#: values off the reference levels).
+OTHER = "(other)"
+
+#: Columns of :meth:`ReferenceProfile.histograms`.
+HISTOGRAM_COLUMNS = (
+    "column", "bin_index", "bin", "left", "right", "reference_share", "current_share",
+)
 
 
 def column_list(columns, name: str = "columns") -> list | None:
@@ -130,6 +135,8 @@ class ColumnCounts:
             self.total + other.total, self.total_sq + other.total_sq, self.sums + other.sums,
             unseen, self.n_nonfinite + other.n_nonfinite,
         )
+
+    __add__ = merge
 
     def to_dict(self) -> dict:
         return {
@@ -228,7 +235,11 @@ class ColumnProfile:
             values, n_missing, n_nonfinite = numeric_sample(series, name)
             quantiles = np.quantile(values, np.arange(fine_bins + 1) / fine_bins)
             edges = np.unique(quantiles)
-            levels = np.unique(values) if edges.size <= max_levels else edges
+            # Few distinct values anywhere means few in the first rows: a cheap gate
+            # before the full np.unique (quantile edges interpolate, so they cannot tell).
+            levels = np.unique(values[:4096])
+            if levels.size <= max_levels and values.size > 4096:
+                levels = np.unique(values)
             if levels.size == 1 or (levels.size <= max_levels and 2 * levels.size <= values.size):
                 profile = cls(column, "discrete", source_kind, None, levels=levels)
             else:
@@ -299,6 +310,31 @@ class ColumnProfile:
         if self.kind == "discrete":
             return ref.counts, current.counts
         return (np.append(ref.counts, 0), np.append(current.counts, current.n_unseen))
+
+    def histogram(self, current: ColumnCounts) -> pd.DataFrame:
+        """Reference and current shares over this column's display bins (see
+        :meth:`ReferenceProfile.histograms`)."""
+        ref_c, cur_c = self.binned(current)
+        if self.kind == "numeric":
+            inner = self.coarse_edges[1:-1]
+            left, right = np.r_[-np.inf, inner], np.r_[inner, np.inf]
+            labels = [f"[{a:.4g}, {b:.4g})" for a, b in zip(left, right, strict=True)]
+        else:
+            if self.kind == "discrete":  # each level, then everything off the levels
+                ref_c, cur_c = (np.r_[c[1::2], c.sum() - c[1::2].sum()] for c in (ref_c, cur_c))
+                values = self.levels.tolist()
+                labels = [f"{v:g}" for v in values]
+            else:
+                values = [np.nan] * len(self.categories)
+                labels = [str(c) for c in self.categories]
+            labels.append(OTHER)
+            left = right = np.r_[values, np.nan]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ref_s, cur_s = (c / c.sum() for c in (ref_c.astype(float), cur_c.astype(float)))
+        return pd.DataFrame({
+            "column": self.column, "bin_index": np.arange(len(labels)), "bin": labels,
+            "left": left, "right": right, "reference_share": ref_s, "current_share": cur_s,
+        })
 
     def to_dict(self) -> dict:
         d = {"kind": self.kind, "source_kind": self.source_kind,
@@ -454,6 +490,60 @@ class ReferenceProfile:
         chunk = self.check_frame(chunk, "chunk")
         counts = {c: p.summarise(chunk[c]) for c, p in self.columns.items()}
         return FrameCounts(counts, len(chunk))
+
+    def histograms(self, counts: Mapping[str, ColumnCounts]) -> pd.DataFrame:
+        """Reference vs current shares per bin: the fitted bins seen as histograms.
+
+        The bins are the ones the drift tests count over (no second binning): numeric
+        columns the ``bins`` reference-quantile bins ``[a, b)`` with open outer bins
+        (``left=-inf``, ``right=inf``); discrete columns one bin per level
+        (``left == right ==`` the level) and ``"(other)"`` for values off the levels;
+        categorical columns one bin per reference category and ``"(other)"`` for unseen
+        ones (``left``/``right`` NaN). Shares are over finite, non-missing values (NaN when
+        a column has none).
+
+        Parameters
+        ----------
+        counts : FrameCounts
+            :meth:`summarise` of a frame, or of chunks merged with :meth:`FrameCounts.merge`
+            (so histograms of data that never fit in memory equal the in-memory ones).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per column and bin: :data:`HISTOGRAM_COLUMNS`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> ref = pd.DataFrame({"flag": [0, 0, 0, 1], "c": ["a", "a", "b", "b"]})
+        >>> profile = ReferenceProfile.from_frame(ref)
+        >>> cur = pd.DataFrame({"flag": [1, 1, 2, 0], "c": ["a", "z", "z", "b"]})
+        >>> profile.histograms(profile.summarise(cur)).drop(columns=["left", "right"])
+          column  bin_index    bin  reference_share  current_share
+        0   flag          0      0             0.75           0.25
+        1   flag          1      1             0.25           0.50
+        2   flag          2  (other)           0.00           0.25
+        3      c          0      a             0.50           0.25
+        4      c          1      b             0.50           0.25
+        5      c          2  (other)           0.00           0.50
+        """
+        if not isinstance(counts, Mapping):
+            raise TypeError(
+                f"counts must be FrameCounts from profile.summarise(frame), got "
+                f"{type(counts).__name__}."
+            )
+        parts = []
+        for c, prof in self.columns.items():
+            cur = counts.get(c)
+            if not isinstance(cur, ColumnCounts) or (cur.column, cur.kind) != (c, prof.kind) \
+                    or cur.counts.shape != prof.reference.counts.shape:
+                raise ValueError(
+                    f"counts for column {c!r} are missing or do not match this profile's "
+                    f"bins: pass profile.summarise(frame) (merged across chunks) of this profile."
+                )
+            parts.append(prof.histogram(cur))
+        return pd.concat(parts, ignore_index=True)[list(HISTOGRAM_COLUMNS)]
 
     @property
     def reference(self) -> FrameCounts:

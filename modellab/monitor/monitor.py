@@ -29,16 +29,15 @@ import numpy as np
 import pandas as pd
 
 from modellab._validate import require_columns, require_frame
+from modellab.metrics._registry import METRICS as METRIC_REGISTRY
 from modellab.monitor import rules as _rules
 from modellab.monitor._batch_ids import batch_key, batch_keys, order_batches
-from modellab.monitor.histograms import ReferenceBins
 from modellab.monitor.result import MonitorResult
 from modellab.monitor.store import DRIFT_COLUMNS, MonitorStore, _json_default
 
-#: Metrics computed on labelled rows, in history order (a subset of modellab.metrics.METRICS).
-PERFORMANCE_METRICS: tuple[str, ...] = (
-    "roc_auc", "pr_auc", "accuracy", "precision", "recall", "f1", "brier", "base_rate",
-)
+#: Metrics computed on labelled rows, in history order (names and facts in
+#: :mod:`modellab.metrics._registry`).
+PERFORMANCE_METRICS: tuple[str, ...] = _rules.LABELLED_METRICS
 _RESERVED = ("batch", "timestamp")
 # What makes two runs comparable: a store refuses a monitor that differs in any of these.
 _STORE_IDENTITY = ("target", "score", "prediction", "features", "threshold", "metrics",
@@ -86,8 +85,11 @@ class Monitor:
         Method of :class:`modellab.drift.DriftDetector`.
     drift_options : dict, optional
         Other keyword arguments for the drift detector.
-    n_bins : int, default 10
-        Bins per numeric feature in :attr:`MonitorResult.histograms`.
+    n_bins : int, optional
+        Reference-quantile bins per numeric feature, the same in
+        :attr:`MonitorResult.histograms` and in the chi2/PSI/Jensen-Shannon drift tests
+        (the drift detector's ``bins``: one binning, the detector's fitted profile);
+        default ``drift_options["bins"]``, else 10.
     on_existing : {"skip", "replace"}, default "skip"
         What :meth:`run` does with a batch already in the store: keep the stored
         results (re-runs add nothing), or recompute and overwrite them.
@@ -127,7 +129,7 @@ class Monitor:
         seed: int = 0,
         drift_method: str = "auto",
         drift_options: dict | None = None,
-        n_bins: int = 10,
+        n_bins: int | None = None,
         on_existing: str = "skip",
     ):
         from modellab.drift import DriftDetector
@@ -165,10 +167,15 @@ class Monitor:
             )
         self.drift_method = drift_method
         self.drift_options = dict(drift_options or {})
-        self.detector_ = DriftDetector(method=drift_method, **self.drift_options).fit(
-            reference[self.features]
-        )
-        self.bins_ = ReferenceBins(n_bins).fit(reference, self.features)
+        bins = self.drift_options.get("bins", 10 if n_bins is None else n_bins)
+        if n_bins is not None and bins != n_bins:
+            raise ValueError(
+                f"n_bins={n_bins!r} and drift_options['bins']={bins!r} disagree: histograms "
+                f"show the drift bins, so give only one of them."
+            )
+        self.detector_ = DriftDetector(
+            method=drift_method, **{**self.drift_options, "bins": bins}
+        ).fit(reference[self.features])
         self._metrics = self._metric_names(reference)
         self.score_quantiles_ = _score_quantiles(reference[score], score)
         ref = reference.assign(batch="reference")
@@ -242,10 +249,10 @@ class Monitor:
 
     def _metric_names(self, reference) -> list[str]:
         s = pd.to_numeric(reference[self.score], errors="coerce")
-        names = list(PERFORMANCE_METRICS)
-        if s.min() < 0 or s.max() > 1:
-            names.remove("brier")  # not probabilities: the Brier score is meaningless
-        return names
+        if s.min() >= 0 and s.max() <= 1:
+            return list(PERFORMANCE_METRICS)
+        # not probabilities: the Brier score (and any metric reading probabilities) is meaningless
+        return [m for m in PERFORMANCE_METRICS if not METRIC_REGISTRY[m].needs_probabilities]
 
     def _check_production(self, production, by) -> pd.DataFrame:
         production = require_frame(production, "production")
@@ -278,7 +285,7 @@ class Monitor:
         }
 
     def _kind(self, feature) -> str:
-        return "numeric" if feature in self.bins_.edges_ else "categorical"
+        return self.detector_.profile_.columns[feature].source_kind
 
     def _init_store(self) -> None:
         with MonitorStore(self.store) as store:
@@ -340,7 +347,7 @@ class Monitor:
                 row[f"drift_{f}"] = bool(flags[f])
             for f in self.features:
                 row[f"effect_{f}"] = float(effects[f])
-            hist = self.bins_.transform(frame)
+            hist = self.histograms_from_counts(self.histogram_counts(frame))
         else:
             row["drift_share"] = 0.0
         for f in self.features:
@@ -349,15 +356,18 @@ class Monitor:
         return row, drift, hist
 
     # ---------------------------------------------------------------- histograms by chunks
-    def histogram_counts(self, chunk: pd.DataFrame) -> dict[str, np.ndarray]:
-        """Counts of ``chunk``'s non-missing values in each feature's histogram bins.
+    def histogram_counts(self, chunk: pd.DataFrame):
+        """Counts of ``chunk`` over the drift detector's fitted bins (its profile's
+        :meth:`~modellab.drift.ReferenceProfile.summarise`): one binning for drift and
+        histograms.
 
-        Counts of several chunks of one batch add up (``counts_a[f] + counts_b[f]``);
-        :meth:`histograms_from_counts` turns the sum into the batch's histogram rows.
+        Counts of several chunks of one batch add up (``counts_a[f] + counts_b[f]``, or
+        ``FrameCounts.merge``); :meth:`histograms_from_counts` turns the sum into the
+        batch's histogram rows.
         """
         chunk = require_frame(chunk, "chunk")
         require_columns(chunk, self.features, "chunk")
-        return {f: self.bins_._counts(f, chunk[f]) for f in self.features}
+        return self.detector_.profile_.summarise(chunk[self.features])
 
     def histograms_from_counts(self, counts) -> pd.DataFrame:
         """Histogram rows of one batch (:attr:`MonitorResult.histograms` without ``batch``)
@@ -369,21 +379,13 @@ class Monitor:
                 f"counts lack feature(s) {missing}: pass the (summed) output of "
                 f"monitor.histogram_counts(chunk)."
             )
-        # Bin labels, edges and reference shares come from the bins themselves.
-        table = self.bins_.transform(
-            pd.DataFrame({f: pd.Series(dtype="float64") for f in self.features}))
-        shares = []
-        for f in self.features:
-            c = np.asarray(counts[f], dtype=np.float64)
-            shares.append(c / c.sum() if c.sum() else np.full(c.shape, np.nan))
-        shares = np.concatenate(shares)
-        if shares.size != len(table):
+        try:
+            return self.detector_.profile_.histograms(counts)
+        except ValueError as err:
             raise ValueError(
-                "counts do not match this monitor's histogram bins: pass the output of "
-                "monitor.histogram_counts(chunk) from this monitor."
-            )
-        table["current_share"] = shares
-        return table
+                f"counts do not match this monitor's histogram bins ({err}): pass the output "
+                f"of monitor.histogram_counts(chunk) from this monitor."
+            ) from None
 
     def _drift(self, frame, key) -> pd.DataFrame:
         empty = [f for f in self.features if frame[f].isna().all()]

@@ -40,9 +40,10 @@ class MonitorResult:
         threshold, effect_size, drifted``.
     histograms : DataFrame
         One row per batch x feature x bin: ``batch, column, bin_index, bin, left, right,
-        reference_share, current_share`` (shares over non-missing values; numeric bins
-        ``(left, right]`` fixed by reference quantiles, categorical bins are the
-        reference categories plus ``"(other)"``).
+        reference_share, current_share`` (shares over finite, non-missing values; the
+        drift detector's bins, see :meth:`modellab.drift.ReferenceProfile.histograms`:
+        numeric bins ``[left, right)`` at reference quantiles with open outer bins,
+        discrete levels, or the reference categories, plus ``"(other)"``).
     alerts : DataFrame
         One row per alert: ``batch, rule, kind, subject, value, threshold, severity,
         message``; ``kind`` is ``"performance"``, ``"drift"`` or ``"data_quality"``,
