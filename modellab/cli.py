@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("modellab.report.cli", "write a stakeholder report from a monitoring store"),
     "build": ("modellab.course.build", "regenerate notebooks/, solutions/ and exercises/"),
     "workshop": ("modellab.course.workshop", "instructor commands: release, collect, grade, ..."),
+    "site": ("modellab.site", "build the course website (executive or practitioner edition)"),
+    "dashboard": ("modellab.dashboard", "serve the no-code dashboards of the explorers (Voila)"),
 }
 
 

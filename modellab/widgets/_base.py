@@ -125,6 +125,33 @@ class Explorer(widgets.VBox):
         """Plain text of the summary output (the line and table a learner reads)."""
         return shown_text(self.outputs["summary"])
 
+    def snapshot_html(self) -> str:
+        """A static HTML picture of the explorer now: control values, summary and figure.
+
+        Front ends without a live kernel (the course website, nbconvert) show this instead
+        of the live widget; JupyterLab shows the live widget.
+        """
+        settings = ", ".join(
+            f"{getattr(w, 'description', '') or name} = {html.escape(str(w.value))}"
+            for name, w in self.controls.items() if hasattr(w, "value")
+        )
+        parts = [f"<p><em>Snapshot at {settings}.</em> To move the controls yourself, open the "
+                 "no-code dashboards: <code>modellab dashboard</code>.</p>"]
+        for key in ("summary", "plot"):
+            for item in self.outputs[key].outputs:
+                data = item.get("data", {})
+                if "text/html" in data:
+                    parts.append(data["text/html"])
+                elif "image/png" in data:
+                    alt = html.escape(data.get("text/plain", "figure"))
+                    parts.append(f'<img src="data:image/png;base64,{data["image/png"]}" alt="{alt}"/>')
+        return '<div class="modellab-snapshot">' + "\n".join(parts) + "</div>"
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle["text/html"] = self.snapshot_html()
+        return bundle
+
     def refresh(self) -> None:  # pragma: no cover - each explorer defines it
         """Recompute the state and redraw the outputs from the current control values."""
         raise NotImplementedError
