@@ -196,35 +196,128 @@ def test_markdown_report(sudden, tmp_path):
     assert render(result, tmp_path / "auto.md").read_text(encoding="utf-8").startswith("# ")
 
 
-def test_costs_are_stated_and_scale_the_impact():
+def _accuracy(base_rate, recall, false_alarm_rate):
+    """Accuracy of a period with this default rate, recall and false-alarm rate."""
+    return base_rate * recall + (1 - base_rate) * (1 - false_alarm_rate)
+
+
+def _priced_result(recall_after, fpr_after, *, recall_ref=0.60, fpr_ref=0.10, base_rate=0.05):
+    """Two labelled batches of 1,000 loans and one without outcomes, against a 10,000-loan
+    reference with ``recall_ref`` and false-alarm rate ``fpr_ref``."""
     history = pd.DataFrame(
         {
             "batch": [0, 1, 2],
             "n": [1000] * 3,
             "n_labelled": [1000, 1000, 0],
             "roc_auc": [0.70, 0.70, np.nan],
-            "recall": [0.40, 0.40, np.nan],
-            "base_rate": [0.05, 0.05, np.nan],
+            "recall": [recall_after, recall_after, np.nan],
+            "accuracy": [_accuracy(base_rate, recall_after, fpr_after)] * 2 + [np.nan],
+            "base_rate": [base_rate, base_rate, np.nan],
         }
     )
     alerts = pd.DataFrame(
         {"batch": [0], "rule": ["r"], "severity": ["critical"], "subject": ["roc_auc"]}
     )
-    result = SimpleNamespace(
-        history=history,
-        alerts=alerts,
-        reference={"roc_auc": 0.80, "recall": 0.60, "base_rate": 0.05},
-    )
-    facts = gather_facts(result, costs=CostAssumptions(missed_default=1000, currency="USD"))
-    # recall fell 0.2 on 2 x 50 defaults: 20 more defaults missed
+    reference = {"roc_auc": 0.80, "recall": recall_ref, "base_rate": base_rate,
+                 "n_labelled": 10_000, "accuracy": _accuracy(base_rate, recall_ref, fpr_ref)}
+    return SimpleNamespace(history=history, alerts=alerts, reference=reference)
+
+
+def test_costs_are_stated_and_scale_the_impact():
+    result = _priced_result(0.40, 0.10)
+    costs = CostAssumptions(missed_default=1000, false_alarm=300, currency="USD")
+    facts = gather_facts(result, costs=costs)
+    # recall fell 0.2 on 2 x 50 defaults: 20 more defaults missed; the false-alarm rate held
     assert facts.impact.extra_missed_defaults == pytest.approx(20)
+    assert facts.impact.extra_false_alarms == pytest.approx(0)
     assert facts.impact.cost == pytest.approx(20_000)
-    summary = executive_summary(result, costs=CostAssumptions(missed_default=1000, currency="USD"))
-    assert (
-        "about 20 more defaults" in summary and "USD 20,000" in summary and "USD 1,000" in summary
-    )
+    assert facts.impact.cost_low < facts.impact.cost < facts.impact.cost_high
+    summary = executive_summary(result, costs=costs)
+    assert "about 20 more defaults" in summary and "USD 20,000" in summary
+    assert "USD 1,000 per missed default" in summary and "USD 300 per good customer" in summary
+    assert "reference-period recall and false-alarm rate" in summary  # the counterfactual
     assert "Outcomes for 1 recent batch (batch 2)" in summary
     assert "retrain" in summary
+
+
+def test_impact_counts_declined_good_customers_too():
+    # recall held, but the false-alarm rate doubled on 2 x 950 good customers: 190 more declined
+    result = _priced_result(0.60, 0.20)
+    facts = gather_facts(result, costs=CostAssumptions(missed_default=7200, false_alarm=1800))
+    assert facts.impact.extra_missed_defaults == pytest.approx(0)
+    assert facts.impact.extra_false_alarms == pytest.approx(190)
+    assert facts.impact.cost == pytest.approx(190 * 1800)
+    # fewer false alarms make a saving that offsets missed defaults
+    both = gather_facts(_priced_result(0.40, 0.05), costs=CostAssumptions(7200, 1800)).impact
+    assert both.extra_false_alarms == pytest.approx(-95)
+    assert both.cost == pytest.approx(20 * 7200 - 95 * 1800)
+    assert both.missed_default_cost + both.false_alarm_cost == pytest.approx(both.cost)
+
+
+def test_one_set_of_error_costs_across_the_course():
+    # lesson 02: a missed default loses 7,200, a declined good customer 1,800 (break-even 0.20)
+    costs = CostAssumptions()
+    assert (costs.missed_default, costs.false_alarm) == (7200, 1800)
+    assert costs.false_alarm / (costs.false_alarm + costs.missed_default) == pytest.approx(0.20)
+    lesson = (ROOT / "course" / "lessons" / "02_performance_metrics.py").read_text(encoding="utf-8")
+    assert "COST_FP, COST_FN = 1_800, 7_200" in lesson
+
+
+def test_net_cost_matches_counting_the_rows(sudden):
+    """The impact equals a direct count of the loans' confusion cells (scikit-learn)."""
+    from sklearn.metrics import confusion_matrix
+
+    scenario, result = sudden
+    facts = gather_facts(result)
+    impact = facts.impact
+    after = scenario.production[
+        scenario.production["batch"].isin(facts.metric_changes["recall"].after_batches)]
+    tn, fp, fn, tp = confusion_matrix(after["default"], after["score"] >= scenario.threshold,
+                                      labels=[0, 1]).ravel()
+    rtn, rfp, rfn, rtp = confusion_matrix(
+        scenario.reference["default"], scenario.reference["score"] >= scenario.threshold,
+        labels=[0, 1]).ravel()
+    extra_fn = fn - (tp + fn) * rfn / (rtp + rfn)
+    extra_fp = fp - (fp + tn) * rfp / (rfp + rtn)
+    assert impact.extra_missed_defaults == pytest.approx(extra_fn)
+    assert impact.extra_false_alarms == pytest.approx(extra_fp)
+    assert impact.cost == pytest.approx(extra_fn * 7200 + extra_fp * 1800)
+    assert impact.cost_low <= impact.cost <= impact.cost_high
+    # the interval is the bootstrap's: reproducible, and its width is of the order of the
+    # normal-approximation standard error of the two counts
+    assert gather_facts(result).impact.cost_low == impact.cost_low
+    sd = np.sqrt((tp + fn) * (rfn / (rtp + rfn)) * (1 - rfn / (rtp + rfn)) * 7200 ** 2
+                 + (fp + tn) * (rfp / (rfp + rtn)) * (1 - rfp / (rfp + rtn)) * 1800 ** 2)
+    assert 2 * sd < impact.cost_high - impact.cost_low < 8 * sd
+
+
+def test_reports_follow_metric_direction():
+    history = pd.DataFrame({"batch": [0, 1, 2], "n": [1000] * 3, "n_labelled": [1000] * 3,
+                            "brier": [0.08, 0.12, 0.13], "roc_auc": [0.80, 0.80, 0.80]})
+    worse = SimpleNamespace(history=history, alerts=pd.DataFrame(),
+                            reference={"brier": 0.08, "roc_auc": 0.80})
+    facts = gather_facts(worse, primary_metric="brier")
+    assert facts.metric_changes["brier"].worse and facts.status == "watch"
+    head = executive_summary(worse, primary_metric="brier").split("\n\n")[0]
+    assert head.startswith("Keep watching.") and "(worse)" in head
+    assert "batch None" not in head and "None" not in head
+    better = SimpleNamespace(history=history.assign(brier=[0.08, 0.05, 0.04]),
+                             alerts=pd.DataFrame(), reference={"brier": 0.08, "roc_auc": 0.80})
+    assert gather_facts(better, primary_metric="brier").status == "ok"
+    for bad in ("rocauc", "ROC AUC", 3):
+        with pytest.raises(ValueError, match="primary_metric must be one of"):
+            gather_facts(worse, primary_metric=bad)
+
+
+def test_html_report_for_a_one_class_reference():
+    from modellab.scenarios import make
+
+    scenario = make("stable", seed=0, n_reference=1000, n_batches=3, batch_size=300)
+    reference = scenario.reference.assign(default=0)  # no default in the reference period
+    result = Monitor(reference, threshold=scenario.threshold, rules=[]).run(scenario.production)
+    for audience in ("executive", "technical"):
+        page = to_html(result, audience=audience)
+        assert page.count("<img") >= 1 and "n/a" in page
 
 
 def test_unlabelled_stream_says_performance_is_not_measurable_yet():
@@ -404,12 +497,15 @@ def test_model_card_without_alerts_and_bad_input(stable):
 
 # --------------------------------------------------------------------------- wording
 def _recall_result(recall_after, *, recall_reference=0.49, auc_after=0.70):
+    # the false-alarm rate holds at 0.10, so only missed defaults cost money
     history = pd.DataFrame({
         "batch": [0, 1], "n": [10_000] * 2, "n_labelled": [10_000] * 2,
         "roc_auc": [auc_after] * 2, "recall": [recall_after] * 2, "base_rate": [0.1] * 2,
+        "accuracy": [_accuracy(0.1, recall_after, 0.10)] * 2,
     })
     alerts = pd.DataFrame({"batch": [0], "rule": ["r"], "severity": ["critical"]})
-    reference = {"roc_auc": 0.80, "recall": recall_reference, "base_rate": 0.1}
+    reference = {"roc_auc": 0.80, "recall": recall_reference, "base_rate": 0.1,
+                 "n_labelled": 10_000, "accuracy": _accuracy(0.1, recall_reference, 0.10)}
     return SimpleNamespace(history=history, alerts=alerts, reference=reference)
 
 
@@ -420,22 +516,24 @@ def test_a_metric_that_barely_moves_is_said_to_hold():
     assert "fell from 49% to 42%" in fell and "held at" not in fell
 
 
-def test_money_in_sentences_is_rounded_and_exact_in_tables():
-    # recall 0.60 -> 0.5 on 2 x 1,000 defaults: 200.4 extra missed defaults x EUR 750
-    result = _recall_result(0.4998, recall_reference=0.60)
-    facts = gather_facts(result, costs=CostAssumptions(missed_default=750))
-    exact = facts.impact.cost
-    assert exact == pytest.approx(150_300)
-    summary = executive_summary(facts)
-    assert "roughly EUR 150,000 at an assumed EUR 750 average loss" in summary
-    assert f"EUR {exact:,.0f}" not in summary
-    # the HTML headline tile rounds like the prose; the Markdown key-figures table stays exact
+def test_money_in_sentences_and_key_figures_is_rounded_and_exact_in_tables():
+    # recall 0.60 -> 0.4957 on 2 x 1,000 defaults: 209 extra missed defaults x EUR 750
+    result = _recall_result(0.4957, recall_reference=0.60)
     costs = CostAssumptions(missed_default=750)
+    facts = gather_facts(result, costs=costs)
+    exact = facts.impact.cost
+    assert exact == pytest.approx(156_750)
+    summary = executive_summary(facts)
+    assert "roughly EUR 160,000 more" in summary and "EUR 750 per missed default" in summary
+    assert f"EUR {exact:,.0f}" not in summary
+    # the HTML tile and the Markdown key-figures table round like the prose
     html_report = to_html(result, costs=costs)
-    assert re.search(r'Estimated cost</div><div class="value">EUR 150,000</div>', html_report)
+    assert re.search(r'Net change in error cost</div><div class="value">\+EUR 160,000</div>',
+                     html_report)
     assert f"EUR {exact:,.0f}" not in html_report
     markdown = to_markdown(result, costs=costs)
-    assert f"| Estimated cost | EUR {exact:,.0f} |" in markdown
+    assert "| Net change in error cost | +EUR 160,000 |" in markdown
+    assert f"EUR {exact:,.0f}" not in markdown
 
 
 def test_model_card_fixed_date_and_incident_notes(sudden):
@@ -492,10 +590,10 @@ def test_report_facts_repr_and_table(sudden):
     assert values["drifted features"].split(", ") == [f.name for f in facts.drifted_features]
     assert values["roc_auc (since onset)"] == facts.metric_changes["roc_auc"].after
     # money stays exact in the table even though sentences round it
-    priced = gather_facts(_recall_result(0.4998, recall_reference=0.60),
+    priced = gather_facts(_recall_result(0.4957, recall_reference=0.60),
                           costs=CostAssumptions(missed_default=750)).to_frame()
     cost = priced.set_index("fact")["value"]["estimated cost"]
-    assert cost == pytest.approx(150_300) and cost != 150_000
+    assert cost == pytest.approx(156_750) and cost != 160_000
 
 
 def test_figures_are_the_reports_figures(sudden):

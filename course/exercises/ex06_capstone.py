@@ -285,8 +285,9 @@ check_equal(affected, {f for fs in _truth["features"] for f in fs}, "affected",
 # ## Part C · What kind of incident?
 #
 # **C1.** Which kind of incident is this? Set `kind` to one of the keys below. Look at *how* the
-# affected features changed (plausible values? missing values? a factor off? sudden or gradual?)
-# and at what the labelled batches since the onset say (ranking, default rate, mean score).
+# affected features changed (plausible values? missing values? a factor off?) — the speed of a
+# change is only a hint: campaigns can be sudden and bugs gradual — and at what the labelled
+# batches since the onset say (ranking, default rate, mean score).
 
 # %% nbgrader={"grade": false, "grade_id": "kind-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 kind = ...  # "data_quality", "covariate_shift", "prior_shift" or "concept_drift"
@@ -403,14 +404,18 @@ check_choice(d2, D2_OPTIONS, "b", name="D2")
 # credit-risk model have changed: over four weeks they became much younger (median age about 42
 # → 30), with far shorter credit histories (median about 178 → 85 months), and the partner
 # channel grew from about 10% to 40% of applications. The values are plausible, nothing is
-# missing, nothing is off by a fixed factor and the change ramped up gradually: this is a real
-# change in who applies (covariate shift), not a data bug — most likely a partner campaign,
-# which we are confirming with the partnerships team.
+# missing and nothing is off by a fixed factor: this is a real change in who applies
+# (covariate shift), not a data bug. (That it ramped up gradually fits, but is not the
+# evidence: a campaign can also change applicants overnight.) The change log decides the
+# cause — most likely a partner campaign, which we are confirming with the partnerships team,
+# and no data release is logged for that week.
 #
 # The model still ranks risk about as well as before (ROC-AUC 0.79 vs 0.80 on the eight weeks
 # with outcomes), but it underestimates it: 14.9% of these loans defaulted while the model
-# predicted 11.9% on average. At illustrative prices the extra missed defaults cost in the order
-# of EUR 90,000 so far; the last four weeks have no outcomes yet, so the real figure is higher.
+# predicted 11.9% on average. At the course's illustrative prices (EUR 7,200 per missed
+# default, EUR 1,800 per good customer declined) the net change in the cost of errors is about
+# EUR 200,000 so far, but its 95% range (about −EUR 240,000 to EUR 660,000) includes zero: no
+# loss is demonstrated yet. The last four weeks have no outcomes yet.
 #
 # Decision: no rollback (nothing is broken in the data) and no retraining yet; we recalibrate
 # the scores on the labelled weeks since March and review the approval threshold for the new

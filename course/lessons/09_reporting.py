@@ -165,6 +165,7 @@ print(markdown_text[markdown_text.index("## Key figures"):markdown_text.index("#
 
 # %%
 from modellab.report import gather_facts
+from modellab.report.facts import fmt_money
 
 facts = gather_facts(result, model_name="the credit-risk model")
 auc = facts.metric_changes["roc_auc"]
@@ -178,7 +179,11 @@ pd.DataFrame([
     ("Loans with a known outcome since then", f"{auc.n_labelled_after:,}"),
     ("Batches still waiting for outcomes", ", ".join(map(str, facts.unlabelled_batches))),
     ("Extra missed defaults", f"{facts.impact.extra_missed_defaults:.0f}"),
-    ("Cost at the assumed loss per default", f"EUR {facts.impact.cost:,.0f}"),
+    ("Extra good customers declined", f"{facts.impact.extra_false_alarms:.0f}"),
+    ("Net change in error cost (95% range)",
+     f"{fmt_money(facts.impact.cost, 'EUR', significant=2)} "
+     f"({fmt_money(facts.impact.cost_low, 'EUR', significant=2)} to "
+     f"{fmt_money(facts.impact.cost_high, 'EUR', significant=2)})"),
     ("Alerts (critical / warning)", f"{facts.n_critical} / {facts.n_warning}"),
 ], columns=["question a manager asks", "fact"])
 
@@ -190,18 +195,27 @@ pd.DataFrame([
 #   onset is the first batch of the earliest such run.
 # - **How much performance moved:** the reference level against the average *since the onset*,
 #   weighted by the number of loans whose outcome is known — and that number is stated.
-# - **Business impact:** the recall lost since the onset, times the defaults seen, gives the
-#   extra defaults the model let through; times the **assumed** loss per missed default gives
-#   money.
+# - **Business impact:** the net change in the cost of **both** kinds of error since the
+#   onset. The counterfactual is stated: *the same loans, had the model kept its
+#   reference-period recall and false-alarm rate*. Extra missed defaults are priced at the
+#   **assumed** loss per missed default (EUR 7,200), extra good customers declined at the
+#   assumed lost margin (EUR 1,800) — the course's one set of prices from lesson 02. A
+#   bootstrap (the loans resampled) gives a 95% range; the prices are taken as given.
+# - **What it assumes about lending:** the figure needs the outcome of every loan since the
+#   onset — including applicants the model *declined*. In this synthetic world we know them;
+#   a real lender does not (a declined applicant never gets the loan), and recent loans have
+#   not matured yet (30/60/90 days past due). A real report states the population it measured
+#   (matured, approved loans, plus a randomised approval band if the lender runs one) and
+#   leaves the declined-applicant term out, or estimates it by reject inference, saying so.
 # - **Recommended action:** *action* when a critical alert fired or performance fell while
 #   inputs drifted; *watch* for drift or alerts alone; *ok* otherwise.
 
 # %% [markdown]
 # ### The money is an assumption: say so, and let the reader change it
 #
-# The default price of a missed default (`CostAssumptions`) is illustrative. Move the slider:
-# the number of extra missed defaults does not move, the money does — which is why a good
-# report always prints the assumption next to the amount.
+# The default prices (`CostAssumptions`) are illustrative. Move the sliders: the numbers of
+# extra missed defaults and extra declined good customers do not move, the money does — which
+# is why a good report always prints the assumptions next to the amount.
 
 # %%
 import ipywidgets as widgets
@@ -209,15 +223,21 @@ import ipywidgets as widgets
 from modellab.report import CostAssumptions
 
 
-def impact_at(loss_per_missed_default=5000):
-    costs = CostAssumptions(missed_default=loss_per_missed_default, currency="EUR")
+def impact_at(loss_per_missed_default=7200, loss_per_good_declined=1800):
+    costs = CostAssumptions(missed_default=loss_per_missed_default,
+                            false_alarm=loss_per_good_declined, currency="EUR")
     text = executive_summary(result, model_name="the credit-risk model", costs=costs)
     print(next(p for p in text.split("\n\n") if p.startswith("Business impact")))
 
 
-explorer = widgets.interact(impact_at, loss_per_missed_default=widgets.IntSlider(
-    value=5000, min=1000, max=20000, step=500, description="loss / default",
-    continuous_update=False))
+explorer = widgets.interact(
+    impact_at,
+    loss_per_missed_default=widgets.IntSlider(value=7200, min=1000, max=20000, step=200,
+                                              description="loss / default",
+                                              continuous_update=False),
+    loss_per_good_declined=widgets.IntSlider(value=1800, min=0, max=5000, step=100,
+                                             description="loss / decline",
+                                             continuous_update=False))
 
 # %% [markdown]
 # ## 4 · Telling a non-technical audience what happened and what to do
@@ -227,8 +247,8 @@ explorer = widgets.interact(impact_at, loss_per_missed_default=widgets.IntSlider
 # 1. **Lead with the decision.** The first sentence says what you need from the reader, or that
 #    nothing is needed.
 # 2. **Numbers with units and a comparison, rounded.** "Catches 43% of defaults, down from
-#    49%", not "recall −0.07"; "about EUR 150,000", not "EUR 150,317" — the last digits suggest
-#    a certainty the estimate does not have.
+#    49%", not "recall −0.07"; "about EUR 980,000", not "EUR 982,955" — the last digits suggest
+#    a certainty the estimate does not have (two significant figures, as the report prints).
 # 3. **No unexplained jargon.** Say what a metric means the first time (the report adds a short
 #    gloss in brackets), and use plain names for features.
 # 4. **State uncertainty plainly.** How many loans the number rests on, what is not known yet,
@@ -265,8 +285,13 @@ good = (
     f"{auc_ci.low:.2f}–{auc_ci.high:.2f}). At the same time, applicants' debt relative to income "
     f"rose sharply.\n\n"
     f"Over the {len(auc.after_batches)} weeks whose outcomes we know ({auc.n_labelled_after:,} "
-    f"loans), this let about {impact.extra_missed_defaults:.0f} extra defaults through: roughly "
-    f"EUR {round(impact.cost, -4):,.0f}, assuming EUR {impact.costs.missed_default:,.0f} lost per default. "
+    f"loans), the model let about {impact.extra_missed_defaults:.0f} extra defaults through and "
+    f"declined about {impact.extra_false_alarms:.0f} extra good customers, compared with its "
+    f"usual error rates: roughly {fmt_money(impact.cost, 'EUR', significant=2)} of extra cost "
+    f"(plausibly {fmt_money(impact.cost_low, 'EUR', significant=2)} to "
+    f"{fmt_money(impact.cost_high, 'EUR', significant=2)}), assuming "
+    f"EUR {impact.costs.missed_default:,.0f} lost per missed default and "
+    f"EUR {impact.costs.false_alarm:,.0f} per good customer declined. "
     f"Outcomes for the last {len(facts.unlabelled_batches)} weeks are not in yet, so the true "
     f"figure is likely higher.\n\n"
     f"Proposed: manual review from Monday (Credit Operations); retrained model validated and "
@@ -283,9 +308,10 @@ display(Markdown(f"**Before**\n\n> {bad}\n\n**After**\n\n" + "\n".join(
 # outcomes became a plain sentence instead of "labels lagging"; and the action has an owner and
 # a date.
 #
-# The generated executive summary in section 2 already follows most rules. It cannot know your
-# organisation's owners, dates or plain names for features (it says `debt_to_income`), and it
-# prints amounts to the euro: add the first, round the last, before you send it.
+# The generated executive summary in section 2 already follows most rules: it rounds money to
+# two significant figures, gives a range and states its assumptions and counterfactual. It
+# cannot know your organisation's owners, dates or plain names for features (it says
+# `debt_to_income`): add those before you send it.
 
 # %% [markdown]
 # ## 5 · Model cards: documentation is part of monitoring

@@ -16,10 +16,12 @@
 # >   communication**. Write each finding into an *incident log* as you go: it becomes the report.
 # > - The newest weeks have **no outcomes yet**, so the first hours run on label-free signals:
 # >   the share of loans flagged, the average score, and which inputs changed, since when.
-# > - The first question is always **"is it our data or the world?"** A pipeline bug (a sudden
-# >   jump to implausible values: wrong units, empty fields) is fixed by rolling the pipeline back;
-# >   a real change in customers (plausible values, often a gradual shift) is watched, and the
-# >   model recalibrated or retrained once outcomes show it is needed.
+# > - The first question is always **"is it our data or the world?"** The evidence for a
+# >   pipeline bug is **implausible values** (wrong units, empty fields, impossible combinations)
+# >   and an entry in a **change log** (a release, a new feed) at the same date — not the speed
+# >   of the change: a campaign can change customers overnight, and a bug can creep in branch by
+# >   branch. A bug is fixed by rolling the pipeline back; a real change in customers is watched,
+# >   and the model recalibrated or retrained once outcomes show it is needed.
 # > - Price the damage in money, act on the urgent part first, and tell each audience what it
 # >   needs: what happened, since when, what it costs, what we do, and when we report next.
 
@@ -193,7 +195,22 @@ onsets
 # - `channel` and `loan_amount`: moderate changes, creeping in from batch 9–10 and growing over
 #   several weeks.
 #
-# A sudden jump and a slow creep are the signatures of two different causes.
+# A sudden jump and a slow creep *suggest* two different causes — but speed is only a hint.
+# Lesson 03's `covariate_shift_sudden` world is a counter-example: a marketing campaign changed
+# who applies **overnight**, with perfectly plausible values:
+
+# %%
+campaign = scenarios.make("covariate_shift_sudden", seed=0)
+ages = campaign.production.groupby("batch")["age"].median()
+print(f"median age, batch 9 -> batch 10: {ages[9]:.0f} -> {ages[10]:.0f} (a sudden change); "
+      f"youngest applicant after the jump: {campaign.production['age'].min():.0f}, "
+      f"reference range {campaign.reference['age'].min():.0f}-"
+      f"{campaign.reference['age'].max():.0f}")
+
+# %% [markdown]
+# Sudden, yet real: a change log (the campaign calendar) explains it and every value is
+# plausible. So judge by two pieces of evidence, not by speed: **are the values plausible?**
+# and **does a change log (a release, a campaign) match the date?**
 
 # %% [markdown]
 # ### 3a · Is `income` a data bug or a real change?
@@ -286,8 +303,20 @@ broker_check.importances.head(4).round(3)
 # %% [markdown]
 # The classifier separates the periods well (AUC ≈ 0.8), mostly through `loan_amount` and
 # `channel`. It also uses `income`, although income alone did not drift before batch 16: what
-# changed is *loan size relative to income* — bigger loans for the same earners. Only a
-# multivariate check sees that.
+# changed is *loan size relative to income* — bigger loans for the same earners. A
+# multivariate check sees that; so would a monitored **ratio feature** (loan amount / income),
+# which turns the relationship into one column that an ordinary drift test can watch:
+
+# %%
+from modellab import drift as drift_tests
+
+ratio_ref = reference["loan_amount"] / reference["income"]
+ratio_broker = before_bug["loan_amount"] / before_bug["income"]
+drift_tests.wasserstein(ratio_ref, ratio_broker)
+
+# %% [markdown]
+# Worth adding to the monitor: ratios that the business reasons with (loan-to-income,
+# debt-to-income) catch relationship changes cheaply, every week.
 #
 # Second question: apart from the income bug, did batches 16–17 bring anything new? Compare them
 # with batches 12–15, leaving `income` out:
@@ -351,29 +380,34 @@ log("12:00", "diagnosis",
 # %% [markdown]
 # ## 4 · Business impact (13:00)
 #
-# The automatic report only prices *missed defaults* on *labelled* loans, so it cannot see this
-# bug (its batches have no outcomes, and the bug causes declines, not approvals). We estimate it
+# The automatic report prices errors only on loans whose outcome is known, so it cannot see
+# this bug (its batches have no outcomes yet). And the bug's victims are *declined* applicants:
+# whether they would have repaid is never observed — they never got the loan. We estimate it
 # ourselves, without labels: fix the units (income × 1,000), **re-score** batches 16–17 with the
-# model, and count the applications declined only because of the bug.
+# model, count the applications declined only because of the bug, and use the model's own
+# (correctly scored) risk to estimate how many were good customers.
 
 # %%
 fixed = bug_batches.assign(income=bug_batches["income"] * 1000)
 fixed_score = scenario.model.predict_proba(fixed)[:, 1]
 declined_by_bug = (bug_batches["prediction"] == 1).to_numpy() & (fixed_score < scenario.threshold)
 
-costs = report.CostAssumptions()  # illustrative prices: a lost good customer costs EUR 500
+from modellab.report.facts import fmt_money
+
+costs = report.CostAssumptions()  # the course's prices: a good customer declined costs 1,800
 expected_good = (1 - fixed_score[declined_by_bug]).sum()  # the model's own default risk
+lost_margin = fmt_money(expected_good * costs.false_alarm, costs.currency, significant=2)
 print(f"Flag rate with the bug: {bug_batches['prediction'].mean():.0%}; "
       f"with income fixed: {(fixed_score >= scenario.threshold).mean():.0%}")
 print(f"Declined only because of the bug: {declined_by_bug.sum():,} applications in 2 weeks, "
       f"about {expected_good:,.0f} of them good customers")
-print(f"Lost margin: about {costs.currency} {expected_good * costs.false_alarm:,.0f} "
+print(f"Lost margin: about {lost_margin} "
       f"(at {costs.currency} {costs.false_alarm:,.0f} per good customer declined)")
 
 # %%
 log("13:00", "impact",
     f"Bug: {declined_by_bug.sum():,} applications wrongly declined in 2 weeks, about "
-    f"{costs.currency} {expected_good * costs.false_alarm:,.0f} of lost margin; broker shift: "
+    f"{lost_margin} of lost margin; broker shift: "
     f"no measurable loss yet",
     "re-scored batches 16-17 with income fixed; CostAssumptions")
 
@@ -410,8 +444,8 @@ print(report.executive_summary(result, model_name="the credit-risk model"))
 
 # %% [markdown]
 # It gets the facts right (what drifted, since when, unlabelled weeks), but it lumps the bug in
-# with the broker shift, and its "no extra defaults missed" cannot see the customers wrongly
-# declined this week. The summary that goes to the head of lending is ours, built from the log:
+# with the broker shift, and its business impact covers only the weeks with known outcomes, so
+# it cannot see the customers wrongly declined in batches 16–17. The summary that goes to the head of lending is ours, built from the log:
 
 # %%
 summary = (
@@ -419,7 +453,7 @@ summary = (
     f"income in thousands instead of units. The model read every applicant as poor and declined "
     f"{bug_batches['prediction'].mean():.0%} of applications instead of about "
     f"{flag_ref:.0%}: {declined_by_bug.sum():,} applications were declined only because of the "
-    f"bug, about {costs.currency} {expected_good * costs.false_alarm:,.0f} of lost margin "
+    f"bug, about {lost_margin} of lost margin "
     f"(illustrative prices). The release is being rolled back today and the affected "
     f"applications re-scored; customer operations will re-contact them.\n\n"
     f"**Watching.** Since 10 March a broker partnership has brought larger loans. The model still "

@@ -24,8 +24,21 @@ import pandas as pd
 
 from modellab._validate import require_columns
 
-#: Metrics where higher is better (a fall is bad news); others are described neutrally.
-HIGHER_IS_BETTER = ("roc_auc", "pr_auc", "recall", "precision", "f1", "accuracy")
+#: Direction of every metric a report can state: ``"higher"`` is better (a fall is bad news),
+#: ``"lower"`` is better (a rise is bad news: losses such as the Brier score), ``None`` neutral
+#: (rates that describe the population rather than the model's quality). The report's one table
+#: of metric directions until the package has a metric registry.
+METRIC_DIRECTION: dict[str, str | None] = {
+    "roc_auc": "higher", "pr_auc": "higher", "recall": "higher", "precision": "higher",
+    "f1": "higher", "accuracy": "higher", "specificity": "higher",
+    "brier": "lower", "log_loss": "lower",
+    "base_rate": None, "default_rate": None, "positive_rate": None, "mean_score": None,
+}
+
+#: Metrics where higher is better (a fall is bad news).
+HIGHER_IS_BETTER = tuple(m for m, d in METRIC_DIRECTION.items() if d == "higher")
+#: Metrics where lower is better (a rise is bad news).
+LOWER_IS_BETTER = tuple(m for m, d in METRIC_DIRECTION.items() if d == "lower")
 
 #: Plain-language names with a gloss, for readers who are not data scientists.
 METRIC_GLOSS: dict[str, tuple[str, str]] = {
@@ -45,6 +58,10 @@ METRIC_GLOSS: dict[str, tuple[str, str]] = {
     "default_rate": ("default rate", "the share of loans that defaulted"),
     "positive_rate": ("flag rate", "the share of loans the model flags as risky"),
     "mean_score": ("mean score", "the average predicted default probability"),
+    "specificity": ("specificity", "the share of good loans the model approves"),
+    "brier": ("Brier score", "the average squared gap between predicted risk and outcome; "
+                             "lower is better"),
+    "log_loss": ("log loss", "how surprised the model is by the outcomes; lower is better"),
 }
 _PERCENT = {"recall", "precision", "accuracy", "base_rate", "default_rate", "positive_rate"}
 
@@ -53,7 +70,11 @@ _PERCENT = {"recall", "precision", "accuracy", "base_rate", "default_rate", "pos
 class CostAssumptions:
     """Business cost assumptions used to price a change in performance.
 
-    The defaults are illustrative, not real figures: pass your organisation's numbers.
+    The defaults are the course's one set of illustrative prices (lesson 02): on an average
+    loan of about 12,000, a missed default loses about 60% of it (7,200) and a declined good
+    customer the interest we would have earned, about 15% (1,800). Their break-even score is
+    1,800 / (1,800 + 7,200) = 0.20, the scenarios' decision threshold. Pass your
+    organisation's numbers.
 
     Attributes
     ----------
@@ -65,8 +86,8 @@ class CostAssumptions:
         Currency code printed with amounts.
     """
 
-    missed_default: float = 5000.0
-    false_alarm: float = 500.0
+    missed_default: float = 7200.0
+    false_alarm: float = 1800.0
     currency: str = "EUR"
 
     def __post_init__(self):
@@ -119,12 +140,43 @@ class MetricChange:
 
     @property
     def worse(self) -> bool:
-        return self.metric in HIGHER_IS_BETTER and self.change < 0
+        """The metric moved in its bad direction (a fall, or a rise for a loss)."""
+        direction = METRIC_DIRECTION.get(self.metric)
+        return (direction == "higher" and self.change < 0) or (
+            direction == "lower" and self.change > 0)
+
+    @property
+    def deterioration(self) -> float:
+        """How far the metric moved in its bad direction (0 or negative when it improved)."""
+        direction = METRIC_DIRECTION.get(self.metric)
+        if direction == "higher":
+            return -self.change
+        if direction == "lower":
+            return self.change
+        return 0.0
+
+
+#: Counterfactual behind :class:`BusinessImpact`, stated wherever the amount is printed.
+COUNTERFACTUAL = ("compared with the same loans had the model kept its reference-period recall "
+                  "and false-alarm rate")
 
 
 @dataclass(frozen=True)
 class BusinessImpact:
-    """Extra missed defaults since the onset, priced with :class:`CostAssumptions`."""
+    """Net change in error cost since the onset, priced with :class:`CostAssumptions`.
+
+    Both kinds of error count: defaults the model let through (false negatives) and good
+    customers it declined (false positives). The **counterfactual** is the same loans
+    (those with a known outcome since the onset) had the model kept its reference-period
+    recall and false-alarm rate: ``extra_missed_defaults`` and ``extra_false_alarms`` are
+    the differences (negative when the model did better), ``cost`` the net change in error
+    cost, and ``cost_low``/``cost_high`` a 95% bootstrap interval for it (the loans since the
+    onset and the reference loans resampled; the prices are taken as given).
+
+    Only loans that were approved *and* whose outcome has matured can be judged: the figures
+    say nothing about declined applicants (their outcome is never observed) nor about loans
+    whose outcome is not known yet.
+    """
 
     defaults_after: float
     recall_reference: float
@@ -133,6 +185,15 @@ class BusinessImpact:
     cost: float
     loans_labelled_after: int
     costs: CostAssumptions
+    good_loans_after: float = 0.0
+    false_alarm_rate_reference: float = float("nan")
+    false_alarm_rate_after: float = float("nan")
+    extra_false_alarms: float = 0.0
+    missed_default_cost: float = 0.0
+    false_alarm_cost: float = 0.0
+    cost_low: float = float("nan")
+    cost_high: float = float("nan")
+    counterfactual: str = COUNTERFACTUAL
 
 
 @dataclass(frozen=True)
@@ -190,8 +251,11 @@ class ReportFacts:
         ``drifted features``, ``emerging features``, ``alerts``, ``critical alerts``,
         ``other alerts``, ``first alert batch``, ``batches without outcomes``; then per
         metric ``<metric> (reference)`` and ``<metric> (since onset)``; then, when an
-        impact was priced, ``extra missed defaults``, ``estimated cost`` (exact) and
-        ``assumed loss per missed default``. Values keep their types (numbers stay
+        impact was priced, ``extra missed defaults``, ``extra good customers declined``,
+        ``cost of missed defaults``, ``cost of declined good customers``, ``estimated cost``
+        (the net change, exact), ``estimated cost, 95% low``, ``estimated cost, 95% high``,
+        ``assumed loss per missed default``, ``assumed loss per good customer declined`` and
+        ``compared with`` (the counterfactual). Values keep their types (numbers stay
         numbers, lists of names are joined with ``", "``; missing values are ``None``).
         """
         def names(values) -> str:
@@ -220,10 +284,18 @@ class ReportFacts:
             rows.append((f"{metric} (reference)", change.reference))
             rows.append((f"{metric} (since onset)", change.after))
         if self.impact is not None:
+            imp = self.impact
             rows += [
-                ("extra missed defaults", self.impact.extra_missed_defaults),
-                ("estimated cost", self.impact.cost),
-                ("assumed loss per missed default", self.costs.missed_default),
+                ("extra missed defaults", imp.extra_missed_defaults),
+                ("extra good customers declined", imp.extra_false_alarms),
+                ("cost of missed defaults", imp.missed_default_cost),
+                ("cost of declined good customers", imp.false_alarm_cost),
+                ("estimated cost", imp.cost),
+                ("estimated cost, 95% low", imp.cost_low),
+                ("estimated cost, 95% high", imp.cost_high),
+                ("assumed loss per missed default", imp.costs.missed_default),
+                ("assumed loss per good customer declined", imp.costs.false_alarm),
+                ("compared with", imp.counterfactual),
             ]
         return pd.DataFrame({"fact": [r[0] for r in rows],
                              "value": pd.Series([r[1] for r in rows], dtype=object)})
@@ -425,25 +497,82 @@ def _metric_change(history, metric, ref, after_mask) -> MetricChange | None:
     )
 
 
+def _confusion(n: float, base_rate: float, recall: float, accuracy: float) -> np.ndarray:
+    """``[tp, fn, fp, tn]`` from a period's labelled count, default rate, recall and accuracy."""
+    defaults = n * base_rate
+    tp = recall * defaults
+    tn = accuracy * n - tp
+    return np.array([tp, defaults - tp, n - defaults - tn, tn], dtype=float)
+
+
+def _net_cost(cells: np.ndarray, ref_cells: np.ndarray, costs: CostAssumptions):
+    """Extra FN, extra FP and net cost of ``cells`` against ``ref_cells``' recall and FP rate.
+
+    Both arrays have ``[tp, fn, fp, tn]`` in their last axis; broadcasting bootstraps.
+    """
+    tp, fn, fp, tn = np.moveaxis(cells, -1, 0)
+    rtp, rfn, rfp, rtn = np.moveaxis(ref_cells, -1, 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        expected_fn = (tp + fn) * rfn / (rtp + rfn)
+        expected_fp = (fp + tn) * rfp / (rfp + rtn)
+    extra_fn, extra_fp = fn - expected_fn, fp - expected_fp
+    return extra_fn, extra_fp, extra_fn * costs.missed_default + extra_fp * costs.false_alarm
+
+
+#: Bootstrap resamples behind the cost interval (seeded: a report is reproducible).
+N_BOOT = 2000
+
+
 def _impact(history, after_mask, changes, ref, costs) -> BusinessImpact | None:
     recall = changes.get("recall")
     rate_col = "base_rate" if "base_rate" in history.columns else "default_rate"
-    if recall is None or rate_col not in history.columns or "n_labelled" not in history.columns:
+    needed = [rate_col, "n_labelled", "recall", "accuracy"]
+    if recall is None or any(c not in history.columns for c in needed):
         return None
-    rows = history[after_mask & history["recall"].notna() & history[rate_col].notna()]
+    if any(k not in ref or not math.isfinite(ref[k]) for k in ("recall", "accuracy", "base_rate")):
+        return None
+    rows = history[after_mask & history[needed].notna().all(axis=1)]
+    rows = rows[rows["n_labelled"].astype(float) > 0]
     if rows.empty:
         return None
-    defaults = float((rows[rate_col].astype(float) * rows["n_labelled"].astype(float)).sum())
-    drop = max(recall.reference - recall.after, 0.0)
-    extra = drop * defaults
+    per_batch = np.array([_confusion(*map(float, r)) for r in
+                          rows[["n_labelled", rate_col, "recall", "accuracy"]].to_numpy()])
+    cells = np.clip(np.round(per_batch.sum(axis=0)), 0, None)
+    n_ref = float(ref.get("n_labelled", ref.get("n", 0.0)) or 0.0)
+    ref_cells = np.clip(np.round(_confusion(n_ref, ref["base_rate"], ref["recall"],
+                                            ref["accuracy"])), 0, None) if n_ref > 0 else None
+    if ref_cells is None or ref_cells[:2].sum() == 0 or ref_cells[2:].sum() == 0:
+        # Without reference counts, fall back on the reference rates from a large sample.
+        fpr = 1 - ref.get("specificity", float("nan"))
+        ref_cells = np.array([ref["recall"], 1 - ref["recall"], fpr, 1 - fpr]) * 1e6
+        if not np.isfinite(ref_cells).all():
+            return None
+    extra_fn, extra_fp, cost = _net_cost(cells, ref_cells, costs)
+    rng = np.random.default_rng(0)
+    n_after, n_reference = int(cells.sum()), int(ref_cells.sum())
+    boot = rng.multinomial(n_after, cells / cells.sum(), size=N_BOOT).astype(float)
+    boot_ref = rng.multinomial(n_reference, ref_cells / ref_cells.sum(), size=N_BOOT).astype(float)
+    boot_cost = _net_cost(boot, boot_ref, costs)[2]
+    boot_cost = boot_cost[np.isfinite(boot_cost)]
+    low, high = (np.quantile(boot_cost, [0.025, 0.975]) if boot_cost.size
+                 else (float("nan"), float("nan")))
+    goods = float(cells[2] + cells[3])
     return BusinessImpact(
-        defaults_after=defaults,
+        defaults_after=float(cells[0] + cells[1]),
         recall_reference=recall.reference,
         recall_after=recall.after,
-        extra_missed_defaults=extra,
-        cost=extra * costs.missed_default,
+        extra_missed_defaults=float(extra_fn),
+        cost=float(cost),
         loans_labelled_after=int(rows["n_labelled"].sum()),
         costs=costs,
+        good_loans_after=goods,
+        false_alarm_rate_reference=float(ref_cells[2] / (ref_cells[2] + ref_cells[3])),
+        false_alarm_rate_after=float(cells[2] / goods) if goods else float("nan"),
+        extra_false_alarms=float(extra_fp),
+        missed_default_cost=float(extra_fn * costs.missed_default),
+        false_alarm_cost=float(extra_fp * costs.false_alarm),
+        cost_low=float(low),
+        cost_high=float(high),
     )
 
 
@@ -464,9 +593,11 @@ def gather_facts(
     model_name : str, optional
         Name used in the text; default ``"the model"``.
     primary_metric : str
-        The headline performance metric.
+        The headline performance metric, one of :data:`METRIC_DIRECTION`; its direction
+        decides what a deterioration is (a rising Brier score is one).
     costs : CostAssumptions, optional
-        Prices for the business impact; illustrative defaults when omitted.
+        Prices for the business impact (both kinds of error); the course's illustrative
+        defaults when omitted.
     min_change : float
         Smallest fall of the headline metric (absolute) reported as a material drop.
 
@@ -492,6 +623,10 @@ def gather_facts(
     >>> round(f.metric_changes["roc_auc"].after, 3)
     0.705
     """
+    if not isinstance(primary_metric, str) or primary_metric not in METRIC_DIRECTION:
+        raise ValueError(
+            f"primary_metric must be one of {sorted(METRIC_DIRECTION)}, got {primary_metric!r}."
+        )
     result = load_result(result)
     costs = CostAssumptions() if costs is None else costs
     if not isinstance(costs, CostAssumptions):
@@ -533,7 +668,8 @@ def gather_facts(
     )
 
     changes = {}
-    for metric in dict.fromkeys([primary_metric, *HIGHER_IS_BETTER, "base_rate", "default_rate"]):
+    for metric in dict.fromkeys([primary_metric, *HIGHER_IS_BETTER, *LOWER_IS_BETTER,
+                                 "base_rate", "default_rate"]):
         change = _metric_change(history, metric, ref, after_mask)
         if change is not None:
             changes[metric] = change
@@ -547,7 +683,7 @@ def gather_facts(
     n_critical = int((severity == "critical").sum())
     n_warning = int(len(alerts) - n_critical)
     headline = changes.get(primary_metric)
-    dropped = headline is not None and headline.worse and -headline.change >= min_change
+    dropped = headline is not None and headline.worse and headline.deterioration >= min_change
     if n_critical or (dropped and features):
         status = "action"
     elif len(alerts) or features or dropped:

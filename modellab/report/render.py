@@ -91,9 +91,12 @@ def _figures(result, facts: ReportFacts, audience: str) -> list[dict]:
     def trend(metric, caption):
         if metric not in history.columns or history[metric].notna().sum() == 0:
             return
+        level = ref.get(metric)
+        if level is not None and not math.isfinite(level):
+            level = None  # undefined on the reference (e.g. one class): no reference line
         fig = _figure(
             lambda ax: plots.metric_over_time(
-                history, metric, alerts=alerts, reference=ref.get(metric), ax=ax
+                history, metric, alerts=alerts, reference=level, ax=ax
             ),
             (8, 3.2),
         )
@@ -260,13 +263,21 @@ def _kpis(facts: ReportFacts, *, money_digits: int | None = None) -> list[dict]:
             "tone": "warn" if facts.drifted_features else "good",
         }
     )
-    if facts.impact is not None and facts.impact.extra_missed_defaults >= 0.5:
+    imp = facts.impact
+    if imp is not None and max(abs(imp.extra_missed_defaults), abs(imp.extra_false_alarms)) >= 0.5:
+        def money(amount: float) -> str:  # signed: a negative net change is a saving
+            sign = "+" if amount > 0 else "−" if amount < 0 else ""
+            return sign + fmt_money(abs(amount), imp.costs.currency, significant=money_digits)
+
+        interval = (f"95% range {money(imp.cost_low)} to {money(imp.cost_high)}; "
+                    if np.isfinite(imp.cost_low) and np.isfinite(imp.cost_high) else "")
         tiles.append(
             {
-                "label": "Estimated cost",
-                "value": fmt_money(facts.impact.cost, facts.costs.currency, significant=money_digits),
-                "detail": f"{facts.impact.extra_missed_defaults:,.0f} extra missed defaults",
-                "tone": "bad",
+                "label": "Net change in error cost",
+                "value": money(imp.cost),
+                "detail": f"{interval}{imp.extra_missed_defaults:+,.0f} missed defaults, "
+                          f"{imp.extra_false_alarms:+,.0f} good customers declined",
+                "tone": "bad" if imp.cost > 0 else "good",
             }
         )
     return tiles
@@ -329,8 +340,8 @@ def _context(result, facts: ReportFacts, audience, title, max_features, html: bo
         "audience": audience,
         "facts": facts,
         "summary": summary_paragraphs(facts, max_features=max_features),
-        # HTML tiles are headlines and round money like the prose; the Markdown table stays exact.
-        "kpis": _kpis(facts, money_digits=MONEY_DIGITS if html else None),
+        # Key figures are headlines: money rounded like the prose (ReportFacts.to_frame is exact).
+        "kpis": _kpis(facts, money_digits=MONEY_DIGITS),
         "figures": _encoded(_figures(result, facts, audience)) if html else [],
         "feature_figures": (
             _encoded(_feature_figures(result, facts, max_features)) if html else []

@@ -7,6 +7,8 @@ a short gloss in brackets.
 
 from __future__ import annotations
 
+import math
+
 from modellab.report.facts import (
     MONEY_DIGITS,
     CostAssumptions,
@@ -147,24 +149,44 @@ def _performance(f: ReportFacts) -> str:
     return text
 
 
+def _count(value: float, more: str, fewer: str) -> str:
+    """``12.4`` -> ``'about 12 more <more>'``; negative values say ``fewer``."""
+    word = "more" if value >= 0 else "fewer"
+    return f"about {abs(value):,.0f} {word} {more if value >= 0 else fewer}"
+
+
 def _impact(f: ReportFacts) -> str:
     imp = f.impact
     if imp is None:
         return ""
     c = imp.costs
-    if imp.extra_missed_defaults < 0.5:
+
+    def money(amount: float) -> str:  # estimates are rounded like the lesson teaches
+        return fmt_money(amount, c.currency, significant=MONEY_DIGITS)
+
+    if abs(imp.extra_missed_defaults) < 0.5 and abs(imp.extra_false_alarms) < 0.5:
         return (
-            f"Business impact: no extra defaults missed compared with the reference period "
+            f"Business impact: no change in errors compared with the reference period "
             f"(among {imp.loans_labelled_after:,} loans with a known outcome)."
         )
-    per_thousand = 1000 * imp.extra_missed_defaults / max(imp.loans_labelled_after, 1)
-    # An estimate is no more precise than its assumed price: round it for the sentence.
-    cost = fmt_money(imp.cost, c.currency, significant=MONEY_DIGITS)
+    def more_or_less(amount: float) -> str:
+        return f"{money(abs(amount))} {'more' if amount >= 0 else 'less'}"
+
+    interval = (
+        f" (95% range: {more_or_less(imp.cost_low)} to {more_or_less(imp.cost_high)})"
+        if math.isfinite(imp.cost_low) and math.isfinite(imp.cost_high)
+        else ""
+    )
     return (
-        f"Business impact: about {imp.extra_missed_defaults:,.0f} more defaults went unflagged than the "
-        f"model would have missed at its reference {metric_name('recall')} "
-        f"({per_thousand:.1f} per 1,000 loans), roughly {cost} at an assumed "
-        f"{fmt_money(c.missed_default, c.currency)} average loss per missed default."
+        f"Business impact, {imp.counterfactual}: "
+        f"{_count(imp.extra_missed_defaults, 'defaults went unflagged', 'defaults went unflagged')} "
+        f"and {_count(imp.extra_false_alarms, 'good customers were declined', 'good customers were declined')}, "
+        f"among {imp.loans_labelled_after:,} loans with a known outcome. "
+        f"Net change in the cost of errors: roughly {more_or_less(imp.cost)}{interval}, "
+        f"at an assumed {fmt_money(c.missed_default, c.currency)} per missed default and "
+        f"{fmt_money(c.false_alarm, c.currency)} per good customer declined. It assumes we know how "
+        f"declined applicants would have fared (in a real loan book, only from a randomised "
+        f"approval band or reject inference)."
     )
 
 
@@ -207,7 +229,7 @@ def _performance_fell(f: ReportFacts, min_change: float = 0.02) -> bool:
     """The headline metric or recall fell by at least ``min_change`` since the onset."""
     for metric in (f.primary_metric, "recall"):
         change = f.metric_changes.get(metric)
-        if change is not None and change.worse and -change.change >= min_change:
+        if change is not None and change.worse and change.deterioration >= min_change:
             return True
     return False
 
@@ -235,23 +257,28 @@ def _headline_detail(f: ReportFacts) -> str:
             else ""
         )
         return f"{name} is working as expected{level}."
-    when = f"batch {f.onset_batch}"
-    if f.onset_start is not None:
-        when += f" ({fmt_date(f.onset_start)})"
-    what = (
-        f"The data reaching {f.model_name} changed from {when}"
-        if f.drifted_features
-        else f"Alerts about {f.model_name} started in {when}"
-    )
+    if f.onset_batch is None:  # no drift, no alert: only the headline metric moved
+        what = f"{name}'s performance moved over the period"
+    else:
+        when = f"batch {f.onset_batch}"
+        if f.onset_start is not None:
+            when += f" ({fmt_date(f.onset_start)})"
+        what = (
+            f"The data reaching {f.model_name} changed from {when}"
+            if f.drifted_features
+            else f"Alerts about {f.model_name} started in {when}"
+        )
     if (
         head is not None
         and abs(head.change) >= 0.005
         and fmt_metric(head.metric, head.reference) != fmt_metric(head.metric, head.after)
     ):
         direction = "down" if head.change < 0 else "up"
+        verdict = " (worse)" if head.worse else " (better)" if head.deterioration < 0 else ""
         return (
             f"{what}; its {metric_name(head.metric)} is {direction} from "
-            f"{fmt_metric(head.metric, head.reference)} to {fmt_metric(head.metric, head.after)}."
+            f"{fmt_metric(head.metric, head.reference)} to {fmt_metric(head.metric, head.after)}"
+            f"{verdict}."
         )
     return f"{what}."
 
