@@ -45,6 +45,7 @@ from modellab._validate import (
     require_frame,
     same_length,
 )
+from modellab.metrics._registry import METRICS as _METRIC_REGISTRY
 
 __all__ = [
     "PALETTE",
@@ -71,33 +72,16 @@ NEUTRAL_COLOUR = "0.45"
 _SAMPLE_COLOURS = (REFERENCE_COLOUR, CURRENT_COLOUR)  # the two samples a distribution compares
 _SHARE_COLUMNS = ("reference_share", "current_share")  # their bin shares in a histogram frame
 
-#: Axis labels (with units) for the metric columns of a monitoring history.
+#: Axis labels (with units) for the metric columns of a monitoring history: the metric
+#: registry's (:mod:`modellab.metrics._registry`) plus the history's other columns.
 METRIC_LABELS: dict[str, str] = {
-    "roc_auc": "ROC AUC (0.5 = chance, 1 = perfect)",
-    "precision": "Precision (% of flagged loans that defaulted)",
-    "recall": "Recall (% of defaults caught)",
-    "f1": "F1 score (0 to 1)",
-    "accuracy": "Accuracy (% of loans classified correctly)",
-    "default_rate": "Default rate (% of labelled loans)",
-    "base_rate": "Default rate (% of labelled loans)",
-    "pr_auc": "PR AUC (average precision, 0 to 1)",
-    "brier": "Brier score (lower is better)",
-    "positive_rate": "Flag rate (% of loans flagged)",
-    "mean_score": "Mean predicted default probability",
+    **{name: m.axis_label for name, m in _METRIC_REGISTRY.items()},
     "drift_share": "Drifted features (% of features)",
     "n": "Loans scored (count)",
     "n_labelled": "Loans with a known outcome (count)",
 }
-# Metrics that are shares and read best as percentages.
-_PERCENT_METRICS = {
-    "base_rate",
-    "precision",
-    "recall",
-    "accuracy",
-    "default_rate",
-    "positive_rate",
-    "drift_share",
-}
+# Columns that are shares and read best as percentages.
+_PERCENT_METRICS = {*(name for name, m in _METRIC_REGISTRY.items() if m.percent), "drift_share"}
 
 
 def _style_rc() -> dict:
@@ -174,7 +158,7 @@ def _is_categorical(values: pd.Series) -> bool:
 
 
 _SHORT_NAMES = {
-    "roc_auc": "ROC AUC", "pr_auc": "PR AUC", "f1": "F1", "base_rate": "Default rate",
+    **{name: m.label[:1].upper() + m.label[1:] for name, m in _METRIC_REGISTRY.items()},
     "psi": "PSI", "wasserstein": "Wasserstein", "jensen_shannon": "Jensen-Shannon",
 }
 
@@ -303,7 +287,7 @@ def metric_over_time(
     ...                   "roc_auc_low": [0.75, 0.74, 0.64], "roc_auc_high": [0.85, 0.84, 0.76]})
     >>> ax = plots.metric_over_time(h, alerts=[2], reference=0.81)
     >>> ax.get_ylabel()
-    'ROC AUC (0.5 = chance, 1 = perfect)'
+    'ROC-AUC (0.5 = chance, 1 = perfect)'
     >>> plots.close(ax)
     """
     require_frame(history, "history")

@@ -399,3 +399,41 @@ def test_nullable_labels_with_na_are_unlabelled(dtype):
     expected = classification_summary(np.where(np.arange(300) < 40, np.nan, y), p)
     pd.testing.assert_series_equal(got, expected)
     assert got["roc_auc"] == skm.roc_auc_score(y[40:], p[40:])
+
+
+# ------------------------------------------------------------------ the metric registry
+def test_registry_directions_agree_with_a_perfect_and_a_random_model():
+    from modellab.metrics import _registry
+
+    rng = np.random.default_rng(7)
+    y = rng.integers(0, 2, 2000).astype(float)
+    perfect = np.where(y == 1, 0.9, 0.1)
+    noise = rng.uniform(0, 1, 2000)
+    names = [n for n, m in _registry.METRICS.items() if m.in_summary and m.direction]
+    good = classification_summary(y, perfect, metrics=names)
+    bad = classification_summary(y, noise, metrics=names)
+    for name in names:
+        metric = _registry.METRICS[name]
+        assert metric.worse(good[name], bad[name]), name
+        assert not metric.worse(bad[name], good[name]), name
+    assert _registry.METRICS["base_rate"].worse(0.1, 0.2) is None
+
+
+def test_one_registry_behind_every_metric_table():
+    from modellab import plots
+    from modellab.metrics import _registry, classification
+    from modellab.monitor import PERFORMANCE_METRICS, rules
+
+    assert classification.METRICS == (*_registry.SUMMARY_METRICS, "n")
+    for name in (*classification.METRICS[:-1], *rules.METRICS, *PERFORMANCE_METRICS):
+        metric = _registry.get(name)
+        assert classification.LABELS.get(name, metric.label) == metric.label
+        assert rules.LABELS.get(name, metric.label) == metric.label
+        assert plots.METRIC_LABELS[name] == metric.axis_label
+        assert (name in plots._PERCENT_METRICS) == metric.percent
+    assert set(rules.LABEL_FREE_METRICS) == {"positive_rate", "mean_score"}
+    assert classification.PROBABILITY_METRICS == {"brier", "log_loss"}
+    with pytest.raises(ValueError, match=r"Unknown metric 'auc'\. Valid metrics: \['accuracy'"):
+        _registry.get("auc")
+    with pytest.raises(TypeError, match="metric must be a metric name"):
+        _registry.get(3)

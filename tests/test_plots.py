@@ -72,7 +72,7 @@ def test_metric_over_time_draws_line_band_alerts_and_reference(history, tmp_path
     assert {"reference period", "critical alert", "warning alert", "95% confidence band"} <= set(
         labels
     )
-    assert "ROC AUC" in ax.get_ylabel() and ax.get_xlabel() == "Batch"
+    assert "ROC-AUC" in ax.get_ylabel() and ax.get_xlabel() == "Batch"
     _png(ax, tmp_path)
 
 

@@ -162,7 +162,7 @@ def test_bigger_shift_flags_drift_and_moves_the_model(stable):
     assert moved["ks_drifted"] and moved["wasserstein_drifted"] and moved["drifted"]
     # More debt means more applicants look risky: the model flags more of them.
     assert moved["positive_rate_shifted"] > moved["positive_rate_unshifted"] + 0.05
-    assert moved["default_rate_shifted"] > moved["default_rate_unshifted"]
+    assert moved["base_rate_shifted"] > moved["base_rate_unshifted"]
     assert ex.text != text_before
     assert ex.tests.set_index("method").loc["ks", "p_value"] < 0.05
 

@@ -30,46 +30,19 @@ import pandas as pd
 from sklearn import metrics as skm
 
 from modellab._validate import as_binary_labels, as_numeric, same_index, same_length
-
-#: Every metric name :func:`classification_summary` reports, in order.
-METRICS: tuple[str, ...] = (
-    "accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "specificity",
-    "roc_auc",
-    "pr_auc",
-    "brier",
-    "log_loss",
-    "base_rate",
-    "positive_rate",
-    "n",
+from modellab.metrics._registry import LABELS as _LABELS
+from modellab.metrics._registry import (  # noqa: F401  (re-exported)
+    PROBABILITY_METRICS,
+    SUMMARY_METRICS,
+    THRESHOLD_METRICS,
 )
 
-#: Metrics that read ``y_score`` as a probability (scores must lie in [0, 1]).
-PROBABILITY_METRICS: frozenset[str] = frozenset({"brier", "log_loss"})
+#: Every metric name :func:`classification_summary` reports, in order (from the registry,
+#: :mod:`modellab.metrics._registry`, plus the count ``n``).
+METRICS: tuple[str, ...] = (*SUMMARY_METRICS, "n")
 
-#: Metrics that depend on the decision threshold.
-THRESHOLD_METRICS: frozenset[str] = frozenset(
-    {"accuracy", "precision", "recall", "f1", "specificity", "positive_rate"}
-)
-
-#: Readable names used in notes and reports.
-LABELS: dict[str, str] = {
-    "accuracy": "accuracy",
-    "precision": "precision",
-    "recall": "recall",
-    "f1": "F1",
-    "specificity": "specificity",
-    "roc_auc": "ROC-AUC",
-    "pr_auc": "PR-AUC",
-    "brier": "Brier score",
-    "log_loss": "log loss",
-    "base_rate": "base rate",
-    "positive_rate": "positive rate",
-    "n": "n",
-}
+#: Readable names used in notes and reports (the registry's labels).
+LABELS: dict[str, str] = {**{m: _LABELS[m] for m in SUMMARY_METRICS}, "n": "n"}
 
 
 # --------------------------------------------------------------------------- validation

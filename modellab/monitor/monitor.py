@@ -29,15 +29,15 @@ import numpy as np
 import pandas as pd
 
 from modellab._validate import require_columns, require_frame
+from modellab.metrics._registry import METRICS as METRIC_REGISTRY
 from modellab.monitor import rules as _rules
 from modellab.monitor._batch_ids import batch_key, batch_keys, order_batches
 from modellab.monitor.result import MonitorResult
 from modellab.monitor.store import DRIFT_COLUMNS, MonitorStore, _json_default
 
-#: Metrics computed on labelled rows, in history order (a subset of modellab.metrics.METRICS).
-PERFORMANCE_METRICS: tuple[str, ...] = (
-    "roc_auc", "pr_auc", "accuracy", "precision", "recall", "f1", "brier", "base_rate",
-)
+#: Metrics computed on labelled rows, in history order (names and facts in
+#: :mod:`modellab.metrics._registry`).
+PERFORMANCE_METRICS: tuple[str, ...] = _rules.LABELLED_METRICS
 _RESERVED = ("batch", "timestamp")
 # What makes two runs comparable: a store refuses a monitor that differs in any of these.
 _STORE_IDENTITY = ("target", "score", "prediction", "features", "threshold", "metrics",
@@ -249,10 +249,10 @@ class Monitor:
 
     def _metric_names(self, reference) -> list[str]:
         s = pd.to_numeric(reference[self.score], errors="coerce")
-        names = list(PERFORMANCE_METRICS)
-        if s.min() < 0 or s.max() > 1:
-            names.remove("brier")  # not probabilities: the Brier score is meaningless
-        return names
+        if s.min() >= 0 and s.max() <= 1:
+            return list(PERFORMANCE_METRICS)
+        # not probabilities: the Brier score (and any metric reading probabilities) is meaningless
+        return [m for m in PERFORMANCE_METRICS if not METRIC_REGISTRY[m].needs_probabilities]
 
     def _check_production(self, production, by) -> pd.DataFrame:
         production = require_frame(production, "production")

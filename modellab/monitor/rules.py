@@ -60,26 +60,26 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from modellab.metrics import _registry
+
 #: Columns of every alerts table.
 ALERT_COLUMNS = ["batch", "rule", "kind", "subject", "value", "threshold", "severity", "message"]
 
 #: Fewest labelled rows a batch needs before a metric rule may judge it.
 MIN_LABELLED = 200
 
-#: Metrics computed only on rows whose label has arrived.
+#: Metrics the monitor computes on rows whose label has arrived, in history order.
 LABELLED_METRICS: tuple[str, ...] = (
     "roc_auc", "pr_auc", "accuracy", "precision", "recall", "f1", "brier", "base_rate",
 )
-#: Metrics computed on every row, labelled or not.
-LABEL_FREE_METRICS: tuple[str, ...] = ("positive_rate", "mean_score")
+#: Metrics computed on every row, labelled or not (the registry's label-free metrics).
+LABEL_FREE_METRICS: tuple[str, ...] = tuple(
+    n for n, m in _registry.METRICS.items() if not m.needs_labels)
 #: Every metric a metric rule may name.
 METRICS: tuple[str, ...] = LABELLED_METRICS + LABEL_FREE_METRICS
 
-LABELS: dict[str, str] = {
-    "roc_auc": "ROC-AUC", "pr_auc": "PR-AUC", "accuracy": "accuracy", "precision": "precision",
-    "recall": "recall", "f1": "F1", "brier": "Brier score", "base_rate": "default rate",
-    "positive_rate": "share of positive predictions", "mean_score": "mean score",
-}
+#: Readable names in messages (:data:`modellab.metrics._registry.LABELS`).
+LABELS: dict[str, str] = {m: _registry.LABELS[m] for m in METRICS}
 SEVERITIES = ("info", "warning", "critical")
 
 
@@ -89,17 +89,15 @@ def alerts_frame(rows: list[dict]) -> pd.DataFrame:
 
 
 def _fmt(metric: str, value: float) -> str:
-    # Rates read better as percentages for a manager; scores stay as 0.xx.
-    if metric in ("base_rate", "positive_rate") or metric.startswith("missing"):
+    # Shares read better as percentages for a manager; scores stay as 0.xx (the registry says).
+    if metric.startswith("missing"):
         return f"{value:.1%}"
-    return f"{value:.2f}"
+    return _registry.METRICS[metric].format(value)
 
 
 def _fmt_diff(metric: str, diff: float) -> str:
-    # A difference of two rates is in percentage points, not percent.
-    if metric in ("base_rate", "positive_rate"):
-        return f"{diff * 100:.1f} percentage points"
-    return f"{diff:.2f}"
+    # A difference of two shares is in percentage points, not percent.
+    return _registry.METRICS[metric].format_difference(diff)
 
 
 def _check_metric(metric) -> str:

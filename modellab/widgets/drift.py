@@ -13,6 +13,7 @@ from modellab import drift as _drift
 from modellab import plots, scenarios
 from modellab._validate import positive_int
 from modellab.metrics import classification_summary
+from modellab.metrics._registry import LABELS as METRIC_LABELS
 from modellab.widgets._base import Explorer, figure_output, fmt, html_output, show, table_html
 
 #: Slider range for numeric features, in reference standard deviations.
@@ -22,11 +23,7 @@ NUMERIC_TESTS = ("ks", "chi2", "psi", "jensen_shannon", "wasserstein")
 CATEGORICAL_TESTS = ("chi2", "psi", "jensen_shannon")
 #: Columns of :attr:`DriftExplorer.tests`.
 TEST_COLUMNS = ("method", "statistic", "p_value", "threshold", "drifted")
-_MODEL_METRICS = ("roc_auc", "positive_rate", "mean_score", "default_rate")
-_METRIC_NAMES = {
-    "roc_auc": "ROC-AUC", "positive_rate": "flag rate", "mean_score": "mean score",
-    "default_rate": "default rate",
-}
+_MODEL_METRICS = ("roc_auc", "positive_rate", "mean_score", "base_rate")
 
 
 class DriftExplorer(Explorer):
@@ -44,7 +41,8 @@ class DriftExplorer(Explorer):
     for each test, and ``<metric>_reference`` (the scenario's reference period),
     ``<metric>_unshifted`` (the same sample without the shift) and ``<metric>_shifted``
     for ``roc_auc``, ``positive_rate`` (share flagged at the scenario's threshold),
-    ``mean_score`` and ``default_rate``. :attr:`tests` holds the table of test results and
+    ``mean_score`` and ``base_rate`` (the default rate; names and labels from
+    :mod:`modellab.metrics._registry`). :attr:`tests` holds the table of test results and
     :attr:`sample` the shifted sample.
     """
 
@@ -236,7 +234,7 @@ class DriftExplorer(Explorer):
             f" -> {fmt(st['positive_rate_shifted'], '.1%')}."
         )
         model = pd.DataFrame({
-            "metric": [_METRIC_NAMES[m] for m in _MODEL_METRICS],
+            "metric": [METRIC_LABELS[m] for m in _MODEL_METRICS],
             "reference period": [st[f"{m}_reference"] for m in _MODEL_METRICS],
             "sample, no shift": [st[f"{m}_unshifted"] for m in _MODEL_METRICS],
             "sample, shifted": [st[f"{m}_shifted"] for m in _MODEL_METRICS],
@@ -285,7 +283,7 @@ def _model_metrics(scenario, frame: pd.DataFrame) -> dict[str, float]:
         "roc_auc": float(summary["roc_auc"]),
         "positive_rate": float(summary["positive_rate"]),
         "mean_score": float(score.mean()),
-        "default_rate": float(summary["base_rate"]),
+        "base_rate": float(summary["base_rate"]),
     }
 
 
