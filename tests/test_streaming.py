@@ -122,15 +122,66 @@ def test_ddm_detects_error_rate_increase(seed):
     rng = np.random.default_rng(seed)
     errors = np.r_[rng.random(1000) < 0.1, rng.random(1000) < 0.4].astype(int)
     found = DDM().run(errors)
-    assert (found["index"] < 1000).sum() == 0
     at = first_after(found, 1000)
     assert at is not None and at - 1000 <= 450  # DDM averages the whole history: slow
+    assert (DDM(drift_level=4).run(errors)["index"] < 1000).sum() == 0
+
+
+def _gama(errors, warning_level=2.0, drift_level=3.0, min_samples=30):
+    """Gama et al. (2004), vectorised: warnings and the first detection of a fresh DDM."""
+    n = np.arange(1, len(errors) + 1)
+    p = (np.cumsum(errors) + 0.5) / (n + 1)
+    s = np.sqrt(p * (1 - p) / n)
+    total = np.where(n >= min_samples, p + s, np.inf)
+    running_min = np.minimum.accumulate(total)
+    new_min = total < np.r_[np.inf, running_min[:-1]]
+    at_min = np.maximum.accumulate(np.where(new_min, np.arange(len(n)), 0))
+    level = (p + s - p[at_min]) / s[at_min]
+    level[n < min_samples] = 0.0
+    alarms = np.flatnonzero(level >= drift_level)
+    first = int(alarms[0]) if alarms.size else None
+    end = len(errors) if first is None else first
+    return level[:end] >= warning_level, first
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_ddm_no_alarm_on_stationary_errors_of_2000(seed):
+@pytest.mark.parametrize("levels", [(2.0, 3.0), (1.5, 2.5), (2.0, 4.0)])
+def test_ddm_follows_gama_2004(seed, levels):
+    rng = np.random.default_rng(seed)
+    errors = np.r_[rng.random(800) < 0.1, rng.random(800) < 0.2].astype(int)
+    warnings, first = _gama(errors, *levels)
+    det = DDM(*levels)
+    seen, detected_at = [], None
+    for i, v in enumerate(errors):
+        if det.update(v):
+            detected_at = i
+            assert det.drift_detected and not det.warning_detected
+            break
+        assert not det.drift_detected
+        seen.append(det.warning_detected)
+    assert detected_at == first
+    np.testing.assert_array_equal(seen, warnings)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_ddm_stationary_errors_alarm_less_at_higher_levels(seed):
     errors = (np.random.default_rng(seed).random(2000) < 0.1).astype(int)
-    assert DDM(direction="both").run(errors).empty
+    counts = [len(DDM(drift_level=level, direction="both").run(errors)) for level in (3, 4, 5)]
+    assert counts == sorted(counts, reverse=True)
+    assert counts[1] == 0  # 4 standard errors: no false alarm in 2000 stable errors
+
+
+def test_every_detector_has_get_params_and_river_style_flags():
+    for det in (PageHinkley(threshold=5.0), CUSUM(h=4.0), DDM(drift_level=3.5)):
+        params = det.get_params()
+        assert type(det)(**params).get_params() == params
+        assert det.drift_detected is False and det.warning_detected is False
+    ph = PageHinkley(threshold=1.0, min_samples=5, direction="increase", std=1.0)
+    flags = []
+    for v in [0.0] * 10 + [5.0] * 10:
+        ph.update(v)
+        flags.append((ph.drift_detected, ph.warning_detected))
+    assert (True, False) in flags and all(not w for _, w in flags)
 
 
 def test_ddm_decrease_and_warning():
@@ -143,7 +194,8 @@ def test_ddm_decrease_and_warning():
     det, warned = DDM(), []
     worse = np.r_[rng.random(1000) < 0.1, rng.random(1000) < 0.4].astype(int)
     for v in worse:
-        warned.append(det.warning)
+        warned.append(det.warning_detected)
+        assert det.warning == det.warning_detected
         if det.update(v):
             break
     assert any(warned) and not warned[0]  # a warning comes before the detection
