@@ -122,20 +122,116 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], name: str = "fr
         )
 
 
+# --------------------------------------------------------------------------- declarative checks
+class Interval:
+    """A numeric parameter's allowed values, checked with one message format.
+
+    In the spirit of scikit-learn's ``Interval``: ``kind`` is ``"real"`` or ``"integral"``,
+    ``left``/``right`` the bounds (``None``: unbounded), ``closed`` which bounds are
+    allowed (``"both"``, ``"left"``, ``"right"``, ``"neither"``). NaN and infinities are
+    always refused; booleans are not numbers. ``example`` shows in the type error.
+
+    >>> Interval("real", 0, 1, closed="neither")(0.2, "alpha")
+    0.2
+    >>> Interval("integral", 0, None, closed="neither")(0, "n_boot")
+    Traceback (most recent call last):
+    ...
+    ValueError: n_boot must be positive, got 0.
+    """
+
+    def __init__(self, kind: str, left=None, right=None, *, closed: str = "both",
+                 example: str | None = None):
+        if kind not in ("real", "integral"):
+            raise ValueError(f"kind must be 'real' or 'integral', got {kind!r}.")
+        if closed not in ("both", "left", "right", "neither"):
+            raise ValueError(f"closed must be 'both', 'left', 'right' or 'neither', got {closed!r}.")
+        self.kind, self.left, self.right, self.closed, self.example = (
+            kind, left, right, closed, example)
+
+    def _type_text(self) -> str:
+        if self.kind == "integral":
+            return "a whole number"
+        if self.left is not None and self.right is not None:
+            return f"a number between {self.left} and {self.right}"
+        return "a number" + (f" such as {self.example}" if self.example else "")
+
+    def describe(self) -> str:
+        """What the allowed values are, as the error message says it."""
+        lo_open = self.closed in ("right", "neither")
+        hi_open = self.closed in ("left", "neither")
+        lo, hi = self.left, self.right
+        if lo is None and hi is None:
+            return "a finite number"
+        if hi is None:
+            if lo == 0 and lo_open:
+                return "positive" if self.kind == "integral" else "a positive finite number"
+            return f"{'>' if lo_open else '>='} {lo}"
+        if lo is None:
+            return f"{'<' if hi_open else '<='} {hi}"
+        if lo_open and hi_open:
+            return f"strictly between {lo} and {hi}"
+        if not lo_open and not hi_open:
+            return f"between {lo} and {hi}"
+        return (f"in {'(' if lo_open else '['}{lo}, {hi}{')' if hi_open else ']'}")
+
+    def contains(self, v: float) -> bool:
+        if not np.isfinite(v):
+            return False
+        lo_open = self.closed in ("right", "neither")
+        hi_open = self.closed in ("left", "neither")
+        if self.left is not None and (v < self.left or (lo_open and v == self.left)):
+            return False
+        return not (self.right is not None and (v > self.right or (hi_open and v == self.right)))
+
+    def __call__(self, value, name: str):
+        allowed = (int, np.integer) if self.kind == "integral" else (
+            int, float, np.integer, np.floating)
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, allowed):
+            raise TypeError(f"{name} must be {self._type_text()}, got {value!r}.")
+        v = int(value) if self.kind == "integral" else float(value)
+        if not self.contains(float(v)):
+            raise ValueError(f"{name} must be {self.describe()}, got {value}.")
+        return v
+
+
+class Options:
+    """A parameter that takes one of a few values (scikit-learn's ``StrOptions``).
+
+    >>> Options(("skip", "replace"))("skip", "on_existing")
+    'skip'
+    >>> Options(("skip", "replace"))("keep", "on_existing")
+    Traceback (most recent call last):
+    ...
+    ValueError: on_existing must be 'skip' or 'replace', got 'keep'.
+    """
+
+    def __init__(self, values):
+        self.values = tuple(values)
+
+    def __call__(self, value, name: str):
+        try:
+            ok = value in self.values
+        except TypeError:  # unhashable or incomparable
+            ok = False
+        if not ok:
+            if len(self.values) == 2:
+                choices = f"{self.values[0]!r} or {self.values[1]!r}"
+            else:
+                choices = f"one of {self.values}"
+            raise ValueError(f"{name} must be {choices}, got {value!r}.")
+        return value
+
+
+_POSITIVE_INT = Interval("integral", 0, None, closed="neither")
+_OPEN_PROBABILITY = Interval("real", 0, 1, closed="neither")
+_PROBABILITY = Interval("real", 0, 1, closed="both")
+
+
 def positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be a whole number, got {value!r}.")
-    if value <= 0:
-        raise ValueError(f"{name} must be positive, got {value}.")
-    return int(value)
+    """A whole number > 0."""
+    return _POSITIVE_INT(value, name)
 
 
 def probability(value, name: str, *, open_interval: bool = True) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a number between 0 and 1, got {value!r}.")
-    v = float(value)
-    ok = 0 < v < 1 if open_interval else 0 <= v <= 1
-    if not ok or np.isnan(v):
-        bounds = "strictly between 0 and 1" if open_interval else "between 0 and 1"
-        raise ValueError(f"{name} must be {bounds}, got {value}.")
-    return v
+    """A number strictly between 0 and 1 (or between 0 and 1 inclusive)."""
+    return (_OPEN_PROBABILITY if open_interval else _PROBABILITY)(value, name)

@@ -437,3 +437,31 @@ def test_one_registry_behind_every_metric_table():
         _registry.get("auc")
     with pytest.raises(TypeError, match="metric must be a metric name"):
         _registry.get(3)
+
+
+# ------------------------------------------------------------------ declarative checks
+def test_interval_and_options_checks():
+    from modellab._validate import Interval, Options, positive_int, probability
+
+    share = Interval("real", 0, 1, closed="left")
+    assert share(0, "share") == 0.0 and share(0.5, "share") == 0.5
+    for bad in (1, 1.5, -0.1, np.nan, np.inf):
+        with pytest.raises(ValueError, match=r"share must be in \[0, 1\), got"):
+            share(bad, "share")
+    for bad in (True, "0.5", None):
+        with pytest.raises(TypeError, match="share must be a number between 0 and 1, got"):
+            share(bad, "share")
+    assert Interval("integral", 1, 10)(np.int64(3), "k") == 3
+    with pytest.raises(TypeError, match="k must be a whole number, got 3.0"):
+        Interval("integral", 1, 10)(3.0, "k")
+    with pytest.raises(ValueError, match="k must be between 1 and 10, got 11"):
+        Interval("integral", 1, 10)(11, "k")
+    with pytest.raises(ValueError, match="n must be positive, got 0"):
+        positive_int(0, "n")
+    with pytest.raises(ValueError, match="alpha must be strictly between 0 and 1, got 1"):
+        probability(1, "alpha")
+    assert probability(1, "alpha", open_interval=False) == 1.0
+    with pytest.raises(ValueError, match=r"mode must be one of \('a', 'b', 'c'\), got 'd'"):
+        Options("abc")("d", "mode")
+    with pytest.raises(ValueError, match="mode must be 'a' or 'b', got"):
+        Options(("a", "b"))(["a"], "mode")

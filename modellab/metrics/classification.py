@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from sklearn import metrics as skm
 
-from modellab._validate import as_binary_labels, as_numeric, same_index, same_length
+from modellab._validate import Interval, as_binary_labels, as_numeric, same_index, same_length
 from modellab.metrics._registry import LABELS as _LABELS
 from modellab.metrics._registry import (  # noqa: F401  (re-exported)
     PROBABILITY_METRICS,
@@ -64,14 +64,12 @@ def check_metric_names(metrics, *, allow_n: bool = True) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+_THRESHOLD = Interval("real", example="0.5")
+
+
 def check_threshold(threshold) -> float:
     """Return ``threshold`` as a finite float."""
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.integer, np.floating)):
-        raise TypeError(f"threshold must be a number such as 0.5, got {threshold!r}.")
-    t = float(threshold)
-    if not np.isfinite(t):
-        raise ValueError(f"threshold must be a finite number, got {threshold}.")
-    return t
+    return _THRESHOLD(threshold, "threshold")
 
 
 def check_zero_division(zero_division) -> float:

@@ -28,7 +28,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from modellab._validate import require_columns, require_frame
+from modellab._validate import Options, require_columns, require_frame
 from modellab.metrics._registry import METRICS as METRIC_REGISTRY
 from modellab.monitor import rules as _rules
 from modellab.monitor._batch_ids import batch_key, batch_keys, order_batches
@@ -146,8 +146,7 @@ class Monitor:
                 f"(columns: {list(reference.columns)[:20]})."
             )
         require_columns(reference, [score], "reference")
-        if on_existing not in ("skip", "replace"):
-            raise ValueError(f"on_existing must be 'skip' or 'replace', got {on_existing!r}.")
+        Options(("skip", "replace"))(on_existing, "on_existing")
         self.target, self.score, self.prediction = target, score, prediction
         self.threshold = (
             _infer_threshold(reference, score, prediction) if threshold is None

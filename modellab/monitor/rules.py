@@ -50,7 +50,6 @@ MetricBelow('roc_auc', 0.75, severity='critical', min_labelled=200)
 from __future__ import annotations
 
 import copy
-import math
 import pathlib
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -60,6 +59,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from modellab._validate import Interval
 from modellab.metrics import _registry
 
 #: Columns of every alerts table.
@@ -108,13 +108,12 @@ def _check_metric(metric) -> str:
     return metric
 
 
+_NUMBER = Interval("real")
+_POSITIVE = Interval("real", 0, None, closed="neither")
+
+
 def _check_number(value, name: str, *, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, got {value!r}.")
-    v = float(value)
-    if not math.isfinite(v) or (positive and v <= 0):
-        raise ValueError(f"{name} must be a {'positive ' if positive else ''}finite number, got {value!r}.")
-    return v
+    return (_POSITIVE if positive else _NUMBER)(value, name)
 
 
 def _check_share(threshold, of: str) -> None:

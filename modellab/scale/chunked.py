@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from modellab._validate import as_binary_labels, as_numeric, positive_int
+from modellab._validate import Options, as_binary_labels, as_numeric, positive_int
 from modellab.drift import DriftDetector, FrameCounts
 from modellab.metrics import ConfusionCounts
 from modellab.metrics.classification import format_note, undefined_reasons
@@ -469,9 +469,7 @@ def report_skipped(summary: DatasetSummary, on_error: str) -> pd.DataFrame:
 
 
 def check_on_error(on_error) -> str:
-    if on_error not in ON_ERROR:
-        raise ValueError(f"on_error must be one of {ON_ERROR}, got {on_error!r}.")
-    return on_error
+    return Options(ON_ERROR)(on_error, "on_error")
 
 
 def check_required(files, plan: Plan) -> None:
