@@ -476,3 +476,72 @@ def test_concept_drift_delayed_leaves_inputs_and_scores_alone(world):
     after = prod[prod["batch"] >= 10]
     assert stats.ks_2samp(s.reference["score"], after["score"]).pvalue > 1e-3
     assert stats.ks_2samp(s.reference["debt_to_income"], after["debt_to_income"]).pvalue > 1e-3
+
+
+# ------------------------------------------------- segment scenarios (issue 16)
+
+
+def _segment_split(s: sc.Scenario, in_segment):
+    prod = s.production
+    on = s.truth.loc[s.truth["kind"] == "concept_drift", "start_batch"].iloc[0]
+    after = prod["batch"] >= on
+    seg = in_segment(prod)
+    return prod, after, seg
+
+
+@pytest.mark.parametrize(
+    "name, in_segment",
+    [
+        ("segment_shift", lambda d: d["region"] == "east"),
+        ("protected_group", lambda d: d["age"] < sc.catalog.YOUNG_AGE),
+    ],
+)
+def test_segment_scenarios_change_risk_inside_the_segment_only(world, name, in_segment):
+    s = world(name)
+    prod, after, seg = _segment_split(s, in_segment)
+    truth = s.truth[s.truth["kind"] == "concept_drift"].iloc[0]
+    assert truth["features"] == (("region",) if name == "segment_shift" else ("age",))
+
+    def table(mask):
+        d = prod.loc[mask, "default"]
+        return [int(d.sum()), int((1 - d).sum())]
+
+    # inside the segment, defaults rise after the onset (Fisher's exact test)
+    _, p_in = stats.fisher_exact([table(seg & after), table(seg & ~after)], alternative="greater")
+    assert p_in < 1e-6
+    # outside it, who defaults is unchanged: observed rate matches the model's mean score
+    out = ~seg & after
+    assert abs(prod.loc[out, "default"].mean() - prod.loc[out, "score"].mean()) < 0.015
+    # in it, the model under-states the risk by a wide margin
+    gap = prod.loc[seg & after, "default"].mean() - prod.loc[seg & after, "score"].mean()
+    assert gap > 0.1
+    # and its recall there falls (scikit-learn), the trap the scenario is built for
+    from sklearn.metrics import recall_score
+
+    before_r = recall_score(prod.loc[seg & ~after, "default"], prod.loc[seg & ~after, "prediction"])
+    after_r = recall_score(prod.loc[seg & after, "default"], prod.loc[seg & after, "prediction"])
+    assert after_r < before_r - 0.05
+
+
+def test_segment_shift_hides_in_the_overall_numbers(world):
+    s = world("segment_shift")
+    prod = s.production
+    auc = prod.groupby(prod["batch"] >= 10).apply(lambda d: roc_auc_score(d["default"], d["score"]))
+    assert auc[False] - auc[True] < 0.05  # far below the 0.10 drop the default rule waits for
+    rate = prod.groupby(prod["batch"] >= 10)["default"].mean()
+    assert rate[True] - rate[False] < 0.05  # below the default base-rate rule
+
+
+def test_segment_risk_validates_its_segment():
+    from modellab.scenarios.segments import segment_risk
+
+    with pytest.raises(ValueError, match="below"):
+        segment_risk("age", 1.0, levels=["x"])
+    with pytest.raises(ValueError, match="levels"):
+        segment_risk("region", 1.0, below=3)
+    with pytest.raises(ValueError, match="not levels"):
+        segment_risk("region", 1.0, levels=["mars"])
+    with pytest.raises(ValueError, match="changes nothing"):
+        segment_risk("region", 0.0, levels=["east"])
+    with pytest.raises(TypeError, match="log_odds"):
+        segment_risk("region", "big", levels=["east"])

@@ -644,9 +644,10 @@ def segment_gaps(
     by: str | None = "batch",
     bins=None,
     alpha: float = 0.05,
-    n_boot: int = 500,
+    n_boot: int = 1000,
     seed: int = 0,
     min_rows: int = 50,
+    min_class: int = 20,
 ) -> pd.DataFrame:
     """Each segment's metric against the rest of the same batch, beyond noise.
 
@@ -672,6 +673,10 @@ def segment_gaps(
     n_boot, seed
     min_rows : int, default 50
         Segments with fewer labelled rows in a batch are not judged.
+    min_class : int, default 20
+        Nor segments with fewer than this many rows of either class (positive and negative
+        labels) when the metric reads labels other than through the base rate: a recall on
+        eight defaulters swings by 0.3 by chance, and its bootstrap interval is too narrow.
 
     Returns
     -------
@@ -700,13 +705,19 @@ def segment_gaps(
     else:
         require_columns(frame, [by])
         batches = frame[by].to_numpy()
+    min_class = positive_int(min_class, "min_class") if metric not in ("base_rate", "positive_rate") else 0
     codes = labels.cat.codes.to_numpy()
     labelled = ~np.isnan(y)
     rows = []
+
+    def enough(mask) -> bool:
+        pos = int(np.nansum(y[mask]))
+        return int(mask.sum()) >= min_rows and min(pos, int(mask.sum()) - pos) >= min_class
+
     for b in pd.unique(batches):
         in_b = (batches == b) & labelled
         judged = [(c, n) for c, n in enumerate(labels.cat.categories)
-                  if (in_b & (codes == c)).sum() >= min_rows and (in_b & (codes != c)).sum() >= min_rows]
+                  if enough(in_b & (codes == c)) and enough(in_b & (codes != c))]
         k = len(judged)
         if k < 2:
             continue

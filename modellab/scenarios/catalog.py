@@ -28,6 +28,7 @@ from .drifts import (
     unseen_category,
 )
 from .scenario import Scenario
+from .segments import segment_risk
 
 #: Label delay (in batches) of the ``label_delay`` scenario.
 LABEL_DELAY = 4
@@ -112,6 +113,22 @@ def _covariate_delayed(n: int) -> list[Event]:
 
 def _concept_delayed(n: int) -> list[Event]:
     return [concept_change(1.0).at(sudden(n // 2)), label_delay(_late_labels(n))]
+
+
+def _segment_shift(n: int) -> list[Event]:
+    return [segment_risk("region", 1.5, levels=["east"]).at(sudden(n // 2))]
+
+
+#: Age below which an applicant counts as young in the ``protected_group`` scenario.
+YOUNG_AGE = 25
+
+
+def _protected_group(n: int) -> list[Event]:
+    on = sudden(n // 2)
+    return [
+        shift("age", by=-0.5).at(on),
+        segment_risk("age", 1.5, below=YOUNG_AGE).at(on),
+    ]
 
 
 CATALOG: dict[str, _Entry] = {
@@ -207,6 +224,28 @@ CATALOG: dict[str, _Entry] = {
         "months later, so for weeks nothing in the data shows that the model now ranks "
         "borrowers much worse.",
         lambda n: _concept_delayed(n),
+    ),
+    "segment_shift": _Entry(
+        "segment_drift",
+        "From mid-stream, a plant closure makes applicants from the east default far more "
+        "often; the rest of the book, and the overall numbers, barely move.",
+        "Half-way through, a large employer in the east closes. Applicants from the east look "
+        "exactly as before, but their odds of default are multiplied by about 4.5. The east is "
+        "only one application in six, so the overall default rate and ROC-AUC move by less "
+        "than their usual week-to-week noise: a dashboard of averages stays green while the "
+        "model badly under-states the risk of one region.",
+        lambda n: _segment_shift(n),
+    ),
+    "protected_group": _Entry(
+        "segment_drift",
+        f"From mid-stream, a campaign brings younger applicants, and those under {YOUNG_AGE} "
+        "default far more often than the model expects.",
+        f"Half-way through, an app campaign attracts younger applicants. Those under "
+        f"{YOUNG_AGE} carry buy-now-pay-later debts the credit bureau does not see, so their "
+        "odds of default are multiplied by about 4.5 while their scores do not change. Age is "
+        "a protected characteristic: the lender must show that the model works as well for "
+        "young applicants as for everyone else, and right now it does not.",
+        lambda n: _protected_group(n),
     ),
 }
 
