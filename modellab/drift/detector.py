@@ -50,7 +50,7 @@ Jensen-Shannon on numeric columns use 10 bins made of every 10th fine edge and e
 :mod:`modellab.drift.univariate` exactly. On discrete columns every level is its own bin,
 so the KS statistic and the Wasserstein distance are exact (as scipy's) when the current
 values lie on the reference levels, and chi-squared runs on the levels (current values off
-them, below or above, are extra bins). On categorical columns all unseen categories are
+them, below or above, pooled into one extra bin). On categorical columns all unseen categories are
 pooled into one bin, so "half the values are new categories" is drift, and ``reason``
 says how much was unseen.
 

@@ -298,9 +298,9 @@ class ColumnProfile:
         """Reference and current counts over the bins chi2, PSI and Jensen-Shannon use.
 
         Numeric: the coarse reference-quantile bins, outer bins open-ended. Discrete:
-        every level and every gap between levels (values off the levels, below or above
-        them count as their own bins, empty in the reference). Categorical: every
-        reference category, then one bin pooling all unseen categories.
+        every reference level, then one bin pooling all values off the levels (between,
+        below or above them; empty in the reference). Categorical: every reference
+        category, then one bin pooling all unseen categories.
         """
         ref = self.reference
         if self.kind == "numeric":
@@ -308,7 +308,8 @@ class ColumnProfile:
                     _stats.coarsen(_stats.open_bins(current.counts), self.edges,
                                    self.coarse_edges))
         if self.kind == "discrete":
-            return ref.counts, current.counts
+            return tuple(np.r_[c[1::2], c.sum() - c[1::2].sum()]
+                         for c in (ref.counts, current.counts))
         return (np.append(ref.counts, 0), np.append(current.counts, current.n_unseen))
 
     def histogram(self, current: ColumnCounts) -> pd.DataFrame:
@@ -321,7 +322,6 @@ class ColumnProfile:
             labels = [f"[{a:.4g}, {b:.4g})" for a, b in zip(left, right, strict=True)]
         else:
             if self.kind == "discrete":  # each level, then everything off the levels
-                ref_c, cur_c = (np.r_[c[1::2], c.sum() - c[1::2].sum()] for c in (ref_c, cur_c))
                 values = self.levels.tolist()
                 labels = [f"{v:g}" for v in values]
             else:
