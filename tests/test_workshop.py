@@ -6,6 +6,7 @@ export -> summary once through the command line; the tests assert on what it lef
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
 import json
@@ -43,7 +44,13 @@ EXPECTED = {
     "edited-test": 2.0,       # q1 wrong and its test replaced by `pass`: restored, q1 0; quiz "a"
     "hardcoded": 1.0,         # visible checks pass, hidden tests catch q1 and q2
     "doe-jane-12345": 5.0,    # from the LMS zip export
+    "zoë": 5.0,               # Zoë/ and Zoé/ stay two learners (not "zo")
+    "zoé": 3.0,
+    "own-line": 5.0,          # their code holds a line that is also a hidden test
+    "printer": 5.0,           # prints a hidden test's text in base64 and hex
 }
+OWN_LINE = "assert mean_of([2.5]) == 2.5"  # a hidden-test line, also in own-line's answer
+PRINTER_SECRET = "secret-pair-7f3a"
 UNREADABLE = {"corrupt", "empty"}
 
 
@@ -90,6 +97,17 @@ def _make_class(released: Path, folder: Path, lms_zip: Path) -> None:
     nb = _set(_answers(fresh(), q1="return 0", quiz='"a"'), "q1_mean_tests", "pass")
     nbformat.write(nb, folder / "edited-test.ipynb")
     nbformat.write(_answers(fresh(), q1="return 2", q2="return 0.5"), folder / "hardcoded.ipynb")
+    for name, kwargs in (("Zoë", {}), ("Zoé", {"q2": "return 0"})):
+        (folder / name).mkdir()
+        nbformat.write(_answers(fresh(), **kwargs), folder / name / f"{A}.ipynb")
+    nbformat.write(_answers(fresh(), q1_cell="def mean_of(values):\n    return sum(values) / "
+                            f"len(values)\n\n# my own test: {OWN_LINE}"),
+                   folder / "own-line.ipynb")
+    # stands for a learner who got hold of a hidden test: the output carries it encoded
+    leak = (f"import base64\nsecret = {PRINTER_SECRET[::-1]!r}[::-1].encode()\n"
+            "print(base64.b64encode(b'tests: ' + secret).decode())\nprint(secret.hex())\n"
+            "def mean_of(values):\n    return sum(values) / len(values)")
+    nbformat.write(_answers(fresh(), q1_cell=leak), folder / "printer.ipynb")
     text = (folder / "correct.ipynb").read_text()
     (folder / "corrupt.ipynb").write_text(text[: len(text) // 2])
     (folder / "empty.ipynb").write_bytes(b"")
@@ -132,9 +150,10 @@ def test_every_command_succeeds_and_says_where_output_went(run):
     assert run["collect_zip"][0] == 1 and f"NO LEARNER: {A}.ipynb" in run["collect_zip"][1]
     assert run["grade"][0] == 1  # two learners need attention
     assert run["regrade"][0] == 0
-    assert run["feedback"][0] == 0 and "hidden tests removed" in run["feedback"][1]
+    assert run["feedback"][0] == 0 and "no hidden tests or solutions" in run["feedback"][1]
     assert run["export"][0] == 0 and "grades.csv" in run["export"][1]
-    assert run["summary"][0] == 0 and ".png" in run["summary"][1]
+    # the summary needs attention: two unreadable notebooks, one unplaced file
+    assert run["summary"][0] == 1 and ".png" in run["summary"][1]
 
 
 def test_each_learner_gets_the_score_they_deserve(run):
@@ -177,7 +196,8 @@ def test_grade_output_reports_problems_but_not_nbgrader_noise(run):
     text = run["grade"][1]
     assert re.search(r"corrupt\s+unreadable", text)
     assert re.search(r"correct\s+graded\s+5/7", text)
-    assert re.search(r"looping\s+graded\s+3/7\s+.*Timeout", text)  # the instructor sees why
+    # the instructor sees why (the part that lost its points, or the timeout itself)
+    assert re.search(r"looping\s+graded\s+3/7\s+.*(Timeout|timed out|did not finish|q1_mean)", text)
     assert "checksum" not in text.lower() and "SAWarning" not in text
 
 
@@ -212,32 +232,99 @@ def test_release_and_handout_zip_have_no_solutions_or_hidden_tests(run):
                            HIDDEN + SOLUTIONS)
 
 
-def test_feedback_has_scores_but_no_hidden_tests(run):
-    pages = feedback.feedback_files(gradebook.open_workshop(run["root"]), A)
-    assert {p.parent.parent.name for p in pages} == set(EXPECTED)
+def _encoded(secret: str) -> list[str]:
+    """``secret`` as it would stand in base64 (any alignment) or hex (either case)."""
+    data = secret.encode()
+    forms = [data.hex(), data.hex().upper()]
+    for pad in range(3):
+        enc = base64.b64encode(b"\0" * pad + data).decode().rstrip("=")
+        forms.append(enc[4 if pad else 0: -4])
+    return [f for f in forms if len(f) >= 8]
+
+
+def _assert_no_secret_anywhere(text: str, where: str, secrets) -> None:
+    visible = feedback._visible_text(text)
+    for secret in secrets:
+        assert secret not in visible, f"{secret!r} leaked in {where}"
+        for form in _encoded(secret):
+            assert form not in text, f"{secret!r} leaked encoded ({form}) in {where}"
+
+
+def test_everyone_gets_feedback_without_hidden_tests_or_solutions(run):
+    root = run["root"]
+    pages = feedback.feedback_files(gradebook.open_workshop(root), A)
+    assert {p.parent.parent.name for p in pages} == set(EXPECTED) | UNREADABLE
     for page in pages:
-        _assert_no_secrets(page.read_text(), str(page))
-    hard = (run["root"] / "feedback" / "hardcoded" / A / f"{A}.html").read_text()
-    assert "hidden tests ran here" in hard
-    assert re.search(r"Score:\s*1(\.0)?\s*/\s*7", feedback._visible_text(hard))
-    assert "a hidden test failed" in feedback._visible_text(hard)
+        student = page.parent.parent.name
+        own = (root / "submitted" / student / A / f"{A}.ipynb").read_text(errors="replace")
+        # a learner's own text is no secret to them; everything else is
+        secrets = [s for s in HIDDEN + SOLUTIONS if json.dumps(s)[1:-1] not in own]
+        _assert_no_secret_anywhere(page.read_text(), str(page), secrets)
+    hard = feedback._visible_text((root / "feedback" / "hardcoded" / A / f"{A}.html").read_text())
+    assert re.search(r"Score:\s*1\s*/\s*7", hard)
+    assert "q1_mean_tests: 0 / 2" in hard and "a hidden test failed" in hard
+    assert "quiz_tests: 1 / 1" in hard
+    # the visible check's source is shown (the released version), the hidden part is not
+    assert "mean_of([1, 2, 3]) == 2" in hard
+    correct = feedback._visible_text((root / "feedback" / "correct" / A / f"{A}.html").read_text())
+    assert "summary_answer: not marked yet (out of 2)" in correct
+    assert "2 point(s) not marked yet" in correct
     # the autograded notebooks, for the instructor, still hold the hidden tests
-    auto = (run["root"] / "autograded" / "hardcoded" / A / f"{A}.ipynb").read_text()
+    auto = (root / "autograded" / "hardcoded" / A / f"{A}.ipynb").read_text()
     assert "secret-pair-7f3a" in auto
+
+
+def test_own_line_like_a_test_does_not_withhold_feedback(run):
+    page = run["root"] / "feedback" / "own-line" / A / f"{A}.html"
+    assert OWN_LINE in feedback._visible_text(page.read_text())  # their own code, shown back
+    assert "WITHHELD" not in run["feedback"][1]
+
+
+def test_secret_printed_encoded_is_not_handed_back(run):
+    page = (run["root"] / "feedback" / "printer" / A / f"{A}.html").read_text()
+    _assert_no_secret_anywhere(page, "printer's feedback", [PRINTER_SECRET])
+    assert "this output was removed" in page
+    assert re.search(r"printer: [1-9] output\(s\) removed", run["feedback"][1])
+    # the autograded notebook did hold it: the feedback removed it
+    auto = (run["root"] / "autograded" / "printer" / A / f"{A}.ipynb").read_text()
+    assert PRINTER_SECRET.encode().hex() in auto
+
+
+def test_unreadable_learners_get_feedback_with_the_cause(run):
+    page = feedback._visible_text(
+        (run["root"] / "feedback" / "corrupt" / A / f"{A}.html").read_text())
+    assert "Score: not graded" in page and "not a readable notebook" in page
+    assert "q1_mean_tests: not graded" in page
 
 
 def test_summary_shows_where_the_class_struggles(run):
     table = pd.read_csv(run["summary_dir"] / f"{A}_questions.csv").set_index("question")
     assert set(table.index) == {"q1_mean_tests", "q2_share_tests", "quiz_tests", "summary_answer"}
     graded = len(EXPECTED)
-    # q1 passes for correct, partly, deleted-test, doe-jane: 4 of 9
-    assert table.loc["q1_mean_tests", "pass_rate"] == pytest.approx(4 / graded)
-    assert table.loc["q2_share_tests", "pass_rate"] == pytest.approx(6 / graded)
+    q1 = {"correct", "partly", "deleted-test", "doe-jane-12345", "zoë", "zoé", "own-line", "printer"}
+    q2 = {"correct", "raising", "looping", "deleted-test", "edited-test", "doe-jane-12345", "zoë",
+          "own-line", "printer"}
+    assert table.loc["q1_mean_tests", "pass_rate"] == pytest.approx(len(q1) / graded)
+    assert table.loc["q2_share_tests", "pass_rate"] == pytest.approx(len(q2) / graded)
     assert table.loc["summary_answer", "kind"] == "manual"
     assert table.loc["summary_answer", "n_pending"] == graded - 1  # untouched scores 0 at once
     png = run["summary_dir"] / f"{A}_summary.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "q1_mean_tests" in run["summary"][1] and "not graded" in run["summary"][1]
+    text = run["summary"][1]
+    assert "q1_mean_tests" in text
+    # one line per assignment, then who needs attention, with the cause
+    assert re.search(rf"{A}\s+{graded + 2}\s+{graded}\s+0\s+2\s+0\s+0", text)
+    assert re.search(r"UNREADABLE corrupt: .*not a readable notebook", text)
+    assert "UNREADABLE empty: " in text
+    assert f"not marked yet: {graded - 1} learner(s)" in text
+    assert "1 file(s) NOT PLACED at the last collect" in text and f"NO LEARNER: {A}.ipynb" in text
+
+
+def test_export_says_which_points_are_not_marked(run):
+    grades = run["grades"].set_index("student")
+    assert grades.loc["correct", "points_not_marked"] == 2
+    assert grades.loc["untouched", "points_not_marked"] == 0
+    assert pd.isna(grades.loc["corrupt", "points_not_marked"])
 
 
 def test_status_record_lists_every_learner(run):
@@ -304,19 +391,6 @@ def test_log_filter_drops_by_design_noise_keeps_real_errors():
     assert gradebook.filter_log(log) == ["[ERROR] Timeout waiting for execute reply"]
 
 
-def test_sanitize_cell_hides_tests_and_their_messages():
-    cell = nbformat.v4.new_code_cell(
-        "assert f(1) == 1\n### BEGIN HIDDEN TESTS\nassert f(2) == 4, 'secret message here'\n"
-        "### END HIDDEN TESTS")
-    cell.outputs = [nbformat.v4.new_output("error", ename="AssertionError",
-                                           evalue="secret message here",
-                                           traceback=["----> 3 assert f(2) == 4"])]
-    assert feedback.sanitize_cell(cell)
-    assert "f(2)" not in cell.source and "BEGIN" not in cell.source
-    assert cell.outputs[0]["traceback"] == ["AssertionError: a hidden test failed"]
-    assert not feedback.sanitize_cell(nbformat.v4.new_code_cell("x = 1"))
-
-
 def test_a_learner_whose_scores_cannot_be_recorded_is_reported_and_the_rest_go_on(tmp_path):
     from nbgrader.api import Gradebook
 
@@ -332,4 +406,4 @@ def test_a_learner_whose_scores_cannot_be_recorded_is_reported_and_the_rest_go_o
         assert gb.find_student("ada").id == "ada"
     assert lost.status == "failed" and lost.score is None
     assert "could not record" in lost.detail and "--student ada" in lost.detail
-    assert failed.status == "failed" and failed.detail == "[ERROR] kernel died; KernelDied"
+    assert failed.status == "failed" and failed.detail.startswith("[ERROR] kernel died; KernelDied")

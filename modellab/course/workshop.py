@@ -6,9 +6,9 @@ Commands (each prints what it did and where the output went)::
     modellab workshop release [ASSIGNMENT ...] [--one-zip]
     modellab workshop collect ASSIGNMENT PATH [--as LEARNER FILE ...] [--prefer newest]
     modellab workshop grade ASSIGNMENT [--student ID ...] [--jobs N]
-    modellab workshop feedback ASSIGNMENT
+    modellab workshop feedback ASSIGNMENT [--student ID ...]
     modellab workshop export [--out grades.csv] [--assignment A]
-    modellab workshop summary ASSIGNMENT [--out DIR]
+    modellab workshop summary [ASSIGNMENT ...] [--out DIR]
 
 Every command but ``init`` works on a workshop directory: ``--dir DIR``, else the
 ``MODELLAB_WORKSHOP`` environment variable, else the current directory.
@@ -148,15 +148,19 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1))
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    p = sub.add_parser("feedback", parents=[common], help="HTML feedback, hidden tests removed")
+    p = sub.add_parser("feedback", parents=[common],
+                       help="HTML feedback for every learner, from what they may see")
     p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("--student", action="append", help="only this learner (repeatable)")
 
     p = sub.add_parser("export", parents=[common], help="grades CSV with every learner")
     p.add_argument("--out", default=None, help="CSV path (default: DIR/grades.csv)")
     p.add_argument("--assignment", default=None)
 
-    p = sub.add_parser("summary", parents=[common], help="per-question pass rates and a plot")
-    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p = sub.add_parser("summary", parents=[common],
+                       help="one line per assignment, per-question pass rates, who needs attention")
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                   help="default: every assignment in the gradebook")
     p.add_argument("--out", default=None, help="folder for the PNG and CSV (default: DIR/summary)")
     parser.set_defaults(_workshop_parser=parser)
 
@@ -241,13 +245,20 @@ def _feedback(args) -> int:
     from .feedback import generate_feedback
 
     ws = open_workshop(args.dir)
-    out = generate_feedback(ws, args.assignment)
+    out = generate_feedback(ws, args.assignment, students=args.student)
     print(f"feedback for {len(out['written'])} notebook(s) in {ws.root / 'feedback'} "
-          f"(hidden tests removed)")
+          f"(built from what each learner may see: no hidden tests or solutions)")
+    for student, n in sorted(out["removed"].items()):
+        print(f"  {student}: {n} output(s) removed because they held hidden-test or solution "
+              f"text (look at how they got it)")
+    for student in out["not_graded"]:
+        print(f"  NOT GRADED YET {student}: no feedback; run "
+              f"`modellab workshop grade {args.assignment} --student {student}` first")
     for path, leaks in out["withheld"].items():
-        print(f"  WITHHELD {path}: still showed hidden-test text {leaks[:2]}")
+        print(f"  WITHHELD {path}: the page still held hidden-test or solution text "
+              f"({len(leaks)} fragment(s)); it was not written")
     _print_warnings(out["warnings"])
-    return 1 if out["withheld"] else 0
+    return 1 if out["withheld"] or out["not_graded"] else 0
 
 
 def _export(args) -> int:
@@ -265,30 +276,68 @@ def _export(args) -> int:
 
 
 def _summary(args) -> int:
-    from .results import grades_frame, plot_summary, questions_frame
+    from .collect import unresolved
+    from .results import class_overview, grades_frame, plot_summary, questions_frame
 
     ws = open_workshop(args.dir)
-    questions = questions_frame(ws, args.assignment)
-    grades = grades_frame(ws, args.assignment)
+    for name in args.assignments:
+        ws.require_assignment(name)
+    overview = class_overview(ws, args.assignments or None)
+    if overview.empty:
+        print("no assignment in the gradebook yet: run `modellab workshop release` first.")
+        return 1
     outdir = Path(args.out) if args.out else ws.root / "summary"
     outdir.mkdir(parents=True, exist_ok=True)
-    png = plot_summary(questions, grades, outdir / f"{args.assignment}_summary.png",
-                       f"{args.assignment}: class summary")
-    csv = outdir / f"{args.assignment}_questions.csv"
-    questions.to_csv(csv, index=False)
-    shown = questions.assign(pass_rate=(100 * questions["pass_rate"]).round(0),
-                             mean_score=questions["mean_score"].round(2))
-    print(f"{args.assignment}: per-question results, hardest first (pass_rate in %)")
-    print(shown.to_string(index=False))
-    scored = grades.loc[grades["status"] == "graded", "score"]
-    others = grades.loc[grades["status"] != "graded", "status"].value_counts().to_dict()
-    if len(scored):
-        print(f"scores: n={len(scored)} mean={scored.mean():.2f} median={scored.median():g} "
-              f"min={scored.min():g} max={scored.max():g} (out of {grades['max_score'].max():g})")
-    if others:
-        print(f"not graded: {others}")
-    print(f"plot: {png}\ntable: {csv}")
-    return 0
+    print("class overview, one line per assignment (scores count marked points only)")
+    print(overview.assign(mean_score=overview["mean_score"].round(2)).to_string(index=False))
+    attention = False
+    for name in overview["assignment"]:
+        grades = grades_frame(ws, name)
+        questions = questions_frame(ws, name)
+        print(f"\n== {name} ==")
+        csv = outdir / f"{name}_questions.csv"
+        questions.to_csv(csv, index=False)
+        shown = questions.assign(
+            pass_rate=[("not marked" if n == 0 and p > 0 else "-" if n == 0 else f"{100 * r:.0f}%")
+                       for n, p, r in zip(questions["n_graded"], questions["n_pending"],
+                                          questions["pass_rate"], strict=True)],
+            mean_score=[f"{m:.2f}" if n else "-" for n, m in
+                        zip(questions["n_graded"], questions["mean_score"], strict=True)])
+        print("per-question results, hardest first (pass_rate: learners with full marks)")
+        print(shown.to_string(index=False))
+        graded = grades[grades["status"] == "graded"]
+        if len(graded):
+            scored = graded["score"]
+            print(f"scores: n={len(scored)} mean={scored.mean():.2f} median={scored.median():g} "
+                  f"min={scored.min():g} max={scored.max():g} (out of {grades['max_score'].max():g})")
+            waiting = graded[graded["points_not_marked"] > 0]
+            if len(waiting):
+                print(f"not marked yet: {len(waiting)} learner(s) have written answers to mark "
+                      f"({waiting['points_not_marked'].sum():g} point(s) in all); their scores "
+                      f"are provisional: mark them in Formgrader")
+        for state, label, fix in (
+                ("failed", "FAILED", f"see the cause; regrade with `modellab workshop grade {name} "
+                                     f"--student ID`"),
+                ("unreadable", "UNREADABLE", "ask for the notebook again, then collect it"),
+                ("collected", "NOT GRADED YET", f"run `modellab workshop grade {name}`")):
+            rows = grades[grades["status"] == state]
+            for student, detail in zip(rows["student"], rows["detail"], strict=True):
+                attention = True
+                print(f"  {label} {student}: {detail or '(no cause recorded)'}")
+            if len(rows):
+                print(f"    -> {fix}")
+        problems = unresolved(ws, name)
+        if problems:
+            attention = True
+            print(f"  {len(problems)} file(s) NOT PLACED at the last collect (no learner yet):")
+            for problem in problems:
+                print(f"    {problem}")
+        if len(graded):
+            png = plot_summary(questions, grades, outdir / f"{name}_summary.png",
+                               f"{name}: class summary")
+            print(f"plot: {png}")
+        print(f"table: {csv}")
+    return 1 if attention else 0
 
 
 def _print_warnings(lines) -> None:
