@@ -298,33 +298,39 @@ pd.DataFrame(rows)
 # %% [markdown]
 # ## Self-check (not graded)
 #
-# Replace `None` with the letter of your answer and run the cell.
+# Set each answer to the letter of your choice, e.g. `q1 = "a"`, and run the cell.
+#
+# **Q1.** What does the estimator add up to get a week's expected number of true positives?
+#
+# - **a)** The scores of every loan in the week, calibrated or not.
+# - **b)** The flagged loans, times the default rate of the reference period.
+# - **c)** The calibrated default probabilities of the flagged loans.
+# - **d)** The outcomes of last month's loans with the same score.
+#
+# **Q2.** Estimated ROC-AUC has been flat for six weeks. What can you tell the credit committee?
+#
+# - **a)** No harm from changes in the applicant mix; a change in who defaults would not show.
+# - **b)** The model works exactly as well as in the reference period, so the outcomes are no longer needed.
+# - **c)** Six flat weeks are suspicious in themselves: retrain the model to be safe.
+# - **d)** Nothing at all can be said until the outcomes of those weeks arrive.
+#
+# **Q3.** Outcomes for week 10 arrive: estimated ROC-AUC 0.79, measured 0.66, band about ±0.07.
+# What is the most likely explanation?
+#
+# - **a)** Noise: a single week of 1,000 loans often misses by that much.
+# - **b)** A bug in the estimator: estimates are exact under any change, so a gap like this cannot happen.
+# - **c)** The labels arrived too early to be trusted yet.
+# - **d)** The link between score and default changed: concept drift or prior shift.
 
 # %%
 from modellab.checks import self_check
 
-q1 = None  # What does the estimator add up to get the expected number of true positives?
-self_check(q1, {
-    "a": "The calibrated default probabilities of the loans the model flags.",
-    "b": "The scores of all loans in the week.",
-    "c": "The number of flagged loans times the reference default rate.",
-}, "a", name="Q1", hint="a flagged loan is a true positive with which probability?",
-    explain="Each flagged loan counts as p of a true positive and 1 - p of a false positive.")
-
-q2 = None  # Estimated ROC-AUC has been flat for six weeks. What can you tell the credit committee?
-self_check(q2, {
-    "a": "The model is working as well as in the reference period.",
-    "b": "Retrain now to be safe.",
-    "c": "No sign of harm from changes in the applicant mix; a change in who defaults "
-         "would not show until outcomes arrive.",
-}, "c", name="Q2", hint="what kind of change leaves the scores untouched?",
-    explain="A flat estimate rules out harmful covariate shift, not concept drift.")
-
-q3 = None  # Outcomes for week 10 arrive: estimate 0.79, measured 0.66. What happened?
-self_check(q3, {
-    "a": "The P(default | score) learnt on the reference no longer holds: concept drift or a "
-         "prior shift.",
-    "b": "Noise: one week of 1,000 loans.",
-    "c": "A bug in the estimator.",
-}, "a", name="Q3", hint="compare the gap with the band width (about ±0.07)",
-    explain="A gap far outside the band means the estimate's assumption broke.")
+q1 = None
+self_check(q1, list("abcd"), "c", name="Q1", hint="a flagged loan is a true positive with which probability?",
+           explain="Each flagged loan counts as p of a true positive and 1 - p of a false positive.")
+q2 = None
+self_check(q2, list("abcd"), "a", name="Q2", hint="what kind of change leaves the scores untouched?",
+           explain="A flat estimate rules out harmful covariate shift, not concept drift.")
+q3 = None
+self_check(q3, list("abcd"), "d", name="Q3", hint="compare the gap with the width of the band",
+           explain="A gap far outside the band means the estimate's assumption broke.")
