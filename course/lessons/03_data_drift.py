@@ -150,8 +150,8 @@ plt.show()
 # Left: the **tiny** shift's p-value falls below 0.05 once there are tens of thousands of rows
 # (at one million rows it is about 10⁻²⁹), although nothing worth acting on happened. Right:
 # the Wasserstein distance measures the size of the change — about 0.02 and 0.25 at every `n`.
-# And **PSI stays between 0.06 and 0.08 for the real 0.25-sd shift**: the popular "PSI > 0.1"
-# rule misses it.
+# And **PSI stays below 0.1 (about 0.06 to 0.08) for the real 0.25-sd shift**: the popular
+# "PSI > 0.1" rule misses it.
 #
 # Note the first point: with 500 rows, sampling noise alone puts the tiny shift's Wasserstein
 # distance at 0.10. At small `n` it is the p-value that says "this could be noise".
@@ -174,7 +174,7 @@ experiment[["n", "column", "p_value", "effect_size", "psi", "drifted", "reason"]
 
 # %%
 null_psi = np.array([drift.psi(rng.normal(size=500), rng.normal(size=500)).statistic
-                     for _ in range(300)])
+                     for _ in range(200)])
 print(f"PSI, 500 vs 500 rows, no change: mean {null_psi.mean():.3f}, "
       f"95th percentile {np.quantile(null_psi, 0.95):.3f}")
 print(f"PSI of a 0.25-sd shift at n = 200,000: {experiment.iloc[-1]['psi']:.3f} "
@@ -253,7 +253,7 @@ for correction in [None, "bonferroni", "bh"]:
 pd.Series(false_alarms, name="false alarms in 200 tests")
 
 # %% [markdown]
-# Without a correction, five false alarms (fewer than the ten expected: the tests are slightly
+# Without a correction, about half a dozen false alarms (fewer than the ten expected: the tests are slightly
 # conservative on binned data). With either correction, one. A correction makes alarms
 # *rare*, not impossible: it works **within one batch**, keeping the chance of any false flag
 # among that week's ten columns near 5%. Over 20 weeks that is about 20 × 0.05 = 1 stray flag

@@ -1,0 +1,245 @@
+"""The numbers the lessons' prose states stay in the range the prose states.
+
+Each lesson notebook is executed once per session (with ``test_lessons.execute``, the same
+fresh-kernel run as ``test_lessons.py``); its printed outputs are then read back and every
+claim below is checked against the number the notebook printed beside it. A prose change
+that a re-run no longer supports, or a code change that moves a number out of what the prose
+says, fails here — prose and output cannot drift apart again.
+
+Each claim quotes the sentence it guards. Run one lesson with ``-k 03_data_drift``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+from test_lessons import execute
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+NUMBER = r"[-+]?\d+(?:\.\d+)?"
+
+
+@pytest.fixture(scope="session")
+def outputs():
+    """``outputs(name)``: the printed text of lesson ``name``, executed once per session."""
+    cache: dict[str, str] = {}
+
+    def read(name: str) -> str:
+        if name not in cache:
+            nb, _ = execute(NOTEBOOKS / f"{name}.ipynb")
+            parts = []
+            for cell in nb.cells:
+                for out in cell.get("outputs", []):
+                    if out.get("output_type") == "stream" and out.get("name") == "stdout":
+                        parts.append(out["text"])
+                    elif "data" in out and "text/plain" in out["data"]:
+                        parts.append(out["data"]["text/plain"])
+            cache[name] = "\n".join(parts)
+        return cache[name]
+
+    return read
+
+
+def found(text: str, pattern: str, what: str) -> re.Match:
+    match = re.search(pattern, text, re.M)
+    assert match, f"the notebook no longer prints {what} (pattern {pattern!r})"
+    return match
+
+
+def section(text: str, marker: str) -> str:
+    """The text from the first ``marker`` on (the output a claim is about)."""
+    assert marker in text, f"the notebook no longer prints {marker!r}"
+    return text[text.index(marker):]
+
+
+def values(text: str, pattern: str, what: str) -> list[float]:
+    """The numbers captured by ``pattern``'s groups."""
+    return [float(v) for v in found(text, pattern, what).groups()]
+
+
+def printed_dict(text: str, label: str) -> dict:
+    """A dict printed as ``label {...}`` on one line."""
+    return ast.literal_eval(found(text, re.escape(label) + r"\s*(\{.*\})", label).group(1))
+
+
+def table_row(text: str, label: str, n: int) -> list[float]:
+    """The first ``n`` numbers of the table row that starts with ``label``."""
+    row = found(text, rf"^\s*{re.escape(label)}\s+(.*)$", f"the row {label!r}").group(1)
+    numbers = [float(v) for v in re.findall(NUMBER, row)[:n]]
+    assert len(numbers) == n, f"row {label!r} has fewer than {n} numbers: {row!r}"
+    return numbers
+
+
+# --------------------------------------------------------------------------- 01
+
+
+def test_01_z_scores_and_the_backtest(outputs):
+    text = outputs("01_data_analysis")
+    peak = printed_dict(text, "peak z-score:")
+    # "cross +3 from week 10 and peak above +30"
+    assert 30 < peak["debt_to_income"] < 40 and 30 < peak["loan_amount"] < 40
+    assert abs(peak["income"]) < 3 and abs(peak["age"]) < 3  # "stay within ±3 all along"
+    beyond = printed_dict(text, "weeks beyond +3 SE:")
+    assert beyond["debt_to_income"][0] == 10 and beyond["income"] == beyond["age"] == []
+    # "should (almost) never fire" on the stable world
+    assert max(printed_dict(text, "largest |z| in the stable world:").values()) < 3
+    # "the model expected 18.5% defaults and 21.3% happened: O/E about 1.15, with an interval
+    # that excludes 1"; reference and weeks 0-9: "the interval contains 1"
+    observed, expected, o_e, low, high = table_row(section(text, "observed_rate"),
+                                                   "weeks 15–19", 5)
+    assert 0.20 <= observed <= 0.225 and 0.175 <= expected <= 0.195
+    assert 1.10 <= o_e <= 1.20 and low > 1
+    for period in ("reference", "weeks 0–9"):
+        *_, low, high = table_row(section(text, "observed_rate"), period, 5)
+        assert low <= 1 <= high, period
+
+
+# --------------------------------------------------------------------------- 02
+
+
+def test_02_precision_auc_and_uncertainty_by_denominator(outputs):
+    text = outputs("02_performance_metrics")
+    # "The do-nothing model has *higher* accuracy (0.89 vs 0.86)"
+    ours, never = table_row(section(text, "never predicts default"), "accuracy", 2)
+    assert 0.885 <= never < 0.895 and 0.855 <= ours <= 0.865  # table rounds to 3 places
+    # "ROC-AUC about 0.65 instead of 0.79 ... precision halves (about 0.20 instead of 0.41):
+    # a flagged applicant is now not even twice as likely to default as a random one"
+    drifted = section(text, "concept drift, weeks 10–19")
+    ref_auc, drift_auc = table_row(drifted, "roc_auc", 2)
+    assert 0.77 <= ref_auc <= 0.81 and 0.62 <= drift_auc <= 0.68
+    ref_precision, drift_precision = table_row(drifted, "precision", 2)
+    assert 0.38 <= ref_precision <= 0.44 and 0.17 <= drift_precision <= 0.23
+    _, drift_base = table_row(drifted, "base_rate", 2)
+    assert drift_precision < 2 * drift_base
+    # "recall ... about ±10 points; precision ... about ±8; ROC-AUC ... about ±5; accuracy
+    # ... about ±2" (widths of week 7's 95% intervals)
+    widths = {}
+    for metric in ("recall", "precision", "roc_auc", "accuracy"):
+        row = found(text, rf"week 7 \(1,000 loans\)\s+{metric}\s+(.*)$", metric).group(1)
+        widths[metric] = float(re.findall(NUMBER, row)[-1])
+    assert 0.16 <= widths["recall"] <= 0.24
+    assert 0.12 <= widths["precision"] <= 0.19
+    assert 0.07 <= widths["roc_auc"] <= 0.12
+    assert 0.03 <= widths["accuracy"] <= 0.05
+    assert widths["recall"] > widths["precision"] > widths["roc_auc"] > widths["accuracy"]
+    # "catching 70% of defaults means declining about a third of all applicants and costs
+    # about a quarter more than the cheapest threshold"
+    declines, = values(text, r"declines (\d+)% of applicants", "the declined share")
+    more, = values(text, r"\((\d+)% more\)", "the extra cost")
+    assert 30 <= declines <= 36 and 20 <= more <= 30
+
+
+# --------------------------------------------------------------------------- 03
+
+
+def test_03_psi_claims_and_false_alarms(outputs):
+    text = outputs("03_data_drift")
+    # "PSI averages about 0.04 with no change at all ... its 95th percentile exceeds 0.07"
+    mean, p95 = values(text, rf"no change: mean ({NUMBER}), 95th percentile ({NUMBER})",
+                       "the PSI null distribution")
+    assert 0.03 <= mean <= 0.045 and 0.065 <= p95 <= 0.08
+    # "PSI ≈ d²: a 0.25-sd shift gives about 0.06"
+    big, = values(text, rf"PSI of a 0.25-sd shift at n = 200,000: ({NUMBER})", "PSI at 200k")
+    assert abs(big - 0.25**2) < 0.01
+    # "PSI stays below 0.1 (about 0.06 to 0.08) for the real 0.25-sd shift"
+    real_psi = [float(m) for m in re.findall(
+        rf"^\d+\s+\d+\s+real\s+{NUMBER}\s+{NUMBER}\s+({NUMBER})", text, re.M)]
+    assert len(real_psi) == 5 and all(0.055 <= p < 0.1 for p in real_psi)
+    # "Without a correction, about half a dozen false alarms (fewer than the ten expected)
+    # ... With either correction, one." and "Over 20 weeks ... about one stray flag"
+    alarms = section(text, "None ")
+    assert 4 <= table_row(alarms, "None", 1)[0] <= 8
+    assert table_row(alarms, "bonferroni", 1) == [1] and table_row(alarms, "bh", 1) == [1]
+    # explorer: "On `age` PSI stays near 0.05 — below 0.1 ... while KS and the Wasserstein
+    # distance flag the shift. On `income` the same 0.25 sd gives PSI about 0.2"
+    explorer = section(text, "age   income")
+    age_psi, income_psi = table_row(explorer, "psi", 2)
+    assert 0.03 <= age_psi < 0.1 and 0.15 <= income_psi <= 0.25
+    age_w, _ = table_row(explorer, "wasserstein", 2)
+    assert age_w >= 0.1
+
+
+# --------------------------------------------------------------------------- 04
+
+
+def test_04_page_hinkley_at_the_production_batch_size(outputs):
+    text = outputs("04_concept_drift")
+    # "Chunks of 500 wobble about √2 ≈ 1.4 times more" (printed ratio; 1.4-1.6 in the prose)
+    ratio, = values(text, rf"ratio ({NUMBER})", "the wobble ratio")
+    assert 1.2 <= ratio <= 1.8
+    rows = {int(t): (int(first), int(false)) for t, first, false in re.findall(
+        r"^\s*\d+\s+(\d+)\s+(\d+)\s+(\d+)\s*$",
+        section(text, "false alarms in 60 calm weeks").split("\n\n")[0], re.M)}
+    assert set(rows) >= {1, 2, 3, 5, 8, 12, 15}
+    # "At 1 and 2 ... its first alarm comes *before* the change, and it alarms several times"
+    assert all(rows[t][0] < 10 and rows[t][1] >= 2 for t in (1, 2))
+    # "From 3 to 5 it catches the drop at once but still raises a false alarm or two"
+    assert all(rows[t][0] == 10 and 1 <= rows[t][1] <= 2 for t in (3, 5))
+    # "At 8 it is silent on calm data and still catches this large drop at once; at 12–15 it
+    # waits one more week"
+    assert rows[8] == (10, 0)
+    assert rows[12][0] == rows[15][0] == 11 and rows[12][1] == rows[15][1] == 0
+
+
+# --------------------------------------------------------------------------- 08
+
+
+def test_08_critical_alerts_need_enough_defaults(outputs):
+    text = outputs("08_monitoring_alerting")
+    # "On 200 loans (about 22 defaults) ROC-AUC wobbles by about 0.05, and a 0.10 'drop'
+    # appears by pure chance in about 4% of quiet batches"
+    noise = section(text, "false_drop_rate")
+    defaults, sd, rate = table_row(noise, "200", 3)
+    assert 19 <= defaults <= 26 and 0.04 <= sd <= 0.06 and 0.02 <= rate <= 0.07
+    # "On 1,000 loans (about 110 defaults) the wobble halves and a chance 0.10 drop
+    # practically never happens"
+    defaults, sd_1000, rate = table_row(noise, "1000", 3)
+    assert 100 <= defaults <= 125 and sd_1000 <= 0.6 * sd and rate < 0.01
+    # "The spread is about 0.03"
+    spread, = values(text, rf"spread \(SD\) ({NUMBER})", "the weekly ROC-AUC spread")
+    assert 0.02 <= spread <= 0.04
+
+
+# --------------------------------------------------------------------------- 09
+
+
+def test_09_impact_is_rounded_with_its_range(outputs):
+    text = outputs("09_reporting")
+    # "about EUR 980,000, not EUR 982,955" (the rounding rule uses the incident's own figure)
+    net, low, high = (float(v.replace(",", "")) for v in found(
+        text, r"EUR ([\d,]+) \(EUR ([\d,]+) to EUR ([\d,]+)\)", "the net cost and its range"
+    ).groups())
+    assert net == 980_000 and low < net < high
+
+
+# --------------------------------------------------------------------------- 11
+
+
+def test_11_sampling_error_follows_rows(outputs):
+    text = outputs("11_monitoring_at_scale")
+    errors = printed_dict(text, "typical error of the sampled age effect size, by sample rows:")
+    # "With 100 rows it is as large as the 0.1-sd floor itself"
+    assert 0.05 <= errors[100] <= 0.2
+    # "a 1% sample is 10,000 rows, and the error is ten times smaller than the floor"
+    assert errors[10_000] <= 0.01
+    # "The error shrinks like 1/√rows"
+    assert errors[100] > errors[1_000] > errors[10_000] > errors[50_000]
+
+
+# --------------------------------------------------------------------------- 12
+
+
+def test_12_sudden_is_not_proof_of_a_bug(outputs):
+    text = outputs("12_capstone")
+    # "a marketing campaign changed who applies **overnight**, with perfectly plausible values"
+    before, after, youngest, low, high = values(
+        text, r"batch 9 -> batch 10: (\d+) -> (\d+).*?applicant after the jump: (\d+), "
+              r"reference range (\d+)-(\d+)", "the campaign's median age")
+    assert before - after >= 5 and low <= youngest <= high
+    # "so would a monitored ratio feature (loan amount / income)"
+    assert re.search(r"DriftResult\(method='wasserstein', statistic=[\d.]+, p_value=None, "
+                     r"threshold=0.1, drifted=True", text)
