@@ -239,7 +239,9 @@ class ColumnProfile:
             # before the full np.unique (quantile edges interpolate, so they cannot tell).
             levels = np.unique(values[:4096])
             if levels.size <= max_levels and values.size > 4096:
-                levels = np.unique(values)
+                on = levels[np.minimum(np.searchsorted(levels, values), levels.size - 1)] == values
+                if not on.all():  # levels beyond the first rows: count them all
+                    levels = np.unique(values)
             if levels.size == 1 or (levels.size <= max_levels and 2 * levels.size <= values.size):
                 profile = cls(column, "discrete", source_kind, None, levels=levels)
             else:
