@@ -10,8 +10,10 @@
 # - Part D: decisions (4 points)
 #
 # Write your code where it says `YOUR CODE HERE` (delete the `raise NotImplementedError()` line),
-# then run the check cell below it. Hidden checks run again when your work is graded, sometimes on
-# *other* scenarios than the one you see here — so compute your answers, never type them in.
+# then run the check cell below it. ✅ means that answer is right on the data shown (the check
+# compares it with a fingerprint of the right value); ❌ comes with a hint and says which cell
+# to change. Check cells are **locked** (🔒): they are graded exactly as written. When graded,
+# your functions also run on *other* scenarios — so compute your answers, never type them in.
 # At the end, use *Kernel → Restart Kernel and Run All Cells…* once.
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -19,14 +21,6 @@ import numpy as np
 import pandas as pd
 
 from modellab import metrics
-from modellab.checks import (
-    answering,
-    check_choice,
-    check_close,
-    check_frame,
-    check_in_range,
-    check_true,
-)
 from modellab.scenarios import make
 from modellab.streaming import PageHinkley
 
@@ -49,8 +43,14 @@ reference_auc = metrics.classification_summary(reference["default"], reference["
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "reference-auc-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check_in_range(reference_auc, 0.5, 1.0, "reference_auc",
-               hint="ROC-AUC takes the scores (not the 0/1 predictions) and the outcomes")
+from modellab.checks import check_close, check_digest
+
+check_digest(reference_auc, "6bb6513385c5f164", "reference_auc", bounds=(0, 1),
+             hint="use the reference period's 'default' (outcome) and 'score' columns",
+             mistakes={"2bfeaddddb16f6c5": "you passed 0/1 decisions: ROC-AUC takes the "
+                                                      "scores ('score'), not 'prediction'",
+                        "ed7f427e16e8dc68": "that is production's ROC-AUC: use "
+                                                        "scenario.reference"})
 ### BEGIN HIDDEN TESTS
 from sklearn.metrics import roc_auc_score as _roc_auc_score
 
@@ -71,11 +71,14 @@ auc_by_batch = metrics.by_batch(production, metrics=["roc_auc"])
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "auc-by-batch-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+from modellab.checks import check_digest, check_frame
+
 check_frame(auc_by_batch, columns=["batch", "roc_auc"], n_rows=production["batch"].nunique(),
             name="auc_by_batch", hint="one row per batch: group the production rows by 'batch'")
-check_true(auc_by_batch["roc_auc"].between(0, 1).all(),
-           "ROC-AUC lies between 0 and 1 in every batch: did you pass scores and outcomes?",
-           name="auc_by_batch values", success="auc_by_batch values are in range.")
+check_digest(auc_by_batch.sort_values("batch")["roc_auc"], "995d816be172d187", "roc_auc per batch",
+             hint="compute ROC-AUC on each batch's own rows, from 'default' and 'score'",
+             mistakes={"40cd9b5cb6bdecaf": "you passed 0/1 decisions: ROC-AUC takes the "
+                                                  "scores ('score'), not 'prediction'"})
 ### BEGIN HIDDEN TESTS
 _expected_auc = pd.DataFrame(
     [{"batch": b, "roc_auc": _roc_auc_score(rows["default"], rows["score"])}
@@ -111,17 +114,30 @@ def onset_batch(history, reference_value, margin, metric="roc_auc"):
 # drop worth a meeting.
 
 # %% nbgrader={"grade": true, "grade_id": "onset-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+from modellab.checks import answering, check_digest, check_true, digest_matches
+
 _toy = pd.DataFrame({"batch": [100, 101, 102, 103], "roc_auc": [0.80, 0.76, 0.68, 0.81]})
-with answering("onset_batch"):
+_no_none = {IndexError: "when no batch is far enough below, return None (the selection is empty)"}
+with answering("onset_batch", _no_none):
     _got = onset_batch(_toy, 0.80, 0.10)
     onset = onset_batch(auc_by_batch, reference_auc, 0.10)
-check_true(_got is not None and _got == 102,
-           "on the made-up table the answer is 102: return the 'batch' value, not the row position",
-           name="onset_batch on the made-up table", success="onset_batch works on the made-up table.")
+check_digest(_got, "3e1eef2ccfa95d12", "onset_batch(toy, 0.80, 0.10)", digits=0,
+             hint="the first batch whose roc_auc < reference_value - margin",
+             mistakes={"91169b2efafc7153": "return the 'batch' value, not the row position",
+                        "04168d30feedc746": "the comparison is the wrong way round: look for "
+                                                  "roc_auc *below* reference_value - margin",
+                        "c78e553e984164bb": "subtract the margin: below reference_value - margin, "
+                                                  "not just below reference_value",
+                        "984d00e63edd00dd": "your function ignores its `history` argument: use "
+                                                    "the table it is given, not auc_by_batch"})
 print("Your onset on the scenario:", onset)
-check_true(onset is not None and 0 <= onset <= production["batch"].max(),
-           "compare each batch's roc_auc with reference_auc - 0.10 and return that batch",
-           name="onset", success="onset is a batch of the scenario.")
+check_true(digest_matches(reference_auc, "6bb6513385c5f164", "reference_auc")
+           and digest_matches(auc_by_batch.sort_values("batch")["roc_auc"],
+                              "995d816be172d187", "roc_auc per batch"),
+           "onset uses reference_auc and auc_by_batch, and one of them is not right yet: fix A1 "
+           "and A2 first", name="A1 and A2 answers", success="A1 and A2 are right.")
+check_digest(onset, "25c7975ea30e392f", "onset", digits=0,
+             hint="compare each batch's roc_auc with reference_auc - 0.10 and return that batch")
 ### BEGIN HIDDEN TESTS
 check_true(onset == scenario.truth["start_batch"].iloc[0],
            "the onset is the first batch more than 0.10 below the reference ROC-AUC",
@@ -133,10 +149,22 @@ check_true(onset == scenario.truth["start_batch"].iloc[0],
 # drop at all) and on scenarios you have not seen.
 
 # %% nbgrader={"grade": true, "grade_id": "onset-general-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-with answering("onset_batch"):
+from modellab.checks import answering, check_true
+
+_toy = pd.DataFrame({"batch": [100, 101, 102, 103], "roc_auc": [0.80, 0.76, 0.68, 0.81]})
+_unsorted = pd.DataFrame({"batch": [103, 100, 101, 102], "roc_auc": [0.65, 0.80, 0.76, 0.68]})
+_no_none = {IndexError: "when no batch is far enough below, return None (the selection is empty)"}
+with answering("onset_batch", _no_none):
     _none = onset_batch(_toy, 0.80, 0.20)
 check_true(_none is None, "when no batch is far enough below the reference, return None",
            name="onset_batch with no drop", success="onset_batch returns None when nothing drops.")
+with answering("onset_batch", {KeyError: "use the `metric` argument to pick the column"}):
+    _first = onset_batch(_unsorted, 0.80, 0.10)
+    _recall = onset_batch(_toy.rename(columns={"roc_auc": "recall"}), 0.80, 0.10, metric="recall")
+check_true(_first == 102, "the rows are not in batch order here: sort by 'batch' first",
+           name="onset_batch on an unsorted table", success="onset_batch sorts by batch.")
+check_true(_recall == 102, "use the `metric` argument to pick the column, not 'roc_auc'",
+           name="onset_batch with metric='recall'", success="onset_batch uses `metric`.")
 ### BEGIN HIDDEN TESTS
 _messy = pd.DataFrame({"batch": [8, 5, 6, 7, 9], "roc_auc": [0.55, 0.79, np.nan, 0.66, np.nan]})
 _cases = [
@@ -172,12 +200,14 @@ for _name, _seed in [("concept_drift", 2), ("label_delay", 4), ("stable", 1)]:
 #    wobbles when nothing is wrong.
 # 2. *Run on production:* ROC-AUC per production batch, as a Series indexed by batch. Batches
 #    without labels yet have a missing ROC-AUC: drop them (a detector refuses `NaN`).
-# 3. Watch for a **decrease**. The stream has only 20 values, so lower `min_samples` (the
-#    burn-in) from its default of 50. Choose `threshold` yourself.
+# 3. Watch for a **decrease**. After `fit` the detector knows how much ROC-AUC wobbles, so it
+#    needs no burn-in: leave `min_samples` at its default (`help(PageHinkley)`: an explicit
+#    `min_samples` always applies, and a burn-in would hide a change in the first weeks).
+#    Choose `threshold` yourself: the default is tuned for streams of hundreds of values.
 #
 # Your function passes when it alarms **within 3 batches after** the change (not before) on drifting
-# scenarios, and **never** on `stable` ones — including longer calm streams than this one. A
-# threshold too low cries wolf; too high is late.
+# scenarios — including a stream that changes in its third week — and **never** on `stable` ones,
+# including longer calm streams than this one. A threshold too low cries wolf; too high is late.
 
 # %% nbgrader={"grade": false, "grade_id": "alarm-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def first_alarm(scenario):
@@ -187,20 +217,38 @@ def first_alarm(scenario):
     ref_auc = metrics.by_batch(ref, metrics=["roc_auc"])["roc_auc"]
     prod_auc = metrics.by_batch(scenario.production, metrics=["roc_auc"])
     stream = prod_auc.set_index("batch")["roc_auc"].dropna()
-    detector = PageHinkley(threshold=5, min_samples=3, direction="decrease").fit(ref_auc)
+    detector = PageHinkley(threshold=5, direction="decrease").fit(ref_auc)
     alarms = detector.run(stream)
     return None if alarms.empty else alarms["label"].iloc[0]
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "alarm-delay-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+from types import SimpleNamespace
+
+from modellab.checks import answering, check_true
+
 _start = scenario.truth["start_batch"].iloc[0]
-with answering("first_alarm"):
+_nan = {ValueError: "drop the batches whose ROC-AUC is missing (.dropna()) before run()"}
+with answering("first_alarm", _nan):
     alarm = first_alarm(scenario)
 print("Your first alarm on concept_drift (seed 0):", alarm)
-check_true(alarm is not None and _start <= alarm <= _start + 3,
-           "the alarm should come at or after the change, within 3 batches: if it never comes, "
-           "lower the threshold or min_samples; if it comes before the change, raise them",
-           name="first_alarm on concept_drift", success="The alarm comes in time.")
+check_true(alarm is not None, "no alarm at all: watch for a decrease (direction=\"decrease\"), "
+           "fit on the reference chunks, and lower the threshold if it is still silent",
+           name="first_alarm on concept_drift", success="An alarm is raised.")
+check_true(alarm >= _start, "the alarm comes before the change: raise the threshold",
+           name="first_alarm not too early", success="The alarm does not come before the change.")
+check_true(alarm <= _start + 3, "the alarm comes more than 3 batches late: lower the threshold",
+           name="first_alarm in time", success="The alarm comes within 3 batches.")
+# A shorter history: concept_drift (seed 2) from week 8 on, so the change is in its third week.
+_s2 = make("concept_drift", seed=2)
+_short = SimpleNamespace(reference=_s2.reference, production=_s2.production.query("batch >= 8"),
+                         threshold=_s2.threshold, truth=_s2.truth)
+with answering("first_alarm", _nan):
+    _early = first_alarm(_short)
+check_true(_early is not None and 10 <= _early <= 13,
+           "on a stream that changes in its third week the alarm must come within 3 batches: "
+           "fit on the reference chunks and leave min_samples at its default (no burn-in after fit)",
+           name="first_alarm on a change in week 3", success="The alarm comes in time there too.")
 ### BEGIN HIDDEN TESTS
 for _name, _seed in [("concept_drift", 2), ("label_delay", 2)]:
     _s = make(_name, seed=_seed)
@@ -212,9 +260,23 @@ for _name, _seed in [("concept_drift", 2), ("label_delay", 2)]:
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "alarm-quiet-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-with answering("first_alarm"):
-    quiet = first_alarm(make("stable", seed=0))
+from types import SimpleNamespace
+
+from modellab.checks import answering, check_true
+
+_stable = make("stable", seed=0)
+# the same calm world with its weeks numbered 100..119: every alarm must name one of them
+_renumbered = SimpleNamespace(reference=_stable.reference, threshold=_stable.threshold,
+                              production=_stable.production.assign(batch=lambda d: d["batch"] + 100),
+                              truth=_stable.truth)
+with answering("first_alarm", {ValueError: "drop the batches whose ROC-AUC is missing"}):
+    quiet = first_alarm(_stable)
+    _moved = first_alarm(_renumbered)
 print("Your first alarm on stable (seed 0):", quiet)
+check_true(_moved is None or _moved >= 100,
+           "your function ignores its argument (on weeks numbered from 100 it names another "
+           "world's week): use the `scenario` passed in, not the global one",
+           name="first_alarm uses its argument", success="first_alarm uses its argument.")
 check_true(quiet is None,
            "a stable world has nothing to find: fit the detector on the reference chunks and "
            "raise the threshold until it stays quiet",
@@ -235,89 +297,96 @@ for _seed, _weeks in [(1, 20), (3, 20), (0, 60)]:
 # **D1.** For three weeks the input drift checks are all green, but ROC-AUC on the labelled
 # batches has fallen from 0.80 to 0.65, and the confidence intervals no longer overlap the
 # reference. What is happening, and what do you do?
+#
+# - **a)** Noise: the inputs have not changed, so wait a few more batches before acting.
+# - **b)** Concept drift: plan a retrain on recent labels; tighten decisions meanwhile.
+# - **c)** A bug in the input feed: ask engineering to fix the pipeline before anything else.
+# - **d)** Retrain on the original training data to bring the old performance back.
 
 # %% nbgrader={"grade": false, "grade_id": "d1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 d1 = ...  # "a", "b", "c" or "d"
 ### BEGIN SOLUTION
-d1 = "c"
+d1 = "b"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "d1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-D1_OPTIONS = {
-    "a": "Noise: the inputs have not changed, so wait for more batches.",
-    "b": "A data pipeline bug: ask engineering to fix the input feed.",
-    "c": "Concept drift: the link between applicant and default changed. Plan a retrain on "
-         "recent labelled data and tighten decisions (threshold, manual review) meanwhile.",
-    "d": "Retrain on the original training data to restore the old performance.",
-}
-check_choice(d1, D1_OPTIONS, name="D1")
+from modellab.checks import check_choice, check_quiz
+
+check_quiz(d1, "abcd", "55d939bfcecb181b", name="D1",
+           hint="the inputs look the same but the outcomes do not: which link has changed?")
 ### BEGIN HIDDEN TESTS
-check_choice(d1, D1_OPTIONS, "c", name="D1")
+check_choice(d1, list("abcd"), "b", name="D1")
 ### END HIDDEN TESTS
 
 # %% [markdown]
 # **D2.** Outcomes arrive 4 weeks late. Two weeks ago the mean score and the flag rate jumped,
 # and debt-to-income drifted. Your director asks for this week's status. What do you report?
+#
+# - **a)** This week's ROC-AUC and recall, computed on the predictions as every week.
+# - **b)** Nothing yet: without outcomes there is no evidence either way, so wait the full four weeks.
+# - **c)** That the model is broken and must be switched off today, before losses appear.
+# - **d)** Performance to the last labelled week, and an early warning that applicants changed.
 
 # %% nbgrader={"grade": false, "grade_id": "d2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 d2 = ...  # "a", "b", "c" or "d"
 ### BEGIN SOLUTION
-d2 = "b"
+d2 = "d"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "d2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-D2_OPTIONS = {
-    "a": "This week's ROC-AUC and recall, as every week.",
-    "b": "Performance up to the last labelled week; an early warning that the applicants changed "
-         "two weeks ago (scores, flag rate, debt-to-income), effect on accuracy not yet known; "
-         "and the date the missing outcomes arrive.",
-    "c": "Nothing: without labels there is nothing to say.",
-    "d": "That the model is broken and must be switched off today.",
-}
-check_choice(d2, D2_OPTIONS, name="D2")
+from modellab.checks import check_choice, check_quiz
+
+check_quiz(d2, "abcd", "4699f4058dfb8654", name="D2",
+           hint="what do you know for sure (labelled weeks), and what is only an early signal?")
 ### BEGIN HIDDEN TESTS
-check_choice(d2, D2_OPTIONS, "b", name="D2")
+check_choice(d2, list("abcd"), "d", name="D2")
 ### END HIDDEN TESTS
 
 # %% [markdown]
 # **D3.** In a downturn the default rate rose from 11% to 19%. ROC-AUC is unchanged, precision
 # even rose, but the calibration curve now sits well above the diagonal. What is the cheapest
 # sound fix?
+#
+# - **a)** Recalibrate the probabilities to the new default rate and revisit the threshold.
+# - **b)** Rebuild the model with new features, since its scores no longer mean the same thing.
+# - **c)** Nothing: ROC-AUC is unchanged and precision went up, so the model is healthy.
+# - **d)** Retrain from scratch on the downturn months only, then redeploy the new model.
 
 # %% nbgrader={"grade": false, "grade_id": "d3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
-d3 = ...  # "a", "b" or "c"
+d3 = ...  # "a", "b", "c" or "d"
 ### BEGIN SOLUTION
-d3 = "b"
+d3 = "a"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "d3-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-D3_OPTIONS = {
-    "a": "Rebuild the model with new features.",
-    "b": "Recalibrate the probabilities to the new default rate and revisit the threshold.",
-    "c": "Nothing: ROC-AUC is unchanged and precision went up.",
-}
-check_choice(d3, D3_OPTIONS, name="D3")
+from modellab.checks import check_choice, check_quiz
+
+check_quiz(d3, "abcd", "12838baf4259bfd7", name="D3",
+           hint="the ranking (ROC-AUC) is intact; only the probability scale moved")
 ### BEGIN HIDDEN TESTS
-check_choice(d3, D3_OPTIONS, "b", name="D3")
+check_choice(d3, list("abcd"), "a", name="D3")
 ### END HIDDEN TESTS
 
 # %% [markdown]
 # **D4.** The team proposes lowering the Page-Hinkley threshold from 8 to 2 "to be safe".
 # What should you expect?
+#
+# - **a)** Fewer false alarms, and real drops are flagged later than before.
+# - **b)** Nothing changes: the threshold only changes how the chart is drawn.
+# - **c)** Real drops are flagged sooner, but calm weeks raise more false alarms.
+# - **d)** Real drops are flagged sooner, and false alarms stay as rare as they were before.
 
 # %% nbgrader={"grade": false, "grade_id": "d4-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
-d4 = ...  # "a", "b" or "c"
+d4 = ...  # "a", "b", "c" or "d"
 ### BEGIN SOLUTION
-d4 = "a"
+d4 = "c"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "d4-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-D4_OPTIONS = {
-    "a": "Real drops are flagged sooner, but calm weeks raise more false alarms.",
-    "b": "Fewer false alarms, and real drops are flagged later.",
-    "c": "Nothing changes: the threshold only affects how the chart looks.",
-}
-check_choice(d4, D4_OPTIONS, name="D4")
+from modellab.checks import check_choice, check_quiz
+
+check_quiz(d4, "abcd", "94ae03e55729429b", name="D4",
+           hint="a lower threshold means less evidence is needed before an alarm: in calm weeks too")
 ### BEGIN HIDDEN TESTS
-check_choice(d4, D4_OPTIONS, "a", name="D4")
+check_choice(d4, list("abcd"), "c", name="D4")
 ### END HIDDEN TESTS

@@ -1,0 +1,311 @@
+"""Every hint of the exercises' visible checks is earned: a table of plausible wrong answers.
+
+Each exercise source is run in-process (answer cells with their solutions, check cells
+without their hidden tests). Then, for each catalogued mistake, the answer cell's code is
+replaced by the mistake and the check cell must fail with the hint aimed at that mistake —
+and, with the right answer, every visible check passes. Check cells must not show an
+expected value: they hold salted digests, not numbers or letters.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import io
+import re
+from pathlib import Path
+
+import jupytext
+import pytest
+
+from modellab.checks import CheckFailed, NotAnswered
+
+ROOT = Path(__file__).resolve().parents[1]
+EXERCISES = ROOT / "course" / "exercises"
+_HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
+
+
+def _cells(name: str) -> list[tuple[str | None, dict, str]]:
+    nb = jupytext.read(EXERCISES / f"{name}.py", fmt="py:percent")
+    out = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        meta = cell.metadata.get("nbgrader", {})
+        out.append((meta.get("grade_id"), meta, _HIDDEN.sub("", cell.source)))
+    return out
+
+
+def _run(code: str, ns: dict) -> str:
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        exec(compile(code, "<cell>", "exec"), ns)  # noqa: S102 - the course's own sources
+    return buffer.getvalue()
+
+
+class Exercise:
+    """An exercise run with its solutions; ``check(grade_id, ns)`` runs one visible check."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.cells = _cells(name)
+        self.ns: dict = {"__name__": f"exercise_{name}"}
+        self.outputs: dict[str, str] = {}
+        for grade_id, _meta, code in self.cells:
+            self.outputs[grade_id] = _run(code, self.ns)
+
+    def source(self, grade_id: str) -> str:
+        return next(code for gid, _m, code in self.cells if gid == grade_id)
+
+    def check_cells(self) -> list[str]:
+        return [gid for gid, meta, _c in self.cells if meta.get("grade") and not meta.get("solution")]
+
+    def answer_names(self) -> dict[str, object]:
+        names = {}
+        for _gid, meta, code in self.cells:
+            if meta.get("solution"):
+                for node in ast.parse(code).body:
+                    if isinstance(node, ast.Assign):
+                        names.update({t.id: self.ns[t.id] for t in node.targets if isinstance(t, ast.Name)})
+        return names
+
+    def fails_with(self, mistake: str, grade_id: str) -> str:
+        ns = dict(self.ns)
+        _run(mistake, ns)
+        with pytest.raises(CheckFailed) as info:
+            _run(self.source(grade_id), ns)
+        assert not isinstance(info.value, NotAnswered), str(info.value)
+        return str(info.value)
+
+
+_CACHE: dict[str, Exercise] = {}
+
+
+def exercise(name: str) -> Exercise:
+    if name not in _CACHE:
+        _CACHE[name] = Exercise(name)
+    return _CACHE[name]
+
+
+# --------------------------------------------------------------------------- the catalogue
+
+# (exercise, check cell, code that replaces the right answer, words the hint must contain)
+MISTAKES = [
+    # ex01 · Part A
+    ("ex01_metrics", "a1-check", """
+def precision_recall_f1(tn, fp, fn, tp):
+    return tp / (tp + fn), tp / (tp + fp), 2 * tp / (2 * tp + fp + fn)
+""", "swapped precision and recall"),
+    ("ex01_metrics", "a1-check", """
+def precision_recall_f1(tn, fp, fn, tp):
+    p, r = tp / (tp + fp), tp / (tp + fn)
+    return p, r, (p + r) / 2
+""", "harmonic mean"),
+    ("ex01_metrics", "a1-check", """
+def precision_recall_f1(tn, fp, fn, tp):
+    p, r = tp / (tp + fp + fn), tp / (tp + fn)
+    return p, r, 2 * p * r / (p + r)
+""", "tp + fp only"),
+    ("ex01_metrics", "a1-check", """
+_week = (tn, fp, fn, tp)
+def precision_recall_f1(a, b, c, d):
+    tn, fp, fn, tp = _week
+    p, r = tp / (tp + fp), tp / (tp + fn)
+    return p, r, 2 * p * r / (p + r)
+""", "ignores its arguments"),
+    ("ex01_metrics", "a1-check", """
+def precision_recall_f1(tn, fp, fn, tp):
+    return tp / (tp + fp), tp / (tp + fn)
+""", "return three numbers"),
+    ("ex01_metrics", "a2-check", "accuracy_model = tn / (tn + fp)", "specificity"),
+    ("ex01_metrics", "a2-check", "accuracy_model = tp / (tp + fn)", "that is the recall"),
+    ("ex01_metrics", "a2-check", "accuracy_model = (fp + fn) / (tn + fp + fn + tp)", "error rate"),
+    ("ex01_metrics", "a2-check", "accuracy_never = (fn + tp) / (tn + fp + fn + tp)", "default rate"),
+    ("ex01_metrics", "a2-check", "accuracy_never = accuracy_model", "model's accuracy"),
+    ("ex01_metrics", "a2-check", "accuracy_model = (tp + tn) / (tn + fp + fn)", "over all four counts"),
+    # ex01 · Part B
+    ("ex01_metrics", "b1-check", """
+_t = metrics.threshold_table(reference["default"], reference["score"], cost_fp=COST_FP, cost_fn=COST_FN)
+chosen_threshold = float(_t.loc[_t["cost"].idxmin(), "threshold"])
+""", "no target"),
+    ("ex01_metrics", "b1-check", """
+_t = metrics.threshold_table(reference["default"], reference["score"], cost_fp=COST_FP, cost_fn=COST_FN)
+chosen_threshold = float(_t.loc[_t["recall"] >= 0.7, "threshold"].min())
+""", "lowest threshold that meets the target"),
+    ("ex01_metrics", "b1-check", """
+_t = metrics.threshold_table(reference["default"], reference["score"], cost_fp=COST_FP, cost_fn=COST_FN)
+chosen_threshold = int(_t.loc[_t["recall"] >= 0.7, "cost"].idxmin())
+""", "row number"),
+    ("ex01_metrics", "b1-check", """
+def cheapest_threshold(y_true, y_score, min_recall):
+    t = metrics.threshold_table(y_true, y_score, cost_fp=COST_FP, cost_fn=COST_FN)
+    ok = t[t["recall"] >= 0.70]
+    return float(ok.loc[ok["cost"].idxmin(), "threshold"])
+""", "ignores min_recall"),
+    ("ex01_metrics", "b1-check", """
+def cheapest_threshold(y_true, y_score, min_recall):
+    t = metrics.threshold_table(y_true, y_score, cost_fp=COST_FP, cost_fn=COST_FN)
+    return float(t.loc[t["cost"].idxmin(), "threshold"])
+""", "at least min_recall"),
+    ("ex01_metrics", "b2-check", "price_of_target = -price_of_target", "other way round"),
+    ("ex01_metrics", "b2-check", """
+_t = metrics.threshold_table(reference["default"], reference["score"], cost_fp=COST_FP, cost_fn=COST_FN)
+price_of_target = float(_t.loc[np.isclose(_t["threshold"], chosen_threshold), "cost"].iloc[0])
+""", "total cost at your threshold"),
+    # ex01 · Part C: a wrong letter is wrong (every wrong letter of every question)
+    *[("ex01_metrics", f"{q}-check", f"{q} = {letter!r}", "not the best answer")
+      for q, right in [("q1", "c"), ("q2", "a"), ("q3", "d")] for letter in "abcd" if letter != right],
+    # ex03 · Part A
+    ("ex03_concept_drift", "reference-auc-check",
+     "reference_auc = metrics.classification_summary(reference['default'], reference['prediction'])"
+     "['roc_auc']", "0/1 decisions"),
+    ("ex03_concept_drift", "reference-auc-check",
+     "from sklearn.metrics import roc_auc_score\n"
+     "reference_auc = roc_auc_score(reference['default'], reference['score'] >= scenario.threshold)",
+     "0/1 decisions"),
+    ("ex03_concept_drift", "reference-auc-check",
+     "reference_auc = metrics.classification_summary(production['default'], production['score'])"
+     "['roc_auc']", "production"),
+    ("ex03_concept_drift", "auc-by-batch-check", """
+from sklearn.metrics import roc_auc_score
+auc_by_batch = pd.DataFrame([{"batch": b, "roc_auc": roc_auc_score(g["default"], g["prediction"])}
+                             for b, g in production.groupby("batch")])
+""", "0/1 decisions: ROC"),
+    ("ex03_concept_drift", "auc-by-batch-check",
+     "auc_by_batch = metrics.by_batch(production, metrics=['recall']).rename(columns={'recall': 'roc_auc'})",
+     "each batch's own rows"),
+    ("ex03_concept_drift", "auc-by-batch-check",
+     "auc_by_batch = metrics.by_batch(production, metrics=['roc_auc']).head(10)", "one row per batch"),
+    # ex03 · Part B: each mistake gets its own hint; a wrong A1 answer blames A1, not onset_batch
+    ("ex03_concept_drift", "onset-check", """
+def onset_batch(history, reference_value, margin, metric="roc_auc"):
+    below = history[history[metric] < reference_value - margin]
+    return None if below.empty else int(below.index[0])
+""", "row position"),
+    ("ex03_concept_drift", "onset-check", """
+def onset_batch(history, reference_value, margin, metric="roc_auc"):
+    h = history.sort_values("batch")
+    above = h[h[metric] > reference_value - margin]
+    return None if above.empty else above["batch"].iloc[0]
+""", "wrong way round"),
+    ("ex03_concept_drift", "onset-check", """
+def onset_batch(history, reference_value, margin, metric="roc_auc"):
+    h = history.sort_values("batch")
+    below = h[h[metric] < reference_value]
+    return None if below.empty else below["batch"].iloc[0]
+""", "subtract the margin"),
+    ("ex03_concept_drift", "onset-check", """
+def onset_batch(history, reference_value, margin, metric="roc_auc"):
+    h = auc_by_batch.sort_values("batch")
+    below = h[h[metric] < reference_auc - margin]
+    return None if below.empty else below["batch"].iloc[0]
+""", "ignores its `history` argument"),
+    ("ex03_concept_drift", "onset-check",
+     "reference_auc = metrics.classification_summary(reference['default'], reference['prediction'])"
+     "['roc_auc']", "fix A1"),
+    ("ex03_concept_drift", "onset-general-check", """
+def onset_batch(history, reference_value, margin, metric="roc_auc"):
+    h = history.sort_values("batch")
+    return h[h[metric] < reference_value - margin]["batch"].iloc[0]
+""", "return None"),
+    ("ex03_concept_drift", "onset-general-check", """
+def onset_batch(history, reference_value, margin, metric="roc_auc"):
+    below = history[history[metric] < reference_value - margin]
+    return None if below.empty else below["batch"].iloc[0]
+""", "sort by 'batch'"),
+    ("ex03_concept_drift", "onset-general-check", """
+def onset_batch(history, reference_value, margin, metric="roc_auc"):
+    h = history.sort_values("batch")
+    below = h[h["roc_auc"] < reference_value - margin]
+    return None if below.empty else below["batch"].iloc[0]
+""", "`metric` argument"),
+    # ex03 · Part C
+    *[("ex03_concept_drift", check, f"""
+def first_alarm(scenario):
+    ref = scenario.reference.assign(batch=np.arange(len(scenario.reference)) // 500)
+    ref_auc = metrics.by_batch(ref, metrics=["roc_auc"])["roc_auc"]
+    stream = metrics.by_batch(scenario.production, metrics=["roc_auc"]).set_index("batch")["roc_auc"]
+    {body}
+    alarms = detector.run(stream.dropna())
+    return None if alarms.empty else alarms["label"].iloc[0]
+""", hint) for check, body, hint in [
+        ("alarm-delay-check", 'detector = PageHinkley(threshold=5, direction="increase").fit(ref_auc)',
+         "direction"),
+        ("alarm-delay-check", 'detector = PageHinkley(threshold=0.5, direction="decrease").fit(ref_auc)',
+         "before the change"),
+        ("alarm-delay-check", 'detector = PageHinkley(threshold=40, direction="decrease").fit(ref_auc)',
+         "no alarm at all"),
+        # skipping fit: the scale is learned on the first production weeks
+        ("alarm-delay-check", 'detector = PageHinkley(threshold=5, min_samples=3, direction="decrease")',
+         "fit on the reference chunks"),
+        # leaving the default threshold: too late on a change in week 3
+        ("alarm-delay-check", 'detector = PageHinkley(direction="decrease").fit(ref_auc)',
+         "within 3 batches"),
+        ("alarm-quiet-check", 'detector = PageHinkley(threshold=1, direction="decrease").fit(ref_auc)',
+         "raise the threshold"),
+    ]],
+    ("ex03_concept_drift", "alarm-delay-check", """
+def first_alarm(scenario):
+    stream = metrics.by_batch(scenario.production, metrics=["roc_auc"]).set_index("batch")["roc_auc"]
+    stream.iloc[3] = float("nan")
+    alarms = PageHinkley(threshold=5, direction="decrease", std=0.02).run(stream)
+    return None if alarms.empty else alarms["label"].iloc[0]
+""", "dropna"),
+    ("ex03_concept_drift", "alarm-quiet-check", """
+_global = scenario
+def first_alarm(scenario):
+    ref = _global.reference.assign(batch=np.arange(len(_global.reference)) // 500)
+    ref_auc = metrics.by_batch(ref, metrics=["roc_auc"])["roc_auc"]
+    stream = metrics.by_batch(_global.production, metrics=["roc_auc"]).set_index("batch")["roc_auc"]
+    alarms = PageHinkley(threshold=5, direction="decrease").fit(ref_auc).run(stream.dropna())
+    return None if alarms.empty else alarms["label"].iloc[0]
+""", "ignores its argument"),
+    *[("ex03_concept_drift", f"{q}-check", f"{q} = {letter!r}", "not the best answer")
+      for q, right in [("d1", "b"), ("d2", "d"), ("d3", "a"), ("d4", "c")] for letter in "abcd"
+      if letter != right],
+]
+
+CATALOGUED = sorted({m[0] for m in MISTAKES})
+
+
+@pytest.mark.parametrize(
+    ("name", "check", "mistake", "hint"), MISTAKES,
+    ids=[f"{m[0][:4]}-{m[1]}-{m[3][:28]}" for m in MISTAKES],
+)
+def test_a_plausible_mistake_gets_its_own_hint(name, check, mistake, hint):
+    message = exercise(name).fails_with(mistake, check)
+    assert hint in message, message
+    assert message.count("\n") <= 1  # one or two lines, hint included
+
+
+@pytest.mark.parametrize("name", CATALOGUED)
+def test_the_right_answers_pass_every_visible_check(name):
+    ex = exercise(name)
+    for grade_id in ex.check_cells():
+        assert "✅" in ex.outputs[grade_id] and "❌" not in ex.outputs[grade_id], grade_id
+
+
+@pytest.mark.parametrize("name", CATALOGUED)
+def test_check_cells_do_not_show_the_expected_values(name):
+    ex = exercise(name)
+    shown = "\n".join(ex.source(gid) for gid in ex.check_cells())
+    for answer, value in ex.answer_names().items():
+        if isinstance(value, str) and len(value) == 1:  # a quiz letter
+            assert not re.search(rf"""["']{value}["']""", shown), answer
+        elif isinstance(value, float):
+            for text in {f"{value:.2f}", f"{value:.3f}", f"{value:.4f}", repr(value)}:
+                assert text.rstrip("0").rstrip(".") not in shown or abs(value) < 0.01, (answer, text)
+
+
+@pytest.mark.parametrize("name", CATALOGUED)
+def test_every_hint_in_a_check_cell_is_exercised(name):
+    """Every `mistakes=` hint written in a visible check is reached by some catalogued mistake."""
+    ex = exercise(name)
+    expected = {m[3] for m in MISTAKES if m[0] == name}
+    for grade_id in ex.check_cells():
+        tree = ast.parse(ex.source(grade_id))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.keyword) and node.arg == "mistakes" and isinstance(node.value, ast.Dict):
+                for value in node.value.values:
+                    hint = ast.literal_eval(value)
+                    assert any(words in hint for words in expected), f"{grade_id}: untested hint {hint!r}"
