@@ -52,6 +52,7 @@ __all__ = [
     "check_in_range",
     "check_true",
     "check_quiz",
+    "digest_matches",
     "self_check",
 ]
 
@@ -159,21 +160,36 @@ def _as_numbers(value, name: str) -> np.ndarray:
 
 
 @contextmanager
-def answering(name: str):
+def answering(name: str, hints: Mapping[type[BaseException], str] | None = None):
     """Turn "not answered yet" errors inside the block into a friendly :class:`NotAnswered`.
 
     Use it in a test cell around code that *calls* the learner's answer, so an
     unanswered function (``raise NotImplementedError()``) or an answer cell that was
-    never run (``NameError``) gets a clear message instead of a traceback.
+    never run (``NameError``) gets a clear message instead of a traceback. ``hints`` maps
+    the exceptions a known mistake raises to a hint (a missing ``None`` branch raises
+    ``IndexError``); any other error is a real bug and keeps its traceback.
 
     >>> with answering("precision"):
     ...     check_close(0.5, 0.5, "precision")
     ✅ precision looks right.
+    >>> with answering("onset_batch", {IndexError: "return None when no batch drops"}):
+    ...     [][0]
+    Traceback (most recent call last):
+    ...
+    modellab.checks.CheckFailed: ❌ onset_batch raised IndexError (list index out of range). Hint: return None when no batch drops.
     """
     __tracebackhide__ = True
     _require_name(name)
+    known = dict(hints or {})
+    if not all(isinstance(k, type) and issubclass(k, BaseException) for k in known):
+        raise TypeError("hints must map exception classes to hints, e.g. {IndexError: '...'}.")
     try:
         yield
+    except CheckFailed:
+        raise
+    except tuple(known) as exc:
+        why = next(h for k, h in known.items() if isinstance(exc, k))
+        raise _fail(f"{name} raised {type(exc).__name__} ({exc}).", why) from exc
     except NotImplementedError:
         raise NotAnswered(
             f"⏳ {name} is not answered yet: replace `raise NotImplementedError()` "
@@ -597,9 +613,6 @@ def check_digest(
             raise _fail(f"{name} should be between {bounds[0]:g} and {bounds[1]:g}, but "
                         f"{'it is ' + _fmt(float(got)) if got.ndim == 0 else 'some values are not'}.",
                         hint)
-        if np.isnan(got).any():
-            raise _fail(f"{name} contains NaN (not a number).",
-                        hint or "look for a division by zero or missing values")
         shown = _fmt(float(got)) if got.ndim == 0 else f"({', '.join(_fmt(float(x)) for x in got.ravel())})"
     if _matches(actual, digest, name, digits):
         _passed(f"{name} is right.")
@@ -607,7 +620,28 @@ def check_digest(
     for wrong, why in (mistakes or {}).items():
         if _matches(actual, wrong, name, digits):
             raise _fail(f"{name} = {shown} is not right yet.", why)
+    if not isinstance(actual, str) and np.isnan(got).any():
+        raise _fail(f"{name} contains NaN (not a number).",
+                    hint or "look for a division by zero or missing values")
     raise _fail(f"{name} = {shown} is not right yet.", hint)
+
+
+def digest_matches(actual, digest: str, name: str, *, digits: int = 4) -> bool:
+    """``True`` if ``actual`` is the answer behind ``digest`` (no output, no error).
+
+    For checks that depend on an earlier answer: say "fix A1 first" instead of blaming
+    the part being checked.
+
+    >>> digest_matches(0.8, answer_digest(0.8, "precision"), "precision")
+    True
+    """
+    _require_name(name)
+    if _is_unanswered(actual):
+        return False
+    try:
+        return _matches(actual, digest, name, digits)
+    except (TypeError, ValueError):
+        return False
 
 
 def check_quiz(answer, letters: str, digest: str, *, name: str, hint: str) -> None:
@@ -657,7 +691,13 @@ def self_check(
     """An ungraded quiz question: like :func:`check_choice`, but prints instead of raising.
 
     For self-check quizzes in lessons, so "Run All" never stops at a question (and nothing
-    is returned, so the notebook shows only the message).
+    is returned, so the notebook shows only the message). With the options written in the
+    markdown above, pass their letters (``"abcd"``) as ``options`` and the right letter's
+    :func:`answer_digest` as ``correct``, so the cell does not show the answer.
+
+    >>> self_check("c", "abcd", answer_digest("c", "Q2"), name="Q2", explain="Because.")
+    ✅ Q2: correct.
+       Because.
 
     >>> self_check(None, ["yes", "no"], "a", name="Q1")
     ⏳ Q1 is not answered yet: set it to the letter of your choice, e.g. "a".
@@ -665,9 +705,23 @@ def self_check(
     ❌ Q1: not quite. Hint: read the recap again.
     """
     try:
-        check_choice(answer, options, correct, name=name, hint=hint, explain=explain)
+        if isinstance(options, str):  # letters of options written in the markdown above
+            check_quiz(answer, options, _as_digest(correct, name), name=name,
+                       hint=hint or "read the section above again")
+            if explain:
+                print(f"   {explain}")
+        else:
+            check_choice(answer, options, correct, name=name, hint=hint, explain=explain)
     except CheckFailed as exc:
         print(exc)
+
+
+def _as_digest(correct, name: str) -> str:
+    if isinstance(correct, str) and re.fullmatch(r"[0-9a-f]{16}", correct):
+        return correct
+    if isinstance(correct, str) and len(correct.strip()) == 1:
+        return _digest_of(_norm_key(correct), name)
+    raise ValueError("correct must be the right letter or answer_digest(letter, name).")
 
 
 def _norm_key(value) -> str:

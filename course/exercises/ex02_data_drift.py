@@ -25,7 +25,6 @@ from modellab import drift
 from modellab.checks import (
     NotAnswered,
     answering,
-    check_choice,
     check_close,
     check_equal,
     check_true,
@@ -214,29 +213,24 @@ for _other, _first, _last in _others:
 # applications a week. Every week, almost every feature gets p < 0.001, although the reference
 # and production histograms look the same. What is the best explanation?
 #
-# - a. The data pipeline must be broken: a p-value that small means a large change.
-# - b. With a million rows the test detects even tiny, harmless differences (a 0.02-sd shift
-#   gives p ≈ 10⁻²⁹). A p-value says how *sure* we are that some difference exists, not how
-#   *big* it is: add an effect-size floor such as Wasserstein ≥ 0.1 sd.
-# - c. Kolmogorov–Smirnov is the wrong test for numeric data; chi-squared would not do this.
-# - d. alpha = 0.05 is too strict on big data: use alpha = 0.5 instead.
+# - **a)** The data pipeline must be broken: a p-value that small means a large change.
+# - **b)** KS is the wrong test for numeric data; chi-squared on binned values would not do this.
+# - **c)** alpha = 0.05 is too strict for big data: use alpha = 0.5 so fewer features are flagged.
+# - **d)** A million rows reveal even harmless differences: add an effect-size floor to the rule.
 
 # %% nbgrader={"grade": false, "grade_id": "c1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 c1 = ...  # "a", "b", "c" or "d"
 ### BEGIN SOLUTION
-c1 = "b"
+c1 = "d"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "c1-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-C1_OPTIONS = {
-    "a": "the pipeline is broken",
-    "b": "large n detects tiny differences; a p-value is not an effect size",
-    "c": "KS is the wrong test",
-    "d": "use alpha = 0.5",
-}
-check_choice(c1, C1_OPTIONS, name="C1")
+from modellab.checks import check_choice, check_quiz
+
+check_quiz(c1, "abcd", "4240a9249b7e8d1e", name="C1",
+           hint="a p-value says how sure we are that a difference exists, not how big it is")
 ### BEGIN HIDDEN TESTS
-check_choice(c1, C1_OPTIONS, "b", name="C1")
+check_choice(c1, list("abcd"), "d", name="C1")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -263,54 +257,48 @@ check_choice(c1, C1_OPTIONS, "b", name="C1")
 # younger online applicants). On the weeks whose outcomes are known, ROC-AUC and recall are at
 # their usual level; the default rate and the decline rate are both up. What does it mean?
 #
-# - a. The model is broken: retrain it immediately on the new weeks.
-# - b. The applicants changed, so the model now works on less familiar profiles, but it still
-#   ranks risk as well as before. Keep the alert, keep checking performance as outcomes arrive,
-#   and decide on the business effect (more declines from the new channel).
-# - c. It is a false alarm, since performance is fine: switch the drift alert off.
+# - **a)** Applicants changed but the ranking holds: keep the alert, watch outcomes, weigh the effect.
+# - **b)** The model is broken: retrain it at once on the new weeks so that it fits the new applicants.
+# - **c)** It is a false alarm, since performance is fine: switch the drift alert off for good.
+# - **d)** The campaign data must be wrong: ask marketing to check the channel and age fields first.
 
 # %% nbgrader={"grade": false, "grade_id": "q1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
-q1 = ...  # "a", "b" or "c"
+q1 = ...  # "a", "b", "c" or "d"
 ### BEGIN SOLUTION
-q1 = "b"
+q1 = "a"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "q1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-Q1_OPTIONS = {
-    "a": "the model is broken: retrain now",
-    "b": "applicants changed, ranking still good: keep watching, decide the business effect",
-    "c": "false alarm: switch the alert off",
-}
-check_choice(q1, Q1_OPTIONS, name="Q1")
+from modellab.checks import check_choice, check_quiz
+
+check_quiz(q1, "abcd", "d025348fe71abfb7", name="Q1",
+           hint="did the model rank risk worse on the weeks whose outcomes are known?")
 ### BEGIN HIDDEN TESTS
-check_choice(q1, Q1_OPTIONS, "b", name="Q1")
+check_choice(q1, list("abcd"), "a", name="Q1")
 ### END HIDDEN TESTS
 
 # %% [markdown]
 # **Q2.** The team proposes to apply a Benjamini–Hochberg (BH) correction to the weekly drift
 # tests of its 40 features. What does the correction buy you?
 #
-# - a. A guarantee that no false alarm will ever be raised.
-# - b. On average, no more than about 5% of the features it flags are false alarms — without
-#   the 2 false alarms a week that 40 uncorrected tests give by chance — while it misses
-#   fewer real changes than the stricter Bonferroni correction.
-# - c. Faster drift tests on large data.
+# - **a)** A guarantee that no false alarm will ever be raised, whatever the number of features.
+# - **b)** Faster drift tests, since fewer of the 40 features need to be tested every week.
+# - **c)** Few false alarms among the flagged features, and more real changes kept than Bonferroni.
+# - **d)** The same guarantee as Bonferroni (no false alarm in 95% of weeks), with much simpler maths.
 
 # %% nbgrader={"grade": false, "grade_id": "q2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
-q2 = ...  # "a", "b" or "c"
+q2 = ...  # "a", "b", "c" or "d"
 ### BEGIN SOLUTION
-q2 = "b"
+q2 = "c"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "q2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-Q2_OPTIONS = {
-    "a": "no false alarm ever",
-    "b": "controls the share of false alarms among flags; keeps more real drift than Bonferroni",
-    "c": "faster tests",
-}
-check_choice(q2, Q2_OPTIONS, name="Q2")
+from modellab.checks import check_choice, check_quiz
+
+check_quiz(q2, "abcd", "c92422938f99cb54", name="Q2",
+           hint="BH controls the share of false alarms among the flags, not their total absence")
 ### BEGIN HIDDEN TESTS
-check_choice(q2, Q2_OPTIONS, "b", name="Q2")
+check_choice(q2, list("abcd"), "c", name="Q2")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -318,26 +306,24 @@ check_choice(q2, Q2_OPTIONS, "b", name="Q2")
 # shows that `debt_to_income` has moved by a quarter of a standard deviation, with PSI 0.06, and
 # the dashboard is green. What do you conclude?
 #
-# - a. Nothing to do: PSI below 0.1 means the feature is stable.
-# - b. The rule is too insensitive: PSI stays near 0.06 for a 0.25-sd shift. Add an effect
-#   size such as the Wasserstein distance to the alert rule.
-# - c. The data scientist is wrong: PSI and shifts in the mean are unrelated.
+# - **a)** Nothing to do: a PSI below 0.1 means the feature is stable, by a common industry convention.
+# - **b)** The rule misses this shift: add an effect size such as Wasserstein to the alert rule.
+# - **c)** The data scientist is wrong: PSI and shifts in the mean are unrelated measures.
+# - **d)** Lower the PSI limit to 0.01, which catches every change without adding false alarms.
 
 # %% nbgrader={"grade": false, "grade_id": "q3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
-q3 = ...  # "a", "b" or "c"
+q3 = ...  # "a", "b", "c" or "d"
 ### BEGIN SOLUTION
 q3 = "b"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "q3-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-Q3_OPTIONS = {
-    "a": "PSI < 0.1 means stable",
-    "b": "PSI misses a 0.25-sd shift: add an effect size",
-    "c": "PSI and shifts are unrelated",
-}
-check_choice(q3, Q3_OPTIONS, name="Q3")
+from modellab.checks import check_choice, check_quiz
+
+check_quiz(q3, "abcd", "de0921102a00fbbe", name="Q3",
+           hint="how far does PSI move for a quarter-sd shift, and what measures the size directly?")
 ### BEGIN HIDDEN TESTS
-check_choice(q3, Q3_OPTIONS, "b", name="Q3")
+check_choice(q3, list("abcd"), "b", name="Q3")
 ### END HIDDEN TESTS
 
 # %% [markdown]

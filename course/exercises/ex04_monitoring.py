@@ -22,7 +22,6 @@ import pandas as pd
 from modellab.checks import (
     CheckFailed,
     answering,
-    check_choice,
     check_equal,
     check_true,
 )
@@ -302,66 +301,71 @@ check_equal(blind_batches(_partial), [7, 9], "blind batches when labels arrive g
 # **Q1 (1 point).** At 3 a.m. the monitor raises a *warning*: 40% of the input features drifted
 # in last night's batch. ROC-AUC on the weeks with outcomes, the default rate and the mean
 # score are all in line with the reference. What should happen?
+#
+# - **a)** Page the on-call analyst now: any drift this large can break the model during the night.
+# - **b)** Switch the drift rules off: only the performance rules matter to the business.
+# - **c)** Retrain the model on last night's batch straight away, before the morning review.
+# - **d)** Page no one: the morning review finds what moved; performance rules stay on watch.
 
 # %% nbgrader={"grade": false, "grade_id": "q1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 q1 = ...  # "a", "b", "c" or "d"
 ### BEGIN SOLUTION
-q1 = "b"
+q1 = "d"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "q1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-Q1_OPTIONS = {
-    "a": "Page the on-call analyst now: any drift can break the model.",
-    "b": "Do not page anyone: the morning review finds which features moved and why, while the "
-         "critical performance rules stay on watch.",
-    "c": "Switch the drift rules off: only performance matters.",
-    "d": "Retrain the model on last night's batch straight away.",
-}
-check_choice(q1, Q1_OPTIONS, name="Q1")
+from modellab.checks import check_choice, check_quiz
+
+check_quiz(q1, "abcd", "ac68c86402b77ad7", name="Q1",
+           hint="what do the performance numbers say about harm done so far?")
 ### BEGIN HIDDEN TESTS
-check_choice(q1, Q1_OPTIONS, "b", name="Q1")
+check_choice(q1, list("abcd"), "d", name="Q1")
 ### END HIDDEN TESTS
 
 # %% [markdown]
 # **Q2 (1 point).** A colleague tuned every threshold on last year's weekly data until the
 # rules raised zero alerts, and calls the job done. What is the danger?
+#
+# - **a)** None: zero false alarms on past data is exactly the goal of alert tuning.
+# - **b)** Loose thresholds may catch real drift late or never: the delay was never measured.
+# - **c)** The store file grows too large when no alerts are written, slowing the monitor.
+# - **d)** Last year's data were too calm, so every threshold now raises far too many alerts.
 
 # %% nbgrader={"grade": false, "grade_id": "q2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
-q2 = ...  # "a", "b" or "c"
+q2 = ...  # "a", "b", "c" or "d"
 ### BEGIN SOLUTION
-q2 = "c"
+q2 = "b"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "q2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-Q2_OPTIONS = {
-    "a": "None: zero false alarms is the goal of alert tuning.",
-    "b": "The store file will grow too large without alerts.",
-    "c": "Zero alerts may only mean thresholds so loose that real drift is caught late or never: "
-         "the detection delay on known drift was never measured.",
-}
-check_choice(q2, Q2_OPTIONS, name="Q2")
+from modellab.checks import check_choice, check_quiz
+
+check_quiz(q2, "abcd", "9e77e13644c411d7", name="Q2",
+           hint="zero alerts on calm data says nothing about how fast a real change is caught")
 ### BEGIN HIDDEN TESTS
-check_choice(q2, Q2_OPTIONS, "c", name="Q2")
+check_choice(q2, list("abcd"), "b", name="Q2")
 ### END HIDDEN TESTS
 
 # %% [markdown]
 # **Q3 (1 point).** The team gets about forty warnings a week and has started to ignore the
 # alert channel. Which change helps most?
+#
+# - **a)** Route by severity: page for critical alerts only, and send warnings in a daily digest.
+# - **b)** Raise every threshold until the channel is quiet, then lower them one at a time.
+# - **c)** Add more rules, so that nothing is missed and each alert is confirmed by another.
+# - **d)** Move the alerts to e-mail, where the team can read all forty together at the end of the week.
 
 # %% nbgrader={"grade": false, "grade_id": "q3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
-q3 = ...  # "a", "b" or "c"
+q3 = ...  # "a", "b", "c" or "d"
 ### BEGIN SOLUTION
 q3 = "a"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "q3-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-Q3_OPTIONS = {
-    "a": "Route by severity (page only for critical alerts, warnings in a daily digest), report "
-         "an ongoing incident once, and review each rule's false-alarm count.",
-    "b": "Raise every threshold until the channel is quiet.",
-    "c": "Add more rules, so that nothing is missed.",
-}
-check_choice(q3, Q3_OPTIONS, name="Q3")
+from modellab.checks import check_choice, check_quiz
+
+check_quiz(q3, "abcd", "fb884379d149a3cc", name="Q3",
+           hint="the problem is too many interruptions for the same few real issues")
 ### BEGIN HIDDEN TESTS
-check_choice(q3, Q3_OPTIONS, "a", name="Q3")
+check_choice(q3, list("abcd"), "a", name="Q3")
 ### END HIDDEN TESTS

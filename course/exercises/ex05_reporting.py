@@ -36,7 +36,6 @@ import matplotlib.pyplot as plt
 from modellab import metrics, plots
 from modellab.checks import (
     answering,
-    check_choice,
     check_close,
     check_equal,
     check_in_range,
@@ -439,29 +438,24 @@ check_true("critical" in incidents, "the open incidents include the critical ale
 #
 # **Q1.** Which opening line is best for the COO's e-mail about this incident?
 #
-# - a. "Drift alert: KS tests on income and channel rejected the null hypothesis (p < 0.001)
-#   from batch 8, and ROC AUC is down 0.16."
-# - b. "Decision needed: please approve manual review of borderline broker applications until
-#   the credit model is retrained; since early March it has let through about 80 more bad
-#   loans than usual (roughly EUR 400,000)."
-# - c. "We have been looking into some signals from the credit model's monitoring and will keep
-#   you posted."
+# - **a)** "Drift alert: KS tests on income and channel rejected the null hypothesis (p < 0.001) from batch 8, and ROC-AUC is down 0.16."
+# - **b)** "We have been looking into some signals from the credit model's monitoring and will keep you posted as soon as we know more."
+# - **c)** "Decision needed: approve manual review of borderline broker loans until the model is retrained; it has let ~80 extra bad loans through (about EUR 400,000)."
+# - **d)** "The credit model is degrading. Full technical details, figures and tables are in the attached 30-page report; please read it in full before our meeting next week."
 
 # %% nbgrader={"grade": false, "grade_id": "q1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
-q1 = ...  # "a", "b" or "c"
+q1 = ...  # "a", "b", "c" or "d"
 ### BEGIN SOLUTION
-q1 = "b"
+q1 = "c"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "q1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-Q1_OPTIONS = {
-    "a": "drift alert with test names and statistics",
-    "b": "the decision first, then what happened and what it costs",
-    "c": "we are looking into some signals",
-}
-check_choice(q1, Q1_OPTIONS, name="Q1")
+from modellab.checks import check_choice, check_quiz
+
+check_quiz(q1, "abcd", "8df5900ad393cb5b", name="Q1",
+           hint="what does the COO need to do, and what does it cost? Put that first")
 ### BEGIN HIDDEN TESTS
-check_choice(q1, Q1_OPTIONS, "b", name="Q1")
+check_choice(q1, list("abcd"), "c", name="Q1")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -469,56 +463,47 @@ check_choice(q1, Q1_OPTIONS, "b", name="Q1")
 # broker loans have defaulted so far, and the 95% confidence interval runs from 26% to 51%.
 # How do you report it to the head of credit?
 #
-# - a. "On broker loans the model catches 38% of defaults."
-# - b. "On broker loans the model catches roughly 4 in 10 defaults, but this rests on only 60
-#   defaults: the true figure could be anywhere from about 1 in 4 to 1 in 2. We will know
-#   better in a month, as more outcomes arrive."
-# - c. Leave it out of the report until the interval is narrow enough to be sure.
+# - **a)** "Roughly 4 in 10 broker defaults are caught, but from only 60 defaults: anywhere from 1 in 4 to 1 in 2. We will know more in a month."
+# - **b)** "On broker loans the model catches 38% of defaults, down from its usual level on the other channels."
+# - **c)** Leave it out of the report until the interval is narrow enough to be sure, so that the head of credit is not worried by a number that may change.
+# - **d)** "On broker loans the model catches between 26% and 51% of defaults (95% CI, n = 60)."
 
 # %% nbgrader={"grade": false, "grade_id": "q2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
-q2 = ...  # "a", "b" or "c"
+q2 = ...  # "a", "b", "c" or "d"
 ### BEGIN SOLUTION
-q2 = "b"
+q2 = "a"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "q2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-Q2_OPTIONS = {
-    "a": "the point estimate alone",
-    "b": "the estimate, the range in plain words, what it rests on and when we will know more",
-    "c": "leave it out until it is certain",
-}
-check_choice(q2, Q2_OPTIONS, name="Q2")
+from modellab.checks import check_choice, check_quiz
+
+check_quiz(q2, "abcd", "8b869ee012e9f2d4", name="Q2",
+           hint="the head of credit needs the number, how sure it is in plain words, and when it firms up")
 ### BEGIN HIDDEN TESTS
-check_choice(q2, Q2_OPTIONS, "b", name="Q2")
+check_choice(q2, list("abcd"), "a", name="Q2")
 ### END HIDDEN TESTS
 
 # %% [markdown]
 # **Q3.** The model is checked every week. Which reporting set-up do you propose?
 #
-# - a. Send the technical report, with every drift table and p-value, to the head of credit
-#   and the COO every week.
-# - b. Alerts go to the model owner on every batch; the data team gets the technical report
-#   weekly; the head of credit gets a one-page executive report monthly — including "no action
-#   needed" months — and at once on a critical alert; the model card is updated at each release
-#   and when an incident opens or closes.
-# - c. Report to the business only when an alert fires, so that nobody is bothered in quiet
-#   weeks.
+# - **a)** Send the technical report, with every drift table and p-value, to the head of credit and the COO every week, so that nothing is hidden from either of them.
+# - **b)** Report to the business only when an alert fires, so that nobody is bothered in quiet weeks.
+# - **c)** Give the head of credit a live dashboard of every metric and let them check it whenever they want.
+# - **d)** Alerts to the model owner; a weekly technical report to the data team; a monthly one-page report to the head of credit (also on a critical alert).
 
 # %% nbgrader={"grade": false, "grade_id": "q3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
-q3 = ...  # "a", "b" or "c"
+q3 = ...  # "a", "b", "c" or "d"
 ### BEGIN SOLUTION
-q3 = "b"
+q3 = "d"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "q3-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-Q3_OPTIONS = {
-    "a": "the technical report to everyone, weekly",
-    "b": "alerts to the owner, weekly technical, monthly executive (and on critical), card per release",
-    "c": "only when an alert fires",
-}
-check_choice(q3, Q3_OPTIONS, name="Q3")
+from modellab.checks import check_choice, check_quiz
+
+check_quiz(q3, "abcd", "b9d97d901f59d598", name="Q3",
+           hint="each audience gets what it acts on, at its own rhythm, quiet months included")
 ### BEGIN HIDDEN TESTS
-check_choice(q3, Q3_OPTIONS, "b", name="Q3")
+check_choice(q3, list("abcd"), "d", name="Q3")
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from modellab import plots, report, scenarios
-from modellab.checks import answering, check_choice, check_equal, check_in_range, check_true
+from modellab.checks import answering, check_equal, check_in_range, check_true
 from modellab.monitor import Monitor
 
 CASE = (
@@ -288,6 +288,13 @@ check_equal(affected, {f for fs in _truth["features"] for f in fs}, "affected",
 # affected features changed (plausible values? missing values? a factor off?) — the speed of a
 # change is only a hint: campaigns can be sudden and bugs gradual — and at what the labelled
 # batches since the onset say (ranking, default rate, mean score).
+#
+# - `"data_quality"`: a data-quality bug: the feed corrupts what the model sees (wrong units,
+#   missing values, unknown categories), while the applicants are the same.
+# - `"covariate_shift"`: the applicants themselves changed (who applies), with plausible values.
+# - `"prior_shift"`: more (or fewer) borrowers default, while defaulters and repayers each look
+#   as before.
+# - `"concept_drift"`: who defaults given the profile changed, while the applicants look the same.
 
 # %% nbgrader={"grade": false, "grade_id": "kind-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 kind = ...  # "data_quality", "covariate_shift", "prior_shift" or "concept_drift"
@@ -296,48 +303,52 @@ kind = "covariate_shift"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "kind-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-KIND_OPTIONS = {
-    "data_quality": "A data-quality bug: the feed corrupts what the model sees (wrong units, "
-                    "missing values, unknown categories), while the applicants are the same.",
-    "covariate_shift": "Covariate shift: the applicants themselves changed (who applies), "
-                       "with plausible values.",
-    "prior_shift": "Prior shift: more (or fewer) borrowers default, while defaulters and "
-                   "repayers each look as before.",
-    "concept_drift": "Concept drift: who defaults given the profile changed, while the "
-                     "applicants look the same.",
-}
-check_choice(kind, KIND_OPTIONS, name="C1")
+from modellab.checks import check_choice, check_digest, check_true
+
+KIND_OPTIONS = dict.fromkeys(["data_quality", "covariate_shift", "prior_shift", "concept_drift"], "")
+check_true(kind is ... or str(kind).strip().casefold() in KIND_OPTIONS,
+           "set kind to one of the four keys in quotes, e.g. \"prior_shift\"",
+           name="C1 is one of the keys", success="C1 is one of the four kinds.")
+check_digest(kind, "2398ec1fc0146334", "C1",
+             hint="look at how the affected features changed (plausible? missing? a factor off?) "
+                  "and what the labelled batches say about ranking and default rate")
 ### BEGIN HIDDEN TESTS
 check_choice(kind, KIND_OPTIONS, _case.truth["kind"].iloc[0], name="C1")
 ### END HIDDEN TESTS
 
 # %% [markdown]
 # **C2.** Which **label-free** signal moved first — the first one to cross its alert threshold?
+#
+# - **a)** The mean score (the model's average predicted default probability).
+# - **b)** The drift of input features.
+# - **c)** The share of applications flagged (declined).
+# - **d)** The share of missing values of a feature.
+# - **e)** The observed default rate.
 
 # %% nbgrader={"grade": false, "grade_id": "first-signal-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 first_signal = ...  # "a", "b", "c", "d" or "e"
 ### BEGIN SOLUTION
-first_signal = "c"
+first_signal = "b"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "first-signal-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-SIGNAL_OPTIONS = {
-    "a": "The mean score (the model's average predicted default probability).",
-    "b": "The share of applications flagged (declined).",
-    "c": "The drift of input features.",
-    "d": "The share of missing values of a feature.",
-    "e": "The observed default rate.",
-}
-check_choice(first_signal, SIGNAL_OPTIONS, name="C2",
-             hint="label-free means it needs no outcome: one of these options is not")
+from modellab.checks import check_choice, check_quiz
+
+check_quiz(first_signal, "abcde", "b5d3d01910ca7e97", name="C2",
+           hint="label-free means it needs no outcome; then compare the batches where each crossed")
 ### BEGIN HIDDEN TESTS
-check_choice(first_signal, SIGNAL_OPTIONS, "c", name="C2")
+check_choice(first_signal, list("abcde"), "b", name="C2")
 ### END HIDDEN TESTS
 
 # %% [markdown]
 # ## Part D · Decisions for managers
 #
 # **D1.** The head of lending asks what the team does first, this week. What is the best answer?
+#
+# - **a)** Roll back last week's data-pipeline release: drift this large is usually a bug.
+# - **b)** Retrain the model today on the last four weeks of applications, so that it fits the new mix.
+# - **c)** Confirm the new applicants are real; check on labelled weeks if risk is still priced right.
+# - **d)** Nothing until the outcomes of the last four weeks arrive, so that the team does not act on noise.
 
 # %% nbgrader={"grade": false, "grade_id": "d1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 d1 = ...  # "a", "b", "c" or "d"
@@ -346,21 +357,21 @@ d1 = "c"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "d1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-D1_OPTIONS = {
-    "a": "Roll back last week's data-pipeline release: drift this large is usually a bug.",
-    "b": "Retrain the model today on the last four weeks of applications.",
-    "c": "Confirm with the business that the new applicants are real (which campaign or "
-         "partner), and check on the labelled weeks since the onset whether the model still "
-         "ranks and prices their risk correctly; recalibrate if it does not.",
-    "d": "Nothing until the outcomes of the last four weeks arrive.",
-}
-check_choice(d1, D1_OPTIONS, name="D1")
+from modellab.checks import check_choice, check_quiz
+
+check_quiz(d1, "abcd", "628c70c78af70a87", name="D1",
+           hint="is anything broken in the data, and what do the labelled weeks already tell you?")
 ### BEGIN HIDDEN TESTS
-check_choice(d1, D1_OPTIONS, "c", name="D1")
+check_choice(d1, list("abcd"), "c", name="D1")
 ### END HIDDEN TESTS
 
 # %% [markdown]
 # **D2.** Who should hear from you this week?
+#
+# - **a)** Only the data-engineering team, because drift is first of all a data problem to fix.
+# - **b)** The model owner, the head of lending and the team behind the new applicants.
+# - **c)** Nobody until the outcomes confirm the problem, so as to avoid spreading a false alarm.
+# - **d)** The affected customers, to warn them that their applications may have been misjudged.
 
 # %% nbgrader={"grade": false, "grade_id": "d2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 d2 = ...  # "a", "b", "c" or "d"
@@ -369,17 +380,12 @@ d2 = "b"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "d2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-D2_OPTIONS = {
-    "a": "Only the data-engineering team: drift is a data problem.",
-    "b": "The model owner and the head of lending (decisions and possible losses) and the team "
-         "behind the new applicants (the likely cause): what you know, what you do not know "
-         "yet, and when you will update them.",
-    "c": "Nobody until the outcomes confirm the problem, to avoid false alarms.",
-    "d": "The affected customers, to warn them their applications may be misjudged.",
-}
-check_choice(d2, D2_OPTIONS, name="D2")
+from modellab.checks import check_choice, check_quiz
+
+check_quiz(d2, "abcd", "e62163c99dcffb21", name="D2",
+           hint="who decides, who may lose money, and who knows the likely cause?")
 ### BEGIN HIDDEN TESTS
-check_choice(d2, D2_OPTIONS, "b", name="D2")
+check_choice(d2, list("abcd"), "b", name="D2")
 ### END HIDDEN TESTS
 
 # %% [markdown]
