@@ -264,3 +264,39 @@ def validate(contract, batch: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=VIOLATION_COLUMNS)
     out = out.sort_values(["column", "check"], kind="stable", ignore_index=True)
     return out.astype({"failures": np.int64})
+
+
+def validate_batches(contract, production: pd.DataFrame, by: str = "batch") -> pd.DataFrame:
+    """:func:`validate` on every batch of a stream, as one tidy table.
+
+    Parameters
+    ----------
+    contract : pandera.DataFrameSchema
+    production : DataFrame
+        The stream, with a batch column.
+    by : str, default "batch"
+
+    Returns
+    -------
+    DataFrame
+        ``batch`` followed by :data:`VIOLATION_COLUMNS`; what
+        :class:`modellab.monitor.segment_rules.ContractViolated` judges.
+
+    Examples
+    --------
+    >>> ref = pd.DataFrame({"channel": ["a", "b"] * 5})
+    >>> stream = pd.DataFrame({"batch": [0, 0, 1, 1], "channel": ["a", "b", "a", "z"]})
+    >>> validate_batches(infer_contract(ref), stream)[["batch", "column", "failures", "examples"]]
+       batch   column  failures examples
+    0      1  channel         1        z
+    """
+    production = require_frame(production, "production")
+    if not isinstance(by, str):
+        raise TypeError(f"by must be the batch column's name, got {by!r}.")
+    require_columns(production, [by], "production")
+    parts = [
+        validate(contract, frame.drop(columns=[by])).assign(batch=key)
+        for key, frame in production.groupby(by, sort=True)
+    ]
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=VIOLATION_COLUMNS)
+    return out[["batch", *VIOLATION_COLUMNS]]

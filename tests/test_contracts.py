@@ -139,3 +139,64 @@ def test_bad_arguments(world, call, error, match):
     s, contract = world
     with pytest.raises(error, match=match):
         call(contract, s.reference)
+
+
+# ------------------------------------------------------- contract and service-health rules
+
+
+def test_contract_rule_fires_on_the_faulty_batches_of_data_quality():
+    from modellab.contracts import validate_batches
+    from modellab.monitor.segment_rules import ContractViolated
+
+    s = scenarios.make("data_quality", n_reference=3000, n_batches=20, batch_size=600)
+    history = validate_batches(infer_contract(s.reference), s.production)
+    alerts = ContractViolated().evaluate(history)
+    truth = s.truth
+    expected = {(b, f) for r in truth.itertuples() for b in range(r.start_batch, r.end_batch + 1)
+                for f in r.features}
+    fired = {(b, c) for b, c in zip(alerts["batch"], alerts["subject"], strict=True)}
+    assert expected <= fired and {c for _, c in fired - expected} <= {"score"}
+    assert (alerts["severity"] == "critical").all()
+    assert "gig_worker" in " ".join(alerts["message"])
+    quiet = scenarios.make("stable", n_reference=3000, n_batches=20, batch_size=600)
+    assert ContractViolated().evaluate(
+        validate_batches(infer_contract(quiet.reference), quiet.production)).empty
+
+
+def test_service_health_and_its_rules_see_outages():
+    from modellab.monitor.health import BatchLate, ScoredShareBelow, VolumeOutside, service_health
+
+    s = scenarios.make("stable", n_reference=500, n_batches=8, batch_size=200)
+    prod = s.production.copy()
+    prod = prod[~((prod["batch"] == 3) & (prod.index % 4 != 0))]  # batch 3: a quarter arrives
+    prod = prod[prod["batch"] != 5]  # batch 5 never arrives
+    prod.loc[prod["batch"] == 6, "score"] = prod.loc[prod["batch"] == 6, "score"].where(
+        prod.index[prod["batch"] == 6] % 10 != 0)  # batch 6: one row in ten unscored
+    health = service_health(prod)
+    assert health.set_index("batch").loc[3, "n"] == (s.production["batch"] == 3).sum() // 4
+    assert health["cadence_days"].iloc[0] == 7
+    assert VolumeOutside().evaluate(health)["batch"].tolist() == [3]
+    assert BatchLate().evaluate(health)["batch"].tolist() == [6]  # 14 days after batch 4
+    scored = ScoredShareBelow().evaluate(health)
+    assert scored["batch"].tolist() == [6] and scored["value"].iloc[0] == pytest.approx(0.9, abs=0.01)
+    ok = service_health(s.production)
+    assert all(r.evaluate(ok).empty for r in (VolumeOutside(), BatchLate(), ScoredShareBelow()))
+
+
+def test_service_health_arrival_delay_and_errors():
+    from modellab.monitor.health import BatchLate, VolumeOutside, service_health
+
+    s = scenarios.make("stable", n_reference=500, n_batches=4, batch_size=50)
+    prod = s.production.assign(loaded=lambda d: d["timestamp"] + pd.Timedelta(days=8))
+    prod.loc[prod["batch"] == 2, "loaded"] += pd.Timedelta(days=10)
+    health = service_health(prod, arrival="loaded")
+    assert health["arrival_delay_days"].tolist() == [1.0, 1.0, 11.0, 1.0]
+    assert BatchLate().evaluate(health)["batch"].tolist() == [2]
+    with pytest.raises(TypeError, match="datetimes"):
+        service_health(prod.assign(timestamp="monday"))
+    with pytest.raises(ValueError, match="no column"):
+        service_health(prod, score="p")
+    with pytest.raises(ValueError, match="low < 1 < high"):
+        VolumeOutside(low=2)
+    with pytest.raises(ValueError, match="service_health"):
+        VolumeOutside().evaluate(pd.DataFrame({"batch": [0]}))

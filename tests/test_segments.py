@@ -184,3 +184,52 @@ def test_segment_gaps_rarely_fire_on_noise():
     t = segment_gaps(df, "g", "recall", n_boot=200)
     batches_with_alarm = t.loc[(t["upper"] < 0) | (t["lower"] > 0), "batch"].nunique()
     assert batches_with_alarm <= 2  # family-wise 5% per batch over 10 batches
+
+
+# --------------------------------------------------------------------------- the rule
+
+
+def _monthly_gaps(name, seed=0, metric="recall", segment="region", bins=None):
+    from modellab import scenarios
+
+    s = scenarios.make(name, seed=seed, n_reference=2000, n_batches=20, batch_size=1000)
+    prod = s.production.assign(month=lambda d: d["batch"] // 4)
+    return segment_gaps(prod, segment, metric, by="month", bins=bins, n_boot=400, seed=seed)
+
+
+def test_segment_rule_finds_the_east_after_the_plant_closes_and_nothing_before():
+    from modellab.monitor.segment_rules import SegmentBehind
+
+    alerts = SegmentBehind("recall").evaluate(_monthly_gaps("segment_shift"))
+    assert set(alerts["subject"]) == {"east"}
+    assert alerts["batch"].min() >= 2  # the change starts in batch 10 = month 2
+    assert (alerts["value"] < 0).all() and (alerts["kind"] == "segment").all()
+
+
+def test_segment_rule_finds_young_applicants():
+    from modellab.monitor.segment_rules import SegmentBehind
+
+    gaps = _monthly_gaps("protected_group", metric="roc_auc", segment="age",
+                         bins=[18, 25, 35, 50, 81])
+    alerts = SegmentBehind("roc_auc").evaluate(gaps)
+    assert set(alerts["subject"]) == {"[18, 25)"} and alerts["batch"].min() >= 2
+
+
+def test_segment_rule_is_quiet_on_a_stable_world():
+    from modellab.monitor.segment_rules import SegmentBehind
+
+    fired = sum(len(SegmentBehind("recall").evaluate(_monthly_gaps("stable", seed=s)))
+                for s in range(2))
+    assert fired <= 1  # 10 months x 6 regions, family-wise 5% per month
+
+
+def test_segment_rule_checks_its_arguments_and_history():
+    from modellab.monitor.segment_rules import SegmentBehind
+
+    with pytest.raises(ValueError, match="Unknown metric"):
+        SegmentBehind("auc")
+    with pytest.raises(ValueError, match="by design"):
+        SegmentBehind("base_rate")
+    with pytest.raises(ValueError, match="segment_gaps"):
+        SegmentBehind().evaluate(pd.DataFrame({"batch": [0]}))
+    assert repr(SegmentBehind("roc_auc")) == "SegmentBehind('roc_auc', severity='warning')"
