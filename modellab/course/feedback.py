@@ -184,6 +184,19 @@ def secret_fragments(source_paths, released_paths) -> list[str]:
                   | {line for line in lines if _norm(line) not in shown})
 
 
+def secret_index(source_paths, released_paths) -> SecretIndex:
+    """The :class:`SecretIndex` of an assignment: :func:`secret_fragments`, minus everything
+    learners see anyway -- the released notebooks as sources and as rendered pages (Markdown
+    drops backticks and emphasis), and the page template itself."""
+    import nbformat
+
+    released = [nbformat.read(p, as_version=4) for p in released_paths]
+    public = [c.source for nb in released for c in nb.cells]
+    public += [_visible_text(render_html(nb)) for nb in released]
+    public.append(render_html(nbformat.v4.new_notebook()))
+    return SecretIndex(secret_fragments(source_paths, released_paths), public="\n".join(public))
+
+
 def _decoded(text: str) -> list[str]:
     """``text`` decoded from every base64 and hex run it holds (whitespace inside runs ignored)."""
     import base64
@@ -251,12 +264,16 @@ class SecretIndex:
     def __bool__(self) -> bool:
         return bool(self.grams or self.short)
 
-    def find(self, text: str) -> list[str]:
-        """The secrets (some of) whose text stands in ``text``: plain (tags, entities and ANSI
-        codes removed) or inside base64 or hex runs, two levels deep."""
+    def find(self, text: str, *, html: bool = False) -> list[str]:
+        """The secrets (some of) whose text stands in ``text``: plain (also with tags, entities
+        and ANSI codes removed) or inside base64 or hex runs, two levels deep. With ``html``,
+        the markup itself is not read as text (only what a reader sees, and encoded runs
+        anywhere, e.g. in ``data:`` URIs)."""
         if not self or not text:
             return []
-        views = [text, _visible_text(text)]
+        views = [_visible_text(text)] if html else [text, _visible_text(text)]
+        for inner in _decoded(text) if html else []:
+            views += [inner, *_decoded(inner)]
         for view in list(views):
             for inner in _decoded(view):
                 views += [inner, *_decoded(inner)]
@@ -270,11 +287,11 @@ class SecretIndex:
         return sorted(set(found))
 
 
-def find_secrets(text: str, secrets) -> list[str]:
+def find_secrets(text: str, secrets, *, html: bool = False) -> list[str]:
     """Which ``secrets`` (strings, or a :class:`SecretIndex`) stand, whole or in part, in
-    ``text``, plain or base64/hex-encoded."""
+    ``text``, plain or base64/hex-encoded (``html``: see :meth:`SecretIndex.find`)."""
     index = secrets if isinstance(secrets, SecretIndex) else SecretIndex(secrets)
-    return index.find(text)
+    return index.find(text, html=html)
 
 
 # --- the page ----------------------------------------------------------------------------------
@@ -423,7 +440,8 @@ def learner_notebook(released, submitted, graded, parts, secrets, *, explanation
             add(cell.source, cell.cell_type, graded_by_gid.get(gid), gid,
                 note="*(This cell was missing from your notebook; it was put back for grading.)*")
     nb = nbformat.v4.new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = released.metadata.get("kernelspec", {})
+    if released.metadata.get("kernelspec", {}).get("name"):
+        nb.metadata["kernelspec"] = released.metadata["kernelspec"]
     nb.metadata["language_info"] = released.metadata.get("language_info", {"name": "python"})
     return nb, removed
 
@@ -507,13 +525,9 @@ def generate_feedback(ws, assignment: str, students=None) -> dict:
             f"no graded submissions of {assignment!r}: run `modellab workshop grade "
             f"{assignment}` first."
         )
-    secrets = secret_fragments(sorted((ws.root / "source" / assignment).glob("*.ipynb")),
-                               list(released.values()))
+    index = secret_index(sorted((ws.root / "source" / assignment).glob("*.ipynb")),
+                         list(released.values()))
     release_nbs = {nb: _read(p) for nb, p in released.items()}
-    import nbformat
-
-    public = "\n".join(c.source for nb in release_nbs.values() for c in nb.cells)
-    index = SecretIndex(secrets, public=public + render_html(nbformat.v4.new_notebook()))
     written, withheld, removed_by, not_graded = [], {}, {}, []
     for student in everyone:
         entry = status.get(student, {"status": "collected", "detail": ""})
@@ -549,7 +563,7 @@ def generate_feedback(ws, assignment: str, students=None) -> dict:
                 removed_by[student] = removed_by.get(student, 0) + removed
             page = render_html(nb)
             path = out_dir / f"{nb_name}.html"
-            leaks = find_secrets(page, mine)
+            leaks = find_secrets(page, mine, html=True)
             if leaks:
                 withheld[str(path)] = leaks
                 continue
