@@ -209,21 +209,27 @@ scenario.reference.head()
 # Replace `None` with the letter of your answer, e.g. `q1 = "b"`, and run the cell. Nothing here
 # counts towards a grade.
 
+# %% [markdown]
+# **Q1.** Why monitor a model that passed all its tests before launch?
+#
+# - **a)** Because its code may hide bugs that the tests before launch did not catch.
+# - **b)** Because regulators require every model to be retrained once a month.
+# - **c)** Because the applicants and the economy keep changing after launch.
+#
+# **Q2.** A check cell stops with ❌ and a hint. What should you do?
+#
+# - **a)** Read the hint, fix your answer cell, then run both cells again.
+# - **b)** Edit the check cell until it passes: it is there to be adjusted to your answer.
+# - **c)** Run the check cell again a few times: it may pass on a second attempt.
+
 # %%
 from modellab.checks import self_check
 
-q1 = None  # Why monitor a model that passed all its tests before launch?
-self_check(q1, {
-    "a": "Because its code may have bugs that tests missed.",
-    "b": "Because the data and the world it predicts keep changing after launch.",
-    "c": "Because regulators require a monthly retraining.",
-}, "b", name="Q1", hint="think about what changes after launch — the code or the world?",
-    explain="The code stays the same; the applicants and the economy do not.")
-
-q2 = None  # A check cell stops with ❌ and a hint. What should you do?
-self_check(q2, {
-    "a": "Edit the check cell until it passes.",
-    "b": "Read the hint, fix your answer cell, and run both cells again.",
-    "c": "Restart the computer.",
-}, "b", name="Q2", hint="check cells are locked; your answer cell is the one to change",
-    explain="Checks are locked; the hint points at what to change in your own cell.")
+q1 = None  # Q1: your letter
+q2 = None  # Q2: your letter
+self_check(q1, "abc", "8df5900ad393cb5b", name="Q1",
+           hint='think about what changes after launch — the code or the world?',
+           explain='The code stays the same; the applicants and the economy do not.')
+self_check(q2, "abc", "8b869ee012e9f2d4", name="Q2",
+           hint='check cells are locked; your answer cell is the one to change',
+           explain='Checks are locked; the hint points at what to change in your own cell.')

@@ -357,29 +357,37 @@ print(quality.truth[["kind", "features", "start_batch", "end_batch"]].to_string(
 #
 # Replace `None` with the letter of your answer and run the cell.
 
+# %% [markdown]
+# **Q1.** This week's mean debt-to-income is 2 standard errors above the reference. What now?
+#
+# - **a)** Raise an alert: the customers have changed, and the model must be told about it.
+# - **b)** Note it and watch the next weeks: noise reaches 2 SE about 1 week in 20.
+# - **c)** Retrain the model on this week's data so that it follows the new customers.
+#
+# **Q2.** The flag rate doubled, and the observed default rate rose just as much. Best reading?
+#
+# - **a)** Applicants got riskier and the model noticed; the decline rate is a business call.
+# - **b)** The model is broken: it now declines far too many people who would have repaid.
+# - **c)** A pipeline bug: the data must be wrong, since a flag rate cannot double like that.
+#
+# **Q3.** 30% of a feature is missing this week, but the scores look normal. Is all well?
+#
+# - **a)** Yes: if the scores look normal, the inputs cannot have mattered to the decisions.
+# - **b)** Yes, as long as the missing share falls back under 30% by next week's batch.
+# - **c)** No: the model fills gaps silently; find and fix the broken data feed.
+
 # %%
 from modellab.checks import self_check
 
-q1 = None  # This week's mean debt-to-income is 2 standard errors above the reference. What now?
-self_check(q1, {
-    "a": "Raise an alert: the customers have changed.",
-    "b": "Note it and watch the next weeks: 2 standard errors happens by chance about 1 week in 20.",
-    "c": "Retrain the model on this week's data.",
-}, "b", name="Q1", hint="how often does noise alone reach 2 standard errors?",
-    explain="One week at 2 SE is common noise; a run of weeks, or 3+ SE, is a trend worth acting on.")
-
-q2 = None  # The flag rate doubled, and the observed default rate rose just as much. Best reading?
-self_check(q2, {
-    "a": "The model is broken: it declines too many people.",
-    "b": "Applicants got riskier and the model noticed; the business must decide if the higher "
-         "decline rate is acceptable.",
-    "c": "A pipeline bug: the data are wrong.",
-}, "b", name="Q2", hint="compare what the model expected with what really happened",
-    explain="Expected and observed defaults moved together and ROC-AUC held: the model behaves.")
-
-q3 = None  # 30% of a feature is missing this week, but the scores look normal. Is all well?
-self_check(q3, {
-    "a": "Yes: if the scores look normal, the inputs do not matter.",
-    "b": "No: the model fills gaps silently; find and fix the broken data feed.",
-}, "b", name="Q3", hint="does a normal-looking output prove the input was fine?",
-    explain="Missing values and unseen categories are often scored silently; check inputs too.")
+q1 = None  # Q1: your letter
+q2 = None  # Q2: your letter
+q3 = None  # Q3: your letter
+self_check(q1, "abc", "948c6241d43fda67", name="Q1",
+           hint='how often does noise alone reach 2 standard errors?',
+           explain='One week at 2 SE is common noise; a run of weeks, or 3+ SE, is a trend worth acting on.')
+self_check(q2, "abc", "8b869ee012e9f2d4", name="Q2",
+           hint='compare what the model expected with what really happened',
+           explain='Expected and observed defaults moved together and ROC-AUC held: the model behaves.')
+self_check(q3, "abc", "084f862f23f95614", name="Q3",
+           hint='does a normal-looking output prove the input was fine?',
+           explain='Missing values and unseen categories are often scored silently; check inputs too.')

@@ -349,26 +349,38 @@ print(f"weeks whose whole interval lies below the reference recall {recall:.2f}:
 # %% [markdown]
 # ## Self-check (not graded)
 
+# %% [markdown]
+# **Q1.** The model declined 200 applicants; 60 of them would have defaulted. What is 60/200?
+#
+# - **a)** recall
+# - **b)** specificity
+# - **c)** precision
+# - **d)** accuracy
+#
+# **Q2.** A new model has accuracy 0.90 on a portfolio with a 10% default rate. Good news?
+#
+# - **a)** Yes: 90% correct decisions is an excellent result for a credit model.
+# - **b)** Not by itself: approving everyone also scores 0.90. Ask for recall.
+# - **c)** No: a credit model should reach an accuracy of at least 0.99 to be used.
+#
+# **Q3.** Weekly recall fell from 0.52 to 0.47; each week's 95% interval is about ±0.10 wide.
+#
+# - **a)** Within the noise: keep watching and pool more weeks before concluding.
+# - **b)** Escalate: the model is getting worse, and recall is the number that matters most.
+# - **c)** Lower the threshold at once to bring recall back up to last week's level.
+
 # %%
 from modellab.checks import self_check
 
-q1 = None  # The model declined 200 applicants; 60 of them would have defaulted. What is 60/200?
-self_check(q1, {"a": "recall", "b": "precision", "c": "accuracy"}, "b", name="Q1",
-           hint="the denominator is the applicants the model flagged",
-           explain="Share of flagged (declined) applicants who really defaulted = precision.")
-
-q2 = None  # A new model has accuracy 0.90 on a portfolio with a 10% default rate. Good news?
-self_check(q2, {
-    "a": "Yes, 90% is excellent.",
-    "b": "Not by itself: approving everyone also scores 0.90. Ask for recall and precision.",
-    "c": "No, accuracy should be 1.0.",
-}, "b", name="Q2", hint="what accuracy does a model that never predicts default get?",
-    explain="With 10% defaults, 'never default' is 90% accurate and catches nothing.")
-
-q3 = None  # Weekly recall fell from 0.52 to 0.47; each week's 95% interval is about ±0.10 wide.
-self_check(q3, {
-    "a": "Escalate: the model is getting worse.",
-    "b": "The drop is within the noise; keep watching and pool more weeks before concluding.",
-    "c": "Lower the threshold at once to bring recall back up.",
-}, "b", name="Q3", hint="compare the size of the drop with the width of the interval",
-    explain="A 5-point move inside a ±10-point interval is consistent with no change at all.")
+q1 = None  # Q1: your letter
+q2 = None  # Q2: your letter
+q3 = None  # Q3: your letter
+self_check(q1, "abcd", "8df5900ad393cb5b", name="Q1",
+           hint='the denominator is the applicants the model flagged',
+           explain='Share of flagged (declined) applicants who really defaulted = precision.')
+self_check(q2, "abc", "9e77e13644c411d7", name="Q2",
+           hint='what accuracy does a model that never predicts default get?',
+           explain="With 10% defaults, 'never default' is 90% accurate and catches nothing.")
+self_check(q3, "abc", "fb884379d149a3cc", name="Q3",
+           hint='compare the size of the drop with the width of the interval',
+           explain='A 5-point move inside a ±10-point interval is consistent with no change at all.')

@@ -423,29 +423,37 @@ plt.show()
 #
 # Replace `None` with the letter of your answer and run the cell.
 
+# %% [markdown]
+# **Q1.** With 1,000,000 rows, KS gives p = 1e-29 for income, Wasserstein 0.02 sd. What now?
+#
+# - **a)** Alert: a p-value this tiny means the change in income is huge.
+# - **b)** The test is broken: p-values cannot be that small on real data.
+# - **c)** No alert: the change is real but below the 0.1-sd floor.
+#
+# **Q2.** Which measure would you use for `region` (six categories)?
+#
+# - **a)** chi-squared (test) with Jensen–Shannon (size)
+# - **b)** Kolmogorov–Smirnov on the category codes 0 to 5
+# - **c)** Wasserstein distance between the category codes
+#
+# **Q3.** 10 features x 20 weeks, alpha 0.05, no correction, nothing really changed. How many false alarms?
+#
+# - **a)** About 0 false alarms, because nothing really changed.
+# - **b)** About 10 false alarms
+# - **c)** About 1 false alarm, since alpha is only 5%.
+
 # %%
 from modellab.checks import self_check
 
-q1 = None  # With 1,000,000 rows, KS gives p = 1e-29 for income, Wasserstein 0.02 sd. What now?
-self_check(q1, {
-    "a": "Alert: the p-value is tiny, so the change is huge.",
-    "b": "No alert: the change is real but far too small to matter (below the 0.1-sd floor).",
-    "c": "The test is broken: p-values cannot be that small.",
-}, "b", name="Q1", hint="a p-value says how sure we are, not how big the change is",
-    explain="With a million rows, even a 0.02-sd wobble is detectable; the effect size decides.")
-
-q2 = None  # Which measure would you use for `region` (six categories)?
-self_check(q2, {
-    "a": "Kolmogorov–Smirnov",
-    "b": "Wasserstein",
-    "c": "chi-squared (test) with Jensen–Shannon (size)",
-}, "c", name="Q2", hint="two of the measures need numbers with an order",
-    explain="KS and Wasserstein need numeric values; categories use chi-squared and JS or PSI.")
-
-q3 = None  # 10 features x 20 weeks, alpha 0.05, no correction, nothing really changed.
-self_check(q3, {
-    "a": "About 0 false alarms",
-    "b": "About 1 false alarm",
-    "c": "About 10 false alarms",
-}, "c", name="Q3", hint="200 tests, each wrong 5% of the time",
-    explain="200 × 0.05 = 10; a correction such as Benjamini–Hochberg brings it down.")
+q1 = None  # Q1: your letter
+q2 = None  # Q2: your letter
+q3 = None  # Q3: your letter
+self_check(q1, "abc", "8df5900ad393cb5b", name="Q1",
+           hint='a p-value says how sure we are, not how big the change is',
+           explain='With a million rows, even a 0.02-sd wobble is detectable; the effect size decides.')
+self_check(q2, "abc", "8b869ee012e9f2d4", name="Q2",
+           hint='two of the measures need numbers with an order',
+           explain='KS and Wasserstein need numeric values; categories use chi-squared and JS or PSI.')
+self_check(q3, "abc", "de0921102a00fbbe", name="Q3",
+           hint='200 tests, each wrong 5% of the time',
+           explain='200 × 0.05 = 10; a correction such as Benjamini–Hochberg brings it down.')

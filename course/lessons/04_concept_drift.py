@@ -386,29 +386,37 @@ CUSUM(h=5, direction="decrease").fit(reference_auc).run(concept_auc)
 #
 # Replace `None` with the letter of your answer and run the cell.
 
+# %% [markdown]
+# **Q1.** Input drift checks are all green, but ROC-AUC on labelled batches fell. What is it?
+#
+# - **a)** A false alarm: the inputs did not change, so the model must be fine.
+# - **b)** A data-quality bug in the input pipeline, which the drift checks missed.
+# - **c)** Concept drift: the link between inputs and outcome changed.
+#
+# **Q2.** The default rate rose, ROC-AUC is steady, predicted probabilities are too low. What do you do?
+#
+# - **a)** Retrain the model from scratch with new features and new data.
+# - **b)** Recalibrate the probabilities and revisit the decision threshold.
+# - **c)** Do nothing: ROC-AUC is steady, so the model is still doing its job.
+#
+# **Q3.** Labels arrive 4 weeks late. What can you measure on this week's batch?
+#
+# - **a)** Its score distribution, flag rate and input drift, not its accuracy.
+# - **b)** Its ROC-AUC and recall, as usual, computed on the model's own predictions.
+# - **c)** Nothing at all until the labels arrive four weeks from now.
+
 # %%
 from modellab.checks import self_check
 
-q1 = None  # Input drift checks are all green, but ROC-AUC on labelled batches fell. What is it?
-self_check(q1, {
-    "a": "A false alarm: the inputs did not change, so the model is fine.",
-    "b": "Concept drift: the link between inputs and outcome changed.",
-    "c": "A data-quality bug in the input pipeline.",
-}, "b", name="Q1", hint="which of these would leave the inputs unchanged?",
-    explain="Concept drift changes what the inputs mean, not what they look like.")
-
-q2 = None  # The default rate rose, ROC-AUC is steady, predicted probabilities are too low.
-self_check(q2, {
-    "a": "Retrain the model from scratch on new features.",
-    "b": "Do nothing: ROC-AUC is steady, so the model is fine.",
-    "c": "Recalibrate the probabilities and revisit the decision threshold.",
-}, "c", name="Q2", hint="the ranking still works; which part of the output is wrong?",
-    explain="A prior shift breaks calibration, not ranking: recalibration is the cheap fix.")
-
-q3 = None  # Labels arrive 4 weeks late. What can you measure on this week's batch?
-self_check(q3, {
-    "a": "Its ROC-AUC and recall, as usual.",
-    "b": "Its score distribution, flag rate and input drift — but not its accuracy.",
-    "c": "Nothing at all until the labels arrive.",
-}, "b", name="Q3", hint="which numbers need the outcome, and which do not?",
-    explain="Proxies need no labels; they warn early but cannot prove the model is wrong.")
+q1 = None  # Q1: your letter
+q2 = None  # Q2: your letter
+q3 = None  # Q3: your letter
+self_check(q1, "abc", "8df5900ad393cb5b", name="Q1",
+           hint='which of these would leave the inputs unchanged?',
+           explain='Concept drift changes what the inputs mean, not what they look like.')
+self_check(q2, "abc", "9e77e13644c411d7", name="Q2",
+           hint='the ranking still works; which part of the output is wrong?',
+           explain='A prior shift breaks calibration, not ranking: recalibration is the cheap fix.')
+self_check(q3, "abc", "fb884379d149a3cc", name="Q3",
+           hint='which numbers need the outcome, and which do not?',
+           explain='Proxies need no labels; they warn early but cannot prove the model is wrong.')

@@ -397,31 +397,37 @@ display(Markdown(card))
 #
 # Replace `None` with the letter of your answer and run the cell.
 
+# %% [markdown]
+# **Q1.** Which sentence should open an incident report to the head of credit?
+#
+# - **a)** "The monitor raised 3 critical and 16 warning alerts across the 20 batches of this quarter."
+# - **b)** "A KS test on debt_to_income rejected the null hypothesis at p < 0.001 from batch 8."
+# - **c)** "Decision needed: approve manual review of borderline loans until the model is retrained."
+#
+# **Q2.** The report says the cost is "roughly EUR 150,000". What must it also say?
+#
+# - **a)** The assumed loss per missed default, and how many loans it rests on.
+# - **b)** Nothing more: managers want the headline figure, not the details behind it.
+# - **c)** The p-value of the drift test that first raised the alert.
+#
+# **Q3.** Why does a model card list open incidents?
+#
+# - **a)** Because regulators require the card to list every alert the monitor ever raised.
+# - **b)** So readers know the model is not performing as documented, and who is on it.
+# - **c)** So that the card can replace the incident tracker and the on-call rota.
+
 # %%
 from modellab.checks import self_check
 
-q1 = None  # Which sentence should open an incident report to the head of credit?
-self_check(q1, {
-    "a": "The monitor raised 3 critical and 16 warning alerts across 20 batches.",
-    "b": "Decision needed: approve manual review of borderline loans until the model is "
-         "retrained; it has been missing more defaults since 31 March.",
-    "c": "A KS test on debt_to_income rejected the null hypothesis at p < 0.001.",
-}, "b", name="Q1", hint="which one tells the reader what to do?",
-    explain="Lead with the decision; the evidence follows.")
-
-q2 = None  # The report says the cost is "roughly EUR 150,000". What must it also say?
-self_check(q2, {
-    "a": "Nothing: managers do not want details.",
-    "b": "The assumed loss per missed default, and how many loans the estimate rests on.",
-    "c": "The p-value of the drift test.",
-}, "b", name="Q2", hint="what would change the amount if someone disagreed with it?",
-    explain="A money figure is only as good as its assumption; state it next to the amount.")
-
-q3 = None  # Why does a model card list open incidents?
-self_check(q3, {
-    "a": "So that readers know the model is currently not performing as documented, and who "
-         "is dealing with it.",
-    "b": "Because regulators require a list of every alert ever raised.",
-    "c": "To make the card longer.",
-}, "a", name="Q3", hint="who reads the card, and what do they need to know today?",
-    explain="The card is read by auditors and successors: it must say what is wrong now.")
+q1 = None  # Q1: your letter
+q2 = None  # Q2: your letter
+q3 = None  # Q3: your letter
+self_check(q1, "abc", "8df5900ad393cb5b", name="Q1",
+           hint='which one tells the reader what to do?',
+           explain='Lead with the decision; the evidence follows.')
+self_check(q2, "abc", "8b869ee012e9f2d4", name="Q2",
+           hint='what would change the amount if someone disagreed with it?',
+           explain='A money figure is only as good as its assumption; state it next to the amount.')
+self_check(q3, "abc", "de0921102a00fbbe", name="Q3",
+           hint='who reads the card, and what do they need to know today?',
+           explain='The card is read by auditors and successors: it must say what is wrong now.')

@@ -301,29 +301,37 @@ print("typical error of the sampled age effect size, by sample rows:",
 # %% [markdown]
 # ## Self-check (not graded)
 
+# %% [markdown]
+# **Q1.** A KS test on 5 million rows gives p = 1e-12 for income, with an effect of 0.01 sd.
+#
+# - **a)** No alarm: the change is real but far too small to matter.
+# - **b)** Raise a drift alarm: a p-value this tiny cannot be ignored.
+# - **c)** The test is broken: p-values cannot be that small on real data.
+#
+# **Q2.** You summarise 40 files separately and merge the counts. The drift flags are...
+#
+# - **a)** an approximation that gets better as the number of files grows
+# - **b)** only valid if every file has the same number of rows
+# - **c)** identical to testing all rows at once
+#
+# **Q3.** One of 500 files is corrupted. What should a good monitoring job do?
+#
+# - **a)** Stop and report nothing until the file is fixed, so no partial result is shown.
+# - **b)** Skip it, name it in a warning and the report, and monitor the other 499.
+# - **c)** Skip it quietly: one file in 500 cannot change the drift flags of the run.
+
 # %%
 from modellab.checks import self_check
 
-q1 = None  # A KS test on 5 million rows gives p = 1e-12 for income, with an effect of 0.01 sd.
-self_check(q1, {
-    "a": "Raise a drift alarm: the p-value is tiny.",
-    "b": "No alarm: the change is real but far too small to matter.",
-    "c": "The test is broken: p-values cannot be that small.",
-}, "b", name="Q1", hint="compare the effect size with the 0.1-sd floor",
-    explain="With millions of rows, any non-zero change is significant; the effect decides.")
-
-q2 = None  # You summarise 40 files separately and merge the counts. The drift flags are...
-self_check(q2, {
-    "a": "an approximation that improves with more files",
-    "b": "identical to testing all rows at once",
-    "c": "only valid if every file has the same number of rows",
-}, "b", name="Q2", hint="what happens when you add counts over the same bins?",
-    explain="Counts over bins fixed by the reference add up exactly, so the tests are identical.")
-
-q3 = None  # One of 500 files is corrupted. What should a good monitoring job do?
-self_check(q3, {
-    "a": "Stop and report nothing until the file is fixed.",
-    "b": "Skip it silently.",
-    "c": "Skip it, name it in a report and a warning, and monitor the other 499.",
-}, "c", name="Q3", hint="think about the on-call engineer reading the result",
-    explain="Failing loudly but partially keeps the monitoring running and the gap visible.")
+q1 = None  # Q1: your letter
+q2 = None  # Q2: your letter
+q3 = None  # Q3: your letter
+self_check(q1, "abc", "d025348fe71abfb7", name="Q1",
+           hint='compare the effect size with the 0.1-sd floor',
+           explain='With millions of rows, any non-zero change is significant; the effect decides.')
+self_check(q2, "abc", "c92422938f99cb54", name="Q2",
+           hint='what happens when you add counts over the same bins?',
+           explain='Counts over bins fixed by the reference add up exactly, so the tests are identical.')
+self_check(q3, "abc", "de0921102a00fbbe", name="Q3",
+           hint='think about the on-call engineer reading the result',
+           explain='Failing loudly but partially keeps the monitoring running and the gap visible.')

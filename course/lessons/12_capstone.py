@@ -561,29 +561,37 @@ alert_tuner(result, truth=scenario.truth)
 #
 # Replace `None` with the letter of your answer and run the cell.
 
+# %% [markdown]
+# **Q1.** Overnight, every value of one feature is about 1,000 times smaller. First move?
+#
+# - **a)** Retrain the model on the new data so that it learns the new scale of the feature.
+# - **b)** Wait for the outcomes to arrive to see whether performance really dropped.
+# - **c)** Find the pipeline change behind it, roll it back, re-score affected cases.
+#
+# **Q2.** Outcomes arrive 4 weeks late. Which signals can triage use on this week's batch?
+#
+# - **a)** Flag rate, mean score and input drift.
+# - **b)** ROC-AUC and recall of this week's batch, computed as usual.
+# - **c)** None: triage has to wait until the outcomes arrive.
+#
+# **Q3.** A feature drifted slowly for six weeks; ROC-AUC on the labelled weeks is steady. What now?
+#
+# - **a)** Retrain at once: drift always hurts a model sooner or later, so act early.
+# - **b)** Confirm the cause with the business, keep watching, review when outcomes arrive.
+# - **c)** Ignore the warning: performance on the labelled weeks is fine, so nothing is wrong.
+
 # %%
 from modellab.checks import self_check
 
-q1 = None  # Overnight, every value of one feature is about 1,000 times smaller. First move?
-self_check(q1, {
-    "a": "Retrain the model on the new data.",
-    "b": "Find the pipeline change that caused it, roll it back and re-score affected cases.",
-    "c": "Wait for the outcomes to arrive to see whether performance dropped.",
-}, "b", name="Q1", hint="is this a change in customers or in the data feed?",
-    explain="A factor of 1,000 overnight is a unit bug: fix the data, not the model.")
-
-q2 = None  # Outcomes arrive 4 weeks late. Which signals can triage use on this week's batch?
-self_check(q2, {
-    "a": "ROC-AUC and recall of this week's batch.",
-    "b": "Flag rate, mean score and input drift.",
-    "c": "None: triage has to wait for the outcomes.",
-}, "b", name="Q2", hint="which numbers need the outcome, and which do not?",
-    explain="Label-free signals exist for every batch; performance needs outcomes.")
-
-q3 = None  # A feature drifted slowly for six weeks; ROC-AUC on the labelled weeks is steady.
-self_check(q3, {
-    "a": "Retrain at once: drift always hurts.",
-    "b": "Confirm the cause with the business, keep watching, review when outcomes arrive.",
-    "c": "Ignore the warning: performance is fine.",
-}, "b", name="Q3", hint="is there evidence of harm yet, and is there a reason to keep looking?",
-    explain="Drift is a question, not a verdict: confirm it, track it, and decide on evidence.")
+q1 = None  # Q1: your letter
+q2 = None  # Q2: your letter
+q3 = None  # Q3: your letter
+self_check(q1, "abc", "8df5900ad393cb5b", name="Q1",
+           hint='is this a change in customers or in the data feed?',
+           explain='A factor of 1,000 overnight is a unit bug: fix the data, not the model.')
+self_check(q2, "abc", "8b869ee012e9f2d4", name="Q2",
+           hint='which numbers need the outcome, and which do not?',
+           explain='Label-free signals exist for every batch; performance needs outcomes.')
+self_check(q3, "abc", "de0921102a00fbbe", name="Q3",
+           hint='is there evidence of harm yet, and is there a reason to keep looking?',
+           explain='Drift is a question, not a verdict: confirm it, track it, and decide on evidence.')
