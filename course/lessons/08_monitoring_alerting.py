@@ -440,29 +440,37 @@ shutil.rmtree(workdir)
 #
 # Replace `None` with the letter of your answer and run the cell.
 
+# %% [markdown]
+# **Q1.** A rule raised no false alarm in a year of stable data. What do you still not know?
+#
+# - **a)** How late it would notice a real drift, or whether it would at all.
+# - **b)** Whether it is fast enough to run on every batch within the nightly window.
+# - **c)** Nothing: zero false alarms over a year makes it the best possible rule.
+#
+# **Q2.** Weekly ROC-AUC on 1,000 loans wobbles by about 0.03. Which drop rule is sensible?
+#
+# - **a)** Alert when ROC-AUC drops by 0.01.
+# - **b)** Alert when ROC-AUC drops by 0.40.
+# - **c)** Alert when ROC-AUC drops by 0.10.
+#
+# **Q3.** Why does the monitor keep its history in a store file?
+#
+# - **a)** Because SQLite computes the drift tests much faster than pandas does.
+# - **b)** So a re-run skips weeks already done and the history survives restarts.
+# - **c)** So that the raw data can be deleted as soon as the monitor has read it.
+
 # %%
 from modellab.checks import self_check
 
-q1 = None  # A rule raised no false alarm in a year of stable data. What do you still not know?
-self_check(q1, {
-    "a": "Whether it runs fast enough.",
-    "b": "How late it would notice a real drift — or whether it would notice at all.",
-    "c": "Nothing: zero false alarms makes it the best rule.",
-}, "b", name="Q1", hint="a rule that never fires also has zero false alarms",
-    explain="Judge a rule on both numbers: false alarms on quiet data and delay on drift.")
-
-q2 = None  # Weekly ROC-AUC on 1,000 loans wobbles by about 0.03. Which drop rule is sensible?
-self_check(q2, {
-    "a": "Alert when ROC-AUC drops by 0.01.",
-    "b": "Alert when ROC-AUC drops by 0.10.",
-    "c": "Alert when ROC-AUC drops by 0.40.",
-}, "b", name="Q2", hint="compare each threshold with the week-to-week wobble",
-    explain="0.01 fires on noise; 0.40 is a broken model before it fires; 0.10 is a few wobbles.")
-
-q3 = None  # Why does the monitor keep its history in a store file?
-self_check(q3, {
-    "a": "So that a re-run skips weeks already done and the history survives restarts.",
-    "b": "Because SQLite computes the drift tests faster than pandas.",
-    "c": "So that the raw data can be deleted before monitoring.",
-}, "a", name="Q3", hint="think about a scheduled job that runs every Monday",
-    explain="Idempotent re-runs and a durable history are what make unattended monitoring safe.")
+q1 = None  # Q1: your letter
+q2 = None  # Q2: your letter
+q3 = None  # Q3: your letter
+self_check(q1, "abc", "d025348fe71abfb7", name="Q1",
+           hint='a rule that never fires also has zero false alarms',
+           explain='Judge a rule on both numbers: false alarms on quiet data and delay on drift.')
+self_check(q2, "abc", "c92422938f99cb54", name="Q2",
+           hint='compare each threshold with the week-to-week wobble',
+           explain='0.01 fires on noise; 0.40 is a broken model before it fires; 0.10 is a few wobbles.')
+self_check(q3, "abc", "de0921102a00fbbe", name="Q3",
+           hint='think about a scheduled job that runs every Monday',
+           explain='Idempotent re-runs and a durable history are what make unattended monitoring safe.')
