@@ -3,7 +3,7 @@
 The reference is fitted once (:class:`modellab.drift.DriftDetector` /
 :class:`modellab.monitor.Monitor`); production rows are then *counted* over the
 reference's bins, categories and score bins, chunk by chunk, and the counts merged. The
-result equals the in-memory one (see :mod:`modellab.scale.chunked` for the exact list)
+result equals the in-memory one (see :mod:`modellab.monitor._batch` for the exact list)
 while memory stays bounded by the chunk size.
 
 - :func:`monitor_parquet`: ``Monitor.run`` over Parquet: per-batch history, alerts, the
@@ -15,7 +15,7 @@ while memory stays bounded by the chunk size.
 - :func:`local_client`: a small Dask ``LocalCluster`` client (``client=`` above).
 """
 
-from modellab.scale.chunked import ScaleResult, SkippedFilesWarning
+from modellab.scale._chunked import ScaleResult, SkippedFilesWarning
 from modellab.scale.dask import local_client
 from modellab.scale.monitor import drift_parquet, monitor_parquet
 from modellab.scale.parquet import list_files, write_scenario

@@ -1,7 +1,7 @@
 """The chunked computation on a Dask cluster (:mod:`dask.distributed`).
 
 Each Parquet file becomes one task that reads it record batch by record batch on a
-worker and returns its small :class:`~modellab.scale.chunked.DatasetSummary` (counts,
+worker and returns its small :class:`~modellab.monitor._batch.DatasetSummary` (counts,
 histograms, sums: kilobytes, not rows). The client merges the summaries as they arrive,
 so only summaries ever cross the network. The fitted plan (reference summaries) is
 scattered to every worker once.
@@ -19,7 +19,8 @@ Examples
 
 from __future__ import annotations
 
-from modellab.scale.chunked import DatasetSummary, Plan, summarise_file
+from modellab.monitor._batch import DatasetSummary, Plan
+from modellab.scale._chunked import summarise_file
 
 
 def local_client(n_workers: int = 2, threads_per_worker: int = 1, *, processes: bool = True,
@@ -83,3 +84,19 @@ def summarise_files_dask(plan: Plan, files, client, batch_size: int) -> DatasetS
     finally:
         if owned:
             client.close()
+
+
+class DaskEngine:
+    """Summarise files on a Dask cluster: one task per file, summaries merged as they come.
+
+    ``client`` is a ``dask.distributed.Client`` or a scheduler address (connected for
+    the run, closed after).
+    """
+
+    name = "dask"
+
+    def __init__(self, client):
+        self.client = client
+
+    def summarise(self, plan: Plan, files, batch_size: int) -> DatasetSummary:
+        return summarise_files_dask(plan, files, self.client, batch_size)

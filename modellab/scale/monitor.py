@@ -4,7 +4,7 @@
 metrics, drift flags and effects, missing rates, histograms, alerts, the store) and
 :func:`drift_parquet` the drift table of :meth:`modellab.drift.DriftDetector.test`, both
 read chunk by chunk from a Parquet dataset, in this process or on a Dask cluster (``client=``). See
-:mod:`modellab.scale.chunked` for how, and for what is exact and what is approximate.
+:mod:`modellab.monitor._batch` for how, and for what is exact and what is approximate.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ import pandas as pd
 
 from modellab._validate import positive_int
 from modellab.drift import DriftDetector
-from modellab.monitor import Monitor
+from modellab.monitor import Monitor, _batch
 from modellab.monitor.monitor import SCORE_QUANTILES, score_edges
-from modellab.scale import chunked
+from modellab.scale import _chunked as chunked
+from modellab.scale.dask import DaskEngine
 from modellab.scale.parquet import DEFAULT_BATCH_SIZE, file_schemas, list_files
 
 
@@ -58,7 +59,7 @@ def monitor_parquet(monitor, path, by: str = "batch", *, order="auto", client=No
         (their quantiles; outer bins open), so decision scores work like probabilities.
     on_error : {"warn", "ignore", "raise"}, default "warn"
         Missing or unreadable files are skipped and listed in ``result.skipped``; "warn"
-        also emits a :class:`~modellab.scale.chunked.SkippedFilesWarning`, "raise" stops.
+        also emits a :class:`~modellab.scale.SkippedFilesWarning`, "raise" stops.
 
     Returns
     -------
@@ -111,7 +112,7 @@ def monitor_parquet(monitor, path, by: str = "batch", *, order="auto", client=No
         )
     # The union of the files' columns: labels in any file count (files without are unlabelled).
     have = {c for cols in file_schemas(list_files(path)).values() for c in cols}
-    plan = chunked.Plan(
+    plan = _batch.Plan(
         detector=monitor.detector_, by=by,
         target=monitor.target if monitor.target in have else None,  # absent = unlabelled
         score=monitor.score,
@@ -121,19 +122,19 @@ def monitor_parquet(monitor, path, by: str = "batch", *, order="auto", client=No
         score_edges=score_edges(monitor.score_quantiles_, score_bins),
         monitor=monitor,
     )
-    summary, skipped, engine = chunked.run(plan, path, client, batch_size, on_error)
+    summary, skipped, engine = chunked.run(plan, path, _engine(client), batch_size, on_error)
     cache: dict = {}
     monitor_result = monitor.run_computed(
-        chunked.ordered_keys(summary, order),
-        lambda key: chunked.batch_result(plan, key, summary.batches[key], cache),
+        _batch.ordered_keys(summary, order),
+        lambda key: _batch.batch_result(plan, key, summary.batches[key], cache),
         source=str(path) if isinstance(path, (str, os.PathLike)) else None,
     )
     total = summary.total()
-    metrics = chunked._metrics_row(total, plan.metrics)
+    metrics = _batch.metrics_row(total, plan.metrics)
     metrics["roc_auc_max_error"] = metrics.pop("_roc_bound")
     metrics.pop("_note")
     return chunked.ScaleResult(
-        drift=chunked.drift_table(plan.detector, total.counts),
+        drift=_batch.drift_table(plan.detector, total.counts),
         metrics=pd.Series(metrics, dtype="float64", name="value"),
         skipped=skipped, n_rows=summary.n_rows, n_files=summary.files_read, engine=engine,
         monitor_result=monitor_result, notes=tuple(summary.notes(plan)),
@@ -180,10 +181,15 @@ def drift_parquet(detector, path, *, client=None, batch_size: int = DEFAULT_BATC
             f"{type(detector).__name__}."
         )
     detector._check_fitted()
-    plan = chunked.Plan(detector=detector)
-    summary, skipped, engine = chunked.run(plan, path, client, batch_size, on_error)
+    plan = _batch.Plan(detector=detector)
+    summary, skipped, engine = chunked.run(plan, path, _engine(client), batch_size, on_error)
     return chunked.ScaleResult(
-        drift=chunked.drift_table(detector, summary.total().counts),
+        drift=_batch.drift_table(detector, summary.total().counts),
         metrics=None, skipped=skipped, n_rows=summary.n_rows, n_files=summary.files_read,
         engine=engine,
     )
+
+
+def _engine(client):
+    """The engine for ``client=``: this process for ``None``, else Dask."""
+    return chunked.InProcess() if client is None else DaskEngine(client)

@@ -1,28 +1,22 @@
-"""Monitoring computed chunk by chunk from the reference's fitted, mergeable summaries.
+"""The batch core: a mergeable summary of a batch's rows, and the one way it becomes a row.
 
-Nothing here re-implements a test or a metric. Each chunk of production rows is turned
-into a small :class:`BatchSummary` per batch id:
+A :class:`BatchSummary` holds what a batch's history row, drift rows and histogram rows
+are computed from: the drift counts over the reference's profile
+(:meth:`DriftDetector.summarise`), confusion counts at the decision threshold, per-class
+score histograms on bins fixed by the reference scores (ROC-AUC, PR-AUC), sums for the
+Brier score, the mean score and the flag rate, the first timestamp, and the monitor's
+histogram counts. Summaries of any split of the rows merge (:meth:`BatchSummary.merge`)
+into the summary of all of them; :func:`batch_result` turns one into the
+:attr:`MonitorResult.history` row (plus drift and histogram rows).
 
-- drift counts over the reference's bins/categories (:meth:`DriftDetector.summarise`,
-  merged with :meth:`FrameCounts.merge`, tested with :meth:`DriftDetector.test_counts`);
-- confusion counts at the decision threshold (:func:`modellab.metrics.confusion_counts`,
-  added with ``+``);
-- per-class score histograms on ``score_bins`` bins of equal reference mass, their
-  edges the reference scores' quantiles with open outer bins, so probabilities and
-  decision scores (logits, margins) alike (for ROC-AUC and PR-AUC), the sum of squared errors (Brier), and sums for the mean score, the
-  positive rate and the missing rates.
-- counts over the monitor's histogram bins (:meth:`Monitor.histogram_counts`, turned
-  into histogram rows by :meth:`Monitor.histograms_from_counts`).
+:class:`Plan` says what to summarise (it travels to Dask workers as is);
+:class:`DatasetSummary` is ``{batch id: BatchSummary}`` for many batches.
+:func:`modellab.scale.monitor_parquet` builds summaries chunk by chunk from Parquet files
+(:mod:`modellab.scale._chunked`), in this process or on Dask.
 
-Each batch's history row, drift rows and histogram rows (:func:`batch_result`) then go
-through :meth:`Monitor.run_computed`, the code :meth:`Monitor.run` uses: the same alert
-rules, the same store writes.
-
-Summaries add up, so any split of the rows into chunks, files or Dask partitions gives
-the same merged summary, hence the same results.
-
-Guarantees against the in-memory path on the same rows (tested in ``tests/test_scale.py``)
------------------------------------------------------------------------------------------
+Guarantees against :meth:`Monitor.run` on the same rows (tested in ``tests/test_scale.py``
+and ``tests/test_monitor_properties.py``)
+---------------------------------------------------------------------------------------
 - **Exact**: every count (``n``, ``n_labelled``, ``n_current``, ``n_missing``,
   ``n_unseen``, confusion counts), the threshold metrics (accuracy, precision, recall,
   F1, base rate, positive rate), missing rates, and every drift statistic computed from
@@ -31,50 +25,30 @@ Guarantees against the in-memory path on the same rows (tested in ``tests/test_s
 - **Equal up to floating-point summation order** (relative error ~1e-12): the mean
   score, the Brier score, and the Wasserstein effect size (it uses sums of values).
 - **Approximate**: ROC-AUC and PR-AUC, which depend on how every score ranks against
-  every other, come from the score histograms. ROC-AUC counts pairs of a positive and
-  a negative in the same bin as half-ordered, so it is off by at most
-  ``roc_auc_max_error`` = half the share of such pairs (reported per batch; below 0.002
-  with 1,000 bins on the course scenarios). PR-AUC (average precision with each bin as
-  one threshold) has no such bound; it stays within 0.01 of scikit-learn's on the
-  course scenarios.
+  every other, come from the score histograms (bins of equal reference mass, edges the
+  reference scores' quantiles, outer bins open, so decision scores work like
+  probabilities). ROC-AUC counts pairs of a positive and a negative in the same bin as
+  half-ordered, so it is off by at most ``roc_auc_max_error`` = half the share of such
+  pairs (reported per batch; below 0.002 with 1,000 bins on the course scenarios).
+  PR-AUC (average precision with each bin as one threshold) has no such bound; it stays
+  within 0.01 of scikit-learn's on the course scenarios.
 """
 
 from __future__ import annotations
 
-import pathlib
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from modellab._validate import Options, as_binary_labels, as_numeric, positive_int
+from modellab._validate import as_binary_labels, as_numeric
 from modellab.drift import DriftDetector, FrameCounts
 from modellab.metrics import ConfusionCounts
 from modellab.metrics.classification import format_note, undefined_reasons
-from modellab.monitor import Monitor, MonitorResult
 from modellab.monitor._batch_ids import batch_keys, order_batches
-from modellab.monitor.monitor import decisions
 from modellab.monitor.store import DRIFT_COLUMNS
-from modellab.scale.parquet import (
-    DEFAULT_BATCH_SIZE,
-    PartitionError,
-    Skipped,
-    file_schemas,
-    iter_file,
-    list_files,
-)
-
-#: Columns of :attr:`ScaleResult.skipped`.
-SKIPPED_COLUMNS = ("file", "error")
-ON_ERROR = ("warn", "ignore", "raise")
 
 
-class SkippedFilesWarning(UserWarning):
-    """Some files of a dataset could not be read; the others were processed."""
-
-
-# --------------------------------------------------------------------------- summaries
 @dataclass
 class BatchSummary:
     """Mergeable summary of the rows of one batch id (see the module docstring)."""
@@ -163,7 +137,7 @@ class Plan:
     threshold: float = 0.5
     score_edges: np.ndarray | None = None  # inner edges of the score bins (monitor.score_edges)
     metrics: tuple = ()
-    monitor: Monitor | None = None  # for histogram counts (None: no histograms)
+    monitor: object | None = None  # a Monitor, for histogram counts (None: no histograms)
 
     @property
     def features(self) -> list[str]:
@@ -218,6 +192,8 @@ class Plan:
         out.score_sum, out.score_n = float(s.sum()), int(s.size)
         predictions = (frame[self.prediction]
                        if self.prediction and self.prediction in frame.columns else None)
+        from modellab.monitor.monitor import decisions
+
         chosen = decisions(predictions, s, self.threshold, f"column {self.prediction!r}")
         out.pred_sum, out.pred_n = float(chosen.sum()), int(chosen.size)
         if self.target is None or self.target not in frame.columns:
@@ -235,114 +211,6 @@ class Plan:
         out.neg_hist = np.bincount(bins[yl == 0], minlength=n_bins)
         out.sq_error = float(np.dot(yl - sl, yl - sl))
         return out
-
-
-def summarise_file(plan: Plan, file, batch_size: int = DEFAULT_BATCH_SIZE,
-                   index: int = 0) -> DatasetSummary:
-    """Summary of one file; a missing/unreadable file comes back as ``skipped``.
-
-    The file's counts are merged only when all of it was read, so a file that breaks
-    half-way adds nothing. Invalid values (e.g. labels other than 0/1) raise an error
-    naming the file: they are a pipeline bug, not a damaged file.
-    """
-    file = pathlib.Path(file)
-    part = DatasetSummary()
-    lacking, offset = None, 0
-    try:
-        for chunk in iter_file(file, plan.columns, batch_size, optional=plan.optional):
-            if lacking is None:
-                lacking = [c for c in plan.optional if c not in chunk.columns]
-            try:
-                part = part.merge(DatasetSummary(plan.summarise(chunk, (index, offset))))
-                offset += len(chunk)
-            except (ValueError, TypeError) as exc:
-                raise type(exc)(f"{file.name}: {exc}") from None
-    except PartitionError as exc:
-        return DatasetSummary(skipped=[Skipped(str(file), str(exc).split(": ", 1)[-1])])
-    part.files_read = 1
-    if lacking:
-        part.lacking = {file.name: lacking}
-    return part
-
-
-def summarise_files(plan: Plan, files, batch_size: int = DEFAULT_BATCH_SIZE) -> DatasetSummary:
-    """In-process: summarise the files one after the other and merge."""
-    total = DatasetSummary()
-    for index, file in enumerate(files):
-        total = total.merge(summarise_file(plan, file, batch_size, index))
-    return total
-
-
-# --------------------------------------------------------------------------- results
-@dataclass(frozen=True, eq=False)
-class ScaleResult:
-    """What :func:`monitor_parquet` / :func:`drift_parquet` found.
-
-    Attributes
-    ----------
-    history : DataFrame or None
-        One row per batch, columns like :attr:`modellab.monitor.MonitorResult.history`
-        (see :func:`monitor_parquet`); ``None`` for :func:`drift_parquet`.
-    alerts : DataFrame or None
-        The monitor's alerts on ``history``, as :attr:`MonitorResult.alerts`
-        (:data:`modellab.monitor.ALERT_COLUMNS`); ``None`` for :func:`drift_parquet`.
-    drift : DataFrame
-        Drift of all rows together: the :meth:`DriftDetector.test` table.
-    metrics : Series or None
-        Metrics of all rows together (same names as the history columns).
-    skipped : DataFrame
-        Columns ``file`` and ``error``: files that could not be read (empty if none).
-    n_rows, n_files : int
-        Rows and files processed (skipped files excluded).
-    engine : str
-        ``"in-process"`` or ``"dask"``.
-    notes : tuple of str
-        How files whose columns differ were read, one sentence each (e.g. a file
-        without the label column: its rows count as unlabelled); empty if all agree.
-
-    :meth:`to_monitor_result` gives the full :class:`~modellab.monitor.MonitorResult`
-    (per-batch drift rows and histograms too) for reports and alert scoring.
-    """
-
-    drift: pd.DataFrame
-    metrics: pd.Series | None
-    skipped: pd.DataFrame
-    n_rows: int
-    n_files: int
-    engine: str
-    monitor_result: MonitorResult | None = field(default=None, repr=False)
-    notes: tuple = ()
-
-    @property
-    def history(self) -> pd.DataFrame | None:
-        return None if self.monitor_result is None else self.monitor_result.history
-
-    @property
-    def alerts(self) -> pd.DataFrame | None:
-        return None if self.monitor_result is None else self.monitor_result.alerts
-
-    def to_monitor_result(self) -> MonitorResult:
-        """The run as a :class:`~modellab.monitor.MonitorResult`, like ``Monitor.run`` returns.
-
-        ``history``, ``drift`` (per batch and feature), ``histograms``, ``alerts``,
-        ``reference``, ``rules``, ``features``, ``config``, ``new_batches``: what
-        :func:`modellab.report.render`, :func:`modellab.monitor.score_alerts` and the
-        plots read. With a store it is the store's whole history, as for ``Monitor.run``.
-        """
-        if self.monitor_result is None:
-            raise ValueError(
-                "This result comes from drift_parquet and has no per-batch monitoring: use "
-                "monitor_parquet(monitor, path) for a MonitorResult."
-            )
-        return self.monitor_result
-
-    def __repr__(self) -> str:
-        batches = "" if self.history is None else (
-            f", batches={len(self.history)}, alerts={len(self.alerts)}")
-        drifted = self.drift.loc[self.drift["drifted"], "column"].tolist()
-        return (f"ScaleResult(engine={self.engine!r}, n_rows={self.n_rows:,}, "
-                f"n_files={self.n_files}{batches}, skipped={len(self.skipped)}, "
-                f"drifted={drifted})")
 
 
 def drift_table(detector: DriftDetector, counts: FrameCounts, cache: dict | None = None
@@ -372,7 +240,7 @@ def drift_table(detector: DriftDetector, counts: FrameCounts, cache: dict | None
     return table.reset_index()
 
 
-def _score_aucs(pos: np.ndarray, neg: np.ndarray) -> tuple[float, float, float]:
+def score_aucs(pos: np.ndarray, neg: np.ndarray) -> tuple[float, float, float]:
     """ROC-AUC, its largest possible error, and PR-AUC from per-class score histograms."""
     n_pos, n_neg = int(pos.sum()), int(neg.sum())
     roc = bound = pr = np.nan
@@ -390,11 +258,11 @@ def _score_aucs(pos: np.ndarray, neg: np.ndarray) -> tuple[float, float, float]:
     return roc, bound, pr
 
 
-def _metrics_row(b: BatchSummary, names) -> dict:
+def metrics_row(b: BatchSummary, names) -> dict:
     """Monitor's performance columns from one batch summary."""
     c = b.confusion
     row: dict = {"n": b.rows, "n_labelled": c.n}
-    roc, bound, pr = _score_aucs(b.pos_hist, b.neg_hist)
+    roc, bound, pr = score_aucs(b.pos_hist, b.neg_hist)
     values = {
         "roc_auc": roc, "pr_auc": pr, "accuracy": c.accuracy, "precision": c.precision,
         "recall": c.recall, "f1": c.f1, "specificity": c.specificity,
@@ -429,7 +297,7 @@ def batch_result(plan: Plan, key, b: BatchSummary, cache: dict | None = None
     plus ``roc_auc_max_error``; ``cache`` keeps restricted detectors between batches.
     """
     row = {"batch": key, "start": b.start if b.start is not None else pd.NaT}
-    metrics = _metrics_row(b, plan.metrics)
+    metrics = metrics_row(b, plan.metrics)
     note, bound = metrics.pop("_note"), metrics.pop("_roc_bound")
     row.update(metrics)
     table = drift_table(plan.detector, b.counts, cache)
@@ -445,62 +313,3 @@ def batch_result(plan: Plan, key, b: BatchSummary, cache: dict | None = None
     drift = table.assign(batch=key, drifted=drifted)[DRIFT_COLUMNS]
     hist = None if b.hist is None else plan.monitor.histograms_from_counts(b.hist)
     return row, drift, hist
-
-
-def report_skipped(summary: DatasetSummary, on_error: str) -> pd.DataFrame:
-    """The skipped files as a frame; warn, raise or stay quiet as asked."""
-    skipped = pd.DataFrame([(s.file, s.error) for s in summary.skipped],
-                           columns=list(SKIPPED_COLUMNS)).astype(str)
-    if summary.files_read == 0:
-        detail = "; ".join(str(s) for s in summary.skipped[:5])
-        raise ValueError(
-            f"No file could be read ({detail}): check the path, and re-export or remove the "
-            f"damaged files."
-        )
-    if len(skipped) and on_error != "ignore":
-        n = len(skipped)
-        listed = "; ".join(str(s) for s in summary.skipped[:5]) + ("; ..." if n > 5 else "")
-        message = (f"Skipped {n} of {n + summary.files_read} file(s) and processed the rest: "
-                   f"{listed}. Re-export or remove them; result.skipped lists them all.")
-        if on_error == "raise":
-            raise ValueError(message.replace("and processed the rest", "(on_error='raise')"))
-        warnings.warn(message, SkippedFilesWarning, stacklevel=3)
-    return skipped
-
-
-def check_on_error(on_error) -> str:
-    return Options(ON_ERROR)(on_error, "on_error")
-
-
-def check_required(files, plan: Plan) -> None:
-    """Fail early, with the fix, when the data lack a column the plan needs."""
-    have = list(dict.fromkeys(c for cols in file_schemas(files).values() for c in cols))
-    lacking = [c for c in plan.columns if c not in have]
-    if lacking:
-        raise ValueError(
-            f"The Parquet data ({pathlib.Path(files[0]).name}, ...) lack column(s) {lacking} "
-            f"(they have: {have[:20]}): export them with the data, or monitor fewer features "
-            f"(features=[...] / columns=[...])."
-        )
-
-
-def run(plan: Plan, path, client, batch_size, on_error) -> tuple[DatasetSummary, pd.DataFrame,
-                                                                   str]:
-    """List, check, summarise (in-process or on Dask), and report skipped files."""
-    check_on_error(on_error)
-    batch_size = positive_int(batch_size, "batch_size")
-    files = list_files(path)
-    check_required(files, plan)
-    if client is None:
-        summary, engine = summarise_files(plan, files, batch_size), "in-process"
-    else:
-        from modellab.scale.dask import summarise_files_dask
-
-        summary, engine = summarise_files_dask(plan, files, client, batch_size), "dask"
-    skipped = report_skipped(summary, on_error)
-    if summary.n_rows == 0:
-        raise ValueError(
-            f"The Parquet data at {path} have no rows: there is nothing to monitor; check "
-            f"the export."
-        )
-    return summary, skipped, engine
