@@ -24,8 +24,8 @@ subprocess fed with Parquet files (timed inside that process, so its import is n
 
 - ``--nannyml-python PATH``: use that interpreter;
 - otherwise ``artifacts/nannyml-venv/bin/python`` when it exists;
-- ``--make-venv``: create that venv first (``pip install nannyml==0.13.1 "pandas<3"``, about
-  a minute and several hundred MB);
+- ``--make-venv``: create that venv first (``pip install nannyml==0.13.1 "pandas<3"
+  statsmodels``: a few minutes and several hundred MB);
 - without any of them the NannyML column is skipped with a message.
 
 Usage::
@@ -97,8 +97,9 @@ def nannyml_python(args) -> pathlib.Path | None:
     if not python.exists() and args.make_venv:
         print(f"creating {VENV} with nannyml==0.13.1 (pandas<3) ...", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "nannyml==0.13.1", "pandas<3"],
-                       check=True)
+        # NannyML 0.13.1 imports statsmodels without declaring it.
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "nannyml==0.13.1", "pandas<3",
+                        "statsmodels"], check=True)
     return python if python.exists() else None
 
 
