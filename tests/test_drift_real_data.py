@@ -74,6 +74,8 @@ def test_discrete_values_off_the_reference_levels_are_drift():
     cur = ref.assign(count=ref["count"] + 0.5)  # every value between two levels
     table = compare(ref, cur).set_index("column")
     assert table.loc["count", "drifted"] and not table.loc["flag", "drifted"]
+    assert table.loc["count", "n_unseen"] == len(cur) and table.loc["flag", "n_unseen"] == 0
+    assert "100.0% of values are off the reference levels" in table.loc["count", "reason"]
     # the oracle: scipy on the six levels plus one bin of the values off them
     res = stats.chi2_contingency(np.vstack([np.r_[np.bincount(ref["count"]), 0],
                                             np.r_[np.zeros(6, int), len(cur)]]))
@@ -135,7 +137,7 @@ def test_half_the_values_being_new_categories_is_drift():
     cur = pd.DataFrame({"merchant": np.r_[rng.choice(ref["merchant"], n // 2), new]})
     row = compare(ref, cur).iloc[0]
     assert row["drifted"] and row["n_unseen"] == n // 2
-    assert "50% of values are categories the reference never had" in row["reason"]
+    assert "50.0% of values are categories the reference never had" in row["reason"]
     ref_counts = ref["merchant"].value_counts()
     cur_counts = cur["merchant"].value_counts().reindex(ref_counts.index, fill_value=0)
     # the oracle: scipy on the reference categories plus one bin of all new ones

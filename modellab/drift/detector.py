@@ -48,9 +48,11 @@ under each CDF bin by bin: it equals scipy's except where the two CDFs cross ins
 never exceeds it, and stays within about 0.01 reference sds of it. chi2, PSI and
 Jensen-Shannon on numeric columns use 10 bins made of every 10th fine edge and equal
 :mod:`modellab.drift.univariate` exactly. On discrete columns every level is its own bin,
-so the KS statistic and the Wasserstein distance are exact (as scipy's) when the current
-values lie on the reference levels, and chi-squared runs on the levels (current values off
-them, below or above, pooled into one extra bin). On categorical columns all unseen categories are
+so the KS statistic is exact (as scipy's: between two levels the reference CDF is flat, so
+the largest gap sits at a level or a bin edge) and the Wasserstein distance is exact when the
+current values lie on the reference levels or outside their range (between two levels it can
+fall short where the CDFs cross); chi-squared runs on the levels (current values off them,
+below or above, pooled into one extra bin). On categorical columns all unseen categories are
 pooled into one bin, so "half the values are new categories" is drift, and ``reason``
 says how much was unseen.
 
@@ -258,8 +260,9 @@ class DriftDetector:
             - ``n_reference``, ``n_current`` (finite, non-missing values used),
               ``n_missing`` (missing values in current, excluded from the test),
               ``n_nonfinite`` (infinite values in current, a data-quality signal,
-              excluded from the test), ``n_unseen`` (current values of categories absent
-              from the reference; 0 for numeric and discrete).
+              excluded from the test), ``n_unseen`` (current values the reference never
+              had: unseen categories, or values off a discrete column's levels; 0 for
+              numeric columns).
         """
         self._check_fitted()
         require_frame(current, "current")
@@ -332,7 +335,9 @@ class DriftDetector:
         drifted, why = DriftDetector._verdict(r)
         if r["n_unseen"]:
             share = r["n_unseen"] / r["n_current"]
-            why += f" ({share:.0%} of values are categories the reference never had)"
+            what = ("categories the reference never had" if r["kind"] == "categorical"
+                    else "off the reference levels")
+            why += f" ({share:.1%} of values are {what})"
         return drifted, why
 
     @staticmethod

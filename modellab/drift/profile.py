@@ -91,7 +91,9 @@ class ColumnCounts:
     sums : numpy.ndarray of float64
         Numeric: sum of the values in each entry of ``counts`` (empty for categorical).
     unseen : dict
-        Categorical: ``{label: count}`` for categories absent from the reference.
+        Categorical: ``{label: count}`` for categories absent from the reference (their
+        total is :attr:`n_unseen`, which for discrete columns counts the values off the
+        reference levels).
     n_nonfinite : int
         Infinite values seen (numeric; not in ``counts``): a data-quality signal.
     """
@@ -113,6 +115,10 @@ class ColumnCounts:
 
     @property
     def n_unseen(self) -> int:
+        """Values the reference never had: unseen categories, or (discrete) values off the
+        reference levels; 0 for numeric columns."""
+        if self.kind == "discrete":
+            return int(self.counts.sum() - self.counts[1::2].sum())
         return int(sum(self.unseen.values()))
 
     def merge(self, other: ColumnCounts) -> ColumnCounts:
