@@ -364,3 +364,30 @@ def test_estimate_misses_concept_drift_and_the_gap_rule_catches_it(delayed):
     fired = EstimationGapAbove("roc_auc", 0.08).evaluate(history, {})["batch"]
     assert len(fired) >= 5 and fired.min() >= 10
     assert EstimatedMetricDropFrom("roc_auc", by=0.05).evaluate(history, est.reference_).empty
+
+
+def test_bands_follow_the_square_root_law_and_partial_labels_are_not_measured(fitted):
+    est, _ = fitted
+    small = _world(1000, 60).assign(batch=0)
+    large = _world(4000, 61).assign(batch=1)
+    large.loc[large.index[:3950], "default"] = np.nan  # 50 labels arrived: too few to measure
+    out = est.estimate(pd.concat([small, large], ignore_index=True)).set_index(["batch", "metric"])
+    for m in ("roc_auc", "recall"):
+        half_small = out.loc[(0, m), "upper"] - out.loc[(0, m), "estimate"]
+        half_large = out.loc[(1, m), "upper"] - out.loc[(1, m), "estimate"]
+        assert half_small == pytest.approx(3 * est.spread_[m], rel=1e-12)
+        assert half_large == pytest.approx(half_small / 2, rel=1e-12)
+    assert out.loc[(1, "roc_auc"), "n_labelled"] == 50 and np.isnan(out.loc[(1, "roc_auc"), "realized"])
+    assert out.loc[(0, "roc_auc"), "n_labelled"] == 1000 and not np.isnan(out.loc[(0, "roc_auc"), "realized"])
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), cut=st.integers(0, 3))
+def test_expected_counts_add_up_to_rows_and_probabilities(seed, cut):
+    rng = np.random.default_rng(seed)
+    rows = rng.integers(0, 5, size=4).astype(float)
+    pos = rows * rng.random(4)
+    c = expected_metrics(EstimateSummary(rows, pos), cut)
+    assert c["tp"] + c["fp"] + c["fn"] + c["tn"] == pytest.approx(rows.sum())
+    assert c["tp"] + c["fn"] == pytest.approx(pos.sum())
+    assert c["tp"] + c["fp"] == pytest.approx(rows[cut:].sum())
