@@ -6,11 +6,13 @@ export -> summary once through the command line; the tests assert on what it lef
 
 from __future__ import annotations
 
+import argparse
 import base64
 import contextlib
 import io
 import json
 import re
+import shlex
 import shutil
 import sqlite3
 import zipfile
@@ -21,7 +23,7 @@ import pandas as pd
 import pytest
 
 from modellab.cli import main
-from modellab.course import collect, feedback, gradebook, grading
+from modellab.course import collect, feedback, gradebook, grading, workshop
 
 FIXTURE = Path(__file__).parent / "fixtures" / "workshop"
 A = "ws01_basics"
@@ -407,3 +409,53 @@ def test_a_learner_whose_scores_cannot_be_recorded_is_reported_and_the_rest_go_o
     assert lost.status == "failed" and lost.score is None
     assert "could not record" in lost.detail and "--student ada" in lost.detail
     assert failed.status == "failed" and failed.detail.startswith("[ERROR] kernel died; KernelDied")
+
+
+# --- the instructor guide says what the commands do and print ---------------------------------
+
+GUIDE = gradebook.REPO_ROOT / "course" / "instructor_guide.md"
+
+
+def _guide_commands() -> list[str]:
+    text = GUIDE.read_text()
+    found = re.findall(r"^\s*(modellab workshop [^\n#]*)", text, flags=re.MULTILINE)
+    found += re.findall(r"`(modellab workshop [^`]*)`", text)
+    return sorted({c.strip() for c in found})
+
+
+@pytest.mark.parametrize("command", _guide_commands())
+def test_commands_quoted_in_the_guide_exist(command):
+    parser = argparse.ArgumentParser(prog="modellab workshop", exit_on_error=False)
+    workshop.configure_parser(parser)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        try:
+            args = parser.parse_args(shlex.split(command)[2:])
+        except SystemExit:
+            pytest.fail(f"the guide quotes {command!r}, which the CLI refuses: {err.getvalue()}")
+    assert args.workshop_command in workshop._STEPS
+
+
+def test_the_guide_quotes_what_the_commands_print(run):
+    text = GUIDE.read_text()
+    tables = (text[text.index("### Collect: who is who"):text.index("### Grade and give feedback")]
+              + text[text.index("## What to do when a learner failed"):text.index("## Debrief")])
+    labels = set()
+    for row in re.findall(r"^\| (?:`feedback`: )?`([^`]+)`", tables, flags=re.MULTILINE):
+        row = re.sub(r"^[a-z]+: ", "", row.replace("...", "")).strip()  # "bob: 2 output(s) ..."
+        upper = re.match(r"[A-Z][A-Z ]*[A-Z]\b", row)
+        labels.add(upper.group(0) if upper else re.sub(r"^\d+ ", "", row.split(":")[0]).strip())
+    assert len(labels) >= 10, labels
+    printed = "\n".join(v[1] for v in run.values() if isinstance(v, tuple))
+    source = Path(workshop.__file__).read_text()
+    kinds = {k.upper() for k in collect.PROBLEM_KINDS}  # each printed in tests/test_collect.py
+    for label in labels:
+        assert label in printed or label in kinds or label in source, label
+    # what this class really printed, as the guide quotes it
+    for said, quoted in (("NO LEARNER: ws01_basics.ipynb", "NO LEARNER: ex01_metrics.ipynb"),
+                         ("UNREADABLE corrupt: ", "UNREADABLE carol: "),
+                         ("1 file(s) NOT PLACED at the last collect", None),
+                         ("not marked yet: ", None),
+                         ("output(s) removed because they held hidden-test or solution text", None)):
+        assert said in printed, said
+        assert (quoted or said) in text, quoted or said

@@ -323,7 +323,9 @@ def _summary(args) -> int:
             rows = grades[grades["status"] == state]
             for student, detail in zip(rows["student"], rows["detail"], strict=True):
                 attention = True
-                print(f"  {label} {student}: {detail or '(no cause recorded)'}")
+                detail = detail or ("collected after the last grading run" if state == "collected"
+                                    else "(no cause recorded)")
+                print(f"  {label} {student}: {detail}")
             if len(rows):
                 print(f"    -> {fix}")
         problems = unresolved(ws, name)
