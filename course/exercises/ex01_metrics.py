@@ -64,13 +64,13 @@ with answering("precision_recall_f1"):
     result = precision_recall_f1(tn, fp, fn, tp)
     result_small = precision_recall_f1(50, 10, 30, 10)
 check_true(result is not None and np.ndim(result) == 1 and len(result) == 3,
-           "return three numbers, in this order: return precision, recall, f1",
+           "return a tuple of three numbers, in the order (precision, recall, f1)",
            name="precision_recall_f1 returns (precision, recall, f1)",
            success="precision_recall_f1 returns three values.")
 check_digest(result, "7311a94f6cd4836b", "(precision, recall, f1) for week 5", bounds=(0, 1),
              hint="precision divides tp by the predicted defaults, recall by the actual defaults",
              mistakes={
-                 "eae9ec4168653b69": "you swapped precision and recall: precision = tp / (tp + fp)",
+                 "eae9ec4168653b69": "you swapped precision and recall: precision divides tp by the flagged (tp + fp)",
                  "e630b1f96bafd0e5": "F1 is the harmonic mean 2·p·r / (p + r), not the average",
                  "e39ba7338aacb8fc":
                      "precision divides tp by tp + fp only (the predicted defaults)",
