@@ -250,3 +250,14 @@ def test_histograms_are_a_view_of_the_drift_counts_and_merge_exactly():
         profile.histograms({**profile.summarise(cur), "x": profile.summarise(cur)["flag"]})
     with pytest.raises(TypeError, match="summarise"):
         profile.histograms([1, 2])
+
+
+def test_domain_classifier_takes_one_column_name_and_sees_infinite_values():
+    rng = np.random.default_rng(10)
+    ref = pd.DataFrame({"a": rng.normal(size=400), "b": rng.normal(size=400)})
+    cur = pd.DataFrame({"a": rng.normal(size=400), "b": rng.normal(size=400)})
+    quiet = drift.domain_classifier(ref, cur, "a", cv=3, n_repeats=2)
+    assert quiet.importances["feature"].tolist() == ["a"] and not quiet.drifted
+    cur.loc[:99, "a"] = np.inf  # a quarter of the values became infinite: a real change
+    loud = drift.domain_classifier(ref, cur, "a", cv=3, n_repeats=2)
+    assert loud.drifted and loud.auc > 0.6

@@ -16,7 +16,7 @@ from sklearn.model_selection import StratifiedKFold, cross_validate
 from threadpoolctl import threadpool_limits
 
 from modellab._validate import positive_int, probability, require_columns, require_frame
-from modellab.drift.profile import column_kinds
+from modellab.drift.profile import column_kinds, column_list
 from modellab.drift.results import DomainClassifierResult
 
 #: Most categories per column given to the classifier; rarer ones are pooled as "__other__".
@@ -30,7 +30,9 @@ def _subsample(frame: pd.DataFrame, max_rows: int, rng: np.random.Generator) -> 
 
 
 def _design(reference, current, columns, kinds) -> pd.DataFrame:
-    """Stack both frames; categorical columns become pandas categories (union of levels)."""
+    """Stack both frames; categorical columns become pandas categories (union of levels);
+    infinite numbers become values just beyond the finite range (the trees see them as
+    extremes, apart from missing values)."""
     X = pd.concat([reference[columns], current[columns]], ignore_index=True)
     for c in columns:
         if kinds[c] == "categorical":
@@ -40,7 +42,14 @@ def _design(reference, current, columns, kinds) -> pd.DataFrame:
             values = values.where(values.isin(top) | values.isna(), "__other__")
             X[c] = pd.Categorical(values)
         else:
-            X[c] = pd.to_numeric(X[c]).astype(np.float64)
+            x = pd.to_numeric(X[c]).to_numpy(dtype=np.float64, na_value=np.nan)
+            inf = np.isinf(x)
+            if inf.any():  # +-inf: a value beyond every finite one, kept apart from missing
+                finite = x[np.isfinite(x)]
+                lo, hi = (finite.min(), finite.max()) if finite.size else (0.0, 0.0)
+                pad = max(hi - lo, 1.0)
+                x = np.where(inf, np.where(x > 0, hi + pad, lo - pad), x)
+            X[c] = x
     return X
 
 
@@ -59,8 +68,9 @@ def domain_classifier(reference: pd.DataFrame, current: pd.DataFrame, columns=No
     Parameters
     ----------
     reference, current : pandas.DataFrame
-    columns : list, optional
-        Columns to use (default: all reference columns; current must have them).
+    columns : str or list, optional
+        Columns to use (default: all reference columns; current must have them); one
+        name is one column.
     cv : int, default 5
     seed : int, default 0
         Seeds the subsampling, the folds, the model and the permutations.
@@ -91,7 +101,7 @@ def domain_classifier(reference: pd.DataFrame, current: pd.DataFrame, columns=No
     """
     require_frame(reference, "reference")
     require_frame(current, "current")
-    columns = list(reference.columns) if columns is None else list(columns)
+    columns = list(reference.columns) if columns is None else column_list(columns)
     if not columns:
         raise ValueError("columns is empty: pass at least one column name, or None for all.")
     require_columns(reference, columns, "reference")
