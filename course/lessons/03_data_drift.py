@@ -193,10 +193,12 @@ print(f"PSI of a 0.25-sd shift at n = 200,000: {experiment.iloc[-1]['psi']:.3f} 
 #
 # 1. **Real** — the test for its type (KS for numeric, chi-squared for categorical) gives a
 #    p-value below 0.05 *after* a multiple-testing correction across all the columns tested
-#    together (next section).
+#    together (next section). A numeric column with only a few values, such as
+#    `num_open_accounts` (0 to 12), is **discrete**: quantile bins would collapse on its
+#    ties, so it is tested with chi-squared on its values.
 # 2. **Big enough** — the effect size is above a floor: a Wasserstein distance of at least
-#    **0.1 reference sd** (numeric), or a Jensen–Shannon distance of at least **0.05**
-#    (categorical).
+#    **0.1 reference sd** (numeric and discrete), or a Jensen–Shannon distance of at least
+#    **0.05** (categorical).
 #
 # Sample size decides which condition binds. With a few hundred rows only large changes are
 # significant, so the p-value protects against noise. With millions, everything is significant,
