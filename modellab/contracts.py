@@ -101,8 +101,8 @@ def _column(col: pd.Series, tolerance: float, nullable: bool, median_factor: flo
             checks.append(pa.Check.in_range(lower, upper))
             median = float(values.median())
             if lo >= 0 and median > 0 and median_factor is not None:
-                checks.append(pa.Check.median_between(median / median_factor,
-                                                      median * median_factor))
+                checks.append(pa.Check.median_between(float(f"{median / median_factor:.6g}"),
+                                                      float(f"{median * median_factor:.6g}")))
     dtype = col.dtype
     if nullable and pd.api.types.is_integer_dtype(dtype) and not col.isna().any():
         # pandas stores a whole-number column as int64 when complete and as float64 with gaps
