@@ -262,3 +262,117 @@ def test_exercise_without_graded_cells_is_refused(course_root):
     bad.write_text("# %%\nx = 1\n")
     with pytest.raises(ValueError, match="no cell has nbgrader metadata"):
         build.render_solution(bad)
+
+
+# --------------------------------------------------------------------------- learner edition
+
+
+def _secret_lines(solution_notebooks) -> tuple[set[str], set[str]]:
+    """(solution lines, hidden-test lines) of nbgrader source notebooks that learners never see
+    elsewhere in the same notebook (a formula the instructions also show is not a secret)."""
+    solutions, hidden, shown = set(), set(), set()
+    for path in solution_notebooks:
+        for cell in json.loads(Path(path).read_text())["cells"]:
+            source = "".join(cell["source"])
+            for kind, body in re.findall(r"### BEGIN (SOLUTION|HIDDEN TESTS)[^\n]*\n(.*?)### END", source, re.S):
+                lines = {ln.strip().lstrip("#").strip() for ln in body.splitlines()}
+                (solutions if kind == "SOLUTION" else hidden).update(ln for ln in lines if len(ln) >= 20)
+            visible = re.sub(r"### BEGIN (SOLUTION|HIDDEN TESTS).*?### END[^\n]*", "", source, flags=re.S)
+            shown.update(ln.strip().lstrip("#").strip() for ln in visible.splitlines())
+    return solutions - shown, hidden - shown
+
+
+def _edition_text(out: Path) -> dict[str, str]:
+    text = {}
+    for path in out.rglob("*"):
+        if path.is_file():
+            data = path.read_text(encoding="utf-8", errors="ignore")
+            if path.suffix == ".ipynb":  # compare sources, as a learner reads them
+                data = "\n".join("".join(c["source"]) for c in json.loads(data)["cells"])
+            text[path.relative_to(out).as_posix()] = data
+    return text
+
+
+@pytest.fixture
+def edition(course_root: Path, tmp_path_factory) -> tuple[Path, Path, list[str]]:
+    build.build(course_root)  # the solution notebooks, to read the secrets from
+    out = tmp_path_factory.mktemp("learner")  # outside the checkout (course_root is tmp_path)
+    return course_root, out, build.build_edition("learner", out, course_root)
+
+
+def test_learner_edition_holds_what_learners_need_and_no_answers(edition):
+    root, out, written = edition
+    top = {rel.split("/")[0] for rel in written}
+    assert {"notebooks", "exercises", "modellab", "README.md"} <= top
+    assert "solutions" not in top and not any(rel.startswith("course/exercises") for rel in written)
+    assert (out / "exercises" / "ex99_fixture" / "ex99_fixture.ipynb").is_file()
+    assert (out / "notebooks" / "98_fixture.ipynb").is_file()
+    assert (out / "modellab" / "checks.py").is_file()
+    readme = (out / "README.md").read_text()
+    assert "How to submit" in readme and "exercises/ex01_metrics/ex01_metrics.ipynb" in readme
+    text = _edition_text(out)
+    for sentinel in ("SOLUTION-SENTINEL", "HIDDEN-SENTINEL", "TEXT-SENTINEL"):
+        assert not [rel for rel, data in text.items() if sentinel in data], sentinel
+    notebooks = {rel: data for rel, data in text.items() if rel.endswith(".ipynb")}
+    assert not [rel for rel, data in notebooks.items() for m in SECRET_MARKERS if m in data]
+
+
+def test_learner_edition_is_deterministic_and_rebuilds_in_place(edition, tmp_path_factory):
+    root, out, written = edition
+    again = tmp_path_factory.mktemp("again")
+    assert build.build_edition("learner", again, root) == written
+    for rel in written:
+        assert (out / rel).read_bytes() == (again / rel).read_bytes(), rel
+    (out / "stale.txt").write_text("left from an older edition")
+    build.build_edition("learner", out, root)  # an earlier edition is replaced, not mixed
+    assert not (out / "stale.txt").exists()
+
+
+def test_learner_edition_refuses_unsafe_targets(course_root, tmp_path_factory):
+    foreign = tmp_path_factory.mktemp("somebody")
+    (foreign / "thesis.tex").write_text("keep me")
+    with pytest.raises(ValueError, match="not a modellab edition"):
+        build.build_edition("learner", foreign, course_root)
+    assert (foreign / "thesis.tex").is_file()
+    with pytest.raises(ValueError, match="inside the course checkout"):
+        build.build_edition("learner", course_root / "learner", course_root)
+    with pytest.raises(ValueError, match="edition must be one of"):
+        build.build_edition("teacher", foreign / "x", course_root)
+    with pytest.raises(ValueError, match="--out"):
+        run_cli("--root", str(course_root), "--edition", "learner")
+
+
+@pytest.fixture(scope="module")
+def real_edition(tmp_path_factory) -> dict[str, str]:
+    out = tmp_path_factory.mktemp("real-learner")
+    assert run_cli("--edition", "learner", "--out", str(out)) == 0
+    return _edition_text(out)
+
+
+# Known leak, reported to its owner: strict, so the test fails once it is fixed and the mark stays.
+_KNOWN_LEAKS = {"ex09_performance_estimation": "a check hint quotes the solution line "
+                                               "'return tn, fp, fn, tp' (source line 67)"}
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=_KNOWN_LEAKS[n])) if n in _KNOWN_LEAKS
+    else n for n in sorted(build.exercise_sources(ROOT))])
+def test_real_learner_edition_shows_no_solution_or_hidden_test_text(real_edition, name):
+    own, own_hidden = _secret_lines(sorted((PATHS.solutions / name).glob("*.ipynb")))
+    assert own and own_hidden or name == "<none>"  # the oracle found this exercise's secrets
+    released = real_edition[f"exercises/{name}/{name}.ipynb"]
+    leaks = [line for line in own | own_hidden if line in released]
+    assert not leaks, leaks[:5]
+
+
+def test_real_learner_edition_has_no_hidden_tests_solutions_or_sources_anywhere(real_edition):
+    solutions, hidden = _secret_lines(sorted(PATHS.solutions.rglob("*.ipynb")))
+    assert len(solutions) > 50 and len(hidden) > 50  # the oracle found real secrets
+    released = [rel for rel in real_edition if rel.startswith("exercises/")]
+    assert len(released) == len(build.exercise_sources(ROOT))
+    # hidden tests hold the graders' expectations: not in the package, README or set-up files
+    # either (lessons teach the same calls, so code fragments may match there by design)
+    leaks = [(rel, line) for rel, data in real_edition.items() if not rel.endswith(".ipynb")
+             for line in hidden if line in data]
+    assert not leaks, leaks[:5]
+    assert not any(rel.startswith(("solutions/", "course/exercises/", "tests/")) for rel in real_edition)

@@ -116,7 +116,7 @@ def precision_recall_f1(a, b, c, d):
     ("ex01_metrics", "a1-check", """
 def precision_recall_f1(tn, fp, fn, tp):
     return tp / (tp + fp), tp / (tp + fn)
-""", "return three numbers"),
+""", "three numbers"),
     ("ex01_metrics", "a2-check", "accuracy_model = tn / (tn + fp)", "specificity"),
     ("ex01_metrics", "a2-check", "accuracy_model = tp / (tp + fn)", "that is the recall"),
     ("ex01_metrics", "a2-check", "accuracy_model = (fp + fn) / (tn + fp + fn + tp)", "error rate"),

@@ -385,6 +385,121 @@ def build(root=None, only: str | None = None) -> BuildResult:
     return BuildResult(tuple(written), unchanged, tuple(removed))
 
 
+# --------------------------------------------------------------------------- learner edition
+
+EDITIONS = ("learner",)
+_EDITION_MARKER = ".modellab-edition"
+#: Files and folders of the checkout that the learner edition carries as they are.
+_LEARNER_FILES = ("pyproject.toml", "constraints.txt", "Makefile", "binder", ".devcontainer",
+                  "course/nbgrader_config.py")
+_SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints"}
+
+LEARNER_README = """\
+# modellab — learner edition
+
+A hands-on course in monitoring machine-learning models. This folder holds everything you
+need: the lessons (`notebooks/`), the exercises (`exercises/`) and the `modellab` package
+that makes the data (seeded synthetic lending scenarios: there are no data files to
+download) and runs the checks.
+
+## Start
+
+    make lab
+
+installs the course into `.venv` (Python 3.11+ and `make` are all it needs) and opens
+`notebooks/00_welcome.ipynb` in JupyterLab. On Binder or in a Codespace the same set-up
+opens by itself.
+
+## Exercises
+
+Each exercise is a notebook in `exercises/exNN_topic/`. Write your answers where it says
+`YOUR CODE HERE`, then run the **check cell** below each answer: ✅ means that answer is
+right; ❌ says what is wrong and which cell to change. Check cells are locked (🔒) because
+they are graded exactly as written. Before you hand in, use *Kernel → Restart Kernel and
+Run All Cells…* once, then save.
+
+## How to submit
+
+Hand in **the exercise notebook itself**, e.g. `exercises/ex01_metrics/ex01_metrics.ipynb`,
+saved after a full run. Your instructor tells you where it goes: in a JupyterHub course,
+use *Nbgrader → Assignment List → Submit*; otherwise upload the `.ipynb` file to the
+course's hand-in folder or learning platform. Keep the file name as it is.
+"""
+
+
+def _edition_files(root: Path, expected: dict[str, _Artifact]) -> dict[str, bytes]:
+    """Repository-relative path -> bytes of every file of the learner edition."""
+    paths = _paths(root)
+    files: dict[str, bytes] = {"README.md": LEARNER_README.encode("utf-8"),
+                               _EDITION_MARKER: b"learner\n"}
+    lessons = paths.notebooks.relative_to(paths.root).as_posix() + "/"
+    released = paths.exercises.relative_to(paths.root).as_posix() + "/"
+    for rel, artifact in expected.items():
+        if rel.startswith((lessons, released)):
+            files[rel] = artifact.text.encode("utf-8")
+    package = Path(__file__).resolve().parents[1]
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and not _SKIP_PARTS & set(path.parts) and path.suffix != ".pyc":
+            files[f"modellab/{path.relative_to(package).as_posix()}"] = path.read_bytes()
+    for name in _LEARNER_FILES:
+        source = paths.root / name
+        for path in sorted([source] if source.is_file() else source.rglob("*")):
+            if path.is_file():
+                files[path.relative_to(paths.root).as_posix()] = path.read_bytes()
+    return files
+
+
+def build_edition(edition: str = "learner", out: str | os.PathLike = "", root=None) -> list[str]:
+    """Write the learner edition of the course into ``out``; returns the files written.
+
+    The edition holds the lessons, the released exercises (no solutions, no hidden tests),
+    the ``modellab`` package, the files ``make lab``, Binder and Codespaces need, and a
+    README for learners — no ``solutions/`` and no ``course/exercises`` sources. The same
+    sources give the same bytes (files are generated, not copied with timestamps).
+
+    Raises
+    ------
+    ValueError
+        If ``edition`` is unknown, ``out`` is missing, inside the checkout's own folders,
+        or a non-empty folder that is not an earlier edition (it is never emptied).
+
+    Examples
+    --------
+    >>> written = build_edition("learner", "/tmp/modellab-learner")    # doctest: +SKIP
+    >>> "solutions" in {p.split("/")[0] for p in written}              # doctest: +SKIP
+    False
+    """
+    if edition not in EDITIONS:
+        raise ValueError(f"edition must be one of {EDITIONS}, got {edition!r}.")
+    if not out:
+        raise ValueError("out must name the folder to write the edition to, e.g. --out ../learner.")
+    paths = _paths(root)
+    target = Path(out).resolve()
+    if target == paths.root or paths.root in target.parents:
+        raise ValueError(f"out={out} is inside the course checkout: write the edition elsewhere.")
+    if target.exists() and any(target.iterdir()) and not (target / _EDITION_MARKER).is_file():
+        raise ValueError(f"out={out} is a non-empty folder that is not a modellab edition: "
+                         "choose an empty or new folder.")
+    files = _edition_files(paths.root, expected_artifacts(paths.root))
+    for marker in _SECRET_MARKERS:  # the package may name the markers; notebooks may not
+        leaked = [rel for rel, data in files.items()
+                  if rel.endswith(".ipynb") and marker.encode() in data]
+        if leaked:
+            raise ValueError(f"{leaked[0]} contains '{marker}': the learner edition must not.")
+    if target.exists():
+        import shutil
+
+        for child in target.iterdir():
+            if child.name == ".git":
+                continue  # a published branch keeps its history
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    for rel in sorted(files):
+        dest = target / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(files[rel])
+    return sorted(files)
+
+
 # --------------------------------------------------------------------------- command line
 
 
@@ -401,11 +516,23 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--root", metavar="DIR", help="course checkout (default: found from the working directory)"
     )
+    parser.add_argument(
+        "--edition", choices=EDITIONS,
+        help="write an edition instead of the artifacts: 'learner' (lessons, released exercises, "
+             "the package, a learner README; no solutions or hidden tests) into --out",
+    )
+    parser.add_argument("--out", metavar="DIR", help="folder for --edition (created if missing)")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``modellab build``; returns the exit code."""
     root = course_paths(args.root).root
+    if getattr(args, "edition", None):
+        if not args.out:
+            raise ValueError("--edition needs --out DIR: the folder to write the edition to.")
+        written = build_edition(args.edition, args.out, root)
+        print(f"Wrote the {args.edition} edition to {args.out} ({len(written)} files).")
+        return 0
     if args.check:
         problems = check(root, args.only)
         if problems:
