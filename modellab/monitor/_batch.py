@@ -66,6 +66,10 @@ class BatchSummary:
     start: pd.Timestamp | None = None
     hist: dict | None = None  # {feature: counts over the monitor's histogram bins}
     seen: tuple = (0, 0)  # (file index, row in file) of the batch's first row
+    # (labels with NaN, scores) of every row, kept only when the plan is exact (Monitor.run
+    # on rows in memory): ROC-AUC, PR-AUC, Brier and confidence intervals then come from
+    # scikit-learn on the rows, not from the histograms.
+    exact: tuple | None = None
 
     def merge(self, other: BatchSummary) -> BatchSummary:
         def add(a, b):
@@ -81,6 +85,8 @@ class BatchSummary:
             min(starts) if starts else None,
             None if self.hist is None else {f: c + other.hist[f] for f, c in self.hist.items()},
             min(self.seen, other.seen),
+            None if self.exact is None or other.exact is None else tuple(
+                np.concatenate([a, b]) for a, b in zip(self.exact, other.exact, strict=True)),
         )
 
 
@@ -138,6 +144,11 @@ class Plan:
     score_edges: np.ndarray | None = None  # inner edges of the score bins (monitor.score_edges)
     metrics: tuple = ()
     monitor: object | None = None  # a Monitor, for histogram counts (None: no histograms)
+    exact: bool = False  # keep the rows' labels and scores (see BatchSummary.exact)
+    ci: bool | float = False  # exact only: bootstrap intervals, as modellab.metrics.by_batch
+    n_boot: int = 200
+    seed: int = 0
+    rows_name: str = ""  # prefix of column names in messages, e.g. "production "
 
     @property
     def features(self) -> list[str]:
@@ -160,7 +171,7 @@ class Plan:
         """``{batch id: BatchSummary}`` of one chunk whose first row is at ``origin``
         (file index, row in file)."""
         if self.by is None:
-            return {None: self._summarise_rows(frame)}
+            return {None: self.summarise_rows(frame)}
         keys = frame[self.by]
         if keys.isna().any():
             raise ValueError(
@@ -173,11 +184,12 @@ class Plan:
         for i, key in enumerate(uniques):
             rows = order[bounds[i]:bounds[i + 1]]
             part = frame if len(uniques) == 1 else frame.take(rows)
-            out[key] = self._summarise_rows(part)
+            out[key] = self.summarise_rows(part)
             out[key].seen = (origin[0], origin[1] + int(rows[0]))
         return out
 
-    def _summarise_rows(self, frame: pd.DataFrame) -> BatchSummary:
+    def summarise_rows(self, frame: pd.DataFrame) -> BatchSummary:
+        """The :class:`BatchSummary` of rows that all belong to one batch."""
         counts = self.detector.profile_.summarise(frame)
         out = BatchSummary(len(frame), counts)
         if self.monitor is not None:
@@ -186,20 +198,20 @@ class Plan:
             out.start = pd.to_datetime(frame[self.timestamp]).min()
         if self.score is None:
             return out
-        s = as_numeric(frame[self.score], f"column {self.score!r}")
+        s = as_numeric(frame[self.score], f"{self.rows_name}column {self.score!r}")
         if not np.isfinite(s).all():
-            raise ValueError(f"column {self.score!r} contains infinite values: pass finite scores.")
+            raise ValueError(f"{self.rows_name}column {self.score!r} contains infinite values: pass finite scores.")
         out.score_sum, out.score_n = float(s.sum()), int(s.size)
         predictions = (frame[self.prediction]
                        if self.prediction and self.prediction in frame.columns else None)
         from modellab.monitor.monitor import decisions
 
-        chosen = decisions(predictions, s, self.threshold, f"column {self.prediction!r}")
+        chosen = decisions(predictions, s, self.threshold, f"{self.rows_name}column {self.prediction!r}")
         out.pred_sum, out.pred_n = float(chosen.sum()), int(chosen.size)
         if self.target is None or self.target not in frame.columns:
             y = np.full(s.size, np.nan)
         else:
-            y = as_binary_labels(frame[self.target], f"column {self.target!r}", allow_nan=True)
+            y = as_binary_labels(frame[self.target], f"{self.rows_name}column {self.target!r}", allow_nan=True)
         from modellab.metrics import confusion_counts
 
         out.confusion = confusion_counts(y, s, self.threshold)
@@ -210,6 +222,8 @@ class Plan:
         out.pos_hist = np.bincount(bins[yl == 1], minlength=n_bins)
         out.neg_hist = np.bincount(bins[yl == 0], minlength=n_bins)
         out.sq_error = float(np.dot(yl - sl, yl - sl))
+        if self.exact:
+            out.exact = (y, s)
         return out
 
 
@@ -289,27 +303,57 @@ def ordered_keys(summary: DatasetSummary, order="auto") -> list:
     return order_batches(list(batches), starts=starts, seen=seen, order=order)
 
 
-def batch_result(plan: Plan, key, b: BatchSummary, cache: dict | None = None
-                 ) -> tuple[dict, pd.DataFrame, pd.DataFrame | None]:
-    """History row, drift rows and histogram rows of one batch, as ``Monitor.run`` makes them.
+def batch_result(plan: Plan, key, b: BatchSummary, cache: dict | None = None, *,
+                 with_drift: bool = True) -> tuple[dict, pd.DataFrame, pd.DataFrame | None]:
+    """History row, drift rows and histogram rows of one batch: the one ``to_row``.
 
-    The row has the columns of :attr:`MonitorResult.history` (see :func:`monitor_parquet`)
-    plus ``roc_auc_max_error``; ``cache`` keeps restricted detectors between batches.
+    :meth:`Monitor.run` (one summary per batch, exact) and the chunked path (summaries
+    merged over chunks, files or Dask partitions) both build their rows here. The row has
+    the columns of :attr:`MonitorResult.history`, plus ``roc_auc_max_error`` when ROC-AUC
+    comes from the score histograms; ``cache`` keeps restricted detectors between
+    batches; ``with_drift=False`` (the reference row) leaves drift out (share 0).
     """
     row = {"batch": key, "start": b.start if b.start is not None else pd.NaT}
     metrics = metrics_row(b, plan.metrics)
     note, bound = metrics.pop("_note"), metrics.pop("_roc_bound")
+    if b.exact is not None:
+        metrics, bound = _exact_metrics(plan, b, metrics), None
+        note = metrics.pop("_note")
     row.update(metrics)
-    table = drift_table(plan.detector, b.counts, cache)
-    drifted = table["drifted"].astype(bool)
-    row["drift_share"] = float(drifted.mean())
-    flags = dict(zip(table["column"], drifted, strict=True))
-    effects = dict(zip(table["column"], table["effect_size"], strict=True))
-    row.update({f"drift_{f}": bool(flags[f]) for f in plan.features})
-    row.update({f"effect_{f}": float(effects[f]) for f in plan.features})
+    drift = hist = None
+    if with_drift:
+        table = drift_table(plan.detector, b.counts, cache)
+        drifted = table["drifted"].astype(bool)
+        row["drift_share"] = float(drifted.mean())
+        flags = dict(zip(table["column"], drifted, strict=True))
+        effects = dict(zip(table["column"], table["effect_size"], strict=True))
+        row.update({f"drift_{f}": bool(flags[f]) for f in plan.features})
+        row.update({f"effect_{f}": float(effects[f]) for f in plan.features})
+        drift = table.assign(batch=key, drifted=drifted)[DRIFT_COLUMNS].reset_index(drop=True)
+        hist = None if b.hist is None else plan.monitor.histograms_from_counts(b.hist)
+    else:
+        row["drift_share"] = 0.0
     row.update({f"missing_{f}": b.counts[f].n_missing / b.rows for f in plan.features})
     row["note"] = note
-    row["roc_auc_max_error"] = bound
-    drift = table.assign(batch=key, drifted=drifted)[DRIFT_COLUMNS]
-    hist = None if b.hist is None else plan.monitor.histograms_from_counts(b.hist)
+    if bound is not None:
+        row["roc_auc_max_error"] = bound
     return row, drift, hist
+
+
+def _exact_metrics(plan: Plan, b: BatchSummary, counted: dict) -> dict:
+    """The labelled metrics (and intervals) from the rows themselves, via
+    :func:`modellab.metrics.by_batch`; label-free ones stay as counted."""
+    from modellab.metrics import by_batch
+
+    y, s = b.exact
+    perf = by_batch(
+        pd.DataFrame({"label": y, "score": s, "batch": 0}), target="label", score="score",
+        by="batch", metrics=plan.metrics, threshold=plan.threshold, ci=plan.ci,
+        n_boot=plan.n_boot, seed=plan.seed,
+    ).iloc[0]
+    out = {"n": int(perf["n"]), "n_labelled": int(perf["n_labelled"])}
+    out.update({c: float(perf[c]) for c in perf.index
+                if c not in ("batch", "n", "n_labelled", "note")})
+    out["positive_rate"], out["mean_score"] = counted["positive_rate"], counted["mean_score"]
+    out["_note"] = str(perf["note"])
+    return out

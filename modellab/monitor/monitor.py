@@ -33,7 +33,7 @@ from modellab.metrics._registry import METRICS as METRIC_REGISTRY
 from modellab.monitor import rules as _rules
 from modellab.monitor._batch_ids import batch_key, batch_keys, order_batches
 from modellab.monitor.result import MonitorResult
-from modellab.monitor.store import DRIFT_COLUMNS, MonitorStore, _json_default
+from modellab.monitor.store import MonitorStore, _json_default
 
 #: Metrics computed on labelled rows, in history order (names and facts in
 #: :mod:`modellab.metrics._registry`).
@@ -309,50 +309,41 @@ class Monitor:
                 store.set_meta(self._config())
 
     # ---------------------------------------------------------------- one batch
-    def _batch_row(self, frame, key, *, with_drift=True):
-        """History row, drift rows and histogram rows of one batch."""
-        row = {"batch": key}
-        row["start"] = (
-            pd.to_datetime(frame["timestamp"]).min() if "timestamp" in frame.columns else pd.NaT
-        )
-        from modellab.metrics import by_batch
+    def _plan(self, *, exact: bool = True, histograms: bool = True, score_bins: int = 1000,
+              by=None, available=None, rows_name: str = ""):
+        """The batch core's plan for this monitor (:class:`modellab.monitor._batch.Plan`).
 
-        if self.target in frame.columns:
-            perf_in = frame[[self.target, self.score]].assign(batch=0)
-        else:  # no label column at all: every label is still to come
-            perf_in = pd.DataFrame({self.target: np.nan, self.score: frame[self.score]}).assign(batch=0)
-        perf = by_batch(
-            perf_in, target=self.target, score=self.score, by="batch", metrics=self._metrics,
-            threshold=self.threshold, ci=self.ci, n_boot=self.n_boot, seed=self.seed,
-        ).iloc[0]
-        row["n"] = int(perf["n"])
-        row["n_labelled"] = int(perf["n_labelled"])
-        for col in perf.index:
-            if col not in ("batch", "n", "n_labelled", "note"):
-                row[col] = float(perf[col])
-        scores = pd.to_numeric(frame[self.score], errors="coerce")
-        predictions = frame[self.prediction] if self.prediction in frame.columns else None
-        row["positive_rate"] = float(decisions(
-            predictions, scores.to_numpy(dtype=np.float64), self.threshold,
-            f"production column {self.prediction!r}").mean())
-        row["mean_score"] = float(scores.mean())
-        drift = hist = None
-        if with_drift:
-            drift = self._drift(frame, key)
-            row["drift_share"] = float(drift["drifted"].mean())
-            flags = dict(zip(drift["column"], drift["drifted"], strict=True))
-            effects = dict(zip(drift["column"], drift["effect_size"], strict=True))
-            for f in self.features:
-                row[f"drift_{f}"] = bool(flags[f])
-            for f in self.features:
-                row[f"effect_{f}"] = float(effects[f])
-            hist = self.histograms_from_counts(self.histogram_counts(frame))
-        else:
-            row["drift_share"] = 0.0
-        for f in self.features:
-            row[f"missing_{f}"] = float(frame[f].isna().mean())
-        row["note"] = str(perf["note"])
-        return row, drift, hist
+        ``exact`` (in memory): labelled metrics from the rows; otherwise from counts and
+        score histograms (``score_bins`` bins of equal reference mass). ``available``:
+        the columns the data have anywhere (label, prediction and timestamp columns
+        absent from all of them are left out); ``None`` reads them where present.
+        """
+        from modellab.monitor._batch import Plan
+
+        def present(column):
+            return column if available is None or column in available else None
+
+        return Plan(
+            detector=self.detector_, by=by, target=present(self.target), score=self.score,
+            prediction=present(self.prediction), timestamp=present("timestamp"),
+            threshold=self.threshold,
+            score_edges=score_edges(self.score_quantiles_, score_bins),
+            metrics=tuple(self._metrics), monitor=self if histograms else None,
+            exact=exact, ci=self.ci, n_boot=self.n_boot, seed=self.seed,
+            rows_name=rows_name,
+        )
+
+    def _batch_row(self, frame, key, *, with_drift=True):
+        """History row, drift rows and histogram rows of one batch: the batch core on one
+        chunk (:func:`modellab.monitor._batch.batch_result`)."""
+        from modellab.monitor._batch import batch_result
+
+        if "_plans" not in self.__dict__:
+            self._plans = {True: self._plan(rows_name="production "),
+                           False: self._plan(histograms=False, rows_name="reference ")}
+        plan = self._plans[with_drift]
+        cache = self.__dict__.setdefault("_sub_detectors", {})
+        return batch_result(plan, key, plan.summarise_rows(frame), cache, with_drift=with_drift)
 
     # ---------------------------------------------------------------- histograms by chunks
     def histogram_counts(self, chunk: pd.DataFrame):
@@ -385,36 +376,6 @@ class Monitor:
                 f"counts do not match this monitor's histogram bins ({err}): pass the output "
                 f"of monitor.histogram_counts(chunk) from this monitor."
             ) from None
-
-    def _drift(self, frame, key) -> pd.DataFrame:
-        empty = [f for f in self.features if frame[f].isna().all()]
-        if empty:
-            # A drift test needs values: test the others (a missing-rate rule reports these).
-            tested = [f for f in self.features if f not in empty]
-            table = self._sub_detector(tuple(tested)).test(frame[tested]) if tested else None
-            blank = pd.DataFrame({
-                "column": empty, "kind": [self.detector_.kinds_[f] for f in empty],
-                "method": "none", "drifted": False, "n_missing": [len(frame)] * len(empty),
-                "reason": "no values to test (all missing)",
-            })
-            table = blank if table is None else pd.concat([table, blank], ignore_index=True)
-            table = table.set_index("column").loc[self.features].reset_index()
-        else:
-            table = self.detector_.test(frame[self.features])
-        out = pd.DataFrame({c: table[c] for c in DRIFT_COLUMNS if c in table.columns})
-        out.insert(0, "batch", key)
-        for c in DRIFT_COLUMNS:
-            if c not in out.columns:
-                out[c] = np.nan
-        out["drifted"] = out["drifted"].astype("boolean").fillna(False).astype(bool)
-        return out[DRIFT_COLUMNS].reset_index(drop=True)
-
-    def _sub_detector(self, columns: tuple):
-        """The fitted detector restricted to ``columns`` (same reference profile), cached."""
-        cache = self.__dict__.setdefault("_sub_detectors", {})
-        if columns not in cache:
-            cache[columns] = self.detector_.restrict(columns)
-        return cache[columns]
 
     # ---------------------------------------------------------------- running
     def run(self, production: pd.DataFrame, by: str = "batch", *, order="auto",

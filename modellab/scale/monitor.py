@@ -16,7 +16,7 @@ import pandas as pd
 from modellab._validate import positive_int
 from modellab.drift import DriftDetector
 from modellab.monitor import Monitor, _batch
-from modellab.monitor.monitor import SCORE_QUANTILES, score_edges
+from modellab.monitor.monitor import SCORE_QUANTILES
 from modellab.scale import _chunked as chunked
 from modellab.scale.dask import DaskEngine
 from modellab.scale.parquet import DEFAULT_BATCH_SIZE, file_schemas, list_files
@@ -112,16 +112,7 @@ def monitor_parquet(monitor, path, by: str = "batch", *, order="auto", client=No
         )
     # The union of the files' columns: labels in any file count (files without are unlabelled).
     have = {c for cols in file_schemas(list_files(path)).values() for c in cols}
-    plan = _batch.Plan(
-        detector=monitor.detector_, by=by,
-        target=monitor.target if monitor.target in have else None,  # absent = unlabelled
-        score=monitor.score,
-        prediction=monitor.prediction if monitor.prediction in have else None,
-        timestamp="timestamp" if "timestamp" in have else None,
-        threshold=monitor.threshold, metrics=monitor.metrics_,
-        score_edges=score_edges(monitor.score_quantiles_, score_bins),
-        monitor=monitor,
-    )
+    plan = monitor._plan(exact=False, score_bins=score_bins, by=by, available=have)
     summary, skipped, engine = chunked.run(plan, path, _engine(client), batch_size, on_error)
     cache: dict = {}
     monitor_result = monitor.run_computed(
