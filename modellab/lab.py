@@ -3,7 +3,9 @@
 Installing nbgrader turns on all of its JupyterLab tools, including the instructor's
 Formgrader and "Create Assignment". Learners should not see those, so the learner set-up
 disables them in this environment's ``labconfig/page_config.json``; ``--instructor``
-turns them back on. Both set-ups switch off JupyterLab's news and update prompts, which
+turns them back on. Without an nbgrader exchange (no JupyterHub course) learners do not see
+the Assignment List either, and a learner ``nbgrader_config.py`` stops nbgrader's "No
+nbgrader_config.py file found" warning. Both set-ups switch off JupyterLab's news and update prompts, which
 only distract in a classroom.
 
 Examples
@@ -11,8 +13,8 @@ Examples
 >>> import tempfile, json, pathlib
 >>> prefix = pathlib.Path(tempfile.mkdtemp())
 >>> written = configure_lab("learner", prefix=prefix)
->>> sorted(json.loads(written["page_config"].read_text())["disabledExtensions"])[:1]
-['@jupyter/nbgrader:course-list']
+>>> json.loads(written["page_config"].read_text())["disabledExtensions"]["@jupyter/nbgrader:course-list"]
+True
 """
 
 from __future__ import annotations
@@ -28,6 +30,17 @@ from modellab.doctor import NBGRADER_INSTRUCTOR_PLUGINS
 ROLES = ("learner", "instructor")
 ROOT = Path(__file__).resolve().parents[1]
 WELCOME = "notebooks/00_welcome.ipynb"
+#: nbgrader's default exchange folder (``c.Exchange.root``): assignments are fetched from and
+#: submitted to it on a JupyterHub course. Without it the Assignment List only shows errors.
+DEFAULT_EXCHANGE = Path("/srv/nbgrader/exchange")
+ASSIGNMENT_LIST_PLUGIN = "@jupyter/nbgrader:assignment-list"
+LEARNER_NBGRADER_CONFIG = """\
+# Written by `modellab lab` (learner set-up): nbgrader's Validate button reads its settings
+# from here, so it no longer warns "No nbgrader_config.py file found" on every start.
+# Learners hand in the exercise notebook itself (see the course README: How to submit).
+c = get_config()  # noqa: F821
+c.CourseDirectory.course_id = "modellab"
+"""
 QUIET_SETTINGS = {
     "@jupyterlab/apputils-extension:notification": {"checkForUpdates": False, "fetchNews": "false"},
 }
@@ -45,7 +58,11 @@ def _update_json(path: Path, update) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
-def configure_lab(role: str = "learner", prefix: str | os.PathLike | None = None) -> dict[str, Path]:
+def configure_lab(
+    role: str = "learner",
+    prefix: str | os.PathLike | None = None,
+    exchange: str | os.PathLike | None = None,
+) -> dict[str, Path]:
     """Write the JupyterLab set-up for ``role`` into the environment at ``prefix``.
 
     Parameters
@@ -54,17 +71,23 @@ def configure_lab(role: str = "learner", prefix: str | os.PathLike | None = None
         Learners get nbgrader's instructor tools hidden; instructors get them.
     prefix : path, optional
         The environment to configure (default: the running Python's ``sys.prefix``).
+    exchange : path, optional
+        nbgrader's exchange folder (default :data:`DEFAULT_EXCHANGE`). When it does not
+        exist (no JupyterHub course), learners do not see the Assignment List, which would
+        only say "Error fetching courses!"; they hand in the notebook file instead.
 
     Returns
     -------
     dict
-        The files written: ``page_config`` and ``overrides``.
+        The files written: ``page_config``, ``overrides`` and ``nbgrader_config``.
     """
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}, got {role!r}.")
     prefix = Path(prefix or sys.prefix)
     page_config = prefix / "etc" / "jupyter" / "labconfig" / "page_config.json"
     overrides = prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    nbgrader_config = prefix / "etc" / "jupyter" / "nbgrader_config.py"
+    hide_assignments = role == "learner" and not Path(exchange or DEFAULT_EXCHANGE).is_dir()
 
     def set_plugins(conf: dict) -> None:
         disabled = conf.get("disabledExtensions", {})
@@ -73,6 +96,7 @@ def configure_lab(role: str = "learner", prefix: str | os.PathLike | None = None
         # explicit True/False, so this set-up wins over any lower-priority page_config.json
         for plugin in NBGRADER_INSTRUCTOR_PLUGINS:
             disabled[plugin] = role == "learner"
+        disabled[ASSIGNMENT_LIST_PLUGIN] = hide_assignments
         conf["disabledExtensions"] = disabled
         # `jupyter labextension disable` also locks a plugin, which would keep it hidden
         locked = conf.get("lockedExtensions")
@@ -82,7 +106,10 @@ def configure_lab(role: str = "learner", prefix: str | os.PathLike | None = None
 
     _update_json(page_config, set_plugins)
     _update_json(overrides, lambda conf: conf.update(QUIET_SETTINGS))
-    return {"page_config": page_config, "overrides": overrides}
+    if not nbgrader_config.is_file():  # an instructor's own config is never replaced
+        nbgrader_config.parent.mkdir(parents=True, exist_ok=True)
+        nbgrader_config.write_text(LEARNER_NBGRADER_CONFIG)
+    return {"page_config": page_config, "overrides": overrides, "nbgrader_config": nbgrader_config}
 
 
 def lab_command(port: int | None = None, open_browser: bool = True, notebook: str = WELCOME) -> list[str]:

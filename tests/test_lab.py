@@ -63,3 +63,38 @@ def test_command_opens_the_welcome_notebook():
     cmd = lab_command(port=8899, open_browser=False)
     assert cmd[1:3] == ["lab", WELCOME]
     assert f"--ServerApp.root_dir={ROOT}" in cmd and "--port=8899" in cmd and "--no-browser" in cmd
+
+
+def test_learners_without_an_exchange_do_not_see_the_assignment_list(tmp_path):
+    # no exchange folder: the Assignment List could only say "Error fetching courses!"
+    written = configure_lab("learner", prefix=tmp_path, exchange=tmp_path / "no-exchange")
+    assert "@jupyter/nbgrader:assignment-list" in _disabled(written["page_config"])
+    # a JupyterHub course with an exchange: learners fetch and submit from the list
+    (tmp_path / "exchange").mkdir()
+    configure_lab("learner", prefix=tmp_path, exchange=tmp_path / "exchange")
+    assert "@jupyter/nbgrader:assignment-list" not in _disabled(written["page_config"])
+    configure_lab("instructor", prefix=tmp_path, exchange=tmp_path / "no-exchange")
+    assert "@jupyter/nbgrader:assignment-list" not in _disabled(written["page_config"])
+
+
+def test_the_set_up_gives_nbgrader_a_config_file_so_it_stops_warning(tmp_path):
+    import subprocess
+    import sys
+
+    written = configure_lab("learner", prefix=tmp_path)
+    assert written["nbgrader_config"].is_file()
+    # nbgrader looks for nbgrader_config.py on Jupyter's config path: the warning is gone
+    env = {**__import__("os").environ, "JUPYTER_CONFIG_PATH": str(written["nbgrader_config"].parent)}
+    code = ("from nbgrader.apps.validateapp import ValidateApp; a = ValidateApp(); "
+            "a.initialize([]) if False else None; a.load_config_file()")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         cwd=tmp_path, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "No nbgrader_config.py file found" not in run.stderr + run.stdout
+    bare = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**env, "JUPYTER_CONFIG_PATH": str(tmp_path / "empty")}, cwd=tmp_path)
+    assert "No nbgrader_config.py file found" in bare.stderr + bare.stdout  # the oracle sees it
+    # an instructor's own config is kept
+    written["nbgrader_config"].write_text("c = get_config()\nc.Exchange.root = '/srv/x'\n")
+    configure_lab("learner", prefix=tmp_path)
+    assert "/srv/x" in written["nbgrader_config"].read_text()
