@@ -218,6 +218,11 @@ class ColumnProfile:
             self.categories = pd.Index(list(categories), dtype=object)
 
     @property
+    def _name(self) -> str:
+        """How error messages name current values of this column."""
+        return "current" if self.column is None else f"current[{self.column!r}]"
+
+    @property
     def mean(self) -> float:
         return self.reference.total / self.reference.n
 
@@ -236,7 +241,7 @@ class ColumnProfile:
         values, each seen at least twice on average (or a single value), is ``discrete``.
         """
         source_kind = kind_of(series)
-        name = f"reference[{column!r}]"
+        name = "reference" if column is None else f"reference[{column!r}]"
         if kind == "numeric":
             values, n_missing, n_nonfinite = numeric_sample(series, name)
             quantiles = np.quantile(values, np.arange(fine_bins + 1) / fine_bins)
@@ -275,7 +280,7 @@ class ColumnProfile:
             if isinstance(series, pd.Series) and pd.api.types.is_numeric_dtype(series.dtype):
                 values = series.to_numpy(dtype=np.float64, na_value=np.nan)
             else:
-                values, _, _ = numeric_sample(series, f"current[{self.column!r}]")
+                values, _, _ = numeric_sample(series, self._name)
             with np.errstate(invalid="ignore", over="ignore"):  # inf - inf: NaN, looked at next
                 total, n_missing, n_nonfinite = float(values.sum()), 0, 0
             if not np.isfinite(total):  # only then look for NaN/inf (one pass on clean data)
@@ -290,11 +295,11 @@ class ColumnProfile:
                 float(np.dot(values, values)), sums, n_nonfinite=n_nonfinite,
             )
         if not isinstance(series, pd.Series):
-            series = pd.Series(as_1d(series, f"current[{self.column!r}]"))
+            series = pd.Series(as_1d(series, self._name))
         if len(series) == 0 or series.isna().all():
             return ColumnCounts(self.column, "categorical", np.zeros(len(self.categories),
                                 np.int64), int(len(series)))
-        counts, n_missing = category_counts(series, f"current[{self.column!r}]")
+        counts, n_missing = category_counts(series, self._name)
         unseen = counts.index.difference(self.categories, sort=False)
         aligned = counts.reindex(self.categories, fill_value=0).to_numpy(np.int64)
         return ColumnCounts(

@@ -77,11 +77,13 @@ def _binned(method: str, reference, current, bins: int, kind: str | None, **opti
     """``(statistic, p_value, n_reference, n_current)`` of a binned method, computed on the
     same reference profile and counts as :class:`~modellab.drift.DriftDetector`."""
     kind = check_kind(kind, "kind") or kind_of(reference)
-    prof = ColumnProfile.fit(reference, "reference", kind, fine_bins=bins, bins=bins,
+    prof = ColumnProfile.fit(reference, None, kind, fine_bins=bins, bins=bins,
                              max_categories=np.inf)
     cur = prof.summarise(current)
     if cur.n == 0:
-        raise ValueError("current has only missing values: there is nothing to test.")
+        what = (f"no finite values ({cur.n_missing} missing, {cur.n_nonfinite} infinite)"
+                if cur.n_nonfinite else f"only missing values ({cur.n_missing} NaN)")
+        raise ValueError(f"current has {what}: there is nothing to test.")
     stat, p = _methods.get(method).compute(prof, cur, **options)
     return float(stat), float(p), prof.reference.n, cur.n
 
