@@ -155,6 +155,16 @@ except AssertionError as failure:
 #
 # When you are done, use *Kernel → Restart Kernel and Run All Cells…* once: what counts is what
 # the notebook computes from top to bottom, not what you ran along the way.
+#
+# Check cells are **locked** (🔒): they are graded exactly as written, so JupyterLab will not
+# let you edit them — change the answer cell above instead. A failing check shows one or two
+# lines; `%tb verbose` in a new cell shows the full traceback if you are curious.
+#
+# **How to submit.** Hand in the exercise notebook itself, e.g.
+# `exercises/ex01_metrics/ex01_metrics.ipynb`, saved after that full run (the **Validate**
+# button in the toolbar runs every check once more). On a JupyterHub course use *Nbgrader →
+# Assignment List → Submit*; otherwise upload the `.ipynb` file where your instructor tells you
+# (the course's hand-in folder or learning platform), keeping its name.
 
 # %% [markdown]
 # ## A first look at the data
