@@ -5,7 +5,8 @@
 # saw when it was validated, what it sees now, and whether the difference is real. This lesson
 # does that with pandas and a few figures, on a lending model in production.
 #
-# About 45 minutes. No graded work; a self-check at the end.
+# About 45 minutes, with a self-check at the end. The graded exercise `ex07_data_analysis`
+# follows this lesson.
 
 # %% [markdown]
 # > **Executive summary**
@@ -350,7 +351,8 @@ print(quality.truth[["kind", "features", "start_batch", "end_batch"]].to_string(
 # - An anomaly is one batch unlike the others: check missing values, units and unseen
 #   categories every week — the model often fails silently.
 #
-# **Next:** `02_performance_metrics` — precision, recall, F1, ROC-AUC and what errors cost.
+# **Next:** the exercise `ex07_data_analysis`, then `02_performance_metrics` — precision,
+# recall, F1, ROC-AUC and what errors cost.
 
 # %% [markdown]
 # ## Self-check (not graded)

@@ -6,7 +6,9 @@
 # production batch with the reference period and says *which* inputs changed, *how much*, and
 # whether the change is real or just noise.
 #
-# About 60 minutes. The graded exercise `ex02_data_drift` follows this lesson.
+# About 60 minutes: 50 for the core path and 10 for the two sections marked *(extension)*,
+# which a short session leaves for self-study. The graded exercise `ex02_data_drift` follows
+# this lesson.
 
 # %% [markdown]
 # > **Executive summary**
@@ -301,7 +303,7 @@ drift.dataset_drift(week12, share=0.5)
 # columns drifted, not just how many.
 
 # %% [markdown]
-# ## Multivariate drift: can a model tell the weeks apart?
+# ## Multivariate drift: can a model tell the weeks apart? *(extension)*
 #
 # Per-column tests miss changes in how columns move *together*. A **domain classifier** learns
 # to tell reference rows (label 0) from production rows (label 1). Its cross-validated ROC-AUC
@@ -335,7 +337,7 @@ plt.show()
 moved.importances.head(5).round(3)
 
 # %% [markdown]
-# ## Explore: how large must a shift be before each measure flags it?
+# ## Explore: how large must a shift be before each measure flags it? *(extension)*
 #
 # The explorer draws a fresh week of 1,000 applicants with one feature shifted by the slider
 # (in reference sds) and runs all five measures plus the `auto` verdict. Try `age` at

@@ -5,7 +5,7 @@
 # shows how the same drift tests and metrics keep working when the data sit in a folder of
 # Parquet files too big to load, first in one process and then on a Dask cluster.
 #
-# About 45 minutes. No graded exercise: the skills are used again in the capstone.
+# About 45 minutes. The graded exercise `ex08_scale` follows this lesson.
 
 # %% [markdown]
 # > **Executive summary**
