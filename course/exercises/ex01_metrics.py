@@ -58,7 +58,7 @@ def precision_recall_f1(tn, fp, fn, tp):
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "a1-check", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import answering, check_close, check_digest, check_true
+from modellab.checks import answering, check_digest, check_true
 
 with answering("precision_recall_f1"):
     result = precision_recall_f1(tn, fp, fn, tp)
@@ -81,19 +81,21 @@ check_digest(result_small, "e9c931a081a141d8", "precision_recall_f1(50, 10, 30, 
                                                   "fn, tp it is given, not week 5's variables",
                         "c50e4126a83c37e6": "you swapped precision and recall"})
 week_precision, week_recall, week_f1 = result
-### BEGIN HIDDEN TESTS
+### BEGIN HIDDEN TESTS (trusted)
 expected = metrics.classification_summary(week["default"], week["score"], threshold=THRESHOLD)
-check_close(result, expected[["precision", "recall", "f1"]].to_numpy(dtype=float),
-            "(precision, recall, f1) for week 5", tol=1e-9)
-other = make("stable", seed=11).batch(3)
-c2 = metrics.confusion_counts(other["default"], other["score"], threshold=THRESHOLD)
-expected2 = metrics.classification_summary(other["default"], other["score"], threshold=THRESHOLD)
-with answering("precision_recall_f1 (called on another week)"):
-    result2 = precision_recall_f1(c2.tn, c2.fp, c2.fn, c2.tp)
-check_close(result2, expected2[["precision", "recall", "f1"]].to_numpy(dtype=float),
-            "precision_recall_f1 on another week", tol=1e-9)
-check_close(precision_recall_f1(50, 10, 30, 10), [0.5, 0.25, 1 / 3],
-            "precision_recall_f1(50, 10, 30, 10)", tol=1e-9)
+expect_close(learner.call("precision_recall_f1", tn, fp, fn, tp),
+             expected[["precision", "recall", "f1"]].to_numpy(dtype=float),
+             "precision_recall_f1 on week 5",
+             hint="precision = tp / (tp + fp), recall = tp / (tp + fn), F1 = their harmonic mean")
+for seed, number in [(11, 3), (23, 7)]:
+    other = make("stable", seed=seed).batch(number)
+    c = metrics.confusion_counts(other["default"], other["score"], threshold=THRESHOLD)
+    s = metrics.classification_summary(other["default"], other["score"], threshold=THRESHOLD)
+    expect_close(learner.call("precision_recall_f1", c.tn, c.fp, c.fn, c.tp),
+                 s[["precision", "recall", "f1"]].to_numpy(dtype=float),
+                 "precision_recall_f1 on a week you have not seen")
+expect_close(learner.call("precision_recall_f1", 50, 10, 30, 10), [0.5, 0.25, 1 / 3],
+             "precision_recall_f1(50, 10, 30, 10)")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -114,7 +116,7 @@ accuracy_never = (tn + fp) / (tn + fp + fn + tp)
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "a2-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_close, check_digest
+from modellab.checks import check_digest
 
 check_digest(accuracy_model, "440749b3f2d7bf2d", "accuracy_model", bounds=(0, 1),
              hint="correct decisions are the true negatives plus the true positives, over all four counts",
@@ -128,9 +130,21 @@ check_digest(accuracy_never, "a15a863779e46a4b", "accuracy_never", bounds=(0, 1)
                                                                   "is right for those who repaid",
                         "d8754765d0a5f176": "that is the model's accuracy: 'never default' "
                                                                   "predicts no default for everyone"})
-### BEGIN HIDDEN TESTS
-check_close(accuracy_model, counts.accuracy, "accuracy_model", tol=1e-9)
-check_close(accuracy_never, 1 - week["default"].mean(), "accuracy_never", tol=1e-9)
+### BEGIN HIDDEN TESTS (trusted)
+expect_close(learner.value("accuracy_model"), counts.accuracy, "accuracy_model",
+             hint="correct decisions are the true negatives plus the true positives")
+expect_close(learner.value("accuracy_never"), 1 - week["default"].mean(), "accuracy_never",
+             hint="approving everyone is right for every borrower who repaid")
+other = make("stable", seed=11).batch(3)
+c = metrics.confusion_counts(other["default"], other["score"], threshold=THRESHOLD)
+expect_close(learner.rerun(["accuracy_model", "accuracy_never"],
+                           setup=["week = make('stable', seed=11).batch(3)",
+                                  "counts = metrics.confusion_counts(week['default'], week['score'],"
+                                  " threshold=THRESHOLD)",
+                                  "tn, fp, fn, tp = counts.tn, counts.fp, counts.fn, counts.tp"]),
+             [c.accuracy, 1 - other["default"].mean()],
+             "accuracy_model and accuracy_never on a week you have not seen",
+             hint="compute them from the counts (or the week's data) rather than typing numbers in")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -171,7 +185,7 @@ chosen_threshold = cheapest_threshold(reference["default"], reference["score"], 
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "b1-check", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import answering, check_close, check_digest
+from modellab.checks import answering, check_digest
 
 _not_in_table = "return a value of the table's 'threshold' column, not a cost or a row number"
 check_digest(chosen_threshold, "2191102e424be322", "chosen_threshold", bounds=(0, 1),
@@ -185,18 +199,25 @@ with answering("cheapest_threshold"):
 check_digest(_other_target, "fe4782eacb1a1093", "cheapest_threshold(reference, min_recall=0.8)", hint=_not_in_table,
              mistakes={"8ce90b6c3aa85658": "your function ignores min_recall: filter on the target it is given",
                         "bbad9263e79ee6f3": "keep only rows whose recall is at least min_recall"})
-### BEGIN HIDDEN TESTS
+### BEGIN HIDDEN TESTS (trusted)
 best = metrics.best_threshold(reference["default"], reference["score"], cost_fp=COST_FP,
                               cost_fn=COST_FN, min_recall=0.70)
-check_close(chosen_threshold, best.threshold, "chosen_threshold", tol=1e-9,
-            hint="among the thresholds that meet the target, take the one with the lowest cost")
+expect_close(learner.value("chosen_threshold"), best.threshold, "chosen_threshold",
+             hint="among the thresholds that meet the 0.70 recall target, take the one with the lowest cost")
+for seed, target in [(11, 0.60), (23, 0.80)]:
+    other_ref = make("stable", seed=seed).reference
+    best2 = metrics.best_threshold(other_ref["default"], other_ref["score"], cost_fp=COST_FP,
+                                   cost_fn=COST_FN, min_recall=target)
+    expect_close(learner.call("cheapest_threshold", other_ref["default"], other_ref["score"], target),
+                 best2.threshold, f"cheapest_threshold on a portfolio you have not seen (target {target})",
+                 hint="keep the rows that meet the recall target, then take the lowest cost")
 other_ref = make("stable", seed=11).reference
-best2 = metrics.best_threshold(other_ref["default"], other_ref["score"], cost_fp=COST_FP,
-                               cost_fn=COST_FN, min_recall=0.60)
-with answering("cheapest_threshold"):
-    answer2 = cheapest_threshold(other_ref["default"], other_ref["score"], 0.60)
-check_close(answer2, best2.threshold, "cheapest_threshold on another portfolio (target 0.60)",
-            tol=1e-9)
+best3 = metrics.best_threshold(other_ref["default"], other_ref["score"], cost_fp=COST_FP,
+                               cost_fn=COST_FN, min_recall=0.70)
+expect_close(learner.rerun("chosen_threshold",
+                           setup="reference = make('stable', seed=11).reference"),
+             best3.threshold, "chosen_threshold on a portfolio you have not seen",
+             hint="set chosen_threshold by calling your function, not by typing the number in")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -217,7 +238,7 @@ price_of_target = cost_at_chosen - cheapest.cost
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "b2-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_close, check_digest
+from modellab.checks import check_digest
 
 check_digest(price_of_target, "02760140de9cb7d2", "price_of_target", digits=0,
              hint="cost at chosen_threshold minus the cost at the cheapest threshold without a target",
@@ -225,13 +246,24 @@ check_digest(price_of_target, "02760140de9cb7d2", "price_of_target", digits=0,
                                                                       "can only make the cheapest choice dearer",
                         "8827f1a110e1040d": "that is the total cost at your threshold: "
                                                                        "subtract the cost with no target"})
-### BEGIN HIDDEN TESTS
+### BEGIN HIDDEN TESTS (trusted)
 with_target = metrics.best_threshold(reference["default"], reference["score"], cost_fp=COST_FP,
                                      cost_fn=COST_FN, min_recall=0.70)
 free = metrics.best_threshold(reference["default"], reference["score"], cost_fp=COST_FP,
                               cost_fn=COST_FN)
-check_close(price_of_target, with_target.cost - free.cost, "price_of_target", tol=0.5,
-            hint="use the cost at the cheapest threshold that meets the 0.70 target")
+expect_close(learner.value("price_of_target"), with_target.cost - free.cost, "price_of_target",
+             tol=0.5, hint="the cost at the cheapest threshold that meets the 0.70 target, minus "
+                           "the cost at the cheapest threshold with no target")
+other_ref = make("stable", seed=11).reference
+with_target2 = metrics.best_threshold(other_ref["default"], other_ref["score"], cost_fp=COST_FP,
+                                      cost_fn=COST_FN, min_recall=0.70)
+free2 = metrics.best_threshold(other_ref["default"], other_ref["score"], cost_fp=COST_FP,
+                               cost_fn=COST_FN)
+expect_close(learner.rerun("price_of_target",
+                           setup="reference = make('stable', seed=11).reference",
+                           chosen_threshold=float(with_target2.threshold)),
+             with_target2.cost - free2.cost, "price_of_target on a portfolio you have not seen",
+             tol=0.5, hint="compute it from the costs rather than typing the number in")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -254,12 +286,12 @@ q1 = "c"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "q1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_choice, check_quiz
+from modellab.checks import check_quiz
 
 check_quiz(q1, "abcd", "8df5900ad393cb5b", name="Q1",
            hint="compare how many defaults each rule catches, and what a missed default costs")
-### BEGIN HIDDEN TESTS
-check_choice(q1, list("abcd"), "c", name="Q1")
+### BEGIN HIDDEN TESTS (trusted)
+expect_choice(learner.value("q1"), "c", "Q1")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -278,12 +310,12 @@ q2 = "a"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "q2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_choice, check_quiz
+from modellab.checks import check_quiz
 
 check_quiz(q2, "abcd", "8b869ee012e9f2d4", name="Q2",
            hint="which mistake costs four times more, and which number counts it?")
-### BEGIN HIDDEN TESTS
-check_choice(q2, list("abcd"), "a", name="Q2")
+### BEGIN HIDDEN TESTS (trusted)
+expect_choice(learner.value("q2"), "a", "Q2")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -302,12 +334,12 @@ q3 = "d"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "q3-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_choice, check_quiz
+from modellab.checks import check_quiz
 
 check_quiz(q3, "abcd", "b9d97d901f59d598", name="Q3",
            hint="is last quarter's 0.52 inside or outside this week's interval?")
-### BEGIN HIDDEN TESTS
-check_choice(q3, list("abcd"), "d", name="Q3")
+### BEGIN HIDDEN TESTS (trusted)
+expect_choice(learner.value("q3"), "d", "Q3")
 ### END HIDDEN TESTS
 
 # %% [markdown]

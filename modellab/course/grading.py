@@ -118,6 +118,7 @@ def grade_assignment(
     students: list[str] | None = None,
     jobs: int = 2,
     progress: bool = True,
+    unsafe_no_sandbox: bool = False,
 ) -> GradingReport:
     """Autograde ``assignment`` for every submitted learner (or only ``students``).
 
@@ -133,12 +134,28 @@ def grade_assignment(
         Worker processes (each runs one notebook kernel at a time).
     progress : bool
         Show a tqdm progress bar on stderr.
+    unsafe_no_sandbox : bool
+        Run learner kernels without the bubblewrap sandbox (see
+        :data:`modellab.course.sandbox.UNSAFE_WARNING`). Without it, grading refuses to start
+        where no sandbox can be made.
 
     Returns
     -------
     GradingReport
     """
     ws.require_assignment(assignment)
+    if not isinstance(unsafe_no_sandbox, bool):
+        raise TypeError(f"unsafe_no_sandbox must be True or False, got {unsafe_no_sandbox!r}.")
+    if not unsafe_no_sandbox:
+        from .sandbox import sandbox_problem
+
+        problem = sandbox_problem()
+        if problem:
+            raise RuntimeError(
+                f"refusing to grade: learner code must run in a sandbox, and {problem}. "
+                f"Install bubblewrap, or pass --unsafe-no-sandbox if you trust every notebook "
+                f"(learner code would then run with your rights)."
+            )
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be a positive integer, got {jobs!r}: e.g. jobs=2.")
     # workers' server imports nbgrader while this process does the same and checks the class
@@ -183,7 +200,8 @@ def grade_assignment(
     try:
         snapshot = snapshot_gradebook(ws, workroot / "snapshot.db")
         job = {"root": str(ws.root), "course_id": ws.course_id, "assignment": assignment,
-               "snapshot": str(snapshot), "workroot": str(workroot)}
+               "snapshot": str(snapshot), "workroot": str(workroot),
+               "sandbox": not unsafe_no_sandbox}
         with nbgrader_environment(), Gradebook(ws.db_url, ws.course_id) as gb:
             for student, outcome in _run_workers(ctx, job, to_grade, jobs, progress, ws.root):
                 results[student] = _merge(gb, ws, assignment, student, outcome)
@@ -271,22 +289,44 @@ def _private_course(job: dict):
         with nbgrader_environment():
             api = make_api(ws, **{"CourseDirectory.root": str(work),
                                   "CourseDirectory.db_url": f"sqlite:///{work / 'gradebook.db'}",
-                                  # outputs are collected by then: kill the kernel (and its
-                                  # process group) instead of waiting for it to wind down
-                                  "Execute.shutdown_kernel": "immediate",
-                                  **_kernel_transport()})
+                                  **_trusted_pipeline(ws, work / "source", job.get("sandbox", True))})
         _WORKER.update(key=key, ws=ws, work=work, api=api)
     return _WORKER["ws"], _WORKER["work"], _WORKER["api"]
 
 
-def _kernel_transport() -> dict:
-    """Kernels talk over Unix sockets where there are some: with TCP, a port picked for a new
-    kernel can be taken by another program before the kernel binds it ("Address already in
-    use"), and that learner would fail. Short socket paths, unique to this worker process."""
-    if os.name != "posix":
-        return {}
-    return {"KernelManager.transport": "ipc",
-            "KernelManager.ip": os.path.join(tempfile.gettempdir(), f"modellab-kernel-{os.getpid()}")}
+def _trusted_pipeline(ws: Workshop, source_root: Path, sandbox: bool) -> dict:
+    """nbgrader autograde with our execute step: learner cells in the sandboxed kernel, tests in
+    this process (:mod:`modellab.course.judge`); nbgrader still restores locked cells, records
+    the points and keeps the gradebook."""
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.preprocessors import (
+        AssignLatePenalties,
+        CheckCellMetadata,
+        ClearOutput,
+        DeduplicateIds,
+        IgnorePattern,
+        LimitOutput,
+        OverwriteCells,
+        OverwriteKernelspec,
+        SaveAutoGrades,
+    )
+
+    from .gradebook import load_config
+    from .judge import GuardSubmission, TrustedExecute
+
+    cfg = load_config(ws)
+    timeout = cfg.TrustedExecute.get("timeout", cfg.Execute.get("timeout", 60))
+    return {
+        "Autograde.sanitize_preprocessors": [ClearOutput, DeduplicateIds, GuardSubmission,
+                                             OverwriteKernelspec, OverwriteCells, CheckCellMetadata],
+        "Autograde.autograde_preprocessors": [TrustedExecute, IgnorePattern, ClearMetadataPreprocessor,
+                                              LimitOutput, SaveAutoGrades, AssignLatePenalties,
+                                              CheckCellMetadata],
+        "GuardSubmission.source_root": str(source_root),
+        "TrustedExecute.source_root": str(source_root),
+        "TrustedExecute.timeout": int(timeout),
+        "TrustedExecute.sandbox": bool(sandbox),
+    }
 
 
 def grade_one_in_copy(job: dict) -> dict:
@@ -309,9 +349,26 @@ def grade_one_in_copy(job: dict) -> dict:
             out["notebooks"], out["timestamp"] = _read_scores(
                 f"sqlite:///{work / 'gradebook.db'}", assignment, student)
         out["autograded"] = str(work / "autograded" / student / assignment)
+        out["causes"] = part_causes(Path(out["autograded"]))
         return out
     except Exception:
         return {"success": False, "error": traceback.format_exc(), "log": ""}
+
+
+def part_causes(folder: Path) -> dict[str, str]:
+    """``{grade id: why it lost its points}`` read from autograded notebooks in ``folder``."""
+    import nbformat
+
+    causes = {}
+    for path in sorted(folder.glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+                continue
+            errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+            if errors:
+                causes[meta.get("grade_id", "?")] = str(errors[-1].get("evalue", "")) or "failed"
+    return causes
 
 
 def _read_scores(db_url: str, assignment: str, student: str):
@@ -337,10 +394,12 @@ def _merge(gb, ws: Workshop, assignment: str, student: str, outcome: dict) -> St
     cannot be written is rolled back and reported as failed without stopping the others.
     """
     warnings_ = filter_log(outcome.get("log"))
+    regrade = f"regrade: modellab workshop grade {assignment} --student {student}"
     if not outcome.get("success"):
         error = (outcome.get("error") or "").strip().splitlines()
         detail = "; ".join(warnings_ + error[-1:]) or "nbgrader autograde failed"
-        return StudentResult(student, "failed", None, None, detail)
+        return StudentResult(student, "failed", None, None, f"{detail}; {regrade}")
+    causes = [f"{gid}: {cause}" for gid, cause in outcome.get("causes", {}).items()]
     try:
         score, max_score = _write_scores(gb, assignment, student, outcome)
     except Exception as exc:  # e.g. the gradebook is locked by another program: report, go on
@@ -353,7 +412,8 @@ def _merge(gb, ws: Workshop, assignment: str, student: str, outcome: dict) -> St
         shutil.rmtree(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(outcome["autograded"], dest)
-    return StudentResult(student, "graded", score, max_score, "; ".join(warnings_))
+    return StudentResult(student, "graded", score, max_score,
+                         "; ".join(causes + warnings_ + ([regrade] if causes else [])))
 
 
 def _write_scores(gb, assignment: str, student: str, outcome: dict) -> tuple[float, float]:

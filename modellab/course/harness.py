@@ -1,0 +1,336 @@
+"""The trusted driver of one learner kernel: run cells, survive hangs and deaths, ask for data.
+
+:class:`KernelSession` starts a learner's kernel (in the bubblewrap sandbox of
+:mod:`modellab.course.sandbox` unless told otherwise), runs code with a timeout, interrupts a
+looping cell, and when the kernel ignores the interrupt or dies (``os._exit``, a signal, a
+resource limit) restarts it and replays the cells that had run, so one part's failure costs
+that part only. :class:`Learner` is what trusted tests see: ``learner.value(name)`` and
+``learner.call(name, *args)`` send requests (:mod:`modellab.course.kernelside`) and decode
+the JSON replies; a failure becomes a :class:`LearnerError` in plain words.
+
+Examples
+--------
+>>> RunResult("ok", [], "").failed
+False
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .kernelside import REPLY_MIME, decode, encode
+from .sandbox import SandboxLimits, _uid_for, prepare_dirs, sandbox_argv, sandbox_env
+
+_REQUEST_CODE = {
+    "python": "__import__('modellab.course.kernelside', fromlist=['serve']).serve({payload!r})",
+}
+
+
+class LearnerError(AssertionError):
+    """A learner's answer could not be obtained (missing, crashed, too slow, kernel died)."""
+
+
+@dataclass
+class RunResult:
+    """What running one piece of code did: ``status`` is ``ok``, ``error``, ``timeout``
+    (interrupted; the kernel lives on) or ``died`` (the kernel had to be restarted)."""
+
+    status: str
+    outputs: list = field(default_factory=list)
+    cause: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.status != "ok"
+
+
+def _death_cause(code: int | None, limits: SandboxLimits) -> str:
+    if code is None:
+        return "the kernel stopped responding and was restarted"
+    sig = -code if code < 0 else code - 128 if code > 128 else None
+    if sig == signal.SIGXCPU:
+        return f"the kernel used more than {limits.cpu_seconds} s of CPU time and was stopped"
+    if sig == signal.SIGKILL:
+        return "the kernel was killed (SIGKILL) and was restarted"
+    if sig:
+        return f"the kernel died from signal {signal.Signals(sig).name} and was restarted"
+    return f"the kernel exited (exit status {code}) and was restarted"
+
+
+def _make_manager_class():
+    from jupyter_client import KernelManager
+
+    class SandboxedKernelManager(KernelManager):
+        """A KernelManager whose kernel command runs inside the learner sandbox."""
+
+        sandbox_home: Path
+        sandbox_runtime: Path
+        sandbox_limits: SandboxLimits
+        sandbox_uid: int
+        sandboxed: bool
+
+        def format_kernel_cmd(self, extra_arguments=None):
+            cmd = [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file,
+                   "--HistoryManager.enabled=False"]
+            if not self.sandboxed:
+                return cmd
+            return sandbox_argv(cmd, home=self.sandbox_home, runtime=self.sandbox_runtime,
+                                limits=self.sandbox_limits, uid=self.sandbox_uid)
+
+        def write_connection_file(self, **kwargs):
+            super().write_connection_file(**kwargs)
+            if self.sandboxed and os.geteuid() == 0:
+                os.chown(self.connection_file, self.sandbox_uid, self.sandbox_uid)
+
+    return SandboxedKernelManager
+
+
+class KernelSession:
+    """One learner's kernel, driven from the trusted process.
+
+    Parameters
+    ----------
+    home : Path
+        The learner's private folder (the kernel's working directory, ``/home/learner``).
+    sandboxed : bool
+        Run the kernel under bubblewrap (``False`` only with ``--unsafe-no-sandbox``).
+    limits : SandboxLimits
+    timeout : float
+        Seconds one cell or one request may run before it is interrupted.
+    uid : int, optional
+        The sandbox's unprivileged uid (default: one derived from this process id).
+    """
+
+    def __init__(self, home: Path, *, sandboxed: bool = True, limits: SandboxLimits | None = None,
+                 timeout: float = 60, interrupt_grace: float = 5, language: str = "python",
+                 uid: int | None = None):
+        self.home = Path(home)
+        self.sandboxed = sandboxed
+        self.limits = limits or SandboxLimits()
+        self.timeout = float(timeout)
+        self.grace = float(interrupt_grace)
+        self.language = language
+        self.io_dir = self.home / ".modellab-io"
+        self.io_dir.mkdir(parents=True, exist_ok=True)
+        self.kernel_io_dir = "/home/learner/.modellab-io" if sandboxed else str(self.io_dir)
+        # limits such as the process count hold per uid: one uid per grading process (which
+        # runs one learner kernel at a time) unless told otherwise
+        self.uid = _uid_for(os.getpid()) if uid is None else int(uid)
+        self.restarts = 0
+        self.km = self.kc = None
+        self._runtime = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def start(self) -> None:
+        self._runtime = Path(tempfile.mkdtemp(prefix="mlk-"))
+        if self.sandboxed:
+            prepare_dirs(self.home, self._runtime, self.uid)
+        km = _make_manager_class()(kernel_name="python3", transport="ipc",
+                                   ip=str(self._runtime / "k"))
+        km.connection_file = str(self._runtime / "kernel.json")
+        km.sandbox_home, km.sandbox_runtime = self.home, self._runtime
+        km.sandbox_limits, km.sandbox_uid, km.sandboxed = self.limits, self.uid, self.sandboxed
+        env = sandbox_env(str(self.home)) if not self.sandboxed else {}
+        if not self.sandboxed:
+            env["PATH"] = os.environ.get("PATH", env["PATH"])
+        # the kernel's own stdout/stderr (start-up notes) are not the learner's outputs
+        km.start_kernel(cwd=str(self.home), env=env, stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL)
+        kc = km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=60)
+        except RuntimeError as exc:
+            code = km.provisioner.process.poll() if km.provisioner and km.provisioner.process else None
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
+            raise RuntimeError(f"the learner's kernel did not start ({exc}; exit status {code})") from None
+        self.km, self.kc = km, kc
+
+    def close(self) -> None:
+        if self.kc is not None:
+            self.kc.stop_channels()
+        if self.km is not None:
+            try:
+                self.km.shutdown_kernel(now=True)
+            except Exception:  # already gone
+                pass
+        if self._runtime is not None:
+            shutil.rmtree(self._runtime, ignore_errors=True)
+        self.km = self.kc = self._runtime = None
+
+    def restart(self) -> None:
+        self.close()
+        self.restarts += 1
+        self.start()
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def alive(self) -> bool:
+        return self.km is not None and self.km.is_alive()
+
+    # -- running code ------------------------------------------------------------------
+    def run(self, code: str, *, timeout: float | None = None) -> RunResult:
+        """Run ``code``; outputs as nbformat dicts (capped at ``limits.output_bytes``)."""
+        timeout = self.timeout if timeout is None else float(timeout)
+        msg_id = self.kc.execute(code, store_history=False, allow_stdin=False, stop_on_error=False)
+        outputs: list = []
+        size = 0
+        dropped = False
+        status, cause = "ok", ""
+        deadline = time.monotonic() + timeout
+        interrupted_at = None
+        while True:
+            now = time.monotonic()
+            if interrupted_at is None and now > deadline:
+                self._interrupt()
+                interrupted_at = now
+                status, cause = "timeout", f"did not finish within {timeout:g} s and was interrupted"
+            if interrupted_at is not None and now > interrupted_at + self.grace:
+                self._kill_and_restart()
+                return RunResult("died", outputs,
+                                 f"did not finish within {timeout:g} s and ignored the interrupt; "
+                                 "the kernel was restarted")
+            try:
+                msg = self.kc.get_iopub_msg(timeout=0.5)
+            except queue.Empty:
+                if not self.km.is_alive():
+                    code_ = self.km.provisioner.process.poll() if self.km.provisioner else None
+                    self._kill_and_restart()
+                    return RunResult("died", outputs, _death_cause(code_, self.limits))
+                continue
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "status" and content.get("execution_state") == "idle":
+                break
+            if kind not in ("stream", "display_data", "execute_result", "error"):
+                continue
+            out = {"output_type": kind, **{k: v for k, v in content.items() if k != "transient"}}
+            if kind == "execute_result":
+                out.setdefault("metadata", {})
+            if kind == "error" and status == "ok":
+                status = "error"
+                cause = f"{content.get('ename', 'Error')}: {str(content.get('evalue', ''))[:300]}"
+            n = len(json.dumps(out, default=str))
+            if size + n > self.limits.output_bytes:
+                if not dropped:
+                    outputs.append({"output_type": "stream", "name": "stdout",
+                                    "text": f"[output beyond {self.limits.output_bytes} bytes dropped]\n"})
+                    dropped = True
+                continue
+            size += n
+            outputs.append(out)
+        return RunResult(status, outputs, cause)
+
+    def _interrupt(self) -> None:
+        """Message-mode interrupt (the kernel is in its own session: signals cannot reach it)."""
+        msg = self.kc.session.msg("interrupt_request", {})
+        self.kc.control_channel.send(msg)
+
+    def _kill_and_restart(self) -> None:
+        self.restart()
+
+    # -- requests ----------------------------------------------------------------------
+    def request(self, req: dict, *, timeout: float | None = None):
+        """Send one protocol request; return the decoded value or raise :class:`LearnerError`."""
+        payload = json.dumps({**req, "io_dir": self.kernel_io_dir})
+        code = _REQUEST_CODE[self.language].format(payload=payload)
+        result = self.run(code, timeout=timeout)
+        replies = [o for o in result.outputs if o["output_type"] == "display_data"
+                   and REPLY_MIME in o.get("data", {})]
+        what = {"value": req["name"], "call": f"{req['name']}(...)"}.get(
+            req["op"], f"your answer cell {req['name']}, run again on other data,")
+        if result.status in ("timeout", "died"):
+            raise LearnerError(f"{what} {result.cause}")
+        if len(replies) != 1:
+            raise LearnerError(f"{what}: the kernel gave no answer ({result.cause or 'no reply'})")
+        try:
+            reply = json.loads(replies[0]["data"][REPLY_MIME])
+            if not reply.get("ok"):
+                error = str(reply.get("error", "failed"))
+                if error.startswith("NotImplementedError"):
+                    raise LearnerError(f"{req['name']} is not answered yet: replace "
+                                       "`raise NotImplementedError()` with your code")
+                if error.startswith("NameError") and req["op"] == "value":
+                    raise LearnerError(f"{req['name']} is not defined in your notebook "
+                                       "(did its cell run without an error?)")
+                raise LearnerError(f"{what} raised {error}")
+            return decode(reply["value"], str(self.io_dir))
+        except LearnerError:
+            raise
+        except Exception as exc:
+            raise LearnerError(f"{what}: the answer could not be read ({type(exc).__name__}: {exc})") from None
+
+
+class Learner:
+    """The learner's notebook as trusted tests see it: data only, through the protocol.
+
+    ``value(name)`` returns the value bound to ``name`` after the learner's cells ran;
+    ``call(name, *args, **kwargs)`` calls the learner's function on inputs the grader chose
+    (numbers, strings, lists, arrays, pandas Series/DataFrames). Both raise
+    :class:`LearnerError` with a plain-words cause.
+    """
+
+    def __init__(self, session: KernelSession, cells: dict | None = None, part: tuple = ()):
+        self._session = session
+        self._cells = dict(cells or {})
+        self._part = tuple(part)  # grade ids of the answer cells of the part being judged
+
+    def value(self, name: str):
+        _check_name(name)
+        return self._session.request({"op": "value", "name": name})
+
+    def call(self, name: str, *args, **kwargs):
+        _check_name(name)
+        io = str(self._session.io_dir)
+        return self._session.request({"op": "call", "name": name,
+                                      "args": encode(list(args), io), "kwargs": encode(kwargs, io)})
+
+    def rerun(self, names, *, setup: str = "", **bindings):
+        """Run this part's answer cell(s) again on other data.
+
+        ``setup`` (code: a string or a list of lines) and ``bindings`` (data) replace the
+        inputs first; the values of
+        ``names`` (one name or a list) are returned; the notebook's own state is unchanged.
+        This catches answers typed in instead of computed.
+        """
+        single = isinstance(names, str)
+        wanted = [names] if single else list(names)
+        for name in wanted:
+            _check_name(name)
+        missing = [gid for gid in self._part if gid not in self._cells]
+        if missing or not self._part:
+            raise LearnerError(f"answer cell {', '.join(missing) or '?'} is missing from your notebook "
+                               "(deleted, turned into text, or its metadata removed), so it could not "
+                               "be checked on other data")
+        io = str(self._session.io_dir)
+        code = "\n".join(self._cells[gid] for gid in self._part)
+        setup = setup if isinstance(setup, str) else "\n".join(setup)
+        values = self._session.request({"op": "rerun", "name": "+".join(self._part), "code": code,
+                                        "setup": setup, "bindings": encode(bindings, io),
+                                        "names": wanted})
+        return values[0] if single else values
+
+    def __repr__(self) -> str:
+        return "<learner notebook>"
+
+
+def _check_name(name) -> None:
+    if not isinstance(name, str) or not all(part.isidentifier() for part in name.split(".")):
+        raise TypeError(f"name must be a Python name such as 'accuracy_model', got {name!r}.")

@@ -1,0 +1,374 @@
+"""Trusted judging: learner cells run in the sandboxed kernel, tests run here.
+
+Two nbgrader preprocessors replace the part of ``nbgrader autograde`` where learner code and
+tests shared a process (see ``course/AUTHORING.md`` for the exercise format):
+
+- :class:`GuardSubmission` (sanitizing, before ``OverwriteCells``) drops nbgrader metadata that
+  names no cell of the source (an extra or forged grade cell), un-tags an answer cell the
+  learner turned into markdown (it stays markdown and does not run) and puts back locked
+  set-up cells the learner deleted;
+- :class:`TrustedExecute` (instead of ``Execute``) runs the learner's cells in a
+  :class:`~modellab.course.harness.KernelSession` (sandboxed), restarting after a hang or a
+  kernel death, then runs each grade cell's **trusted tests** in this process against a
+  :class:`~modellab.course.harness.Learner` proxy. A part's outcome becomes its cell's output
+  (an ``error`` output with the cause in plain words when it fails), so nbgrader's
+  ``SaveAutoGrades`` records the points and the gradebook, Formgrader and feedback work as
+  before.
+
+Trusted tests use the small vocabulary below (:func:`expect_close`, :func:`expect_equal`,
+:func:`expect_true`, :func:`expect_in_range`, :func:`expect_choice`): their messages name
+what is wrong and never show an expected value.
+
+Examples
+--------
+>>> split_hidden("a = 1\\n### BEGIN HIDDEN TESTS (trusted)\\nexpect_true(True, 'x')\\n### END HIDDEN TESTS\\n")
+('a = 1\\n', "expect_true(True, 'x')\\n", True)
+>>> expect_close(0.5, 0.5 + 1e-12, "precision")
+>>> expect_choice("b", "b", "Q1")
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import shutil
+import tempfile
+from pathlib import Path
+
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Bool, Float, Int, Unicode
+
+from .harness import KernelSession, Learner, LearnerError
+from .sandbox import SandboxLimits
+
+BEGIN, END, TRUSTED = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "(trusted)"
+MAX_RESTARTS = 6
+
+
+class TestFailed(AssertionError):
+    """A trusted test's verdict, in words a learner may read."""
+
+
+# ---- the trusted tests' vocabulary ------------------------------------------------------
+def _numbers(value, what: str):
+    import numpy as np
+
+    if value is None or value is Ellipsis or getattr(value, "type_name", None) == "ellipsis":
+        raise TestFailed(f"{what} has no answer yet: replace the ... with your answer")
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise TestFailed(f"{what} should be a number (or numbers), got a {type(value).__name__}") from None
+    return arr
+
+
+def expect_close(actual, expected, what: str, *, tol: float = 1e-9, hint: str = "") -> None:
+    """``actual`` equals ``expected`` within ``tol`` (absolute; plus 1e-9 relative)."""
+    import numpy as np
+
+    got = _numbers(actual, what)
+    want = np.asarray(expected, dtype=float)
+    if got.shape != want.shape:
+        raise TestFailed(f"{what} should be {want.size} number(s), got {got.size}"
+                         + (f": {hint}" if hint else ""))
+    if not np.allclose(got, want, rtol=1e-9, atol=tol, equal_nan=True):
+        raise TestFailed(f"{what} is not right" + (f": {hint}" if hint else ""))
+
+
+def expect_equal(actual, expected, what: str, *, hint: str = "") -> None:
+    """``actual == expected`` (plain data: numbers, strings, lists, dicts)."""
+    if actual != expected:
+        raise TestFailed(f"{what} is not right" + (f": {hint}" if hint else ""))
+
+
+def expect_true(condition, message: str) -> None:
+    """Fail with ``message`` unless ``condition`` holds."""
+    if not bool(condition):
+        raise TestFailed(message)
+
+
+def expect_in_range(actual, low, high, what: str, *, hint: str = "") -> None:
+    """``low <= actual <= high`` for one number."""
+    got = _numbers(actual, what)
+    if got.size != 1 or not (low <= float(got.reshape(-1)[0]) <= high):
+        raise TestFailed(f"{what} should be one number between {low} and {high}"
+                         + (f": {hint}" if hint else ""))
+
+
+def expect_choice(answer, correct: str, name: str) -> None:
+    """A multiple-choice answer: one letter, the right one."""
+    if not isinstance(answer, str) or len(answer.strip()) != 1:
+        raise TestFailed(f"{name}: answer with one letter, e.g. \"a\"")
+    if answer.strip().lower() != correct:
+        raise TestFailed(f"{name}: not the best answer")
+
+
+VOCABULARY = {f.__name__: f for f in (expect_close, expect_equal, expect_true, expect_in_range,
+                                       expect_choice)}
+
+
+# ---- the exercise format ------------------------------------------------------------------
+def split_hidden(source: str) -> tuple[str, str, bool]:
+    """``(visible code, hidden tests, trusted?)`` of a grade cell's source."""
+    visible, hidden, inside, trusted = [], [], False, False
+    for line in source.splitlines(keepends=True):
+        if BEGIN in line:
+            inside, trusted = True, trusted or TRUSTED in line
+        elif END in line:
+            inside = False
+        else:
+            (hidden if inside else visible).append(line)
+    return "".join(visible), "".join(hidden), trusted
+
+
+def _meta(cell) -> dict:
+    meta = cell.get("metadata", {}).get("nbgrader")
+    return meta if isinstance(meta, dict) else {}
+
+
+def _source_notebook(source_root: str, resources) -> object:
+    import nbformat
+
+    info = resources["nbgrader"]
+    path = Path(source_root) / info["assignment"] / f"{info['notebook']}.ipynb"
+    return nbformat.read(path, as_version=4)
+
+
+class GuardSubmission(NbGraderPreprocessor):
+    """Make a learner's notebook gradable part by part (see the module docstring)."""
+
+    source_root = Unicode("", help="folder of the assignments' source notebooks").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        import copy
+
+        source = _source_notebook(self.source_root, resources)
+        by_id = {_meta(c).get("grade_id"): c for c in source.cells if _meta(c).get("grade_id")}
+        for cell in nb.cells:
+            if "nbgrader" not in cell.metadata:
+                continue
+            gid = _meta(cell).get("grade_id")
+            src = by_id.get(gid)
+            if src is None:  # forged, extra or malformed: an ordinary cell of the learner's
+                self.log.warning("cell %r is not a cell of the exercise: graded as plain code", gid)
+                del cell.metadata["nbgrader"]
+            elif _meta(src).get("solution") and src.cell_type != cell.cell_type:
+                self.log.warning("answer cell %r was turned into %s: it does not run", gid, cell.cell_type)
+                del cell.metadata["nbgrader"]
+        # locked set-up cells the learner deleted come back where they were
+        present = {_meta(c).get("grade_id") for c in nb.cells}
+        position = -1
+        for src in source.cells:
+            meta = _meta(src)
+            gid = meta.get("grade_id")
+            if not gid:
+                continue
+            if gid in present:
+                position = next(i for i, c in enumerate(nb.cells) if _meta(c).get("grade_id") == gid)
+            elif meta.get("locked") and not meta.get("grade") and src.cell_type == "code":
+                self.log.warning("locked cell %r was deleted: put back", gid)
+                position += 1
+                nb.cells.insert(position, copy.deepcopy(src))
+        return nb, resources
+
+
+class TrustedExecute(NbGraderPreprocessor):
+    """Run learner cells in a sandboxed kernel; judge grade cells in this process."""
+
+    source_root = Unicode("", help="folder of the assignments' source notebooks").tag(config=True)
+    timeout = Int(60, help="seconds one cell or one request may run").tag(config=True)
+    interrupt_grace = Float(5.0, help="seconds a kernel gets to obey an interrupt").tag(config=True)
+    sandbox = Bool(True, help="run learner kernels under bubblewrap").tag(config=True)
+    memory = Unicode("2GiB", help="address-space limit of a learner kernel").tag(config=True)
+    cpu_seconds = Int(600, help="CPU seconds of one learner kernel").tag(config=True)
+    processes = Int(256, help="processes/threads of one learner kernel").tag(config=True)
+    file_size = Unicode("256MiB", help="largest file a learner kernel may write").tag(config=True)
+    output_bytes = Unicode("1MiB", help="outputs kept per cell").tag(config=True)
+
+    def limits(self) -> SandboxLimits:
+        return SandboxLimits(memory=self.memory, cpu_seconds=self.cpu_seconds,
+                             processes=self.processes, file_size=self.file_size,
+                             output_bytes=self.output_bytes)
+
+    def preprocess(self, nb, resources):
+        source = _source_notebook(self.source_root, resources)
+        parts, self._part_answers, answers_so_far = {}, {}, []
+        for cell in source.cells:
+            meta = _meta(cell)
+            if meta.get("solution") and not meta.get("grade") and cell.cell_type == "code":
+                answers_so_far.append(meta["grade_id"])
+            if meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
+                parts[meta["grade_id"]] = split_hidden(cell.source)
+                self._part_answers[meta["grade_id"]] = tuple(answers_so_far)
+                answers_so_far = []
+        home = Path(tempfile.mkdtemp(prefix="mlw-"))
+        try:
+            _copy_submission(Path(resources.get("metadata", {}).get("path") or "."), home)
+            session = KernelSession(home, sandboxed=self.sandbox, limits=self.limits(),
+                                    timeout=self.timeout, interrupt_grace=self.interrupt_grace)
+            session.start()
+            try:
+                self._answers = _answer_cells(nb, source)
+                self._run(nb, parts, session, _trusted_namespace(source))
+            finally:
+                session.close()
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
+        return nb, resources
+
+    def _run(self, nb, parts: dict, session: KernelSession, base: dict) -> None:
+        history: list[str] = []
+        problem = ""  # the latest learner cell that failed since the last grade cell
+        judged = []  # (cell, grade id, trusted tests, problem before it, skipped?)
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            gid = _meta(cell).get("grade_id")
+            visible, hidden, trusted = parts.get(gid, (cell.source, "", False))
+            is_trusted = gid in parts and trusted
+            code = visible if is_trusted else cell.source
+            if session.restarts > MAX_RESTARTS:
+                cause = f"not run: the kernel was restarted {MAX_RESTARTS} times"
+                cell.outputs = [] if is_trusted else [_error(cause)]
+                if is_trusted:
+                    judged.append((cell, gid, hidden, cause, True))
+                continue
+            result = session.run(code) if code.strip() else None
+            if result is not None and result.status == "died":
+                self._replay(session, history)
+            elif result is not None:
+                history.append(code)
+            outputs = result.outputs if result is not None else []
+            if is_trusted:
+                cell.outputs = [_as_text(o) for o in outputs]
+                judged.append((cell, gid, hidden, problem, False))
+                problem = ""
+                continue
+            cell.outputs = outputs
+            if result is not None and result.status in ("died", "timeout"):
+                cell.outputs.append(_error(result.cause) if gid in parts else
+                                    _note(f"this cell {result.cause}"))
+            if result is not None and result.failed and gid not in parts:
+                label = f"answer cell {gid}" if gid else f"cell {index + 1}"
+                problem = f"{label}: {result.cause}"
+        for cell, gid, hidden, problem, skipped in judged:
+            if skipped or session.restarts > MAX_RESTARTS:
+                cause = f"not graded: the kernel was restarted more than {MAX_RESTARTS} times"
+            else:
+                cause = self._judge(session, history, base, gid, hidden)
+            if cause is None:
+                cell.outputs.append({"output_type": "stream", "name": "stdout",
+                                     "text": f"✔ {gid}: all tests passed\n"})
+            else:
+                cell.outputs.append(_error(f"{cause} (before it, {problem})" if problem else cause))
+        import nbformat
+
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs = [nbformat.from_dict(o) for o in cell.get("outputs", [])]
+
+    def _judge(self, session, history, base, gid, hidden) -> str | None:
+        namespace = dict(base)
+        namespace["learner"] = Learner(session, self._answers, self._part_answers.get(gid, ()))
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                exec(compile(hidden, f"<trusted tests of {gid}>", "exec"), namespace)  # noqa: S102
+            cause = None
+        except (TestFailed, LearnerError) as exc:
+            cause = str(exc)
+        except Exception as exc:  # the test itself broke: say so, never blame the learner silently
+            cause = f"the grader's test for {gid} could not run ({type(exc).__name__}: {exc}); tell the instructor"
+        if not session.alive() and session.restarts <= MAX_RESTARTS:
+            session.restart()
+            self._replay(session, history)
+        return cause
+
+    def _replay(self, session: KernelSession, history: list[str]) -> None:
+        """Bring a restarted kernel back to the state before the failing cell."""
+        kept = []
+        for code in history:
+            if session.restarts > MAX_RESTARTS:
+                break
+            result = session.run(code)
+            if result.status == "died":
+                continue  # it dies again: leave it out
+            kept.append(code)
+        history[:] = kept
+
+
+def _answer_cells(nb, source) -> dict[str, str]:
+    """``{grade id: learner's code}`` of the answer cells (by grade id, else by cell id)."""
+    by_cell_id = {c.get("id"): _meta(c).get("grade_id") for c in source.cells
+                  if _meta(c).get("solution") and c.cell_type == "code"}
+    answers = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        gid = _meta(cell).get("grade_id")
+        if gid not in by_cell_id.values():
+            gid = by_cell_id.get(cell.get("id"))
+        if gid and gid not in answers:
+            answers[gid] = cell.source
+    return answers
+
+
+def _error(cause: str) -> dict:
+    return {"output_type": "error", "ename": "NotGraded" if cause.startswith("not run") else "Failed",
+            "evalue": cause, "traceback": [cause]}
+
+
+def _note(text: str) -> dict:
+    return {"output_type": "stream", "name": "stdout", "text": f"[grader] {text}\n"}
+
+
+def _as_text(output: dict) -> dict:
+    """A visible check's output, kept for the learner but worth nothing to the score."""
+    if output["output_type"] == "error":
+        return {"output_type": "stream", "name": "stdout",
+                "text": f"{output.get('ename', 'Error')}: {output.get('evalue', '')}\n"}
+    if output["output_type"] == "stream":
+        return {**output, "name": "stdout"}
+    if output["output_type"] == "execute_result":
+        return {"output_type": "display_data", "data": output.get("data", {}),
+                "metadata": output.get("metadata", {})}
+    return output
+
+
+def _copy_submission(folder: Path, home: Path, limit: int = 50 * 1024**2) -> None:
+    """The learner's own files (not other learners', not the gradebook) into the sandbox home."""
+    if not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        if path.is_file() and not path.is_symlink() and path.stat().st_size <= limit:
+            shutil.copy(path, home / path.name)
+
+
+_SETUP_CACHE: dict = {}
+
+
+def _trusted_namespace(source) -> dict:
+    """The exercise's locked set-up cells, run once in this (trusted) process."""
+    import json
+
+    key = json.dumps([c.source for c in source.cells if c.cell_type == "code"])
+    if key not in _SETUP_CACHE:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        namespace: dict = {"__name__": "modellab_trusted"}
+        for cell in source.cells:
+            meta = _meta(cell)
+            if cell.cell_type != "code" or not meta.get("locked") or meta.get("grade"):
+                continue
+            try:
+                with contextlib.redirect_stdout(io.StringIO()):
+                    exec(compile(cell.source, f"<set-up {meta.get('grade_id')}>", "exec"), namespace)  # noqa: S102
+            except Exception:  # a set-up cell that needs learner values: tests must not rely on it
+                continue
+        namespace.update(VOCABULARY)
+        _SETUP_CACHE.clear()
+        _SETUP_CACHE[key] = namespace
+    return _SETUP_CACHE[key]
+
+
+__all__ = ["GuardSubmission", "TrustedExecute", "TestFailed", "split_hidden", *VOCABULARY]
