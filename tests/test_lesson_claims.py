@@ -199,6 +199,9 @@ def test_08_critical_alerts_need_enough_defaults(outputs):
     # practically never happens"
     defaults, sd_1000, rate = table_row(noise, "1000", 3)
     assert 100 <= defaults <= 125 and sd_1000 <= 0.6 * sd and rate < 0.01
+    # "`min_labelled` of about 100 / default rate ≈ 900 loans"
+    gate, = values(noise, r"severity='critical', min_labelled=(\d+)\)$", "the critical gate")
+    assert 850 <= gate <= 950
     # "The spread is about 0.03"
     spread, = values(text, rf"spread \(SD\) ({NUMBER})", "the weekly ROC-AUC spread")
     assert 0.02 <= spread <= 0.04

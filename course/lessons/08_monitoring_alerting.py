@@ -171,6 +171,14 @@ noise.round(3)
 # 100, i.e. `min_labelled` of about 100 / default rate ≈ 900 loans), or on a confidence bound
 # (alert only when the whole interval lies below the limit). Warnings can keep the lower gate.
 
+# %%
+from modellab.monitor import MetricDropFrom
+
+default_rate = scenario.reference["default"].mean()
+critical_auc = MetricDropFrom("roc_auc", by=0.10, severity="critical",
+                              min_labelled=int(np.ceil(100 / default_rate)))
+critical_auc  # pass rules=[critical_auc, ...] to a Monitor to page only on enough defaults
+
 # %% [markdown]
 # ### How noisy is a weekly ROC-AUC?
 #
