@@ -253,3 +253,22 @@ def test_a_feature_cannot_overwrite_a_per_batch_column(rng):
     production = frame(500, rng, shift=2.0, batch=0).rename(columns={"x": "share_"})
     history = Monitor(renamed).run(production).history
     assert history.loc[0, "drift_share_"] and history.loc[0, "drift_share"] == 0.5
+
+
+# ------------------------------------------------------------------ 9. fit, then run
+def test_fit_then_run_is_the_same_monitor(rng, tmp_path):
+    reference = frame(2000, rng)
+    production = pd.concat([frame(400, rng, batch=b, shift=b / 2) for b in range(3)])
+    direct = Monitor(reference, rules=[], threshold=0.4).run(production)
+    unfitted = Monitor(rules=[], threshold=0.4)
+    assert "not fitted" in repr(unfitted)
+    with pytest.raises(ValueError, match=r"not fitted yet: call monitor.fit\(reference\)"):
+        unfitted.run(production)
+    production.to_parquet(tmp_path / "p.parquet")
+    with pytest.raises(ValueError, match="not fitted yet"):
+        monitor_parquet(unfitted, tmp_path)
+    fitted = unfitted.fit(reference)
+    assert fitted is unfitted and fitted.threshold == 0.4
+    pd.testing.assert_frame_equal(fitted.run(production).history, direct.history)
+    with pytest.raises(TypeError):
+        Monitor(reference, "default")  # options are keyword-only

@@ -47,14 +47,18 @@ _STORE_IDENTITY = ("target", "score", "prediction", "features", "threshold", "me
 class Monitor:
     """Monitor a binary classifier's production batches against a reference period.
 
-    The monitor is fitted when created: it learns the drift detector, the histogram
-    bins and the reference metrics from ``reference``.
+    Learn from a reference period, then judge production batches, scikit-learn style:
+    ``Monitor(reference, **options)`` is shorthand for ``Monitor(**options).fit(reference)``
+    (options are keyword-only). Fitting learns the drift profile (``detector_``, whose bins
+    the histograms show), the reference metrics (``reference_``), the reference score
+    quantiles (``score_quantiles_``), the metric set (``metrics_``), and resolves
+    ``features`` and ``threshold`` when not given.
 
     Parameters
     ----------
-    reference : DataFrame
+    reference : DataFrame, optional
         The reference period: features, the ``target`` (0/1, labels required), the
-        ``score`` and optionally the ``prediction``.
+        ``score`` and optionally the ``prediction``. Without it, call :meth:`fit`.
     target : str, default "default"
         Column of 0/1 outcomes. In production ``NaN`` means "label not arrived yet"; a
         production frame without this column counts as entirely unlabelled.
@@ -115,7 +119,8 @@ class Monitor:
 
     def __init__(
         self,
-        reference: pd.DataFrame,
+        reference: pd.DataFrame | None = None,
+        *,
         target: str = "default",
         score: str = "score",
         prediction: str = "prediction",
@@ -124,7 +129,6 @@ class Monitor:
         store=None,
         threshold: float | None = None,
         ci: bool | float = False,
-        *,
         n_boot: int = 200,
         seed: int = 0,
         drift_method: str = "auto",
@@ -132,13 +136,44 @@ class Monitor:
         n_bins: int | None = None,
         on_existing: str = "skip",
     ):
-        from modellab.drift import DriftDetector
-        from modellab.metrics.classification import check_threshold
-
-        reference = require_frame(reference, "reference")
         for name, value in (("target", target), ("score", score), ("prediction", prediction)):
             if not isinstance(value, str) or not value:
                 raise TypeError(f"{name} must be a column name, got {value!r}.")
+        Options(("skip", "replace"))(on_existing, "on_existing")
+        self.target, self.score, self.prediction = target, score, prediction
+        self.ci, self.n_boot, self.seed = ci, n_boot, seed
+        self.on_existing = on_existing
+        self.rules = _rules.check_rules(rules)
+        self.drift_method = drift_method
+        self.drift_options = dict(drift_options or {})
+        self.n_bins = n_bins
+        # features, threshold and store hold the learned values once fitted
+        self._features_param, self._threshold_param, self._store_param = (
+            features, threshold, store)
+        self.features = self.threshold = self.store = None
+        if reference is not None:
+            self.fit(reference)
+
+    def fit(self, reference: pd.DataFrame) -> Monitor:
+        """Learn from the reference period: drift profile, reference metrics, threshold.
+
+        ``Monitor(reference, ...)`` is ``Monitor(...).fit(reference)``. Sets
+        ``features`` and ``threshold`` (as given, or learned), ``detector_``,
+        ``reference_``, ``score_quantiles_``, ``metrics_``, and opens the ``store``
+        (refusing one written by a monitor set up differently).
+
+        Returns
+        -------
+        Monitor
+            ``self``, fitted.
+        """
+        from modellab.drift import DriftDetector
+        from modellab.metrics.classification import check_threshold
+
+        for key in ("_plans", "_sub_detectors"):
+            self.__dict__.pop(key, None)
+        reference = require_frame(reference, "reference")
+        target, score, prediction = self.target, self.score, self.prediction
         if target not in reference.columns:
             raise ValueError(
                 f"reference has no target column {target!r}: the monitor needs the reference "
@@ -146,16 +181,12 @@ class Monitor:
                 f"(columns: {list(reference.columns)[:20]})."
             )
         require_columns(reference, [score], "reference")
-        Options(("skip", "replace"))(on_existing, "on_existing")
-        self.target, self.score, self.prediction = target, score, prediction
+        threshold = self._threshold_param
         self.threshold = (
             _infer_threshold(reference, score, prediction) if threshold is None
             else check_threshold(threshold)
         )
-        self.ci, self.n_boot, self.seed = ci, n_boot, seed
-        self.on_existing = on_existing
-        self.features = self._check_features(reference, features)
-        self.rules = _rules.check_rules(rules)
+        self.features = self._check_features(reference, self._features_param)
         self._check_rule_features()
 
         labels = reference[target]
@@ -164,8 +195,7 @@ class Monitor:
                 f"reference column {target!r} has no labels (all missing): the reference "
                 f"period must have known outcomes."
             )
-        self.drift_method = drift_method
-        self.drift_options = dict(drift_options or {})
+        n_bins = self.n_bins
         bins = self.drift_options.get("bins", 10 if n_bins is None else n_bins)
         if n_bins is not None and bins != n_bins:
             raise ValueError(
@@ -173,7 +203,7 @@ class Monitor:
                 f"show the drift bins, so give only one of them."
             )
         self.detector_ = DriftDetector(
-            method=drift_method, **{**self.drift_options, "bins": bins}
+            method=self.drift_method, **{**self.drift_options, "bins": bins}
         ).fit(reference[self.features])
         self._metrics = self._metric_names(reference)
         self.score_quantiles_ = _score_quantiles(reference[score], score)
@@ -181,9 +211,18 @@ class Monitor:
         ref_row, _, _ = self._batch_row(ref, "reference", with_drift=False)
         self.reference_ = {k: v for k, v in ref_row.items() if k not in ("batch", "start", "note")}
         self._check_reference_for_rules()
+        store = self._store_param
         self.store = None if store is None else MonitorStore(store).path
         if self.store is not None:
             self._init_store()
+        return self
+
+    def _check_fitted(self) -> None:
+        if "detector_" not in self.__dict__:
+            raise ValueError(
+                "This Monitor is not fitted yet: call monitor.fit(reference) first, or build "
+                "it as Monitor(reference, ...)."
+            )
 
     @property
     def metrics_(self) -> tuple[str, ...]:
@@ -407,6 +446,7 @@ class Monitor:
             whole history after this run (earlier runs included); ``new_batches`` lists the
             batches computed now.
         """
+        self._check_fitted()
         production = self._check_production(production, by)
         ids = batch_keys(production[by]).to_numpy(dtype=object)
         codes, uniques = pd.factorize(ids)  # codes follow first appearance
@@ -452,6 +492,7 @@ class Monitor:
         MonitorResult
             As :meth:`run` returns it.
         """
+        self._check_fitted()
         if not callable(compute):
             raise TypeError(
                 f"compute must be a function key -> (row, drift, histograms), got "
@@ -520,9 +561,10 @@ class Monitor:
 
     def __repr__(self) -> str:
         store = f", store={str(self.store)!r}" if self.store else ""
+        features = "not fitted" if self.features is None else len(self.features)
         return (
             f"Monitor(target={self.target!r}, score={self.score!r}, "
-            f"features={len(self.features)}, rules={len(self.rules)}{store})"
+            f"features={features}, rules={len(self.rules)}{store})"
         )
 
 

@@ -102,6 +102,7 @@ def monitor_parquet(monitor, path, by: str = "batch", *, order="auto", client=No
             f"{sorted(monitor_options)} only apply when building a Monitor from a reference "
             f"frame: set them on the Monitor you pass instead."
         )
+    monitor._check_fitted()
     if not isinstance(by, str):
         raise TypeError(f"by must be a column name such as 'batch', got {by!r}.")
     score_bins = positive_int(score_bins, "score_bins")
