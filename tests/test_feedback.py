@@ -201,7 +201,8 @@ def test_trusted_test_messages_are_for_learners_old_literals_are_secret(tmp_path
         "check(x)\n### BEGIN HIDDEN TESTS\nassert x == 2, 'expected exactly two'\n"
         "### END HIDDEN TESTS\n"))
     rel = notebook(tmp_path / "rel.ipynb", "check(x)\n")
-    trusted = feedback.secret_fragments([src], [rel])
-    assert "expect_close(learner.value('x'), 2, 'x on another week')" in trusted
-    assert "x on another week" not in trusted  # the learner-facing message may be shown
+    trusted = feedback.secret_index([src], [rel])
+    # the learner-facing message may be shown; the test's code may not
+    assert trusted.find("Failed: x on another week") == []
+    assert trusted.find("it calls expect_close(learner.value(") != []
     assert "expected exactly two" in feedback.secret_fragments([old], [rel])

@@ -287,6 +287,8 @@ def test_secret_printed_encoded_is_not_handed_back(run):
     _assert_no_secret_anywhere(page, "printer's feedback", [PRINTER_SECRET])
     assert "this output was removed" in page
     assert re.search(r"printer: [1-9] output\(s\) removed", run["feedback"][1])
+    # a failed hidden test's own message is hidden too, but is nothing to investigate
+    assert not re.search(r"hardcoded: \d+ output", run["feedback"][1])
     # the autograded notebook did hold it: the feedback removed it
     auto = (run["root"] / "autograded" / "printer" / A / f"{A}.ipynb").read_text()
     assert PRINTER_SECRET.encode().hex() in auto

@@ -11,10 +11,9 @@ afterwards either leaks or refuses learners whose own code resembles a test. So 
 - the outputs of their graded run (from ``autograded/``), each one scanned for secret text in
   plain, base64 and hex and dropped when it holds any (an error keeps only ``name: message``;
   a tracebacks quotes source lines);
-- per-part scores from the gradebook (a manual question not marked yet says so), and
-  learner-facing explanations: the trusted grader may write
-  ``autograded/<student>/<assignment>/feedback.json`` = ``{notebook: {grade_id: text}}``;
-  otherwise the part's error message, scanned like any output;
+- per-part scores from the gradebook (a manual question not marked yet says so), each with
+  the learner-facing explanation the grader left in that part's cell of the graded run (the
+  trusted judge writes its failure message there), scanned like any output;
 - for a learner whose notebook could not be graded, the cause, in plain words.
 
 The page is rendered with nbconvert (``HTMLExporter``, JupyterLab template). The secret text
@@ -45,6 +44,7 @@ assert f(1) == 1
 
 from __future__ import annotations
 
+import functools
 import html as _html
 import re
 from pathlib import Path
@@ -175,7 +175,12 @@ def secret_fragments(source_paths, released_paths) -> list[str]:
     for path in source_paths:
         for cell in nbformat.read(path, as_version=4).cells:
             trusted = any(BEGIN in line and "(trusted)" in line for line in cell.source.splitlines())
-            (lines if trusted else with_literals).extend(hidden_lines(cell.source))
+            if trusted:  # the code around the messages is secret, the messages are not
+                lines += [piece.strip() for line in hidden_lines(cell.source)
+                          for piece in _LITERAL.split(line)[::2]
+                          if len(piece.strip()) >= _MIN_LEAK_CHARS]
+            else:
+                with_literals += hidden_lines(cell.source)
             lines += solution_lines(cell.source)
     public = "\n".join(cell.source for path in released_paths
                        for cell in nbformat.read(path, as_version=4).cells)
@@ -218,6 +223,7 @@ def _decoded(text: str) -> list[str]:
     return [v for v in views if v.strip()]
 
 
+_LITERAL = re.compile(r"""[rRfFbBuU]{0,2}("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')""")
 GRAM = 12  # a run of this many characters of a secret line is a leak, wherever it stands
 
 
@@ -310,7 +316,8 @@ def _text_of(output) -> str:
 
 
 def safe_outputs(outputs, secrets, *, check_cell: bool = False) -> tuple[list, int]:
-    """The ``outputs`` a learner may see, and how many were removed for holding secret text.
+    """The ``outputs`` a learner may see, and how many were removed for holding secret text
+    (not counting a check cell's failure message that names a hidden test: that is expected).
 
     Errors keep only ``name: message`` (tracebacks quote source lines); in a check cell a
     message holding secret text becomes "a hidden test failed". Text is cut to
@@ -325,7 +332,7 @@ def safe_outputs(outputs, secrets, *, check_cell: bool = False) -> tuple[list, i
             ename = _ANSI.sub("", str(output.get("ename", "Error")))
             evalue = _ANSI.sub("", str(output.get("evalue", "")))[:MAX_OUTPUT_CHARS]
             if find_secrets(f"{ename}: {evalue}", secrets):
-                removed += 1
+                removed += not check_cell  # a failed hidden test's own message is expected
                 evalue = "a hidden test failed" if check_cell else "(message removed)"
             kept.append(nbformat.v4.new_output("error", ename=ename, evalue=evalue,
                                                traceback=[f"{ename}: {evalue}"]))
@@ -368,8 +375,7 @@ def _part_line(part, explanation: str) -> str:
     return f"**{_escape(part['part'])}: {points}**" + (f" — {_escape(explanation)}" if explanation else "")
 
 
-def learner_notebook(released, submitted, graded, parts, secrets, *, explanations=None,
-                     header: str = ""):
+def learner_notebook(released, submitted, graded, parts, secrets, *, header: str = ""):
     """The notebook a learner's feedback page shows; returns ``(notebook, outputs_removed)``.
 
     Parameters
@@ -385,14 +391,11 @@ def learner_notebook(released, submitted, graded, parts, secrets, *, explanation
         :func:`modellab.course.results.part_scores`).
     secrets : list of str or SecretIndex
         Text that must not reach the page (see :func:`secret_fragments`), whole or in part.
-    explanations : dict, optional
-        ``{grade_id: learner-facing text}`` from the trusted grader.
     header : str
         Markdown shown first.
     """
     import nbformat
 
-    explanations = explanations or {}
     by_gid = {_grade_id(c): c for c in released.cells if _grade_id(c)}
     graded_cells = graded.cells if graded is not None else []
     graded_by_gid = {_grade_id(c): c for c in graded_cells if _grade_id(c)}
@@ -414,12 +417,11 @@ def learner_notebook(released, submitted, graded, parts, secrets, *, explanation
             new = nbformat.v4.new_raw_cell(source)
         cells.append(new)
         if gid in parts:
-            message = explanations.get(gid, "")
-            if not message and parts[gid]["state"] == "scored" and parts[gid]["score"] < parts[gid]["max_score"]:
+            message = ""
+            if parts[gid]["state"] == "scored" and parts[gid]["score"] < parts[gid]["max_score"]:
                 errors = [o for o in new.get("outputs", []) if o.get("output_type") == "error"]
                 message = f"{errors[0].ename}: {errors[0].evalue}" if errors else ""
             if find_secrets(message, secrets):
-                removed += 1
                 message = "a hidden test failed"
             cells.append(nbformat.v4.new_markdown_cell((note + " " if note else "")
                                                        + _part_line(parts[gid], message)))
@@ -446,11 +448,16 @@ def learner_notebook(released, submitted, graded, parts, secrets, *, explanation
     return nb, removed
 
 
-def render_html(nb) -> str:
-    """``nb`` as a standalone HTML page (nbconvert, JupyterLab template)."""
+@functools.lru_cache(maxsize=1)
+def _exporter():
     from nbconvert import HTMLExporter
 
-    body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
+    return HTMLExporter(template_name="lab")  # compiling the template is the slow part
+
+
+def render_html(nb) -> str:
+    """``nb`` as a standalone HTML page (nbconvert, JupyterLab template)."""
+    body, _ = _exporter().from_notebook_node(nb)
     return body
 
 
@@ -539,11 +546,6 @@ def generate_feedback(ws, assignment: str, students=None) -> dict:
         if cause and find_secrets(cause, index):
             cause = "grading stopped with an error; your instructor has the details"
         auto_dir = ws.root / "autograded" / student / assignment
-        notes = {}
-        if state == "graded" and (auto_dir / "feedback.json").is_file():
-            import json
-
-            notes = json.loads((auto_dir / "feedback.json").read_text(encoding="utf-8"))
         out_dir = ws.root / "feedback" / student / assignment
         if out_dir.exists():
             import shutil
@@ -557,7 +559,6 @@ def generate_feedback(ws, assignment: str, students=None) -> dict:
             parts = parts_all.get(nb_name, {})
             nb, removed = learner_notebook(
                 release_nbs[nb_name], submitted, graded, parts, mine,
-                explanations=notes.get(nb_name, {}),
                 header=_header(assignment, nb_name, student, state, cause, parts))
             if removed:
                 removed_by[student] = removed_by.get(student, 0) + removed
