@@ -265,6 +265,22 @@ def first_alarm(scenario):
       if letter != right],
 ]
 
+# the graded quizzes of the other exercises: every wrong letter is ❌ with the question's hint
+_QUIZZES = {
+    "ex02_data_drift": [("c1", "d"), ("q1", "a"), ("q2", "c"), ("q3", "b")],
+    "ex04_monitoring": [("q1", "d"), ("q2", "b"), ("q3", "a")],
+    "ex05_reporting": [("q1", "c"), ("q2", "a"), ("q3", "d")],
+    "ex06_capstone": [("d1", "c"), ("d2", "b")],
+}
+MISTAKES += [(name, f"{var}-check", f"{var} = {letter!r}", "not the best answer")
+             for name, questions in _QUIZZES.items() for var, right in questions
+             for letter in "abcd" if letter != right]
+MISTAKES += [("ex06_capstone", "first-signal-check", f"first_signal = {letter!r}", "not the best answer")
+             for letter in "acde"]
+MISTAKES += [("ex06_capstone", "kind-check", f"kind = {kind!r}", "how the affected features changed")
+             for kind in ("data_quality", "prior_shift", "concept_drift")]
+MISTAKES += [("ex06_capstone", "kind-check", "kind = 'drift'", "one of the four keys")]
+
 CATALOGUED = sorted({m[0] for m in MISTAKES})
 
 
