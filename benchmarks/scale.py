@@ -18,10 +18,16 @@ max RSS: of the process, and of its largest child for Dask worker processes) is 
 Ratios are against ``in-memory`` rows/s measured in the same run. Targets: peak memory
 under 1 GB for the chunked paths. No asserts: it prints figures.
 
+``--sweep`` runs ``chunked`` alone on growing prefixes of the same files (1M, 2M, 5M,
+10M, 20M, 50M rows up to ``--rows``, or the sizes given) and prints its peak memory per
+size: flat memory means the chunked path's memory does not grow with the data.
+
 Usage::
 
     python benchmarks/scale.py                       # 50M rows, in-memory at 5M
     python benchmarks/scale.py --rows 10000000 --in-memory-rows 5000000
+    python benchmarks/scale.py --sweep               # chunked peak memory, 1M .. 50M rows
+    python benchmarks/scale.py --rows 400000 --rows-per-file 100000 --sweep 100000 400000
 """
 
 from __future__ import annotations
@@ -40,7 +46,8 @@ import numpy as np
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SCENARIO = "covariate_shift_sudden"
 BATCH = 1_000_000
-ROWS_PER_FILE = 1_000_000
+ROWS_PER_FILE = 1_000_000  # --rows-per-file changes it (small checks)
+SWEEP = (1_000_000, 2_000_000, 5_000_000, 10_000_000, 20_000_000, 50_000_000)
 N_EXTRA = 10
 
 
@@ -61,7 +68,8 @@ def _pad(frame):
 def ensure_data(rows: int, cache: pathlib.Path) -> pathlib.Path:
     from modellab.scale import write_scenario
 
-    folder = cache / f"rows_{rows}"
+    folder = cache / (f"rows_{rows}" if ROWS_PER_FILE == 1_000_000
+                      else f"rows_{rows}_per_{ROWS_PER_FILE}")
     manifest = folder / "_manifest.json"
     if manifest.is_file() and sum(json.loads(manifest.read_text())["rows"]) == rows:
         return folder
@@ -117,7 +125,7 @@ def contender(name: str, folder: pathlib.Path, rows: int) -> dict:
 
 def run_fresh(name: str, folder: pathlib.Path, rows: int) -> dict:
     cmd = [sys.executable, __file__, "--contender", name, "--folder", str(folder),
-           "--rows", str(rows)]
+           "--rows", str(rows), "--rows-per-file", str(ROWS_PER_FILE)]
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if out.returncode:
         return {"contender": name, "rows": rows, "error": out.stderr.strip().splitlines()[-1]}
@@ -133,7 +141,11 @@ def main(argv=None) -> None:
     parser.add_argument("--folder", type=pathlib.Path)
     parser.add_argument("--only", nargs="+", help="run only these contenders")
     parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--rows-per-file", type=int, default=1_000_000)
+    parser.add_argument("--sweep", nargs="*", type=int,
+                        help="chunked peak memory at these row counts (default 1M..--rows)")
     args = parser.parse_args(argv)
+    globals()["ROWS_PER_FILE"] = args.rows_per_file
     if args.generate:  # child process
         ensure_data(args.rows, args.cache)
         return
@@ -145,8 +157,12 @@ def main(argv=None) -> None:
     # Generate in a child: Linux keeps a process's peak RSS across exec, so a parent that
     # had grown while writing would inflate every contender's getrusage figure.
     subprocess.run([sys.executable, __file__, "--generate", "--rows", str(args.rows),
-                    "--cache", str(args.cache)], check=True, cwd=ROOT)
-    folder = args.cache / f"rows_{args.rows}"
+                    "--cache", str(args.cache), "--rows-per-file", str(ROWS_PER_FILE)],
+                   check=True, cwd=ROOT)
+    folder = ensure_data(args.rows, args.cache)  # already written: just its path
+    if args.sweep is not None:
+        sweep(folder, args.rows, args.sweep or [n for n in SWEEP if n < args.rows])
+        return
     m = min(args.in_memory_rows, args.rows)
     plan = [("in-memory", m), ("chunked@M", m), ("chunked", args.rows),
             ("dask-thread", args.rows), ("dask-proc", args.rows)]
@@ -164,6 +180,24 @@ def main(argv=None) -> None:
     if "rows_per_s" in table and (table["contender"] == "in-memory").any():
         base = table.loc[table["contender"] == "in-memory", "rows_per_s"].iloc[0]
         table["speed_vs_in_memory"] = table["rows_per_s"] / base
+    print()
+    with pd.option_context("display.width", 200, "display.float_format", "{:,.2f}".format):
+        print(table.to_string(index=False))
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+
+
+def sweep(folder: pathlib.Path, rows: int, sizes) -> None:
+    """``chunked`` on growing prefixes of the same files: peak memory per size."""
+    import pandas as pd
+
+    out = []
+    for n in sorted({*[n for n in sizes if n <= rows], rows}):
+        r = run_fresh("chunked", folder, n)
+        out.append(r)
+        print(json.dumps(r), flush=True)
+    table = pd.DataFrame(out)
+    if "peak_MiB" in table:
+        table["peak_vs_smallest"] = table["peak_MiB"] / table["peak_MiB"].iloc[0]
     print()
     with pd.option_context("display.width", 200, "display.float_format", "{:,.2f}".format):
         print(table.to_string(index=False))
