@@ -543,6 +543,12 @@ def run(args: argparse.Namespace) -> int:
             return 1
         scope = f"{args.only} is" if args.only else "All course artifacts are"
         print(f"{scope} up to date with the sources.")
+        if args.only is None:  # the quizzes' cue statistics (modellab.course.quizlint)
+            from modellab.course.quizlint import lint
+
+            report = lint(root)
+            print(report)
+            return 0 if report.ok else 1
         return 0
     result = build(root, args.only)
     for rel in result.written:
