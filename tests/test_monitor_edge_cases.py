@@ -272,3 +272,21 @@ def test_fit_then_run_is_the_same_monitor(rng, tmp_path):
     pd.testing.assert_frame_equal(fitted.run(production).history, direct.history)
     with pytest.raises(TypeError):
         Monitor(reference, "default")  # options are keyword-only
+
+
+# ------------------------------------------------------------------ 7. nullable labels
+def test_nullable_boolean_labels_with_na_are_unlabelled(rng, tmp_path):
+    reference = frame(2000, rng)
+    production = pd.concat([frame(500, rng, batch=b) for b in range(2)], ignore_index=True)
+    floats = production.copy()
+    floats.loc[::3, "default"] = np.nan
+    nullable = floats.assign(default=floats["default"].astype("boolean"))
+    assert nullable["default"].isna().sum() == floats["default"].isna().sum() > 0
+    monitor = Monitor(reference, rules=[])
+    expected = monitor.run(floats).history
+    got = monitor.run(nullable).history
+    pd.testing.assert_frame_equal(got, expected)
+    nullable.to_parquet(tmp_path / "p.parquet")
+    chunked = monitor_parquet(monitor, tmp_path).history
+    assert chunked["n_labelled"].tolist() == expected["n_labelled"].tolist()
+    pd.testing.assert_series_equal(chunked["recall"], expected["recall"], check_exact=True)
