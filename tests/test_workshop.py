@@ -461,3 +461,67 @@ def test_the_guide_quotes_what_the_commands_print(run):
                          ("output(s) removed because they held hidden-test or solution text", None)):
         assert said in printed, said
         assert (quoted or said) in text, quoted or said
+
+
+# --- summary: generic per assignment, truthful about marks and failures (no grading needed) ---
+
+
+def test_summary_one_line_per_assignment_not_marked_and_failed(tmp_path):
+    from nbgrader.api import Gradebook
+
+    from modellab.course import results
+
+    ws = gradebook.init_workshop(tmp_path / "w", source=FIXTURE, timeout=5)
+    with gradebook.nbgrader_environment(), Gradebook(ws.db_url, ws.course_id) as gb:
+        for name, cells in ((A, [("q1", "code", 2)]),
+                            ("manager_assessment", [("memo", "markdown", 4), ("quiz", "code", 1)])):
+            gb.add_assignment(name)
+            gb.add_notebook(name, name)
+            for cell, kind, points in cells:
+                gb.add_grade_cell(cell, name, name, max_score=points, cell_type=kind)
+        for student in ("ada", "bo", "cy"):
+            gb.add_student(student)
+        for student, q1 in (("ada", 2.0), ("bo", 0.0)):
+            gb.add_submission(A, student)
+            grade = gb.find_grade("q1", A, A, student)
+            grade.auto_score, grade.needs_manual_grade = q1, False  # as autograde leaves it
+        gb.add_submission("manager_assessment", "ada")
+        memo = gb.find_grade("memo", "manager_assessment", "manager_assessment", "ada")
+        memo.auto_score, memo.needs_manual_grade = None, True  # written: waits for a human
+        quiz = gb.find_grade("quiz", "manager_assessment", "manager_assessment", "ada")
+        quiz.auto_score, quiz.needs_manual_grade = 1.0, False
+        gb.db.commit()
+    gradebook.record_status(ws, A, {"ada": ("graded", ""), "bo": ("graded", ""),
+                                    "cy": ("failed", "the kernel died (SIGKILL) in part q1")})
+    gradebook.record_status(ws, "manager_assessment", {"ada": ("graded", "")})
+
+    overview = results.class_overview(ws).set_index("assignment")
+    assert list(overview.index) == sorted([A, "manager_assessment"])  # its own line
+    assert overview.loc[A, ["graded", "failed", "no_submission"]].tolist() == [2, 1, 0]
+    assert overview.loc["manager_assessment", ["graded", "learners_not_marked"]].tolist() == [1, 1]
+    assert overview.loc["manager_assessment", "no_submission"] == 2
+
+    grades = results.grades_frame(ws, "manager_assessment").set_index("student")
+    assert grades.loc["ada", "score"] == 1.0 and grades.loc["ada", "points_not_marked"] == 4.0
+    parts = results.part_scores(ws, "manager_assessment", "ada")["manager_assessment"]
+    assert parts["memo"]["state"] == "not marked" and parts["memo"]["score"] is None
+    assert parts["quiz"] == {"part": "quiz", "kind": "auto", "score": 1.0, "max_score": 1.0,
+                             "state": "scored"}
+    questions = results.questions_frame(ws, "manager_assessment").set_index("question")
+    assert questions.loc["memo", "n_pending"] == 1 and questions.loc["memo", "n_graded"] == 0
+    assert pd.isna(questions.loc["memo", "pass_rate"])  # not 0
+
+    code, text = _cli("summary", "--out", str(tmp_path / "s"), "--dir", str(ws.root))
+    assert code == 1  # cy needs attention
+    assert re.search(r"memo\s+manual\s+4\.0\s+0\s+1\s+-\s+not marked", text)
+    assert "FAILED cy: the kernel died (SIGKILL) in part q1" in text
+    assert "== manager_assessment ==" in text and f"== {A} ==" in text
+    assert "not marked yet: 1 learner(s) have written answers to mark (4 point(s)" in text
+
+    # once marked, it counts
+    with gradebook.nbgrader_environment(), Gradebook(ws.db_url, ws.course_id) as gb:
+        gb.find_grade("memo", "manager_assessment", "manager_assessment", "ada").manual_score = 3.0
+        gb.db.commit()
+    assert results.grades_frame(ws, "manager_assessment").loc[0, "score"] == 4.0
+    assert results.part_scores(ws, "manager_assessment", "ada")["manager_assessment"]["memo"][
+        "state"] == "scored"

@@ -147,6 +147,10 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--student", action="append", help="regrade only this learner (repeatable)")
     p.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1))
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--unsafe-no-sandbox", action="store_true",
+                   help="run learner code WITHOUT the bubblewrap sandbox (only for notebooks you "
+                        "trust: it could read tests, solutions and other learners, and write the "
+                        "gradebook)")
 
     p = sub.add_parser("feedback", parents=[common],
                        help="HTML feedback for every learner, from what they may see")
@@ -230,8 +234,13 @@ def _grade(args) -> int:
     from .grading import grade_assignment
 
     ws = open_workshop(args.dir)
+    if args.unsafe_no_sandbox:
+        from .sandbox import UNSAFE_WARNING
+
+        print(f"WARNING: {UNSAFE_WARNING}", file=sys.stderr)
     rep = grade_assignment(ws, args.assignment, students=args.student, jobs=args.jobs,
-                           progress=not args.no_progress)
+                           progress=not args.no_progress,
+                           unsafe_no_sandbox=args.unsafe_no_sandbox)
     for r in rep.results:
         score = f"{r.score:g}/{r.max_score:g}" if r.score is not None else "-"
         line = f"  {r.student:<24} {r.status:<10} {score:>8}"
@@ -298,7 +307,8 @@ def _summary(args) -> int:
         csv = outdir / f"{name}_questions.csv"
         questions.to_csv(csv, index=False)
         shown = questions.assign(
-            pass_rate=[("not marked" if n == 0 and p > 0 else "-" if n == 0 else f"{100 * r:.0f}%")
+            pass_rate=[("not marked" if n == 0 and p > 0 else "-" if n == 0 else
+                        f"{100 * r:.0f}%" + (f" ({p} not marked)" if p else ""))
                        for n, p, r in zip(questions["n_graded"], questions["n_pending"],
                                           questions["pass_rate"], strict=True)],
             mean_score=[f"{m:.2f}" if n else "-" for n, m in
