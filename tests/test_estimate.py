@@ -391,3 +391,32 @@ def test_expected_counts_add_up_to_rows_and_probabilities(seed, cut):
     assert c["tp"] + c["fp"] + c["fn"] + c["tn"] == pytest.approx(rows.sum())
     assert c["tp"] + c["fn"] == pytest.approx(pos.sum())
     assert c["tp"] + c["fp"] == pytest.approx(rows[cut:].sum())
+
+
+def test_parquet_chunks_reduced_on_dask_equal_the_in_memory_estimate(fitted, tmp_path):
+    dask = pytest.importorskip("dask")
+    est, _ = fitted
+    prod = pd.concat([_world(900, 70 + b).assign(batch=b) for b in range(3)], ignore_index=True)
+    paths = []
+    for i, part in enumerate(np.array_split(np.arange(len(prod)), 7)):  # files cut across batches
+        path = tmp_path / f"part-{i}.parquet"
+        prod.iloc[part].to_parquet(path)
+        paths.append(path)
+
+    def summarise_file(path):
+        frame = pd.read_parquet(path)
+        return {b: est.summarise(g) for b, g in frame.groupby("batch")}
+
+    def reduce(parts):
+        out = {}
+        for part in parts:
+            for b, s in part.items():
+                out[b] = out[b].merge(s) if b in out else s
+        return out
+
+    merged = dask.delayed(reduce)([dask.delayed(summarise_file)(p) for p in paths]).compute(
+        scheduler="synchronous")
+    chunked = est.estimate_summaries(dict(sorted(merged.items())))
+    whole = est.estimate(prod.drop(columns="default"))
+    np.testing.assert_allclose(chunked["estimate"], whole["estimate"], rtol=1e-12)
+    assert chunked["n"].tolist() == whole["n"].tolist()
