@@ -33,7 +33,9 @@ WELCOME = "notebooks/00_welcome.ipynb"
 #: nbgrader's default exchange folder (``c.Exchange.root``): assignments are fetched from and
 #: submitted to it on a JupyterHub course. Without it the Assignment List only shows errors.
 DEFAULT_EXCHANGE = Path("/srv/nbgrader/exchange")
-ASSIGNMENT_LIST_PLUGIN = "@jupyter/nbgrader:assignment-list"
+#: Hidden from learners when there is no exchange: the Assignment List and the Nbgrader menu
+#: (whose only learner item it is). The Validate button is a separate plugin and stays.
+EXCHANGE_PLUGINS = ("@jupyter/nbgrader:assignment-list", "@jupyter/nbgrader:menu")
 LEARNER_NBGRADER_CONFIG = """\
 # Written by `modellab lab` (learner set-up): nbgrader's Validate button reads its settings
 # from here, so it no longer warns "No nbgrader_config.py file found" on every start.
@@ -96,7 +98,8 @@ def configure_lab(
         # explicit True/False, so this set-up wins over any lower-priority page_config.json
         for plugin in NBGRADER_INSTRUCTOR_PLUGINS:
             disabled[plugin] = role == "learner"
-        disabled[ASSIGNMENT_LIST_PLUGIN] = hide_assignments
+        for plugin in EXCHANGE_PLUGINS:
+            disabled[plugin] = hide_assignments
         conf["disabledExtensions"] = disabled
         # `jupyter labextension disable` also locks a plugin, which would keep it hidden
         locked = conf.get("lockedExtensions")

@@ -68,11 +68,12 @@ def test_command_opens_the_welcome_notebook():
 def test_learners_without_an_exchange_do_not_see_the_assignment_list(tmp_path):
     # no exchange folder: the Assignment List could only say "Error fetching courses!"
     written = configure_lab("learner", prefix=tmp_path, exchange=tmp_path / "no-exchange")
-    assert "@jupyter/nbgrader:assignment-list" in _disabled(written["page_config"])
+    assert {"@jupyter/nbgrader:assignment-list", "@jupyter/nbgrader:menu"} <= _disabled(written["page_config"])
+    assert "@jupyter/nbgrader:validate-assignment" not in _disabled(written["page_config"])
     # a JupyterHub course with an exchange: learners fetch and submit from the list
     (tmp_path / "exchange").mkdir()
     configure_lab("learner", prefix=tmp_path, exchange=tmp_path / "exchange")
-    assert "@jupyter/nbgrader:assignment-list" not in _disabled(written["page_config"])
+    assert not {"@jupyter/nbgrader:assignment-list", "@jupyter/nbgrader:menu"} & _disabled(written["page_config"])
     configure_lab("instructor", prefix=tmp_path, exchange=tmp_path / "no-exchange")
     assert "@jupyter/nbgrader:assignment-list" not in _disabled(written["page_config"])
 
