@@ -9,8 +9,11 @@
 #   drifted most, and the weeks the performance rules could not judge (6 points);
 # - **Part C** — answer three decisions a monitoring manager faces (3 points).
 #
-# After each answer, run the **check cell** below it: ✅ means your answer looks right so far;
-# ❌ comes with a hint. More tests run when your work is graded, on scenarios and seeds you have
+# After each answer, run the **check cell** below it. Each ✅ line says what it checked: a quiz
+# ✅ means right; "… is in a plausible range" or "has the right shape" means only the form was
+# checked, and the value is checked when graded. ❌ comes with a hint and the cell to change.
+# Check cells are locked (🔒): they are graded exactly as written, so edit your answer cell.
+# More tests run when your work is graded, on scenarios and seeds you have
 # not seen, so write code that computes the answer rather than typing numbers in.
 #
 # Total: 15 points, about 40 minutes.

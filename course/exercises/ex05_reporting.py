@@ -12,8 +12,11 @@
 # - **Part D** — complete the model's card: owners, intended use, monitoring plan (2 points);
 # - **Part E** — answer three questions on communicating results (3 points).
 #
-# After each answer, run the **check cell** below it: ✅ means your answer looks right so far;
-# ❌ comes with a hint. More tests run when your work is graded, some on data you have not seen,
+# After each answer, run the **check cell** below it. Each ✅ line says what it checked: a quiz
+# ✅ means right; "… is in a plausible range" or "has the right shape" means only the form was
+# checked, and the value is checked when graded. ❌ comes with a hint and the cell to change.
+# Check cells are locked (🔒): they are graded exactly as written, so edit your answer cell.
+# More tests run when your work is graded, some on data you have not seen,
 # so write code that reads the facts rather than typing numbers in.
 #
 # Total: 15 points (10 checked automatically, 5 read by your instructor), about 30 minutes.

@@ -13,7 +13,8 @@
 # - Part E: the incident report (5 points, read by your instructor)
 #
 # Write your code where it says `YOUR CODE HERE` (delete the `raise NotImplementedError()` line),
-# then run the check cell below it. The checks you see tell you whether your answer is plausible;
+# then run the check cell below it. The checks you see tell you whether your answer is plausible
+# (a quiz ✅ means right); check cells are locked (🔒), graded exactly as written;
 # the exact checks run when your work is graded, partly on **other incidents** than this one — so
 # compute your answers, never type them in. Every cell should run in a few seconds. At the end,
 # use *Kernel → Restart Kernel and Run All Cells…* once.
