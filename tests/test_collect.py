@@ -217,3 +217,22 @@ def test_learner_ids_are_safe_folder_names_and_stable(name):
     assert sid == sid.strip("-")
     if sid:
         assert Path(sid).name == sid
+
+
+def test_recollecting_the_same_files_keeps_grades_a_changed_file_does_not(ws, tmp_path,
+                                                                          notebook_text):
+    inbox = tmp_path / "in"
+    _write(inbox, f"carol/{A}.ipynb", notebook_text)
+    _write(inbox, f"dave/{A}.ipynb", notebook_text)
+    _write(inbox, "Untitled.ipynb", notebook_text)
+    _write(inbox, "empty.ipynb", "")
+    assert _cli(ws, str(inbox))[0] == 1
+    gradebook.record_status(ws, A, {"carol": ("graded", ""), "dave": ("graded", "")})
+    _write(inbox, f"dave/{A}.ipynb", notebook_text.replace("Exercise", "Changed"))
+    code, out = _cli(ws, str(inbox), "--as", "erin", "Untitled.ipynb")
+    assert code == 1  # empty.ipynb is still unreadable, and still reported
+    assert "carol (unchanged since the last collect: grades kept)" in out
+    assert "UNREADABLE empty" in out and "dave (unchanged" not in out
+    status = gradebook.load_status(ws)[A]
+    assert status["carol"]["status"] == "graded"
+    assert status["dave"]["status"] == "collected" and status["erin"]["status"] == "collected"

@@ -94,7 +94,9 @@ class CollectReport:
 
     ``placed`` maps student -> file placed, ``unreadable`` student -> reason, ``problems``
     lists the files that were not placed (:class:`Problem`), ``set_aside`` the files a choice
-    left out (``(file, reason)``, not an error), ``inbox`` is where every original was archived.
+    left out (``(file, reason)``, not an error), ``unchanged`` the learners whose placed files
+    were already there byte for byte (their status and grades are kept), ``inbox`` is where
+    every original was archived.
     ``ok`` is False while any problem or unreadable notebook is left.
     """
 
@@ -104,6 +106,7 @@ class CollectReport:
     unreadable: dict = field(default_factory=dict)
     problems: tuple = ()
     set_aside: tuple = ()
+    unchanged: tuple = ()
 
     @property
     def ok(self) -> bool:
@@ -435,16 +438,23 @@ def collect_submissions(ws, assignment: str, source, *, assign=None,
     by_student: dict[str, list[_Entry]] = {}
     for (student, _nb), e in chosen.items():
         by_student.setdefault(student, []).append(e)
-    placed, unreadable, statuses = {}, {}, {}
+    placed, unreadable, statuses, unchanged = {}, {}, {}, []
     with nbgrader_environment(), Gradebook(ws.db_url, ws.course_id) as gb:
         for student, chosen_entries in sorted(by_student.items()):
             dest = ws.root / "submitted" / student / assignment
+            placed[student] = str(dest / f"{chosen_entries[-1].found.notebook}.ipynb")
+            if _same_files(dest, chosen_entries):
+                unchanged.append(student)  # re-collected as it was: its grades stay valid
+                reason = unreadable_reason(dest)
+                if reason:
+                    unreadable[student] = reason
+                    statuses[student] = ("unreadable", reason)
+                continue
             if dest.exists():
                 shutil.rmtree(dest)  # a re-collect replaces; the old copy is in an earlier inbox
             dest.mkdir(parents=True)
             for e in chosen_entries:
                 shutil.copy2(e.path, dest / f"{e.found.notebook}.ipynb")
-                placed[student] = str(dest / f"{e.found.notebook}.ipynb")
             latest = max(e.when for e in chosen_entries)
             (dest / "timestamp.txt").write_text(latest.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
             reason = unreadable_reason(dest)
@@ -458,9 +468,20 @@ def collect_submissions(ws, assignment: str, source, *, assign=None,
             gb.update_or_create_student(student, first_name=first or None, last_name=last or None)
     record_status(ws, assignment, statuses)
     report = CollectReport(assignment, str(inbox), placed, unreadable, tuple(problems),
-                           tuple(set_aside))
+                           tuple(set_aside), tuple(unchanged))
     _save_problems(ws, report, source)
     return report
+
+
+def _same_files(dest: Path, entries) -> bool:
+    """True when ``dest`` already holds exactly these files (a re-collect changes nothing)."""
+    if not dest.is_dir():
+        return False
+    names = {f"{e.found.notebook}.ipynb" for e in entries}
+    if {p.name for p in dest.glob("*.ipynb")} != names:
+        return False
+    return all((dest / f"{e.found.notebook}.ipynb").read_bytes() == e.path.read_bytes()
+               for e in entries)
 
 
 def _save_problems(ws, report: CollectReport, source: Path) -> None:

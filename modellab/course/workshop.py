@@ -215,7 +215,8 @@ def _collect(args) -> int:
     print(f"collected {len(rep.placed)} learner(s) for {args.assignment} into "
           f"{ws.root / 'submitted'} (originals kept in {rep.inbox})")
     for student in sorted(rep.placed):
-        print(f"  {student}")
+        same = " (unchanged since the last collect: grades kept)" if student in rep.unchanged else ""
+        print(f"  {student}{same}")
     for student, reason in rep.unreadable.items():
         print(f"  UNREADABLE {student}: {reason} (kept; it will be reported, not graded)")
     for file, reason in rep.set_aside:
