@@ -29,7 +29,7 @@ SETTINGS = settings(max_examples=25, deadline=None,
 FLOATS = ("statistic", "p_value", "p_value_adjusted", "effect_size")
 
 
-def _frame(rng, n, *, p_flag, levels, const, scale, shift, p_inf, p_nan, cats):
+def _frame(rng, n, *, p_flag, levels, const, scale, shift, p_inf, p_nan, cats, p_zero):
     """One frame; every column keeps at least one finite value."""
     heavy = rng.standard_cauchy(n) * scale + shift
     bad = rng.random(n)
@@ -43,6 +43,7 @@ def _frame(rng, n, *, p_flag, levels, const, scale, shift, p_inf, p_nan, cats):
     return pd.DataFrame({
         "flag": flag, "count": count, "const": np.full(n, const), "heavy": heavy,
         "cat": pd.array(rng.choice(cats, n), dtype="str"),
+        "zeros": np.where(rng.random(n) < p_zero, 0.0, rng.lognormal(0, 1, n)),  # an atom
     })
 
 
@@ -55,14 +56,24 @@ def worlds(draw):
     common = {"scale": draw(st.sampled_from([1e-3, 1.0, 1e6]))}
     ref = _frame(rng, n_ref, p_flag=draw(st.floats(0.05, 0.95)), levels=levels, const=3.0,
                  shift=0.0, p_inf=0.0, p_nan=draw(st.floats(0, 0.2)),
-                 cats=["a", "b", "c"], **common)
+                 cats=["a", "b", "c"], p_zero=draw(st.floats(0.05, 0.8)), **common)
     cur = _frame(rng, n_cur, p_flag=draw(st.floats(0.05, 0.95)),
                  levels=draw(st.integers(2, 9)), const=draw(st.sampled_from([3.0, 4.0])),
                  shift=draw(st.floats(-2, 2)), p_inf=draw(st.floats(0, 0.3)),
                  p_nan=draw(st.floats(0, 0.2)),
                  cats=draw(st.sampled_from([["a", "b", "c"], ["a", "b"], ["a", "z", "y"]])),
-                 **common)
+                 p_zero=draw(st.floats(0.0, 0.8)), **common)
     return ref, cur
+
+
+def _expected_kind(series: pd.Series) -> str:
+    """The documented rule: at most 20 distinct finite values and 5 rows per value (or one
+    value) is discrete."""
+    if not pd.api.types.is_numeric_dtype(series.dtype):
+        return "categorical"
+    x = series[np.isfinite(series)]
+    k = x.nunique()
+    return "discrete" if k == 1 or (k <= 20 and 5 * k <= len(x)) else "numeric"
 
 
 def _assert_same_table(a: pd.DataFrame, b: pd.DataFrame) -> None:
@@ -95,7 +106,9 @@ def test_chunked_and_merged_counts_give_the_in_memory_table(world, n_chunks):
 @given(worlds())
 def test_discrete_verdicts_are_scipys(world):
     ref, cur = world
-    for column in ("flag", "count", "const"):
+    for column in ("flag", "count", "const", "zeros"):
+        if _expected_kind(ref[column]) != "discrete":
+            continue
         r = ref[column][np.isfinite(ref[column])].to_numpy()
         c = cur[column][np.isfinite(cur[column])].to_numpy()
         # scipy on the reference levels, values the reference never had pooled in one bin
@@ -154,10 +167,34 @@ def test_a_saved_profile_tests_like_the_fitted_one(tmp_path_factory, world):
     det.save(path)
     pd.testing.assert_frame_equal(DriftDetector.load(path).test(cur), det.test(cur),
                                   check_exact=True)
-    assert ReferenceProfile.from_frame(ref).kinds == {
-        "flag": "discrete", "count": "discrete", "const": "discrete",
-        "heavy": "numeric", "cat": "categorical",
-    }
+    expected = {c: _expected_kind(ref[c]) for c in ref}
+    assert ReferenceProfile.from_frame(ref).kinds == expected
+    assert expected["flag"] == expected["const"] == "discrete"
+
+
+@SETTINGS
+@given(worlds())
+def test_numeric_statistics_keep_their_documented_bounds(world):
+    """KS from counts is scipy's minus at most the largest share of either sample inside
+    one interval bin (atoms have point bins, so piles of ties cost nothing); Wasserstein
+    never exceeds scipy's."""
+    ref, cur = world
+    det = DriftDetector(method={"heavy": "ks", "zeros": "ks"}).fit(ref)
+    table = det.test(cur).set_index("column")
+    counts = det.summarise(cur)
+    for column in ("heavy", "zeros"):
+        prof = det.profile_.columns[column]
+        r = ref[column][np.isfinite(ref[column])].to_numpy()
+        c = cur[column][np.isfinite(cur[column])].to_numpy()
+        exact = stats.ks_2samp(r, c).statistic
+        intervals = np.diff(prof.edges) > 0  # point bins of atoms have width 0
+        slack = max((x.counts[1:-1][intervals] / x.n).max()
+                    for x in (prof.reference, counts[column]))
+        assert table.loc[column, "statistic"] <= exact + 1e-12
+        assert exact - table.loc[column, "statistic"] <= slack + 1e-12
+        spread = r.std() if r.std() > 0 else (abs(r.mean()) or 1.0)
+        w = stats.wasserstein_distance(r, c) / spread
+        assert table.loc[column, "effect_size"] <= w * (1 + 1e-9) + 1e-12
 
 
 REF = pd.DataFrame({"x": np.arange(50.0), "c": ["a", "b"] * 25})

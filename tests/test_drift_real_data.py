@@ -261,3 +261,27 @@ def test_domain_classifier_takes_one_column_name_and_sees_infinite_values():
     cur.loc[:99, "a"] = np.inf  # a quarter of the values became infinite: a real change
     loud = drift.domain_classifier(ref, cur, "a", cv=3, n_repeats=2)
     assert loud.drifted and loud.auc > 0.6
+
+
+def test_a_zero_inflated_column_sees_the_share_of_zeros_move():
+    """70% zeros -> 50% zeros, the difference now just above zero: quantile edges collapse
+    on the zeros, so without a point bin for them every test said 'no drift'."""
+    rng = np.random.default_rng(11)
+    n = 5000
+    ref = pd.DataFrame({"x": np.where(rng.random(n) < 0.7, 0.0, rng.lognormal(0, 1, n))})
+    small = np.quantile(ref["x"][ref["x"] > 0], 0.01)
+    u = rng.random(n)
+    cur = pd.DataFrame({"x": np.where(u < 0.5, 0.0, np.where(
+        u < 0.7, rng.uniform(0, small, n), rng.lognormal(0, 1, n)))})
+    profile = ReferenceProfile.from_frame(ref)
+    assert profile.kinds == {"x": "numeric"} and profile.columns["x"].atoms.tolist() == [0.0]
+    ks = compare(ref, cur, method="ks").iloc[0]
+    assert ks["statistic"] == pytest.approx(stats.ks_2samp(ref["x"], cur["x"]).statistic)
+    assert ks["drifted"] and compare(ref, cur, method="chi2").iloc[0]["drifted"]
+    hist = profile.histograms(profile.summarise(cur))
+    assert hist["bin"].iloc[0] == "(-inf, 0]"
+    assert hist["reference_share"].iloc[0] == pytest.approx((ref["x"] == 0).mean())
+    assert hist["current_share"].iloc[0] == pytest.approx((cur["x"] == 0).mean())
+    # saved and loaded, the atom's bin survives
+    again = ReferenceProfile.from_dict(json.loads(json.dumps(profile.to_dict())))
+    pd.testing.assert_frame_equal(again.histograms(again.summarise(cur)), hist)

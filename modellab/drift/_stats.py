@@ -81,6 +81,69 @@ class BinIndex:
         return b
 
 
+class AtomIndex:
+    """Bins of a continuous column whose reference has *atoms*: values holding a share of the
+    rows on their own (zeros of a zero-inflated amount, a cap, a default value).
+
+    Quantile edges collapse on an atom, so a plain ``[a, b)`` bin would hold the atom
+    together with the values just above it, and a shift of mass between the two would be
+    invisible. Here every atom ``v`` gets a point bin ``[v, v]`` and the interval after it
+    is open, ``(v, next)``; other intervals stay ``[a, b)`` (the last one closed unless
+    the maximum is an atom). The edges repeat each atom, ``[..., v, v, ...]``, so the
+    CDF is known on both sides of every atom (KS, Wasserstein from counts stay exact
+    there). Values below/above the edges land in the outer bins, like :class:`BinIndex`.
+    """
+
+    def __init__(self, unique_edges: np.ndarray, atoms: np.ndarray):
+        self.unique = np.asarray(unique_edges, dtype=np.float64)
+        self.atoms = np.asarray(atoms, dtype=np.float64)
+        is_atom = np.isin(self.unique, self.atoms)
+        self._base = BinIndex(self.unique)
+        self.edges = np.repeat(self.unique, np.where(is_atom, 2, 1))
+        self.n_bins = self.edges.size - 1
+        self._is_atom = is_atom
+        self._interval = np.arange(self.unique.size) + np.cumsum(is_atom)  # pos of I_j
+        self._point = self._interval - 1  # pos of P_j (when u_j is an atom)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        j = self._base(x)
+        out = self._interval[j]
+        on_left = (x == self.unique[j]) & self._is_atom[j]
+        out = np.where(on_left, self._point[j], out)
+        last = self.unique.size - 1
+        if self._is_atom[last]:
+            out = np.where(x == self.unique[last], self._point[last], out)
+        out = np.where(x < self.unique[0], 0, out)
+        return np.where(x > self.unique[last], self.n_bins - 1, out)
+
+    def bins(self) -> list[tuple[str, float]]:
+        """``("P", v)`` for the point bin of atom ``v``, ``("I", a)`` for the interval from
+        ``a``, in order."""
+        out = []
+        for j, u in enumerate(self.unique):
+            if self._is_atom[j]:
+                out.append(("P", float(u)))
+            if j < self.unique.size - 1:
+                out.append(("I", float(u)))
+        return out
+
+
+def atom_starts(fine: AtomIndex, coarse: AtomIndex) -> np.ndarray:
+    """First fine bin of every coarse bin (coarse edges and atoms are fine ones), for
+    ``np.add.reduceat`` of fine counts into coarse ones."""
+    position = {b: i for i, b in enumerate(coarse.bins())}
+    last = coarse.unique.size - 2
+    owner = []
+    for kind, v in fine.bins():
+        if kind == "P" and v in coarse.atoms:
+            owner.append(position[("P", v)])
+            continue
+        k = min(int(np.searchsorted(coarse.unique, v, side="right")) - 1, last)
+        owner.append(position[("I", float(coarse.unique[k]))])
+    owner = np.asarray(owner)
+    return np.flatnonzero(np.r_[True, np.diff(owner) > 0])
+
+
 class LevelIndex:
     """Map values to the bins of a discrete column: each level, and the gap after it.
 
@@ -123,25 +186,11 @@ def numeric_counts(x: np.ndarray, index: BinIndex) -> tuple[np.ndarray, np.ndarr
 
 
 def open_bins(counts: np.ndarray) -> np.ndarray:
-    """Fold the two tail counts into the first and last bins (open-ended outer bins).
-
-    A constant reference has a single bin ``[v, v]``: its counts stay as three bins,
-    below, at and above ``v``, so a move away from the constant is still seen.
-    """
-    if counts.size == 3:
-        return counts.copy()
+    """Fold the two tail counts into the first and last bins (open-ended outer bins)."""
     out = counts[1:-1].copy()
     out[0] += counts[0]
     out[-1] += counts[-1]
     return out
-
-
-def coarsen(fine_counts: np.ndarray, fine_edges: np.ndarray, coarse_edges: np.ndarray):
-    """Add up open-ended fine-bin counts into the coarse bins (coarse edges are fine edges)."""
-    if fine_edges.size == 2 and fine_edges[0] == fine_edges[1]:  # constant: below/at/above
-        return fine_counts
-    starts = np.searchsorted(fine_edges, coarse_edges[:-1])
-    return np.add.reduceat(fine_counts, starts)
 
 
 def table_2xk(ref_counts: np.ndarray, cur_counts: np.ndarray) -> np.ndarray:

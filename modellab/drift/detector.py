@@ -29,11 +29,13 @@ protection and it is the corrected p-value that keeps false alarms at ``alpha``.
 How the numbers are computed
 ----------------------------
 ``fit`` keeps a :class:`~modellab.drift.profile.ReferenceProfile`, not the rows: 100 bins
-at reference quantiles per numeric column; the levels of a *discrete* column (a numeric
-column with at most ``max_levels`` = 20 distinct reference values, each repeated: 0/1
-flags, counts, ratings), where quantile edges would collapse; category counts per
-categorical column. Missing and infinite values are counted (``n_missing``,
-``n_nonfinite``) and the finite rest is tested.
+at reference quantiles per numeric column, with a point bin of its own for every value
+that holds 1% of the rows or more (an *atom*: the zeros of a zero-inflated amount, a
+cap), where quantile edges collapse; the levels of a *discrete* column (a numeric column
+with at most ``max_levels`` = 20 distinct reference values and 5 rows or more per value:
+0/1 flags, counts, ratings); category counts per categorical column. Missing and
+infinite values are counted (``n_missing``, ``n_nonfinite``) and the finite rest is
+tested.
 ``test`` counts the current values over those bins (``np.searchsorted``-equivalent lookup,
 ``np.bincount``, ``value_counts``), so the current data never need sorting and can arrive
 in chunks (:meth:`DriftDetector.summarise` + :meth:`FrameCounts.merge` +
@@ -120,7 +122,8 @@ class DriftDetector:
     max_categories : int, default 1000
         Refuse categorical reference columns with more distinct values (identifiers).
     max_levels : int, default 20
-        Numeric columns with at most this many distinct reference values (each repeated)
+        Numeric columns with at most this many distinct reference values (5 rows or more
+        per value on average)
         are ``discrete``: tested on their levels (``auto`` runs chi-squared there).
 
     Attributes

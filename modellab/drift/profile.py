@@ -9,7 +9,8 @@ chunked (Parquet/Dask) paths all count over it. Each column is one of three kind
   (every 10th fine edge), the reference counts per fine bin, and the mean and standard
   deviation;
 - ``discrete``: a numeric column whose reference holds at most ``max_levels`` (20)
-  distinct values, each repeated (0/1 flags, counts 0-5, ratings, a constant): binned on
+  distinct values, and at least 5 rows per value on average (0/1 flags, counts 0-5,
+  ratings, a constant): binned on
   its levels and the gaps between them (:class:`~modellab.drift._stats.LevelIndex`), so
   quantile edges never collapse and the tests see every level;
 - ``categorical``: the reference categories and their counts.
@@ -52,6 +53,10 @@ KINDS = ("numeric", "discrete", "categorical")
 #: Histogram bin of current values the reference never had (categories, or discrete
 #: values off the reference levels).
 OTHER = "(other)"
+
+#: A numeric column is discrete when it has at most ``max_levels`` distinct values and at
+#: least this many rows per value on average.
+MIN_ROWS_PER_LEVEL = 5
 
 #: Columns of :meth:`ReferenceProfile.histograms`.
 HISTOGRAM_COLUMNS = (
@@ -203,13 +208,24 @@ class ColumnProfile:
     """Reference summary of one column; :meth:`summarise` counts new values over it."""
 
     def __init__(self, column, kind, source_kind, reference: ColumnCounts, *, edges=None,
-                 coarse_edges=None, levels=None, categories=None):
+                 coarse_edges=None, levels=None, categories=None, atoms=(), coarse_atoms=()):
         self.column, self.kind, self.source_kind = column, kind, source_kind
         self.reference = reference
         if kind == "numeric":
-            self.edges = np.asarray(edges, dtype=np.float64)
+            self.unique_edges = np.asarray(edges, dtype=np.float64)
             self.coarse_edges = np.asarray(coarse_edges, dtype=np.float64)
-            self.index = _stats.BinIndex(self.edges)
+            self.atoms = np.asarray(atoms, dtype=np.float64)
+            self.coarse_atoms = np.asarray(coarse_atoms, dtype=np.float64)
+            if self.atoms.size:  # values holding >= 1/fine_bins of the rows: point bins
+                self.index = _stats.AtomIndex(self.unique_edges, self.atoms)
+                self._coarse = _stats.AtomIndex(self.coarse_edges, self.coarse_atoms)
+                self._coarse_starts = _stats.atom_starts(self.index, self._coarse)
+            else:
+                self.index = _stats.BinIndex(self.unique_edges)
+                self._coarse = None
+                self._coarse_starts = np.searchsorted(self.unique_edges, self.coarse_edges[:-1])
+            #: Bin edges, each atom twice (its point bin has zero width): Wasserstein, KS.
+            self.edges = self.index.edges
         elif kind == "discrete":
             self.index = _stats.LevelIndex(levels)
             self.levels = self.index.levels
@@ -238,14 +254,17 @@ class ColumnProfile:
         """Fit one column; ``kind`` is ``"numeric"`` or ``"categorical"`` (from the dtype).
 
         A numeric column whose reference holds at most ``max_levels`` distinct finite
-        values, each seen at least twice on average (or a single value), is ``discrete``.
+        values, and at least 5 rows per value on average (the usual chi-squared rule of
+        thumb; a single value always), is ``discrete``. A tiny reference of a continuous
+        column (20 rows, 5 values) stays ``numeric``: its repeated values (atoms) get point
+        bins there.
         """
         source_kind = kind_of(series)
         name = "reference" if column is None else f"reference[{column!r}]"
         if kind == "numeric":
             values, n_missing, n_nonfinite = numeric_sample(series, name)
             quantiles = np.quantile(values, np.arange(fine_bins + 1) / fine_bins)
-            edges = np.unique(quantiles)
+            edges, repeats = np.unique(quantiles, return_counts=True)
             # Few distinct values anywhere means few in the first rows: a cheap gate
             # before the full np.unique (quantile edges interpolate, so they cannot tell).
             levels = np.unique(values[:4096])
@@ -253,11 +272,14 @@ class ColumnProfile:
                 on = levels[np.minimum(np.searchsorted(levels, values), levels.size - 1)] == values
                 if not on.all():  # levels beyond the first rows: count them all
                     levels = np.unique(values)
-            if levels.size == 1 or (levels.size <= max_levels and 2 * levels.size <= values.size):
+            if levels.size == 1 or (levels.size <= max_levels
+                                    and MIN_ROWS_PER_LEVEL * levels.size <= values.size):
                 profile = cls(column, "discrete", source_kind, None, levels=levels)
             else:
-                coarse = np.unique(quantiles[:: fine_bins // bins])
-                profile = cls(column, kind, source_kind, None, edges=edges, coarse_edges=coarse)
+                coarse, coarse_repeats = np.unique(quantiles[:: fine_bins // bins],
+                                                   return_counts=True)
+                profile = cls(column, kind, source_kind, None, edges=edges, coarse_edges=coarse,
+                              atoms=edges[repeats > 1], coarse_atoms=coarse[coarse_repeats > 1])
             counts, sums = _stats.numeric_counts(values, profile.index)
             profile.reference = ColumnCounts(
                 column, profile.kind, counts, n_missing, float(values.sum()),
@@ -317,9 +339,8 @@ class ColumnProfile:
         """
         ref = self.reference
         if self.kind == "numeric":
-            return (_stats.coarsen(_stats.open_bins(ref.counts), self.edges, self.coarse_edges),
-                    _stats.coarsen(_stats.open_bins(current.counts), self.edges,
-                                   self.coarse_edges))
+            return tuple(np.add.reduceat(_stats.open_bins(c), self._coarse_starts)
+                         for c in (ref.counts, current.counts))
         if self.kind == "discrete":
             return tuple(np.r_[c[1::2], c.sum() - c[1::2].sum()]
                          for c in (ref.counts, current.counts))
@@ -330,9 +351,7 @@ class ColumnProfile:
         :meth:`ReferenceProfile.histograms`)."""
         ref_c, cur_c = self.binned(current)
         if self.kind == "numeric":
-            inner = self.coarse_edges[1:-1]
-            left, right = np.r_[-np.inf, inner], np.r_[inner, np.inf]
-            labels = [f"[{a:.4g}, {b:.4g})" for a, b in zip(left, right, strict=True)]
+            left, right, labels = self._coarse_bins()
         else:
             if self.kind == "discrete":  # each level, then everything off the levels
                 values = self.levels.tolist()
@@ -349,12 +368,33 @@ class ColumnProfile:
             "left": left, "right": right, "reference_share": ref_s, "current_share": cur_s,
         })
 
+    def _coarse_bins(self):
+        """``left``, ``right`` and labels of the coarse bins (outer bins open-ended)."""
+        if self._coarse is None:
+            inner = self.coarse_edges[1:-1]
+            left, right = np.r_[-np.inf, inner], np.r_[inner, np.inf]
+            return left, right, [f"[{a:.4g}, {b:.4g})" for a, b in zip(left, right, strict=True)]
+        edges = self._coarse.edges
+        left, right = edges[:-1].copy(), edges[1:].copy()
+        left[0], right[-1] = -np.inf, np.inf
+        labels = []
+        for (kind, v), a, b in zip(self._coarse.bins(), left, right, strict=True):
+            if kind == "P":  # an atom's own bin (open towards the outside when outermost)
+                labels.append(f"{v:.4g}" if a == b else
+                              f"(-inf, {v:.4g}]" if a == -np.inf else f"[{v:.4g}, inf)")
+            else:
+                opening = "(" if v in self.coarse_atoms or a == -np.inf else "["
+                labels.append(f"{opening}{a:.4g}, {b:.4g})")
+        return left, right, labels
+
     def to_dict(self) -> dict:
         d = {"kind": self.kind, "source_kind": self.source_kind,
              "reference": self.reference.to_dict()}
         if self.kind == "numeric":
-            d["edges"] = self.edges.tolist()
+            d["edges"] = self.unique_edges.tolist()
             d["coarse_edges"] = self.coarse_edges.tolist()
+            d["atoms"] = self.atoms.tolist()
+            d["coarse_atoms"] = self.coarse_atoms.tolist()
         elif self.kind == "discrete":
             d["levels"] = self.levels.tolist()
         else:
@@ -382,14 +422,21 @@ class ColumnProfile:
         if kind == "numeric":
             edges = np.asarray(d["edges"], dtype=np.float64)
             coarse = np.asarray(d["coarse_edges"], dtype=np.float64)
+            atoms = np.asarray(d["atoms"], dtype=np.float64)
+            coarse_atoms = np.asarray(d["coarse_atoms"], dtype=np.float64)
             if (edges.ndim != 1 or edges.size < 2 or not np.isfinite(edges).all()
-                    or not (np.diff(edges) > 0).all() or size != edges.size + 1
+                    or not (np.diff(edges) > 0).all() or atoms.ndim != 1
+                    or coarse_atoms.ndim != 1 or len(set(atoms.tolist())) != atoms.size
+                    or not np.isin(atoms, edges).all() or not np.isin(coarse_atoms, atoms).all()
+                    or size != edges.size + atoms.size + 1
                     or reference.sums.size != size or coarse.ndim != 1 or coarse.size < 2
                     or not np.isin(coarse, edges).all() or coarse[0] != edges[0]
-                    or coarse[-1] != edges[-1] or not (np.diff(coarse) > 0).all()):
+                    or coarse[-1] != edges[-1] or not (np.diff(coarse) > 0).all()
+                    or not np.isin(coarse_atoms, coarse).all()
+                    or len(set(coarse_atoms.tolist())) != coarse_atoms.size):
                 raise ValueError(f"column {column!r}: bin edges and counts do not match")
             return cls(column, kind, d["source_kind"], reference, edges=edges,
-                       coarse_edges=coarse)
+                       coarse_edges=coarse, atoms=atoms, coarse_atoms=coarse_atoms)
         if kind == "discrete":
             levels = np.asarray(d["levels"], dtype=np.float64)
             if (levels.ndim != 1 or levels.size < 1 or not np.isfinite(levels).all()
@@ -447,7 +494,7 @@ class ReferenceProfile:
         """Fit every column of ``frame`` (or ``columns``; one name is one column).
 
         ``max_levels``: numeric columns with at most this many distinct reference values
-        (each repeated) are ``discrete`` and binned on their levels.
+        (at least 5 rows per value on average) are ``discrete`` and binned on their levels.
         """
         frame = require_frame(frame, "reference")
         columns = list(frame.columns) if columns is None else column_list(columns)
@@ -529,17 +576,17 @@ class ReferenceProfile:
         Examples
         --------
         >>> import pandas as pd
-        >>> ref = pd.DataFrame({"flag": [0, 0, 0, 1], "c": ["a", "a", "b", "b"]})
+        >>> ref = pd.DataFrame({"flag": [0] * 7 + [1] * 3, "c": ["a", "b"] * 5})
         >>> profile = ReferenceProfile.from_frame(ref)
         >>> cur = pd.DataFrame({"flag": [1, 1, 2, 0], "c": ["a", "z", "z", "b"]})
         >>> profile.histograms(profile.summarise(cur)).drop(columns=["left", "right"])
-          column  bin_index    bin  reference_share  current_share
-        0   flag          0      0             0.75           0.25
-        1   flag          1      1             0.25           0.50
-        2   flag          2  (other)           0.00           0.25
-        3      c          0      a             0.50           0.25
-        4      c          1      b             0.50           0.25
-        5      c          2  (other)           0.00           0.50
+          column  bin_index      bin  reference_share  current_share
+        0   flag          0        0              0.7           0.25
+        1   flag          1        1              0.3           0.50
+        2   flag          2  (other)              0.0           0.25
+        3      c          0        a              0.5           0.25
+        4      c          1        b              0.5           0.25
+        5      c          2  (other)              0.0           0.50
         """
         if not isinstance(counts, Mapping):
             raise TypeError(

@@ -18,8 +18,8 @@ Numeric data given to ``chi2``, ``psi`` and ``jensen_shannon`` are binned by the
 :class:`~modellab.drift.ReferenceProfile` a :class:`~modellab.drift.DriftDetector` fits:
 continuous data on ``bins`` (default 10) quantiles of the *reference*, outer bins
 open-ended so current values beyond the reference range fall in the first or last bin;
-*discrete* data (at most 20 distinct reference values, each repeated: 0/1 flags, counts,
-ratings, a constant) on their levels, plus one bin pooling the current values the
+*discrete* data (at most 20 distinct reference values, 5 rows or more per value: 0/1
+flags, counts, ratings, a constant) on their levels, plus one bin pooling the current values the
 reference never had (between, below or above its levels). Categorical data use one bin per
 category; all categories the reference never had are pooled into one extra bin with
 reference count 0 (a flood of new categories is drift). Infinite values are dropped
