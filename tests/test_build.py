@@ -350,8 +350,7 @@ def real_edition(tmp_path_factory) -> dict[str, str]:
 
 
 # Known leak, reported to its owner: strict, so the test fails once it is fixed and the mark stays.
-_KNOWN_LEAKS = {"ex09_performance_estimation": "a check hint quotes the solution line "
-                                               "'return tn, fp, fn, tp' (source line 67)"}
+_KNOWN_LEAKS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("name", [

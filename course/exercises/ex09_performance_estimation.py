@@ -64,7 +64,7 @@ with answering("expected_confusion"):
     week_counts = expected_confusion(p, flagged)
     small_counts = expected_confusion(np.array([0.1, 0.5, 0.8]), np.array([False, True, True]))
 check_true(week_counts is not None and np.ndim(week_counts) == 1 and len(week_counts) == 4,
-           "return four numbers, in this order: return tn, fp, fn, tp",
+           "give back the four expected counts as a tuple, in the order (tn, fp, fn, tp)",
            name="expected_confusion returns (tn, fp, fn, tp)",
            success="expected_confusion returns four values.")
 check_digest(week_counts, "f99ca84fe224ad51", "expected_confusion for week 14", digits=2,
