@@ -605,8 +605,10 @@ def check_digest(
     if not isinstance(digest, str) or not re.fullmatch(r"[0-9a-f]{16}", digest):
         raise ValueError("digest must be the 16-character text from answer_digest(value, name).")
     _require_answered(actual, name)
-    if isinstance(actual, str):
-        shown = repr(actual)
+    texty = isinstance(actual, str | set | frozenset) or (
+        isinstance(actual, list | tuple) and any(isinstance(x, str) for x in actual))
+    if texty:
+        shown = repr(sorted(actual, key=str) if isinstance(actual, set | frozenset) else actual)
     else:
         got = _as_numbers(actual, name)
         if bounds is not None and ((got < bounds[0]) | (got > bounds[1])).any():
@@ -620,7 +622,7 @@ def check_digest(
     for wrong, why in (mistakes or {}).items():
         if _matches(actual, wrong, name, digits):
             raise _fail(f"{name} = {shown} is not right yet.", why)
-    if not isinstance(actual, str) and np.isnan(got).any():
+    if not texty and np.isnan(got).any():
         raise _fail(f"{name} contains NaN (not a number).",
                     hint or "look for a division by zero or missing values")
     raise _fail(f"{name} = {shown} is not right yet.", hint)

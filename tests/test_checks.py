@@ -251,6 +251,10 @@ def test_digest_reveals_nothing_and_names_the_mistake(capsys):
     assert "not answered yet" in fails(check_digest, ..., right, "prf", exc=NotAnswered)
     assert "between 0 and 1" in fails(check_digest, 1.2, right, "prf", bounds=(0, 1))
     passes(capsys, check_digest, " Income", answer_digest("income", "col"), "col")
+    # a set of names: order does not matter, a missing or extra name does
+    names = answer_digest({"age", "channel"}, "drifted")
+    passes(capsys, check_digest, {"Channel", "age"}, names, "drifted")
+    assert "['age']" in fails(check_digest, {"age"}, names, "drifted")
 
 
 def test_digest_validates_its_arguments():

@@ -275,6 +275,11 @@ _QUIZZES = {
 MISTAKES += [(name, f"{var}-check", f"{var} = {letter!r}", "not the best answer")
              for name, questions in _QUIZZES.items() for var, right in questions
              for letter in "abcd" if letter != right]
+MISTAKES += [
+    ("ex02_data_drift", "b1-check", "campaign_drift = {'age', 'channel'}", "pool batches 10 to 19"),
+    ("ex02_data_drift", "b1-check", "campaign_drift = drifted_features(scenario, 0, 9)",
+     "pool batches 10 to 19"),
+]
 MISTAKES += [("ex06_capstone", "first-signal-check", f"first_signal = {letter!r}", "not the best answer")
              for letter in "acde"]
 MISTAKES += [("ex06_capstone", "kind-check", f"kind = {kind!r}", "how the affected features changed")

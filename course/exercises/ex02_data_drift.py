@@ -100,10 +100,7 @@ check_close(same_psi, 0.0, "psi of a sample against itself", tol=1e-12,
 check_close(age_psi, drift.psi(reference["age"], week["age"]).statistic, "psi for age in week 12",
             tol=1e-6, hint="bin on quantiles of the reference; a value equal to an edge goes to "
                            "the bin on its right (side='right'); replace empty shares by 0.0001")
-### BEGIN HIDDEN TESTS
-import modellab.drift._stats as _drift_stats  # noqa: E402
-from modellab.checks import CheckFailed  # noqa: E402
-
+### BEGIN HIDDEN TESTS (trusted)
 _world = make("covariate_shift_gradual", seed=5)
 _rng = np.random.default_rng(2024)
 _base = _rng.normal(size=3000)
@@ -116,25 +113,15 @@ _held_out = [
     ("current far above the reference range", _base, _rng.normal(3.0, size=800), 10),
     ("current far below the reference range", _base, _rng.normal(-4.0, size=500), 8),
     ("a quiet week", _world.reference["income"], _world.batch(1)["income"], 10)]
-_expected = [drift.psi(r, c, bins=b).statistic for _, r, c, b in _held_out]
-
-
-def _no_modellab_psi(*args, **kwargs):
-    raise CheckFailed("❌ psi must compute the index itself with numpy, not call modellab.drift.")
-
-
-_original = _drift_stats.psi_from_counts
-_drift_stats.psi_from_counts = _no_modellab_psi
-try:
-    with answering("psi (on held-out samples)"):
-        _got = [psi(r, c, bins=b) for _, r, c, b in _held_out]
-finally:
-    _drift_stats.psi_from_counts = _original
-for (label, *_), got, want in zip(_held_out, _got, _expected, strict=True):
-    check_close(got, want, f"psi on a held-out sample ({label})", tol=1e-6,
-                hint="check each rule: bins from reference quantiles for this `bins`, open outer "
-                     "bins for values beyond the reference range, side='right', 0.0001 for "
-                     "empty shares")
+expect_close(learner.call("psi", reference["income"], week["income"]),
+             drift.psi(reference["income"], week["income"]).statistic, "psi on this week's income",
+             tol=1e-6)
+for _label, _ref, _cur, _bins in _held_out:
+    expect_close(learner.call("psi", _ref, _cur, bins=_bins), drift.psi(_ref, _cur, bins=_bins).statistic,
+                 f"psi on a sample you have not seen ({_label})", tol=1e-6,
+                 hint="check each rule: bins from reference quantiles for this `bins`, open outer "
+                      "bins for values beyond the reference range, side='right', 0.0001 for "
+                      "empty shares")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -171,6 +158,8 @@ campaign_drift = drifted_features(scenario, 10, 19)
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "b1-check", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+from modellab.checks import check_digest
+
 with answering("drifted_features"):
     before_campaign = drifted_features(scenario, 0, 9)
 if campaign_drift is ... or campaign_drift is None:
@@ -180,12 +169,15 @@ check_true(not isinstance(campaign_drift, str)
            and all(name in scenario.features for name in campaign_drift),
            "return a set of feature names taken from scenario.features (no score, no default)",
            name="campaign_drift", success="campaign_drift holds feature names.")
+check_digest(set(campaign_drift), "195c47037f715963",
+             "campaign_drift", hint="pool batches 10 to 19 (both included) and keep the default "
+                                    "'auto' rule on scenario.features")
 check_true(before_campaign is not None and len(before_campaign) == 0,
            "before the campaign (batches 0-9) nothing changed: pool the batches and use the "
            "default 'auto' rule, which needs a significant AND large enough change",
            name="no drift before the campaign",
            success="Nothing is flagged before the campaign, as it should be.")
-### BEGIN HIDDEN TESTS
+### BEGIN HIDDEN TESTS (trusted)
 def _truth_features(world, first, last):
     truth = world.truth
     active = truth[(truth["kind"] == "covariate_shift") & (truth["start_batch"] <= last)
@@ -193,20 +185,32 @@ def _truth_features(world, first, last):
     return {name for names in active["features"] for name in names}
 
 
-check_equal(campaign_drift, _truth_features(scenario, 10, 19), "campaign_drift",
-            hint="pool batches 10 to 19 and keep the columns whose 'drifted' flag is True")
-from modellab.scenarios import change_mix, custom, gradual, shift, sudden  # noqa: E402
+_campaign = learner.value("campaign_drift")
+expect_true(isinstance(_campaign, (set, list, tuple)),
+            "campaign_drift should be a set of feature names")
+expect_equal(set(_campaign), _truth_features(scenario, 10, 19), "campaign_drift",
+             hint="pool batches 10 to 19 and keep the columns whose 'drifted' flag is True")
+expect_equal(learner.evaluate("set(drifted_features(scenario, 0, 9))"), set(),
+             "drifted_features before the campaign (batches 0-9)",
+             hint="pool the batches and use the default 'auto' rule")
+from modellab.scenarios import change_mix, custom, gradual, shift, sudden  # noqa: E402, F401
 
-_others = [
-    (make("covariate_shift_gradual", seed=5), 12, 19),
-    (custom([shift("interest_rate", by=-0.5).at(gradual(start=3, full=6)),
-             change_mix("employment_type", {"contract": 0.35}).at(sudden(5))],
-            seed=4, n_reference=4000, n_batches=10, batch_size=1000), 3, 9)]
-for _other, _first, _last in _others:
-    with answering("drifted_features (on another scenario)"):
-        _found = drifted_features(_other, _first, _last)
-    check_equal(_found, _truth_features(_other, _first, _last),
-                f"drifted_features on another scenario, batches {_first}-{_last}")
+_others = [  # (how to build the scenario, first batch, last batch): built here and in the kernel
+    ("make('covariate_shift_gradual', seed=5)", 12, 19),
+    ("custom([shift('interest_rate', by=-0.5).at(gradual(start=3, full=6)), "
+     "change_mix('employment_type', {'contract': 0.35}).at(sudden(5))], seed=4, "
+     "n_reference=4000, n_batches=10, batch_size=1000)", 3, 9)]
+for _code, _first, _last in _others:
+    _found = learner.evaluate(
+        f"set(drifted_features(_world, {_first}, {_last}))",
+        setup=["from modellab.scenarios import change_mix, custom, gradual, make, shift, sudden",
+               f"_world = {_code}"])
+    expect_equal(_found, _truth_features(eval(_code), _first, _last),
+                 f"drifted_features on a scenario you have not seen, batches {_first}-{_last}")
+expect_equal(learner.rerun("campaign_drift", setup=["scenario = make('covariate_shift_gradual', seed=5)"]),
+             _truth_features(make("covariate_shift_gradual", seed=5), 10, 19),
+             "campaign_drift on a scenario you have not seen",
+             hint="set campaign_drift by calling your function, not by typing the names in")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -228,12 +232,12 @@ c1 = "d"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "c1-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_choice, check_quiz
+from modellab.checks import check_quiz
 
 check_quiz(c1, "abcd", "4240a9249b7e8d1e", name="C1",
            hint="a p-value says how sure we are that a difference exists, not how big it is")
-### BEGIN HIDDEN TESTS
-check_choice(c1, list("abcd"), "d", name="C1")
+### BEGIN HIDDEN TESTS (trusted)
+expect_choice(learner.value("c1"), "d", "C1")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -272,12 +276,12 @@ q1 = "a"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "q1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_choice, check_quiz
+from modellab.checks import check_quiz
 
 check_quiz(q1, "abcd", "d025348fe71abfb7", name="Q1",
            hint="did the model rank risk worse on the weeks whose outcomes are known?")
-### BEGIN HIDDEN TESTS
-check_choice(q1, list("abcd"), "a", name="Q1")
+### BEGIN HIDDEN TESTS (trusted)
+expect_choice(learner.value("q1"), "a", "Q1")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -296,12 +300,12 @@ q2 = "c"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "q2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_choice, check_quiz
+from modellab.checks import check_quiz
 
 check_quiz(q2, "abcd", "c92422938f99cb54", name="Q2",
            hint="BH controls the share of false alarms among the flags, not their total absence")
-### BEGIN HIDDEN TESTS
-check_choice(q2, list("abcd"), "c", name="Q2")
+### BEGIN HIDDEN TESTS (trusted)
+expect_choice(learner.value("q2"), "c", "Q2")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -321,12 +325,12 @@ q3 = "b"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "q3-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_choice, check_quiz
+from modellab.checks import check_quiz
 
 check_quiz(q3, "abcd", "de0921102a00fbbe", name="Q3",
            hint="how far does PSI move for a quarter-sd shift, and what measures the size directly?")
-### BEGIN HIDDEN TESTS
-check_choice(q3, list("abcd"), "b", name="Q3")
+### BEGIN HIDDEN TESTS (trusted)
+expect_choice(learner.value("q3"), "b", "Q3")
 ### END HIDDEN TESTS
 
 # %% [markdown]
