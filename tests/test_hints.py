@@ -280,6 +280,17 @@ MISTAKES += [
     ("ex02_data_drift", "b1-check", "campaign_drift = drifted_features(scenario, 0, 9)",
      "pool batches 10 to 19"),
 ]
+MISTAKES += [
+    ("ex04_monitoring", "b1-check", """
+def first_alert_batch(result, severity):
+    hits = result.alerts[result.alerts["severity"] == severity]
+    return None if hits.empty else int(hits.index[0])
+""", "row position"),
+    ("ex04_monitoring", "b2-check", "def most_drifted(result):\n    return 'income'",
+     "largest drift effect size"),
+    ("ex04_monitoring", "b3-check", "def blind_batches(result):\n    return [8, 9, 10]",
+     "fewer than MIN_LABELLED"),
+]
 MISTAKES += [("ex06_capstone", "first-signal-check", f"first_signal = {letter!r}", "not the best answer")
              for letter in "acde"]
 MISTAKES += [("ex06_capstone", "kind-check", f"kind = {kind!r}", "how the affected features changed")

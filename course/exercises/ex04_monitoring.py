@@ -209,6 +209,8 @@ def first_alert_batch(result, severity):
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "b1-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+from modellab.checks import check_digest
+
 with answering("first_alert_batch"):
     first_critical = first_alert_batch(report, "critical")
     first_info = first_alert_batch(report, "info")
@@ -219,6 +221,11 @@ check_true(first_critical is not None and np.ndim(first_critical) == 0
            success=f"First critical alert: batch {first_critical}.")
 check_true(first_info is None, "when no alert has that severity, return None",
            name="first_alert_batch(report, 'info')", success="No info alert: None.")
+check_digest(first_critical, "bd4edf34b223c4ea",
+             'first_alert_batch(report, "critical")', digits=0,
+             hint="the smallest batch among the alerts whose severity is the one asked for",
+             mistakes={"20a6e95d8127bd68":
+                        "that is a row position: return the value of the alert's 'batch' column"})
 ### BEGIN HIDDEN TESTS
 def _first(result, severity):
     wanted = set(result.alerts.loc[result.alerts["severity"] == severity, "batch"])
@@ -246,11 +253,15 @@ def most_drifted(result):
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "b2-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+from modellab.checks import check_digest
+
 with answering("most_drifted"):
     top_feature = most_drifted(report)
 check_true(isinstance(top_feature, str) and top_feature in report.features,
            "return a feature name (text) such as 'income': one of report.features",
            name="most_drifted(report)", success=f"most_drifted(report) is a feature: {top_feature}.")
+check_digest(top_feature, "a93e9cc4e11ad779", "most_drifted(report)",
+             hint="the feature with the largest drift effect size in any batch of the report")
 ### BEGIN HIDDEN TESTS
 def _top(result):
     effects = result.history[[f"effect_{f}" for f in result.features]].max()
@@ -276,11 +287,15 @@ def blind_batches(result):
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "b3-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+from modellab.checks import check_digest
+
 with answering("blind_batches"):
     blind = blind_batches(report)
 check_true(isinstance(blind, list) and all(b in report.batches for b in blind),
            "return a list of batch ids taken from result.history['batch'] (use .tolist())",
            name="blind_batches(report)", success=f"blind_batches(report) lists {len(blind)} batch(es).")
+check_digest(tuple(blind), "39cf40e20b75f849", "blind_batches(report)",
+             digits=0, hint="the batches, in history order, with fewer than MIN_LABELLED labelled rows")
 ### BEGIN HIDDEN TESTS
 check_equal(blind, [b for b, n in zip(report.batches, report.history["n_labelled"], strict=True)
                     if n < MIN_LABELLED], "blind batches of the report")
