@@ -351,6 +351,11 @@ def test_unlabelled_stream_says_performance_is_not_measurable_yet():
         ),
         (lambda r, p: CostAssumptions(missed_default=-1), ValueError, "non-negative"),
         (lambda r, p: gather_facts(r, costs={"missed_default": 1}), TypeError, "CostAssumptions"),
+        (lambda r, p: executive_summary(r, primary_metric="auc"), ValueError, "primary_metric"),
+        (lambda r, p: render(r, p / "r.html", primary_metric="Brier"), ValueError,
+         "primary_metric"),
+        (lambda r, p: model_card("m", intended_use="x", owners=["o"], result=r,
+                                 metrics=["rocauc"]), ValueError, "Unknown metric"),
     ],
 )
 def test_bad_input_is_rejected(stable, tmp_path, call, error, match):

@@ -257,6 +257,12 @@ def model_card(
         )
     if format not in ("md", "html"):
         raise ValueError(f"format must be 'md' or 'html', got {format!r}.")
+    from modellab.metrics import METRICS
+
+    metric_list = [metrics] if isinstance(metrics, str) else list(metrics)
+    unknown = [m for m in metric_list if m not in METRICS]
+    if unknown:  # checked even when no validation data is given: never ignored silently
+        raise ValueError(f"Unknown metric(s) {unknown}. Valid names: {list(METRICS)}.")
     alerts = None
     rule_list = [repr(r) for r in (rules or [])]
     if result is not None:
@@ -274,7 +280,7 @@ def model_card(
         "intended_use": intended_use,
         "out_of_scope": _as_list(out_of_scope, "out_of_scope"),
         "training": _training_summary(training_data, target),
-        "metrics": _metric_rows(y_true, y_score, metrics, threshold, n_boot, seed),
+        "metrics": _metric_rows(y_true, y_score, metric_list, threshold, n_boot, seed),
         "threshold": threshold,
         "n_boot": n_boot,
         "monitoring": monitoring,
