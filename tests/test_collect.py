@@ -236,3 +236,15 @@ def test_recollecting_the_same_files_keeps_grades_a_changed_file_does_not(ws, tm
     status = gradebook.load_status(ws)[A]
     assert status["carol"]["status"] == "graded"
     assert status["dave"]["status"] == "collected" and status["erin"]["status"] == "collected"
+
+
+def test_a_zip_entry_too_large_is_not_extracted(ws, tmp_path, notebook_text, monkeypatch):
+    monkeypatch.setattr(collect, "MAX_FILE_BYTES", len(notebook_text.encode()) + 10)
+    export = tmp_path / "lms.zip"
+    with zipfile.ZipFile(export, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(f"kim/{A}.ipynb", notebook_text)
+        zf.writestr(f"lee/{A}.ipynb", notebook_text + " " * 1000)  # compresses to little
+    code, out = _cli(ws, str(export))
+    assert code == 1 and f"TOO LARGE: lee/{A}.ipynb" in out and "Clear Outputs" in out
+    assert _submitted(ws) == {"kim"}
+    assert not list((ws.root / "inbox").rglob("lee"))

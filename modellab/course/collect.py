@@ -35,6 +35,7 @@ instructor resolves it:
 - ``unsafe path``: a zip entry that would land outside the inbox (``../../evil/x.ipynb``,
   ``/etc/x``), a symbolic link, or a name the zip holds twice. Its bytes are kept in
   ``inbox/<assignment>/<time>-refused/``; ``--as LEARNER ENTRY`` can still place it.
+- ``too large``: a zip entry over ``MAX_FILE_BYTES`` (200 MB) is not extracted at all.
 
 Every input file is first archived in ``inbox/<assignment>/<time>/``; a placed notebook goes to
 ``submitted/<student>/<assignment>/<notebook>.ipynb`` (with ``timestamp.txt``), even when it
@@ -72,7 +73,8 @@ _LMS = re.compile(r"^(?P<name>[^_]+?)_(?:late_)?(?P<number>\d+)(?:_|$)")
 _COPY = re.compile(r"(?i)(?:^untitled\d*(?:-copy\d*)?$|-copy\d*$|\s*\(\d+\)$)")
 _SKIP = ("__MACOSX", ".ipynb_checkpoints", ".DS_Store")
 PREFER = ("newest",)
-PROBLEM_KINDS = ("copy", "no learner", "collision", "duplicate", "unsafe path")
+PROBLEM_KINDS = ("copy", "no learner", "collision", "duplicate", "unsafe path", "too large")
+MAX_FILE_BYTES = 200 * 1024**2  # a zip entry larger than this is not extracted (zip bombs)
 
 
 @dataclass(frozen=True)
@@ -231,10 +233,11 @@ def student_from_path(relpath, assignment: str, notebooks) -> tuple[str, str, st
 def _archive(source: Path, inbox: Path) -> tuple[list, list]:
     """Copy or unzip ``source`` into ``inbox``.
 
-    Returns ``(files, unsafe)``: ``(name in export, archived path, time)`` for each notebook,
-    and ``(name, archived path, reason)`` for entries kept aside in ``<inbox>-refused/``.
+    Returns ``(files, unsafe, too_large)``: ``(name in export, archived path, time)`` for each
+    notebook, ``(name, archived path, reason)`` for entries kept aside in
+    ``<inbox>-refused/``, and ``(name, size)`` for zip entries too large to extract.
     """
-    found, unsafe = [], []
+    found, unsafe, too_large = [], [], []
     refused = inbox.with_name(inbox.name + "-refused")
 
     def refuse(name: str, data: bytes, reason: str) -> None:
@@ -251,6 +254,9 @@ def _archive(source: Path, inbox: Path) -> tuple[list, list]:
                 if info.is_dir() or any(s in name for s in _SKIP):
                     continue
                 when = _dt.datetime(*info.date_time, tzinfo=_dt.UTC)
+                if info.file_size > MAX_FILE_BYTES:
+                    too_large.append((name, info.file_size))
+                    continue
                 parts = PurePosixPath(name.replace("\\", "/")).parts
                 target = inbox.joinpath(*parts) if parts else inbox
                 with zf.open(info) as src:
@@ -292,7 +298,7 @@ def _archive(source: Path, inbox: Path) -> tuple[list, list]:
             f"{source} is not a folder, a .zip or a .ipynb: pass the folder of learner "
             f"notebooks or the LMS's zip export."
         )
-    return found, unsafe
+    return found, unsafe, too_large
 
 
 def _check_choices(assign, prefer) -> dict[str, str]:
@@ -395,7 +401,7 @@ def collect_submissions(ws, assignment: str, source, *, assign=None,
     notebooks = ws.notebooks(assignment)
     stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     inbox = ws.root / "inbox" / assignment / stamp
-    files, unsafe = _archive(source, inbox)
+    files, unsafe, too_large = _archive(source, inbox)
 
     known_names = {unicodedata.normalize("NFC", n) for n, *_ in files + unsafe}
     missing = sorted(set(chosen_files) - known_names)
@@ -404,7 +410,11 @@ def collect_submissions(ws, assignment: str, source, *, assign=None,
             f"--as names {missing} but {source} has no such notebook: use the names collect "
             f"printed (the path inside the folder or zip)."
         )
-    entries, problems = [], []
+    entries = []
+    problems = [Problem("too large", name, f"{size / 1024**2:.0f} MB, more than "
+                        f"{MAX_FILE_BYTES // 1024**2} MB: not extracted; ask the learner to "
+                        f"clear the outputs (Edit → Clear Outputs of All Cells) and hand it in again")
+                for name, size in too_large]
     never = _dt.datetime.min.replace(tzinfo=_dt.UTC)
     for name, path, when, reason in [(*f, None) for f in files] + [
             (n, p, never, r) for n, p, r in unsafe]:
