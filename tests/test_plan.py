@@ -111,3 +111,36 @@ def test_escalation_validates():
         Escalation("critical", "model_owner", 0, "x")
     with pytest.raises(TypeError, match="action"):
         Escalation("critical", "model_owner", 1, "")
+
+
+# ------------------------------------------------------ report sections: who is affected, contract
+
+
+def test_who_is_affected_names_the_east_and_only_after_the_closure():
+    from modellab.report.affected import who_is_affected
+
+    s = scenarios.make("segment_shift", n_reference=1000, n_batches=20, batch_size=1000)
+    monthly = s.production.assign(month=lambda d: d["batch"] // 4)
+    text = who_is_affected(monthly, {"region": None}, by="month", period="month", n_boot=400)
+    assert text.startswith("## Who is affected")
+    listed = [line for line in text.splitlines() if line.startswith("- ")]
+    assert len(listed) == 1 and listed[0].startswith("- **region = east**")
+    months = listed[0].split(" in month ")[1].split(" (")[0].split(", ")
+    assert {int(m) for m in months} <= {2, 3, 4}  # the closure is in week 10 = month 2
+    quiet = scenarios.make("stable", n_reference=1000, n_batches=8, batch_size=1000)
+    assert "No segment is behind" in who_is_affected(quiet.production, ["region"], by=None, n_boot=400)
+
+
+def test_contract_section_lists_every_fault():
+    from modellab.contracts import infer_contract, validate_batches
+    from modellab.report.affected import contract_section
+
+    s = scenarios.make("data_quality", n_reference=2000, n_batches=20, batch_size=500)
+    v = validate_batches(infer_contract(s.reference), s.production)
+    text = contract_section(v)
+    assert len([ln for ln in text.splitlines() if ln.startswith("- Batch")]) == len(v)
+    for column in ("income", "debt_to_income", "employment_type"):
+        assert f"`{column}`" in text
+    assert "conforms" in contract_section(v.iloc[:0])
+    with pytest.raises(ValueError, match="validate_batches"):
+        contract_section(v.drop(columns="batch"))
