@@ -291,6 +291,29 @@ def first_alert_batch(result, severity):
     ("ex04_monitoring", "b3-check", "def blind_batches(result):\n    return [8, 9, 10]",
      "fewer than MIN_LABELLED"),
 ]
+_EX05_SWAP = """
+_right_facts = incident_facts
+def incident_facts(result):
+    facts = dict(_right_facts(result))
+    facts[{a!r}], facts[{b!r}] = facts[{b!r}], facts[{a!r}]
+    return facts
+"""
+MISTAKES += [
+    ("ex05_reporting", "a1-check", _EX05_SWAP.format(a="auc_reference", b="auc_after"),
+     "ROC AUC since the change"),
+    ("ex05_reporting", "a1-check", """
+_right_facts = incident_facts
+def incident_facts(result):
+    facts = dict(_right_facts(result))
+    facts["auc_after"] = facts["auc_reference"]
+    return facts
+""", "that is the reference ROC AUC"),
+    ("ex05_reporting", "a1-check", """
+_right_facts = incident_facts
+def incident_facts(result):
+    return {**_right_facts(result), "since_batch": 0}
+""", "the batch from which the inputs changed"),
+]
 MISTAKES += [("ex06_capstone", "first-signal-check", f"first_signal = {letter!r}", "not the best answer")
              for letter in "acde"]
 MISTAKES += [("ex06_capstone", "kind-check", f"kind = {kind!r}", "how the affected features changed")

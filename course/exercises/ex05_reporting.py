@@ -128,6 +128,8 @@ def incident_facts(result):
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "a1-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+from modellab.checks import check_digest
+
 FACT_KEYS = {"since_batch", "drifted_features", "auc_reference", "auc_after",
              "extra_missed_defaults", "cost"}
 with answering("incident_facts"):
@@ -152,6 +154,22 @@ check_true(isinstance(got["cost"], numbers.Real) and got["cost"] > 0,
            "EUR 7,200 plus good customers declined at EUR 1,800 (take it from the same facts "
            "as the extra missed defaults)",
            name="cost", success="cost is an amount in EUR.")
+# the values themselves, against fingerprints of the right ones (a ✅ below means right)
+check_digest(got["since_batch"], "64aa89796f8fd4a7", "incident_facts(result)['since_batch']", digits=0,
+             hint="the batch from which the inputs changed, as gather_facts(result) reports it")
+check_digest(set(got["drifted_features"]), "a012fdfdfbc48262",
+             "incident_facts(result)['drifted_features']", hint="the inputs that changed, as gather_facts(result) lists them")
+check_digest(got["auc_reference"], "f20f6240e4870b91", "incident_facts(result)['auc_reference']",
+             hint="ROC AUC of the reference period, from gather_facts(result)",
+             mistakes={"d395a1193fd97b56": "that is the ROC AUC since the change"})
+check_digest(got["auc_after"], "87c8ad964d36330b", "incident_facts(result)['auc_after']",
+             hint="the average ROC AUC since the change, on loans whose outcome is known",
+             mistakes={"0822f98b168d0816": "that is the reference ROC AUC"})
+check_digest(got["extra_missed_defaults"], "27cff555d9b79b86",
+             "incident_facts(result)['extra_missed_defaults']", digits=2,
+             hint="the extra missed defaults of the report's impact facts")
+check_digest(got["cost"], "ce11f35d74d6d7a5", "incident_facts(result)['cost']", digits=0,
+             hint="the net change in the cost of errors of the report's impact facts, in EUR")
 ### BEGIN HIDDEN TESTS
 expected = gather_facts(result)
 check_equal(got["since_batch"], expected.onset_batch, "since_batch")
