@@ -290,3 +290,43 @@ def test_nullable_boolean_labels_with_na_are_unlabelled(rng, tmp_path):
     chunked = monitor_parquet(monitor, tmp_path).history
     assert chunked["n_labelled"].tolist() == expected["n_labelled"].tolist()
     pd.testing.assert_series_equal(chunked["recall"], expected["recall"], check_exact=True)
+
+
+def test_the_wide_history_is_a_view_of_the_long_per_feature_table(rng, tmp_path):
+    reference = frame(2000, rng)
+    production = pd.concat([frame(400, rng, batch=b, shift=b / 2) for b in range(3)],
+                           ignore_index=True)
+    production.loc[production["batch"] == 1, "x"] = np.nan
+    result = Monitor(reference, rules=[], store=tmp_path / "m.db").run(production)
+    long = result.drift
+    assert long.loc[long["column"] == "x", "missing_rate"].tolist() == [0.0, 1.0, 0.0]
+    wide = long.pivot(index="batch", columns="column",
+                      values=["drifted", "effect_size", "missing_rate"])
+    history = result.history.set_index("batch")
+    for feature in ("x", "colour"):
+        assert history[f"drift_{feature}"].tolist() == wide[("drifted", feature)].tolist()
+        np.testing.assert_array_equal(history[f"effect_{feature}"],
+                                      wide[("effect_size", feature)].astype(float))
+        np.testing.assert_array_equal(history[f"missing_{feature}"],
+                                      wide[("missing_rate", feature)].astype(float))
+
+
+def test_a_store_written_before_missing_rates_moved_to_the_long_table_still_opens(rng, tmp_path):
+    import sqlite3
+
+    from modellab.monitor import MonitorResult
+
+    path = tmp_path / "old.db"
+    monitor = Monitor(frame(2000, rng), rules=[], store=path)
+    monitor.run(frame(300, rng, batch=0))
+    con = sqlite3.connect(path)  # the drift table as modellab wrote it before
+    con.executescript(
+        'CREATE TABLE drift_old AS SELECT batch, "column", kind, method, statistic, p_value, '
+        'p_value_adjusted, threshold, effect_size, effect_measure, drifted, reason FROM drift;'
+        'DROP TABLE drift; ALTER TABLE drift_old RENAME TO drift;')
+    con.close()
+    assert MonitorResult.from_store(path).drift["missing_rate"].isna().all()  # read-only
+    monitor.fit(frame(2000, rng)).run(frame(300, rng, batch=1))  # opening migrates it
+    drift = MonitorResult.from_store(path).drift
+    assert drift.loc[drift["batch"] == 0, "missing_rate"].isna().all()
+    assert (drift.loc[drift["batch"] == 1, "missing_rate"] == 0).all()

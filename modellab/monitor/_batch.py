@@ -320,24 +320,35 @@ def batch_result(plan: Plan, key, b: BatchSummary, cache: dict | None = None, *,
         metrics, bound = _exact_metrics(plan, b, metrics), None
         note = metrics.pop("_note")
     row.update(metrics)
+    missing = {f: b.counts[f].n_missing / b.rows for f in plan.features}
     drift = hist = None
     if with_drift:
+        # The long per-feature table (one row per feature) ...
         table = drift_table(plan.detector, b.counts, cache)
-        drifted = table["drifted"].astype(bool)
-        row["drift_share"] = float(drifted.mean())
-        flags = dict(zip(table["column"], drifted, strict=True))
-        effects = dict(zip(table["column"], table["effect_size"], strict=True))
-        row.update({f"drift_{f}": bool(flags[f]) for f in plan.features})
-        row.update({f"effect_{f}": float(effects[f]) for f in plan.features})
-        drift = table.assign(batch=key, drifted=drifted)[DRIFT_COLUMNS].reset_index(drop=True)
+        drift = table.assign(
+            batch=key, drifted=table["drifted"].astype(bool),
+            missing_rate=table["column"].map(missing).astype(float),
+        )[DRIFT_COLUMNS].reset_index(drop=True)
+        row["drift_share"] = float(drift["drifted"].mean())
+        row.update(wide_view(drift, plan.features))  # ... and its wide view in the row
         hist = None if b.hist is None else plan.monitor.histograms_from_counts(b.hist)
     else:
         row["drift_share"] = 0.0
-    row.update({f"missing_{f}": b.counts[f].n_missing / b.rows for f in plan.features})
+        row.update({f"missing_{f}": missing[f] for f in plan.features})
     row["note"] = note
     if bound is not None:
         row["roc_auc_max_error"] = bound
     return row, drift, hist
+
+
+def wide_view(drift: pd.DataFrame, features) -> dict:
+    """``drift_<f>``, ``effect_<f>``, ``missing_<f>`` history columns of one batch, from its
+    long per-feature rows (the drift rows): the wide view lessons and rules read."""
+    by = drift.set_index("column")
+    out = {f"drift_{f}": bool(by.at[f, "drifted"]) for f in features}
+    out.update({f"effect_{f}": float(by.at[f, "effect_size"]) for f in features})
+    out.update({f"missing_{f}": float(by.at[f, "missing_rate"]) for f in features})
+    return out
 
 
 def _exact_metrics(plan: Plan, b: BatchSummary, counted: dict) -> dict:

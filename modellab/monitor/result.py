@@ -36,8 +36,11 @@ class MonitorResult:
         - data quality: ``missing_<feature>`` (share of missing values);
         - ``note``: why a metric is ``NaN`` (e.g. ``"no labels yet"``), ``""`` otherwise.
     drift : DataFrame
-        One row per batch x feature: ``batch, column, kind, method, statistic, p_value,
-        threshold, effect_size, drifted``.
+        The long per-feature table, one row per batch x feature: ``batch, column, kind,
+        method, statistic, p_value, p_value_adjusted, threshold, effect_size,
+        effect_measure, drifted, reason, missing_rate``. The history's ``drift_<feature>``,
+        ``effect_<feature>`` and ``missing_<feature>`` columns are a wide view of it
+        (``drifted``, ``effect_size``, ``missing_rate``).
     histograms : DataFrame
         One row per batch x feature x bin: ``batch, column, bin_index, bin, left, right,
         reference_share, current_share`` (shares over finite, non-missing values; the
