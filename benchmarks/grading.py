@@ -1,16 +1,17 @@
-"""Grading a class: nbgrader's own serial ``autograde`` vs ``modellab workshop grade`` in parallel.
+"""Grading a class: learner kernels in the bubblewrap sandbox vs without it, per learner.
 
 Builds a synthetic class of N submissions (correct, partly correct and untouched notebooks of
 the test fixture assignment) in a workshop directory outside the repository, then, for each
 round, grades a fresh copy of it twice, each time in a new process so that both pay their own
 start-up:
 
-- ``nbgrader autograde ASSIGNMENT --force`` (one process, learners one after another);
-- ``modellab workshop grade ASSIGNMENT --jobs J`` (:func:`modellab.course.grading.grade_assignment`).
+- ``modellab workshop grade ASSIGNMENT --jobs J`` (sandboxed learner kernels, the default);
+- ``modellab workshop grade ASSIGNMENT --jobs J --unsafe-no-sandbox`` (same trusted judging,
+  kernels without bubblewrap/prlimit).
 
 The order of the two alternates between rounds (the machine may be shared: the load average
-before each run is printed). It prints both times, their ratio, and whether both gradebooks
-hold the same scores.
+before each run is printed). It prints both times, the time per learner, their ratio, and
+whether both gradebooks hold the same scores.
 
 Run:  .venv/bin/python benchmarks/grading.py [--students 30] [--jobs 2] [--rounds 2]
 """
@@ -100,42 +101,41 @@ def main() -> int:
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="modellab-bench-"))
-    times: dict[str, list[float]] = {"serial": [], "parallel": []}
+    times: dict[str, list[float]] = {"sandboxed": [], "unsandboxed": []}
     ok = True
     try:
         pristine = _build_class(tmp, args.students)
         print(f"class of {args.students} submissions, {os.cpu_count()} CPU(s), "
-              f"{args.rounds} round(s)")
+              f"{args.rounds} round(s), --jobs {args.jobs}")
         for rnd in range(args.rounds):
-            order = ["serial", "parallel"] if rnd % 2 == 0 else ["parallel", "serial"]
+            order = ["sandboxed", "unsandboxed"] if rnd % 2 == 0 else ["unsandboxed", "sandboxed"]
             dbs = {}
             for who in order:
                 work = tmp / f"{who}-{rnd}"
                 shutil.copytree(pristine, work)
-                if who == "serial":
-                    argv = [str(BIN / "nbgrader"), "autograde", A, "--force"]
-                    label = "nbgrader autograde (serial, CLI)"
-                else:
-                    argv = [str(BIN / "modellab"), "workshop", "grade", A, "--jobs",
-                            str(args.jobs), "--no-progress", "--dir", str(work)]
-                    label = f"modellab workshop grade --jobs {args.jobs}"
+                argv = [str(BIN / "modellab"), "workshop", "grade", A, "--jobs",
+                        str(args.jobs), "--no-progress", "--dir", str(work)]
+                if who == "unsandboxed":
+                    argv.append("--unsafe-no-sandbox")
                 load = _load()
                 seconds, proc = _timed(argv, work)
                 if proc.returncode != 0:
-                    print(f"{label} failed ({proc.returncode}):\n{proc.stdout[-2000:]}"
+                    print(f"{who} failed ({proc.returncode}):\n{proc.stdout[-2000:]}"
                           f"{proc.stderr[-3000:]}", file=sys.stderr)
                     return 1
                 times[who].append(seconds)
                 dbs[who] = _scores(work / "gradebook.db")
-                print(f"round {rnd + 1}  {label:<34}: {seconds:6.1f} s   [{load} before]")
+                print(f"round {rnd + 1}  {who:<12}: {seconds:6.1f} s, "
+                      f"{seconds / args.students:5.2f} s per learner   [{load} before]")
                 shutil.rmtree(work, ignore_errors=True)
-            same = dbs["serial"] == dbs["parallel"] and len(dbs["serial"]) == args.students
+            same = dbs["sandboxed"] == dbs["unsandboxed"] and len(dbs["sandboxed"]) == args.students
             ok &= same
-            print(f"round {rnd + 1}  speed-up {times['serial'][-1] / times['parallel'][-1]:.2f}x, "
+            print(f"round {rnd + 1}  sandbox costs {times['sandboxed'][-1] / times['unsandboxed'][-1]:.2f}x, "
                   f"same scores in both gradebooks: {same}")
-        serial, parallel = statistics.median(times["serial"]), statistics.median(times["parallel"])
-        print(f"median over {args.rounds} round(s): serial {serial:.1f} s, parallel {parallel:.1f} s, "
-              f"speed-up {serial / parallel:.2f}x   [{_load()} after]")
+        boxed, bare = statistics.median(times["sandboxed"]), statistics.median(times["unsandboxed"])
+        print(f"median over {args.rounds} round(s): sandboxed {boxed:.1f} s "
+              f"({boxed / args.students:.2f} s/learner), unsandboxed {bare:.1f} s "
+              f"({bare / args.students:.2f} s/learner), ratio {boxed / bare:.2f}x   [{_load()} after]")
         return 0 if ok else 1
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -16,7 +16,9 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.ClearSolutions.begin_solution_delimeter = "BEGIN SOLUTION"
 c.ClearSolutions.end_solution_delimeter = "END SOLUTION"
-# "### BEGIN HIDDEN TESTS" ... "### END HIDDEN TESTS" is removed from the release.
+# "### BEGIN HIDDEN TESTS" ... "### END HIDDEN TESTS" is removed from the release. A region
+# marked "### BEGIN HIDDEN TESTS (trusted)" holds trusted tests: at grading time they run in the
+# grader's process, never in the learner's sandboxed kernel (course/AUTHORING.md).
 c.ClearHiddenTests.begin_test_delimeter = "BEGIN HIDDEN TESTS"
 c.ClearHiddenTests.end_test_delimeter = "END HIDDEN TESTS"
 
@@ -27,3 +29,6 @@ c.ExecutePreprocessor.timeout = 60
 c.ExecutePreprocessor.kernel_name = "python3"
 # Test cells a learner deleted are put back (with a note) and graded, not silently skipped.
 c.OverwriteCells.add_missing_cells = True
+# `modellab workshop grade` replaces nbgrader's Execute step with modellab.course.judge:
+# learner cells in a bubblewrap sandbox (limits: c.TrustedExecute.memory, cpu_seconds,
+# processes, file_size, output_bytes; set in the workshop's nbgrader_config.py), tests here.

@@ -211,11 +211,11 @@ for seed, target in [(11, 0.60), (23, 0.80)]:
     expect_close(learner.call("cheapest_threshold", other_ref["default"], other_ref["score"], target),
                  best2.threshold, f"cheapest_threshold on a portfolio you have not seen (target {target})",
                  hint="keep the rows that meet the recall target, then take the lowest cost")
-other_ref = make("stable", seed=11).reference
+other_ref = make("stable", seed=7).reference  # its cheapest threshold differs from week 5's
 best3 = metrics.best_threshold(other_ref["default"], other_ref["score"], cost_fp=COST_FP,
                                cost_fn=COST_FN, min_recall=0.70)
 expect_close(learner.rerun("chosen_threshold",
-                           setup="reference = make('stable', seed=11).reference"),
+                           setup="reference = make('stable', seed=7).reference"),
              best3.threshold, "chosen_threshold on a portfolio you have not seen",
              hint="set chosen_threshold by calling your function, not by typing the number in")
 ### END HIDDEN TESTS

@@ -74,6 +74,15 @@ c.Execute.timeout = {timeout}
 c.Execute.kernel_name = "python3"
 # Test cells a learner deleted are put back (and graded) instead of silently missing.
 c.OverwriteCells.add_missing_cells = True
+
+# Learner kernels run in a bubblewrap sandbox (modellab.course.sandbox) with these limits;
+# tests run in the grader's process (modellab.course.judge).
+c.TrustedExecute.timeout = {timeout}            # seconds per cell and per request
+c.TrustedExecute.memory = "2GiB"                # address space: bigger allocations raise MemoryError
+c.TrustedExecute.cpu_seconds = 600              # CPU time of one kernel
+c.TrustedExecute.processes = 256                # processes and threads (contains a fork bomb)
+c.TrustedExecute.file_size = "256MiB"           # largest file a learner kernel may write
+c.TrustedExecute.output_bytes = "1MiB"          # outputs kept per cell
 '''
 
 

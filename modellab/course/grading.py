@@ -156,6 +156,7 @@ def grade_assignment(
                 f"Install bubblewrap, or pass --unsafe-no-sandbox if you trust every notebook "
                 f"(learner code would then run with your rights)."
             )
+    _check_limits(ws)
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be a positive integer, got {jobs!r}: e.g. jobs=2.")
     # workers' server imports nbgrader while this process does the same and checks the class
@@ -292,6 +293,18 @@ def _private_course(job: dict):
                                   **_trusted_pipeline(ws, work / "source", job.get("sandbox", True))})
         _WORKER.update(key=key, ws=ws, work=work, api=api)
     return _WORKER["ws"], _WORKER["work"], _WORKER["api"]
+
+
+def _check_limits(ws: Workshop) -> None:
+    """Refuse a workshop whose sandbox limits are not valid (before any learner is graded)."""
+    from .gradebook import load_config, nbgrader_environment
+    from .judge import TrustedExecute
+
+    with nbgrader_environment():
+        try:
+            TrustedExecute(config=load_config(ws)).limits()
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{ws.root / 'nbgrader_config.py'}: TrustedExecute {exc}") from None
 
 
 def _trusted_pipeline(ws: Workshop, source_root: Path, sandbox: bool) -> dict:

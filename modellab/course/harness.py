@@ -254,7 +254,8 @@ class KernelSession:
         result = self.run(code, timeout=timeout)
         replies = [o for o in result.outputs if o["output_type"] == "display_data"
                    and REPLY_MIME in o.get("data", {})]
-        what = {"value": req["name"], "call": f"{req['name']}(...)"}.get(
+        what = {"value": req["name"], "call": f"{req['name']}(...)",
+                "evaluate": req["name"]}.get(
             req["op"], f"your answer cell {req['name']}, run again on other data,")
         if result.status in ("timeout", "died"):
             raise LearnerError(f"{what} {result.cause}")
@@ -301,6 +302,16 @@ class Learner:
         io = str(self._session.io_dir)
         return self._session.request({"op": "call", "name": name,
                                       "args": encode(list(args), io), "kwargs": encode(kwargs, io)})
+
+    def evaluate(self, expression: str, *, setup="") -> object:
+        """Evaluate ``expression`` in the learner's kernel after ``setup`` code (a string or a
+        list of lines), in a copy of its namespace: for calls on objects that cannot travel as
+        data, e.g. ``learner.evaluate("drifted_features(world, 3, 9)",
+        setup="world = make('stable', seed=4)")``."""
+        if not isinstance(expression, str) or not expression.strip():
+            raise TypeError(f"expression must be a non-empty string, got {expression!r}.")
+        setup = setup if isinstance(setup, str) else "\n".join(setup)
+        return self._session.request({"op": "evaluate", "name": expression, "setup": setup})
 
     def rerun(self, names, *, setup: str = "", **bindings):
         """Run this part's answer cell(s) again on other data.

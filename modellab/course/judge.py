@@ -3,8 +3,9 @@
 Two nbgrader preprocessors replace the part of ``nbgrader autograde`` where learner code and
 tests shared a process (see ``course/AUTHORING.md`` for the exercise format):
 
-- :class:`GuardSubmission` (sanitizing, before ``OverwriteCells``) drops nbgrader metadata that
-  names no cell of the source (an extra or forged grade cell), un-tags an answer cell the
+- :class:`GuardSubmission` (sanitizing, before ``OverwriteCells``) restores nbgrader metadata a
+  learner's editor stripped (matched by cell id), drops metadata that names no cell of the
+  source (an extra or forged grade cell), un-tags an answer cell the
   learner turned into markdown (it stays markdown and does not run) and puts back locked
   set-up cells the learner deleted;
 - :class:`TrustedExecute` (instead of ``Execute``) runs the learner's cells in a
@@ -144,7 +145,16 @@ class GuardSubmission(NbGraderPreprocessor):
 
         source = _source_notebook(self.source_root, resources)
         by_id = {_meta(c).get("grade_id"): c for c in source.cells if _meta(c).get("grade_id")}
+        by_cell_id = {c.get("id"): c for c in by_id.values() if c.get("id")}
+        tagged = {_meta(c).get("grade_id") for c in nb.cells}
         for cell in nb.cells:
+            src = by_cell_id.get(cell.get("id"))
+            if ("nbgrader" not in cell.metadata and src is not None
+                    and src.cell_type == cell.cell_type and _meta(src)["grade_id"] not in tagged):
+                # metadata stripped (e.g. by another editor): the cell id still says which it is
+                self.log.warning("cell %r had lost its nbgrader metadata: restored", _meta(src)["grade_id"])
+                cell.metadata["nbgrader"] = copy.deepcopy(src.metadata["nbgrader"])
+                tagged.add(_meta(src)["grade_id"])
             if "nbgrader" not in cell.metadata:
                 continue
             gid = _meta(cell).get("grade_id")

@@ -6,6 +6,8 @@ The trusted grader never runs a test inside a learner's kernel. It only *asks* i
   attribute);
 - ``{"op": "call", "name": "precision_recall_f1", "args": [...], "kwargs": {...}}`` — call a
   learner function on inputs the grader chose;
+- ``{"op": "evaluate", "setup": ..., "name": expression}`` — evaluate an expression (e.g. a
+  call on objects the ``setup`` code builds in the kernel) in a copy of the namespace;
 - ``{"op": "rerun", "code": ..., "setup": ..., "bindings": {...}, "names": [...]}`` — run the
   learner's answer cell again on other data, in a *copy* of the learner's namespace (``setup``
   code and ``bindings`` first), and return ``names`` from that copy; the notebook's own state
@@ -57,6 +59,8 @@ def encode(value, io_dir, depth: int = 0):
         return {"__tuple__": [encode(v, io_dir, depth + 1) for v in value]}
     if isinstance(value, list):
         return [encode(v, io_dir, depth + 1) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return {"__set__": [encode(v, io_dir, depth + 1) for v in sorted(value, key=repr)]}
     if isinstance(value, dict):
         return {"__dict__": [[encode(k, io_dir, depth + 1), encode(v, io_dir, depth + 1)]
                              for k, v in value.items()]}
@@ -92,6 +96,8 @@ def decode(data, io_dir):
         return data
     if "__tuple__" in data:
         return tuple(decode(v, io_dir) for v in data["__tuple__"])
+    if "__set__" in data:
+        return {_hashable(decode(v, io_dir)) for v in data["__set__"]}
     if "__dict__" in data:
         return {_hashable(decode(k, io_dir)): decode(v, io_dir) for k, v in data["__dict__"]}
     if "__ndarray__" in data:
@@ -153,6 +159,11 @@ def handle(request: dict, namespace: dict, transform=None) -> dict:
     io_dir = request.get("io_dir")
     try:
         op, name = request["op"], str(request["name"])
+        if op == "evaluate":
+            copy = dict(namespace)
+            setup = request.get("setup", "")
+            exec(compile(transform(setup) if transform else setup, "<set-up>", "exec"), copy)  # noqa: S102
+            return {"ok": True, "value": encode(eval(compile(name, "<expression>", "eval"), copy), io_dir)}  # noqa: S307
         if op == "rerun":
             copy = dict(namespace)
             copy.update(decode(request.get("bindings", {}), io_dir) or {})
