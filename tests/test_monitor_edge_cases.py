@@ -330,3 +330,36 @@ def test_a_store_written_before_missing_rates_moved_to_the_long_table_still_open
     drift = MonitorResult.from_store(path).drift
     assert drift.loc[drift["batch"] == 0, "missing_rate"].isna().all()
     assert (drift.loc[drift["batch"] == 1, "missing_rate"] == 0).all()
+
+
+# ------------------------------------------------------------------ 9. engines
+def test_any_engine_any_merge_order_gives_the_same_result(rng, tmp_path):
+    from modellab.monitor._batch import DatasetSummary
+    from modellab.scale._chunked import summarise_file
+
+    class Backwards:
+        """Summarise the files last to first (as a cluster may finish them)."""
+
+        name = "backwards"
+
+        def summarise(self, plan, files, batch_size):
+            total = DatasetSummary()
+            for index in reversed(range(len(files))):
+                total = summarise_file(plan, files[index], batch_size, index).merge(total)
+            return total
+
+    reference = frame(2000, rng)
+    production = pd.concat([frame(300, rng, batch=f"week {w}") for w in (3, 1, 2)],
+                           ignore_index=True)
+    for i, start in enumerate(range(0, 900, 250)):
+        production.iloc[start:start + 250].to_parquet(tmp_path / f"part-{i}.parquet")
+    monitor = Monitor(reference, rules=[])
+    forwards = monitor_parquet(monitor, tmp_path, order="appearance")
+    backwards = monitor_parquet(monitor, tmp_path, order="appearance", engine=Backwards())
+    assert backwards.engine == "backwards"
+    assert backwards.history["batch"].tolist() == ["week 3", "week 1", "week 2"]
+    pd.testing.assert_frame_equal(backwards.history, forwards.history, rtol=1e-12)
+    with pytest.raises(TypeError, match="engine must have a name and a summarise"):
+        monitor_parquet(monitor, tmp_path, engine="dask")
+    with pytest.raises(TypeError, match="client= .* or engine=, not both"):
+        monitor_parquet(monitor, tmp_path, engine=Backwards(), client="tcp://nowhere:1")

@@ -22,7 +22,7 @@ from modellab.scale.dask import DaskEngine
 from modellab.scale.parquet import DEFAULT_BATCH_SIZE, file_schemas, list_files
 
 
-def monitor_parquet(monitor, path, by: str = "batch", *, order="auto", client=None,
+def monitor_parquet(monitor, path, by: str = "batch", *, order="auto", client=None, engine=None,
                     batch_size: int = DEFAULT_BATCH_SIZE, score_bins: int = 1000,
                     on_error: str = "warn", **monitor_options) -> chunked.ScaleResult:
     """Monitor the batches of a Parquet dataset, computed chunk by chunk: ``Monitor.run`` at scale.
@@ -52,6 +52,12 @@ def monitor_parquet(monitor, path, by: str = "batch", *, order="auto", client=No
     client : dask.distributed.Client or str, optional
         Run on this Dask cluster (a ``Client``, or a scheduler address such as
         ``"tcp://10.0.0.5:8786"``); ``None`` runs in this process, file after file.
+    engine : object, optional
+        What maps files to batch summaries and merges them: any object with a ``name``
+        and ``summarise(plan, files, batch_size)`` returning a
+        :class:`~modellab.monitor._batch.DatasetSummary` (e.g.
+        :class:`modellab.scale.dask.DaskEngine`; ``client=c`` is ``engine=DaskEngine(c)``).
+        Summaries merge in any order, so the engine's order never changes a result.
     batch_size : int, default 262144
         Rows read at a time from a file (memory scales with it, not with the data).
     score_bins : int, default 1000
@@ -114,7 +120,7 @@ def monitor_parquet(monitor, path, by: str = "batch", *, order="auto", client=No
     # The union of the files' columns: labels in any file count (files without are unlabelled).
     have = {c for cols in file_schemas(list_files(path)).values() for c in cols}
     plan = monitor._plan(exact=False, score_bins=score_bins, by=by, available=have)
-    summary, skipped, engine = chunked.run(plan, path, _engine(client), batch_size, on_error)
+    summary, skipped, engine = chunked.run(plan, path, _engine(client, engine), batch_size, on_error)
     cache: dict = {}
     monitor_result = monitor.run_computed(
         _batch.ordered_keys(summary, order),
@@ -133,7 +139,8 @@ def monitor_parquet(monitor, path, by: str = "batch", *, order="auto", client=No
     )
 
 
-def drift_parquet(detector, path, *, client=None, batch_size: int = DEFAULT_BATCH_SIZE,
+def drift_parquet(detector, path, *, client=None, engine=None,
+                  batch_size: int = DEFAULT_BATCH_SIZE,
                   on_error: str = "warn") -> chunked.ScaleResult:
     """Drift table of all rows of a Parquet dataset, computed chunk by chunk.
 
@@ -145,7 +152,7 @@ def drift_parquet(detector, path, *, client=None, batch_size: int = DEFAULT_BATC
     detector : DriftDetector or DataFrame
         A fitted detector (e.g. ``DriftDetector.load("profile.json")``), or a reference
         frame to fit ``DriftDetector()`` on.
-    path, client, batch_size, on_error
+    path, client, engine, batch_size, on_error
         As in :func:`monitor_parquet`.
 
     Examples
@@ -174,7 +181,7 @@ def drift_parquet(detector, path, *, client=None, batch_size: int = DEFAULT_BATC
         )
     detector._check_fitted()
     plan = _batch.Plan(detector=detector)
-    summary, skipped, engine = chunked.run(plan, path, _engine(client), batch_size, on_error)
+    summary, skipped, engine = chunked.run(plan, path, _engine(client, engine), batch_size, on_error)
     return chunked.ScaleResult(
         drift=_batch.drift_table(detector, summary.total().counts),
         metrics=None, skipped=skipped, n_rows=summary.n_rows, n_files=summary.files_read,
@@ -182,6 +189,19 @@ def drift_parquet(detector, path, *, client=None, batch_size: int = DEFAULT_BATC
     )
 
 
-def _engine(client):
-    """The engine for ``client=``: this process for ``None``, else Dask."""
+def _engine(client, engine):
+    """The engine: ``engine`` as given, else Dask for ``client=``, else this process."""
+    if engine is not None:
+        if client is not None:
+            raise TypeError(
+                "pass client= (Dask) or engine=, not both: engine=DaskEngine(client) is the "
+                "same as client=client."
+            )
+        if not (isinstance(getattr(engine, "name", None), str)
+                and callable(getattr(engine, "summarise", None))):
+            raise TypeError(
+                f"engine must have a name and a summarise(plan, files, batch_size) method "
+                f"(e.g. modellab.scale.dask.DaskEngine(client)), got {type(engine).__name__}."
+            )
+        return engine
     return chunked.InProcess() if client is None else DaskEngine(client)
