@@ -314,6 +314,7 @@ def incident_facts(result):
     return {**_right_facts(result), "since_batch": 0}
 """, "the batch from which the inputs changed"),
 ]
+MISTAKES += [("ex06_capstone", "affected-check", "affected = {'age', 'channel'}", "at least half")]
 MISTAKES += [("ex06_capstone", "first-signal-check", f"first_signal = {letter!r}", "not the best answer")
              for letter in "acde"]
 MISTAKES += [("ex06_capstone", "kind-check", f"kind = {kind!r}", "how the affected features changed")

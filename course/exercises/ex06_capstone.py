@@ -276,6 +276,11 @@ check_true(isinstance(affected, set), "affected must be a set of names, e.g. {'a
 _unknown = sorted(set(affected) - set(features))
 check_true(not _unknown, f"{_unknown} are not features of this model: drop the 'drift_' / "
            f"'missing_' prefix", name="affected", success="affected names features of the model.")
+from modellab.checks import check_digest
+
+check_digest(set(affected), "43db2f0f23d40bd2", "affected",
+             hint="the features drifted or > 5% missing in at least half of the batches from "
+                  "the onset on")
 ### BEGIN HIDDEN TESTS
 _truth = _case.truth[_case.truth["kind"] != "label_delay"]
 check_equal(affected, {f for fs in _truth["features"] for f in fs}, "affected",
