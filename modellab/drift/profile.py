@@ -5,9 +5,12 @@ It is the package's only fitted binning: drift tests, the monitor's histograms a
 chunked (Parquet/Dask) paths all count over it. Each column is one of three kinds:
 
 - ``numeric`` (continuous): ``fine_bins`` (100) bin edges at reference quantiles (min and
-  max included; ties merge bins), the coarse ``bins`` (10) edges used by chi2/PSI/JS
-  (every 10th fine edge), the reference counts per fine bin, and the mean and standard
-  deviation;
+  max included), the coarse ``bins`` (10) edges used by chi2/PSI/JS (every 10th fine
+  edge), the reference counts per fine bin, and the mean and standard deviation. A value
+  on which quantile edges collapse (an *atom*, holding at least ``1/fine_bins`` of the
+  rows: the zeros of a zero-inflated amount, a cap) gets a point bin of its own
+  (:class:`~modellab.drift._stats.AtomIndex`), in the coarse bins too when it holds
+  ``1/bins``;
 - ``discrete``: a numeric column whose reference holds at most ``max_levels`` (20)
   distinct values, and at least 5 rows per value on average (0/1 flags, counts 0-5,
   ratings, a constant): binned on

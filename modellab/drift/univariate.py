@@ -17,7 +17,9 @@ method                    input            p-value   drifted when
 Numeric data given to ``chi2``, ``psi`` and ``jensen_shannon`` are binned by the same
 :class:`~modellab.drift.ReferenceProfile` a :class:`~modellab.drift.DriftDetector` fits:
 continuous data on ``bins`` (default 10) quantiles of the *reference*, outer bins
-open-ended so current values beyond the reference range fall in the first or last bin;
+open-ended so current values beyond the reference range fall in the first or last bin,
+and a value holding a tenth of the reference or more (e.g. the zeros of a zero-inflated
+amount) in a bin of its own;
 *discrete* data (at most 20 distinct reference values, 5 rows or more per value: 0/1
 flags, counts, ratings, a constant) on their levels, plus one bin pooling the current values the
 reference never had (between, below or above its levels). Categorical data use one bin per
