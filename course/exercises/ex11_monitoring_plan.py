@@ -72,8 +72,7 @@ plan = monitoring_plan(
         Escalation("info", "monitoring_operator", 168, "review weekly"),
     ],
     retraining_policy="Recalibrate when only calibration moved; retrain when ROC-AUC falls 0.10; "
-                      "roll back when a data contract is broken.",
-)
+                      "roll back when a data contract is broken.")
 ### END SOLUTION
 plan_missing = plan.missing()
 plan_text = plan.to_markdown()
