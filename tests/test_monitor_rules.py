@@ -190,3 +190,18 @@ def test_bad_rules_files_say_what_to_fix(tmp_path, text, match):
 def test_missing_rules_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="--rules"):
         rules_from_toml(tmp_path / "nope.toml")
+
+
+def test_rule_names_come_from_their_settings_not_their_repr(monkeypatch):
+    from modellab.monitor import DetectorFires, rule_from_dict
+    from modellab.streaming import PageHinkley
+
+    rules = [*default_rules(), DetectorFires("mean_score", PageHinkley(min_samples=3))]
+    names = [r.name for r in rules]
+    assert len(set(names)) == len(names)
+    assert [rule_from_dict(r.to_dict()).name for r in rules] == names
+    # a detector (or rule) that prints itself differently keeps its name
+    monkeypatch.setattr(PageHinkley, "__repr__", lambda self: "PH()")
+    monkeypatch.setattr(type(rules[0]), "__repr__", lambda self: "renamed")
+    assert [r.name for r in rules] == names
+    assert names[-1].startswith("DetectorFires(metric='mean_score', detector=PageHinkley(")

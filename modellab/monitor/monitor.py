@@ -114,7 +114,7 @@ class Monitor:
     0      0  1000          0.0
     1      1  1000          1.0
     >>> result.alerts["rule"].tolist()
-    ["MetricRiseFrom('base_rate', by=0.05, severity='warning', min_labelled=200)", ...]
+    ["MetricRiseFrom(metric='base_rate', by=0.05, severity='warning', min_labelled=200)", ...]
     """
 
     def __init__(

@@ -134,8 +134,27 @@ class Rule:
 
     @property
     def name(self) -> str:
-        """Identifier written in the ``rule`` column of alerts (unique within a monitor)."""
-        return repr(self)
+        """Stable identifier written in the ``rule`` column of alerts (unique within a monitor).
+
+        Built from :meth:`to_dict` (the rule's type and every setting, a detector by its
+        type and parameters), not from ``repr``: it changes only when a setting does.
+
+        >>> MetricBelow("recall", 0.5).name
+        "MetricBelow(metric='recall', threshold=0.5, severity='critical', min_labelled=200)"
+        """
+        spec = self.to_dict()
+        kind = spec.pop("type")
+        parts = []
+        for key, value in spec.items():
+            if key == "params":
+                continue
+            if key == "detector":
+                params = ", ".join(f"{k}={v!r}" for k, v in spec.get("params", {}).items())
+                value = f"{value}({params})"
+                parts.append(f"{key}={value}")
+            else:
+                parts.append(f"{key}={value!r}")
+        return f"{kind}({', '.join(parts)})"
 
     def evaluate(self, history: pd.DataFrame, reference: Mapping[str, float] | None = None) -> pd.DataFrame:
         """Return the alerts this rule raises on ``history`` (one row per firing batch).
