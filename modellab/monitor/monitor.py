@@ -16,9 +16,13 @@ With a ``store``, each batch's results are written to SQLite in one transaction
 scheduled job can call :meth:`Monitor.run` on everything and only new batches
 cost time.
 
-:meth:`Monitor.run_computed` does steps 4 and the store for batches computed elsewhere:
-:func:`modellab.scale.monitor_parquet` computes them from counts over Parquet files
-(:meth:`Monitor.histogram_counts` for the histograms).
+Each batch goes through the batch core (:mod:`modellab.monitor._batch`): its rows are
+summarised into mergeable counts and turned into a history row by one function, the
+same one :func:`modellab.scale.monitor_parquet` uses on counts merged over Parquet
+chunks; :meth:`Monitor.run` is that core on one chunk per batch (with exact labelled
+metrics from the rows). :meth:`Monitor.run_computed` does step 4 and the store for
+batches computed elsewhere. Batches are judged in time order (see ``order=`` in
+:meth:`Monitor.run`).
 """
 
 from __future__ import annotations
