@@ -94,6 +94,8 @@ def decode(data, io_dir):
         return [decode(v, io_dir) for v in data]
     if not isinstance(data, dict):
         return data
+    if not data:
+        return {}
     if "__tuple__" in data:
         return tuple(decode(v, io_dir) for v in data["__tuple__"])
     if "__set__" in data:
@@ -104,8 +106,13 @@ def decode(data, io_dir):
         import numpy as np
 
         items = decode(data["__ndarray__"], io_dir)
-        dtype = data.get("dtype", "object")
-        return np.array(items, dtype=dtype if dtype != "object" else object)
+        try:  # a plain, small element type only: the other side may be hostile
+            dtype = np.dtype(str(data.get("dtype", "object")))
+        except TypeError:
+            dtype = np.dtype(object)
+        if dtype.kind not in "biufUSM" or dtype.itemsize > 256:
+            dtype = np.dtype(object)
+        return np.array(items, dtype=dtype)
     if "__frame__" in data:
         import pandas as pd
 
