@@ -37,6 +37,7 @@ import pandas as pd
 
 from modellab._validate import positive_int, probability, require_columns, require_frame
 from modellab.metrics.bootstrap import (
+    _CHUNK_CELLS,
     _check_seed,
     _counts,
     _interval,
@@ -194,18 +195,23 @@ def _estimates(names, y, s, p, zd) -> dict[str, float]:
     return out
 
 
+def _weighted(names, y, s, p, w, zd) -> dict[str, np.ndarray]:
+    """Metrics for each row of draw counts ``w``: threshold metrics on decisions, others on scores."""
+    thr, rest = _split(names)
+    vals = {}
+    if thr:
+        vals.update(weighted_metrics(thr, y, p, w, 0.5, zd))
+    if rest:
+        vals.update(weighted_metrics(rest, y, s if s is not None else np.zeros_like(y), w, 0.5, zd))
+    return vals
+
+
 def _draws(names, y, s, p, n_boot, rng, zd) -> dict[str, np.ndarray]:
     """``n_boot`` resampled values of each metric (rows resampled with replacement)."""
-    thr, rest = _split(names)
     parts: dict[str, list[np.ndarray]] = {m: [] for m in names}
     n = y.size
     for idx in resample_indices(n, n_boot, rng):
-        w = _counts(idx, n)
-        vals = {}
-        if thr:
-            vals.update(weighted_metrics(thr, y, p, w, 0.5, zd))
-        if rest:
-            vals.update(weighted_metrics(rest, y, s if s is not None else np.zeros_like(y), w, 0.5, zd))
+        vals = _weighted(names, y, s, p, _counts(idx, n), zd)
         for m in names:
             parts[m].append(vals[m])
     return {m: np.concatenate(v) for m, v in parts.items()}
@@ -652,7 +658,8 @@ def segment_gaps(
     """Each segment's metric against the rest of the same batch, beyond noise.
 
     For every batch and segment, ``gap = metric(segment) - metric(rest of the batch)`` with a
-    bootstrap interval (segment and rest resampled independently) at level
+    bootstrap interval (stratified: every segment resampled on its own, the rest being the
+    other segments' resamples) at level
     ``1 - alpha / k``, where ``k`` is the number of segments compared in that batch (Bonferroni):
     with 10 segments, one of them looks behind by chance far more often than 5% of the time,
     and the correction keeps the chance of any false "behind" near ``alpha``.
@@ -722,16 +729,42 @@ def segment_gaps(
         if k < 2:
             continue
         level = 1 - alpha / k
+        # Stratified bootstrap: each segment of the batch is resampled on its own, once per
+        # draw; a segment's "rest" is the other segments' draws of the same resample (their
+        # weights add up to the rest's size, as a resample of it must).
+        rows_b = np.flatnonzero(in_b)
+        rows_b = rows_b[np.argsort(codes[rows_b], kind="stable")]
+        seg_b = codes[rows_b]
+        yb = y[rows_b]
+        sb = None if s is None else s[rows_b]
+        pb = None if p is None else p[rows_b]
+        present = {int(u): np.flatnonzero(seg_b == u) for u in np.unique(seg_b)}
+        d_seg = {c: [] for c, _ in judged}
+        d_rest = {c: [] for c, _ in judged}
+        chunk = max(1, _CHUNK_CELLS // rows_b.size)
+        done = 0
+        while done < n_boot:
+            size = min(chunk, n_boot - done)
+            w = np.empty((size, rows_b.size))
+            for cols in present.values():
+                w[:, cols] = _counts(rng.integers(0, cols.size, size=(size, cols.size)), cols.size)
+            for c, _ in judged:
+                mine = seg_b == c
+                for target, keep in ((d_seg, mine), (d_rest, ~mine)):
+                    target[c].append(_weighted((metric,), yb[keep], None if sb is None else sb[keep],
+                                               None if pb is None else pb[keep], w[:, keep],
+                                               np.nan)[metric])
+            done += size
         for c, name in judged:
-            parts = []
-            for mask in (in_b & (codes == c), in_b & (codes != c)):
-                ys, ss, ps = y[mask], None if s is None else s[mask], None if p is None else p[mask]
-                parts.append((_estimates((metric,), ys, ss, ps, np.nan)[metric],
-                              _draws((metric,), ys, ss, ps, n_boot, rng, np.nan)[metric]))
-            (v_seg, d_seg), (v_rest, d_rest) = parts
+            mine = seg_b == c
+            v_seg = _estimates((metric,), yb[mine], None if sb is None else sb[mine],
+                               None if pb is None else pb[mine], np.nan)[metric]
+            v_rest = _estimates((metric,), yb[~mine], None if sb is None else sb[~mine],
+                                None if pb is None else pb[~mine], np.nan)[metric]
             gap = v_seg - v_rest
-            lo, hi, _ = _interval(d_seg - d_rest, gap, level, "percentile")
+            draws = np.concatenate(d_seg[c]) - np.concatenate(d_rest[c])
+            lo, hi, _ = _interval(draws, gap, level, "percentile")
             rows.append({"batch": b, "segment": str(name), "metric": metric, "value": v_seg,
                          "rest": v_rest, "gap": gap, "lower": lo, "upper": hi,
-                         "n": int((in_b & (codes == c)).sum()), "n_segments": k, "ci": level})
+                         "n": int(mine.sum()), "n_segments": k, "ci": level})
     return pd.DataFrame(rows, columns=GAP_COLUMNS)
