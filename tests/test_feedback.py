@@ -206,3 +206,88 @@ def test_trusted_test_messages_are_for_learners_old_literals_are_secret(tmp_path
     assert trusted.find("Failed: x on another week") == []
     assert trusted.find("it calls expect_close(learner.value(") != []
     assert "expected exactly two" in feedback.secret_fragments([old], [rel])
+
+
+# --- a small class of the real ex01, graded by the trusted judge in the sandbox --------------
+
+A1 = "ex01_metrics"
+
+
+@pytest.fixture(scope="module")
+def real_class(tmp_path_factory):
+    import contextlib
+    import copy
+    import io
+    import shutil
+
+    from modellab.cli import main
+    from modellab.course import gradebook
+    from modellab.course.sandbox import sandbox_problem
+
+    if sandbox_problem() is not None:
+        pytest.skip(f"no sandbox here: {sandbox_problem()}")
+    tmp = tmp_path_factory.mktemp("real")
+    shutil.copytree(REPO_ROOT / "solutions" / A1, tmp / "source" / A1)
+    root = tmp / "class"
+
+    def cli(*argv):
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            code = main(["workshop", *argv, "--dir", str(root)])
+        return code, buf.getvalue()
+
+    gradebook.init_workshop(root, source=tmp / "source", timeout=20)
+    assert cli("release", A1)[0] == 0
+    released = nbformat.read(root / "release" / A1 / f"{A1}.ipynb", as_version=4)
+    solution = nbformat.read(REPO_ROOT / "solutions" / A1 / f"{A1}.ipynb", as_version=4)
+    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in solution.cells
+               if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"}
+    inbox = tmp / "inbox"
+    inbox.mkdir()
+    for name, change in (("correct", {}), ("untouched", None),
+                         ("snooper", {"print": "import base64, glob, os\n"
+                                      "for p in glob.glob('/**/*.ipynb', recursive=True)[:50]:\n"
+                                      "    try:\n"
+                                      "        print(base64.b64encode(open(p,'rb').read()[:4000]).decode())\n"
+                                      "    except OSError:\n        pass\n"})):
+        nb = copy.deepcopy(released)
+        if change is not None:
+            for cell in nb.cells:
+                gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+                if gid in answers:
+                    cell.source = answers[gid]
+            if "print" in change:
+                nb.cells.insert(1, nbformat.v4.new_code_cell(change["print"]))
+        nbformat.write(nb, inbox / f"{name}.ipynb")
+    out = {"root": root, "collect": cli("collect", A1, str(inbox)),
+           "grade": cli("grade", A1, "--jobs", "2", "--no-progress"),
+           "feedback": cli("feedback", A1)}
+    return out
+
+
+def test_real_class_everyone_gets_feedback_and_no_page_holds_tests_or_solutions(real_class):
+    root = real_class["root"]
+    assert real_class["collect"][0] == 0, real_class["collect"][1]
+    assert real_class["feedback"][0] == 0, real_class["feedback"][1]
+    raw = (REPO_ROOT / "solutions" / A1 / f"{A1}.ipynb").read_text().replace("\\n", "\n")
+    released = (REPO_ROOT / "exercises" / A1 / f"{A1}.ipynb").read_text().replace("\\n", "\n")
+    hidden = _regions(raw, "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+    solutions = _regions(raw, "BEGIN SOLUTION", "END SOLUTION")
+    for student in ("correct", "untouched", "snooper"):
+        page = (root / "feedback" / student / A1 / f"{A1}.html").read_text()
+        own = (root / "submitted" / student / A1 / f"{A1}.ipynb").read_text().replace("\\n", "\n")
+        secrets = [s for s in hidden + solutions
+                   if json_free(s) not in own and json_free(s) not in released]
+        _assert_clean(page, secrets, f"{student}'s feedback")
+    untouched = feedback._visible_text(
+        (root / "feedback" / "untouched" / A1 / f"{A1}.html").read_text())
+    assert re.search(r"Score:\s*0\s*/\s*15", untouched)
+    # the trusted judge's learner-facing explanation reaches the learner
+    assert "a1-check: 0 / 4 — " in untouched and "a hidden test failed" not in untouched
+    correct = feedback._visible_text((root / "feedback" / "correct" / A1 / f"{A1}.html").read_text())
+    assert re.search(r"Score:\s*15\s*/\s*15", correct)
+
+
+def json_free(line: str) -> str:
+    """``line`` as it stands in a notebook file once ``\\n`` escapes are undone (quotes escaped)."""
+    return line.replace('"', '\\"')
