@@ -233,3 +233,8 @@ def test_segment_rule_checks_its_arguments_and_history():
     with pytest.raises(ValueError, match="segment_gaps"):
         SegmentBehind().evaluate(pd.DataFrame({"batch": [0]}))
     assert repr(SegmentBehind("roc_auc")) == "SegmentBehind('roc_auc', severity='warning')"
+
+
+def test_small_numeric_segments_are_in_numeric_order():
+    df = pd.DataFrame({"accounts": [10, 2, 2, 1, 10, 1], "prediction": [0, 1, 0, 1, 0, 0]})
+    assert segment_labels(df, "accounts").cat.categories.tolist() == ["1", "2", "10"]

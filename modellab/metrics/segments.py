@@ -104,7 +104,9 @@ def segment_labels(frame: pd.DataFrame, segment: str, bins=None) -> pd.Series:
                 f"bins=5 (quantile bins) or bins=[18, 25, 40, 81] (edges) to group it."
             )
         values = col.astype(object).where(col.notna(), None)
-        levels = sorted({str(v) for v in values if v is not None})
+        present = col.dropna().unique()
+        # numbers in numeric order (2 before 10), text alphabetically
+        levels = [str(v) for v in (sorted(present) if numeric else sorted(map(str, present)))]
         labels = pd.Series([MISSING if v is None else str(v) for v in values], index=frame.index)
     else:
         edges = _edges(col, bins, segment)
