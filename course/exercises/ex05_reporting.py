@@ -170,33 +170,48 @@ check_digest(got["extra_missed_defaults"], "27cff555d9b79b86",
              hint="the extra missed defaults of the report's impact facts")
 check_digest(got["cost"], "ce11f35d74d6d7a5", "incident_facts(result)['cost']", digits=0,
              hint="the net change in the cost of errors of the report's impact facts, in EUR")
-### BEGIN HIDDEN TESTS
-expected = gather_facts(result)
-check_equal(got["since_batch"], expected.onset_batch, "since_batch")
-check_equal(got["drifted_features"], {f.name for f in expected.drifted_features},
-            "drifted_features")
-check_close(got["auc_reference"], expected.metric_changes["roc_auc"].reference, "auc_reference")
-check_close(got["auc_after"], expected.metric_changes["roc_auc"].after, "auc_after")
-check_close(got["extra_missed_defaults"], expected.impact.extra_missed_defaults, "extra defaults")
-check_close(got["cost"], expected.impact.cost, "cost", tol=1e-3)
-# Against the ground truth of the world: the inputs really changed from batch 8.
-input_truth = scenario.truth[scenario.truth["kind"] == "covariate_shift"]
-check_equal(got["since_batch"], int(input_truth["start_batch"].min()), "since_batch (truth)")
-check_equal(got["drifted_features"], {f for fs in input_truth["features"] for f in fs},
-            "drifted_features (truth)")
-# On another monitoring result the learner has not seen.
-other = make("covariate_shift_sudden", seed=1, n_reference=2000, n_batches=12, batch_size=500)
-other_result = Monitor(other.reference).run(other.production)
-other_facts = gather_facts(other_result)
-with answering("incident_facts on another result"):
-    got2 = incident_facts(other_result)
-check_equal(got2["since_batch"], other_facts.onset_batch, "since_batch on another result")
-check_equal(got2["since_batch"], int(other.truth["start_batch"].min()),
-            "since_batch on another result (truth)")
-check_equal(got2["drifted_features"], {f for fs in other.truth["features"] for f in fs},
-            "drifted_features on another result")
-check_close(got2["auc_after"], other_facts.metric_changes["roc_auc"].after,
-            "auc_after on another result")
+### BEGIN HIDDEN TESTS (trusted)
+_keys = {"since_batch", "drifted_features", "auc_reference", "auc_after",
+         "extra_missed_defaults", "cost"}
+_other_world = ("make('covariate_shift_sudden', seed=1, n_reference=2000, n_batches=12, "
+                "batch_size=500)")
+
+
+def _judge_facts(got, facts, world, where):
+    expect_true(isinstance(got, dict), "incident_facts should return a dict, e.g. {'since_batch': ..., ...}")
+    expect_equal(set(got), _keys, f"the keys of incident_facts {where}",
+                 hint="use exactly the six keys of the table above")
+    expect_true(isinstance(got["since_batch"], int) and not isinstance(got["since_batch"], bool),
+                f"since_batch {where} is a batch number, a whole number like the values of result.batches")
+    expect_equal(got["since_batch"], facts.onset_batch, f"since_batch {where}",
+                 hint="the batch from which the inputs changed, as gather_facts(result) reports it")
+    truth = world.truth[world.truth["kind"] == "covariate_shift"]
+    expect_equal(got["since_batch"], int(truth["start_batch"].min()), f"since_batch {where}")
+    expect_true(isinstance(got["drifted_features"], list),
+                "drifted_features is a list of feature names (strings) such as 'age'")
+    expect_equal(set(got["drifted_features"]), {f.name for f in facts.drifted_features},
+                 f"drifted_features {where}", hint="the inputs that changed, as gather_facts(result) lists them")
+    expect_equal(set(got["drifted_features"]), {f for fs in truth["features"] for f in fs},
+                 f"drifted_features {where}")
+    expect_close(got["auc_reference"], facts.metric_changes["roc_auc"].reference, f"auc_reference {where}")
+    expect_close(got["auc_after"], facts.metric_changes["roc_auc"].after, f"auc_after {where}",
+                 hint="the average ROC AUC since the change, on loans whose outcome is known")
+    expect_close(got["extra_missed_defaults"], facts.impact.extra_missed_defaults,
+                 f"extra_missed_defaults {where}")
+    expect_close(got["cost"], facts.impact.cost, f"cost {where}", tol=1e-3,
+                 hint="the net change in the cost of errors of the report's impact facts, in EUR")
+
+
+_judge_facts(learner.evaluate("incident_facts(result)"), gather_facts(result), scenario,
+             "for this incident")
+_other = eval(_other_world)  # the grader's own expression, also sent to the kernel below
+_judge_facts(learner.evaluate("incident_facts(_result)",
+                              setup=["from modellab.monitor import Monitor",
+                                     "from modellab.scenarios import make",
+                                     f"_world = {_other_world}",
+                                     "_result = Monitor(_world.reference).run(_world.production)"]),
+             gather_facts(Monitor(_other.reference).run(_other.production)), _other,
+             "on an incident you have not seen")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -269,6 +284,19 @@ check_true(isinstance(summary["since_batch"], numbers.Integral)
            and not isinstance(summary["since_batch"], bool),
            "since_batch is a batch number, e.g. 3 (not text)", name="summary['since_batch']",
            success="summary['since_batch'] is a batch number.")
+### BEGIN HIDDEN TESTS (trusted)
+_summary = learner.value("summary")
+expect_true(isinstance(_summary, dict), "summary should stay a dict with the five fields")
+expect_equal(set(_summary), {"headline", "what_changed", "since_batch", "impact", "action"},
+             "the fields of summary", hint="keep exactly the five fields of the template")
+for _field, (_low, _high) in {"headline": (5, 30), "what_changed": (8, 80), "impact": (8, 80),
+                              "action": (8, 80)}.items():
+    _text = _summary[_field]
+    expect_true(isinstance(_text, str) and _low <= len(_text.split()) <= _high,
+                f"summary['{_field}'] should be text of {_low} to {_high} words")
+expect_true(isinstance(_summary["since_batch"], int) and not isinstance(_summary["since_batch"], bool),
+            "since_batch is a batch number, e.g. 3 (not text)")
+### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "b1-facts", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 MONITOR_FACTS = gather_facts(result)
@@ -289,16 +317,45 @@ check_true(any(abs(x - t) <= 0.1 * t for x in cited for t in targets),
 check_true(re.search(r"eur|€", str(summary["impact"]), re.I),
            "give the amount with its currency (EUR)",
            name="impact has a currency", success="impact gives the currency.")
-### BEGIN HIDDEN TESTS
-input_truth = scenario.truth[scenario.truth["kind"] == "covariate_shift"]
-check_equal(summary["since_batch"], int(input_truth["start_batch"].min()),
-            "summary['since_batch'] (truth)")
-changed_truth = sorted({f for fs in input_truth["features"] for f in fs})
-check_equal(changed_truth, {f.name for f in MONITOR_FACTS.drifted_features},
-            "the monitor found the true changes")  # guards the exercise itself
-missing = [name for name in changed_truth if not mentions(summary["what_changed"], name)]
-check_true(not missing, "name every input that changed in what_changed",
-           name="what_changed names the changed inputs")
+### BEGIN HIDDEN TESTS (trusted)
+_facts = gather_facts(result)
+
+
+def _judge_summary(summary, facts, world, where):
+    expect_true(isinstance(summary, dict), "summary should stay a dict with the five fields")
+    truth = world.truth[world.truth["kind"] == "covariate_shift"]
+    expect_equal(summary.get("since_batch"), facts.onset_batch, f"summary['since_batch'] {where}",
+                 hint="the batch from which the inputs changed, as the monitor found it (Part A)")
+    expect_equal(summary.get("since_batch"), int(truth["start_batch"].min()),
+                 f"summary['since_batch'] {where}")
+    what = str(summary.get("what_changed"))
+    expect_true(re.search(rf"\b{facts.onset_batch}\b", what)
+                or f"{facts.onset_start:%B}".casefold() in what.casefold(),
+                f"say since when {where}: the batch number or the month it started")
+    missing = [n for n in sorted({f for fs in truth["features"] for f in fs}) if not mentions(what, n)]
+    expect_true(not missing, f"name every input that changed in what_changed {where}")
+    cited = numbers_in(summary.get("impact"))
+    targets = [facts.impact.cost, facts.impact.extra_missed_defaults]
+    expect_true(any(abs(x - t) <= 0.1 * abs(t) for x in cited for t in targets),
+                f"cite the cost in EUR or the number of extra missed defaults {where} "
+                "(rounding to 10% is fine)")
+    expect_true(re.search(r"eur|€", str(summary.get("impact")), re.I),
+                "give the amount with its currency (EUR)")
+
+
+_judge_summary(learner.value("summary"), _facts, scenario, "for this incident")
+_world_code = ("custom([shift('income', by=-0.8).at(sudden(6)), "
+               "change_mix('channel', {'broker': 0.45}).at(sudden(6)), "
+               "concept_change(1.0).at(sudden(6)), label_delay(2)], seed=5, n_batches=12)")
+_other = eval(_world_code)  # the grader's own expression, also sent to the kernel below
+_judge_summary(learner.rerun("summary", setup=[
+    "from modellab.monitor import Monitor",
+    "from modellab.scenarios import change_mix, concept_change, custom, label_delay, shift, sudden",
+    f"_world = {_world_code}",
+    "result = Monitor(_world.reference).run(_world.production)",
+    "incident = incident_facts(result)"]),
+    gather_facts(Monitor(_other.reference).run(_other.production)), _other,
+    "on an incident you have not seen (build the texts from `incident`)")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -430,26 +487,39 @@ check_true("95% interval" in card,
 check_true("no monitoring result was given" not in card,
            "pass the monitoring result so the card lists alert rules and open incidents",
            name="open incidents", success="The card lists the open incidents.")
-### BEGIN HIDDEN TESTS
-owners_list = [card_owners] if isinstance(card_owners, str) else list(card_owners)
-check_true(owners_list and all(str(o).strip() and str(o) in card for o in owners_list),
-           "the card names your owners", name="owners on the card")
-check_true(isinstance(card_intended_use, str) and len(card_intended_use.split()) >= 5
-           and card_intended_use in card, "the card states your intended use",
-           name="intended use on the card")
-check_true(isinstance(card_monitoring, str) and len(card_monitoring.split()) >= 5
-           and card_monitoring in card, "the card states your monitoring plan",
-           name="monitoring plan on the card")
-card_threshold = re.search(r"Threshold ([\d.]+);", card)
-check_true(card_threshold and float(card_threshold.group(1)) == scenario.threshold,
-           "use the model's threshold", name="threshold on the card")
-validation_auc = metrics.classification_summary(reference["default"], reference["score"])["roc_auc"]
-check_true(f"| ROC AUC | {validation_auc:.2f} |" in card,
-           "compute the card's metrics on the reference (validation) period",
-           name="validation metrics")
-incidents = card.split("## Open incidents", 1)[1]
-check_true("critical" in incidents, "the open incidents include the critical alerts",
-           name="critical incidents on the card")
+### BEGIN HIDDEN TESTS (trusted)
+_card = learner.value("card")
+expect_true(isinstance(_card, str) and _card.startswith("# Model card"),
+            "set card to what model_card(...) returns (a Markdown text), not to a file path")
+_missing = [s for s in ["## Owners", "## Intended use", "## Training data",
+                        "## Performance on validation data", "## Monitoring plan",
+                        "## Open incidents"] if s not in _card]
+expect_true(not _missing, f"the card lacks the sections {_missing}")
+expect_true("95% interval" in _card,
+            "pass the validation outcomes and scores so the card shows metrics with intervals")
+expect_true("no monitoring result was given" not in _card,
+            "pass the monitoring result so the card lists alert rules and open incidents")
+_owners = learner.value("card_owners")
+_owners = [_owners] if isinstance(_owners, str) else list(_owners) if isinstance(_owners, (list, tuple)) else []
+expect_true(_owners and all(str(o).strip() and str(o) in _card for o in _owners),
+            "the card names your owners")
+for _field, _what in [("card_intended_use", "intended use"), ("card_monitoring", "monitoring plan")]:
+    _text = learner.value(_field)
+    expect_true(isinstance(_text, str) and len(_text.split()) >= 5 and _text in _card,
+                f"the card states your {_what}")
+_threshold = re.search(r"Threshold ([\d.]+);", _card)
+expect_true(_threshold and float(_threshold.group(1)) == scenario.threshold, "use the model's threshold")
+_auc = metrics.classification_summary(reference["default"], reference["score"])["roc_auc"]
+expect_true(f"| ROC AUC | {_auc:.2f} |" in _card,
+            "compute the card's metrics on the reference (validation) period")
+expect_true("critical" in _card.split("## Open incidents", 1)[1],
+            "the open incidents include the critical alerts")
+_other_ref = make("stable", seed=9).reference
+_other_card = learner.rerun("card", setup=["reference = make('stable', seed=9).reference"])
+_other_auc = metrics.classification_summary(_other_ref["default"], _other_ref["score"])["roc_auc"]
+expect_true(isinstance(_other_card, str) and f"| ROC AUC | {_other_auc:.2f} |" in _other_card,
+            "build the card from `reference` (the grader re-ran your cell on another validation "
+            "period): pass reference['default'] and reference['score']")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -471,12 +541,12 @@ q1 = "c"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "q1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_choice, check_quiz
+from modellab.checks import check_quiz
 
 check_quiz(q1, "abcd", "8df5900ad393cb5b", name="Q1",
            hint="what does the COO need to do, and what does it cost? Put that first")
-### BEGIN HIDDEN TESTS
-check_choice(q1, list("abcd"), "c", name="Q1")
+### BEGIN HIDDEN TESTS (trusted)
+expect_choice(learner.value("q1"), "c", "Q1")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -496,12 +566,12 @@ q2 = "a"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "q2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_choice, check_quiz
+from modellab.checks import check_quiz
 
 check_quiz(q2, "abcd", "8b869ee012e9f2d4", name="Q2",
            hint="the head of credit needs the number, how sure it is in plain words, and when it firms up")
-### BEGIN HIDDEN TESTS
-check_choice(q2, list("abcd"), "a", name="Q2")
+### BEGIN HIDDEN TESTS (trusted)
+expect_choice(learner.value("q2"), "a", "Q2")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -519,12 +589,12 @@ q3 = "d"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "q3-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_choice, check_quiz
+from modellab.checks import check_quiz
 
 check_quiz(q3, "abcd", "b9d97d901f59d598", name="Q3",
            hint="each audience gets what it acts on, at its own rhythm, quiet months included")
-### BEGIN HIDDEN TESTS
-check_choice(q3, list("abcd"), "d", name="Q3")
+### BEGIN HIDDEN TESTS (trusted)
+expect_choice(learner.value("q3"), "d", "Q3")
 ### END HIDDEN TESTS
 
 # %% [markdown]

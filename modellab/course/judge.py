@@ -202,14 +202,16 @@ class TrustedExecute(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         source = _source_notebook(self.source_root, resources)
-        parts, self._part_answers, answers_so_far = {}, {}, []
+        parts, self._part_answers, answers_so_far, last = {}, {}, [], ()
         for cell in source.cells:
             meta = _meta(cell)
             if meta.get("solution") and not meta.get("grade") and cell.cell_type == "code":
                 answers_so_far.append(meta["grade_id"])
             if meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
                 parts[meta["grade_id"]] = split_hidden(cell.source)
-                self._part_answers[meta["grade_id"]] = tuple(answers_so_far)
+                # a second check of the same answer (no answer cell in between) reruns that one
+                last = tuple(answers_so_far) or last
+                self._part_answers[meta["grade_id"]] = last
                 answers_so_far = []
         home = Path(tempfile.mkdtemp(prefix="mlw-"))
         try:
