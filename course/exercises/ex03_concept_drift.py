@@ -310,12 +310,12 @@ d1 = "b"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "d1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_choice, check_quiz
+from modellab.checks import check_quiz
 
 check_quiz(d1, "abcd", "55d939bfcecb181b", name="D1",
            hint="the inputs look the same but the outcomes do not: which link has changed?")
-### BEGIN HIDDEN TESTS
-check_choice(d1, list("abcd"), "b", name="D1")
+### BEGIN HIDDEN TESTS (trusted)
+expect_choice(learner.value("d1"), "b", "D1")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -334,12 +334,12 @@ d2 = "d"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "d2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_choice, check_quiz
+from modellab.checks import check_quiz
 
 check_quiz(d2, "abcd", "4699f4058dfb8654", name="D2",
            hint="what do you know for sure (labelled weeks), and what is only an early signal?")
-### BEGIN HIDDEN TESTS
-check_choice(d2, list("abcd"), "d", name="D2")
+### BEGIN HIDDEN TESTS (trusted)
+expect_choice(learner.value("d2"), "d", "D2")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -359,12 +359,12 @@ d3 = "a"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "d3-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_choice, check_quiz
+from modellab.checks import check_quiz
 
 check_quiz(d3, "abcd", "12838baf4259bfd7", name="D3",
            hint="the ranking (ROC-AUC) is intact; only the probability scale moved")
-### BEGIN HIDDEN TESTS
-check_choice(d3, list("abcd"), "a", name="D3")
+### BEGIN HIDDEN TESTS (trusted)
+expect_choice(learner.value("d3"), "a", "D3")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -383,10 +383,10 @@ d4 = "c"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "d4-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_choice, check_quiz
+from modellab.checks import check_quiz
 
 check_quiz(d4, "abcd", "94ae03e55729429b", name="D4",
            hint="a lower threshold means less evidence is needed before an alarm: in calm weeks too")
-### BEGIN HIDDEN TESTS
-check_choice(d4, list("abcd"), "c", name="D4")
+### BEGIN HIDDEN TESTS (trusted)
+expect_choice(learner.value("d4"), "c", "D4")
 ### END HIDDEN TESTS

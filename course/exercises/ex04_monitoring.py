@@ -332,12 +332,12 @@ q1 = "d"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "q1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_choice, check_quiz
+from modellab.checks import check_quiz
 
 check_quiz(q1, "abcd", "ac68c86402b77ad7", name="Q1",
            hint="what do the performance numbers say about harm done so far?")
-### BEGIN HIDDEN TESTS
-check_choice(q1, list("abcd"), "d", name="Q1")
+### BEGIN HIDDEN TESTS (trusted)
+expect_choice(learner.value("q1"), "d", "Q1")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -356,12 +356,12 @@ q2 = "b"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "q2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_choice, check_quiz
+from modellab.checks import check_quiz
 
 check_quiz(q2, "abcd", "9e77e13644c411d7", name="Q2",
            hint="zero alerts on calm data says nothing about how fast a real change is caught")
-### BEGIN HIDDEN TESTS
-check_choice(q2, list("abcd"), "b", name="Q2")
+### BEGIN HIDDEN TESTS (trusted)
+expect_choice(learner.value("q2"), "b", "Q2")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -380,10 +380,10 @@ q3 = "a"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "q3-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_choice, check_quiz
+from modellab.checks import check_quiz
 
 check_quiz(q3, "abcd", "fb884379d149a3cc", name="Q3",
            hint="the problem is too many interruptions for the same few real issues")
-### BEGIN HIDDEN TESTS
-check_choice(q3, list("abcd"), "a", name="Q3")
+### BEGIN HIDDEN TESTS (trusted)
+expect_choice(learner.value("q3"), "a", "Q3")
 ### END HIDDEN TESTS

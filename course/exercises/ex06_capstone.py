@@ -342,8 +342,8 @@ from modellab.checks import check_choice, check_quiz
 
 check_quiz(first_signal, "abcde", "b5d3d01910ca7e97", name="C2",
            hint="label-free means it needs no outcome; then compare the batches where each crossed")
-### BEGIN HIDDEN TESTS
-check_choice(first_signal, list("abcde"), "b", name="C2")
+### BEGIN HIDDEN TESTS (trusted)
+expect_choice(learner.value("first_signal"), "b", "C2")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -367,8 +367,8 @@ from modellab.checks import check_choice, check_quiz
 
 check_quiz(d1, "abcd", "628c70c78af70a87", name="D1",
            hint="is anything broken in the data, and what do the labelled weeks already tell you?")
-### BEGIN HIDDEN TESTS
-check_choice(d1, list("abcd"), "c", name="D1")
+### BEGIN HIDDEN TESTS (trusted)
+expect_choice(learner.value("d1"), "c", "D1")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -390,8 +390,8 @@ from modellab.checks import check_choice, check_quiz
 
 check_quiz(d2, "abcd", "e62163c99dcffb21", name="D2",
            hint="who decides, who may lose money, and who knows the likely cause?")
-### BEGIN HIDDEN TESTS
-check_choice(d2, list("abcd"), "b", name="D2")
+### BEGIN HIDDEN TESTS (trusted)
+expect_choice(learner.value("d2"), "b", "D2")
 ### END HIDDEN TESTS
 
 # %% [markdown]
