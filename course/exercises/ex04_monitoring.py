@@ -149,12 +149,22 @@ for row in table[table["drift onset"].notna()].itertuples():
                "does this drift move: performance, scores, or inputs?",
                name=f"{row.scenario} detected in time",
                success=f"{row.scenario} (seed 1): first alert within 2 batches, no early alert.")
-### BEGIN HIDDEN TESTS
-for _seed in (7, 10):
+### BEGIN HIDDEN TESTS (trusted)
+from modellab.monitor import rule_from_dict  # noqa: E402
+
+_specs = learner.evaluate("[rule.to_dict() for rule in my_rules]")
+_rules = None
+try:  # the learner's rules, rebuilt here from data: the Monitor below runs in the grader
+    _rules = [rule_from_dict(_spec) for _spec in _specs]
+except (TypeError, ValueError, KeyError, AttributeError):
+    pass
+expect_true(_rules, "my_rules should be a list of rules from modellab.monitor, e.g. "
+                    "[MetricDropFrom('roc_auc', by=0.1)]")
+for _seed in (PRACTICE_SEED, 7, 10):
     for _name in ("concept_drift", "covariate_shift_gradual"):
-        _run, _truth = monitored(_name, _seed, my_rules)
+        _run, _truth = monitored(_name, _seed, _rules)
         _v = verdict(score_alerts(_run, _truth))
-        check_true(_v == "ok", f"on {_name}, seed {_seed}: {_v}", name=f"{_name} seed {_seed}")
+        expect_true(_v == "ok", f"on {_name}, seed {_seed}: {_v}")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -168,14 +178,27 @@ check_true((table["verdict"] == "ok").all(),
            "stable means a threshold sits inside the normal week-to-week noise",
            name="silent on stable and in time on the drifts (seed 1)",
            success="Seed 1: silent on stable, both drifts caught in time.")
-### BEGIN HIDDEN TESTS
-for _seed in (7, 10):
-    _run, _truth = monitored("stable", _seed, my_rules)
+### BEGIN HIDDEN TESTS (trusted)
+from modellab.monitor import rule_from_dict  # noqa: E402
+
+_specs = learner.evaluate("[rule.to_dict() for rule in my_rules]")
+_rules = None
+try:  # the learner's rules, rebuilt here from data: the Monitor below runs in the grader
+    _rules = [rule_from_dict(_spec) for _spec in _specs]
+except (TypeError, ValueError, KeyError, AttributeError):
+    pass
+expect_true(_rules, "my_rules should be a list of rules from modellab.monitor, e.g. "
+                    "[MetricDropFrom('roc_auc', by=0.1)]")
+for _seed in (PRACTICE_SEED, 7, 10):
+    _run, _truth = monitored("stable", _seed, _rules)
     _v = verdict(score_alerts(_run, _truth))
-    check_true(_v == "ok", f"on stable, seed {_seed}: {_v}", name=f"stable seed {_seed}")
-_run, _truth = monitored("concept_drift", 10, my_rules)
-check_true(verdict(score_alerts(_run, _truth)) == "ok",
-           "the rules must also detect the drift", name="not silent on drift")
+    expect_true(_v == "ok", f"on stable, seed {_seed}: {_v}")
+for _name in SCENARIOS:
+    _run, _truth = monitored(_name, PRACTICE_SEED, _rules)
+    _v = verdict(score_alerts(_run, _truth))
+    expect_true(_v == "ok", f"on {_name}, seed {PRACTICE_SEED}: {_v}")
+_run, _truth = monitored("concept_drift", 10, _rules)
+expect_true(verdict(score_alerts(_run, _truth)) == "ok", "the rules must also detect the drift")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -226,18 +249,19 @@ check_digest(first_critical, "bd4edf34b223c4ea",
              hint="the smallest batch among the alerts whose severity is the one asked for",
              mistakes={"20a6e95d8127bd68":
                         "that is a row position: return the value of the alert's 'batch' column"})
-### BEGIN HIDDEN TESTS
+### BEGIN HIDDEN TESTS (trusted)
 def _first(result, severity):
     wanted = set(result.alerts.loc[result.alerts["severity"] == severity, "batch"])
     return next((b for b in result.batches if b in wanted), None)
 
 
-check_equal(first_critical, _first(report, "critical"), "first critical alert on the report")
-check_equal(first_alert_batch(report, "warning"), _first(report, "warning"), "first warning")
 _dq, _ = monitored("data_quality", 3, default_rules())
-check_equal(first_alert_batch(_dq, "warning"), _first(_dq, "warning"), "first warning (other run)")
-check_true(first_alert_batch(_dq, "critical") is None, "None when no alert has that severity",
-           name="no critical alert (other run)")
+for _where, _result, _setup in (("the report", report, ""), ("another run", _dq, ["_dq, _ = monitored('data_quality', 3, default_rules())"])):
+    _name = "report" if _result is report else "_dq"
+    for _severity in ("critical", "warning", "info"):
+        expect_equal(learner.evaluate(f"first_alert_batch({_name}, {_severity!r})", setup=_setup),
+                     _first(_result, _severity), f"first {_severity} alert on {_where}",
+                     hint="the smallest batch among the alerts with that severity, or None")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -262,15 +286,17 @@ check_true(isinstance(top_feature, str) and top_feature in report.features,
            name="most_drifted(report)", success=f"most_drifted(report) is a feature: {top_feature}.")
 check_digest(top_feature, "a93e9cc4e11ad779", "most_drifted(report)",
              hint="the feature with the largest drift effect size in any batch of the report")
-### BEGIN HIDDEN TESTS
+### BEGIN HIDDEN TESTS (trusted)
 def _top(result):
     effects = result.history[[f"effect_{f}" for f in result.features]].max()
     return effects.idxmax().removeprefix("effect_")
 
 
-check_equal(top_feature, _top(report), "most drifted feature of the report")
+expect_equal(learner.value("top_feature"), _top(report), "most_drifted(report)",
+             hint="the feature with the largest drift effect size in any batch of the report")
 _dq, _ = monitored("data_quality", 3, default_rules())
-check_equal(most_drifted(_dq), _top(_dq), "most drifted feature (other run)")
+expect_equal(learner.evaluate("most_drifted(_dq)", setup=["_dq, _ = monitored('data_quality', 3, default_rules())"]), _top(_dq),
+             "most_drifted on another run")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -296,19 +322,29 @@ check_true(isinstance(blind, list) and all(b in report.batches for b in blind),
            name="blind_batches(report)", success=f"blind_batches(report) lists {len(blind)} batch(es).")
 check_digest(tuple(blind), "39cf40e20b75f849", "blind_batches(report)",
              digits=0, hint="the batches, in history order, with fewer than MIN_LABELLED labelled rows")
-### BEGIN HIDDEN TESTS
-check_equal(blind, [b for b, n in zip(report.batches, report.history["n_labelled"], strict=True)
-                    if n < MIN_LABELLED], "blind batches of the report")
+### BEGIN HIDDEN TESTS (trusted)
+def _blind(result):
+    return [b for b, n in zip(result.batches, result.history["n_labelled"], strict=True)
+            if n < MIN_LABELLED]
+
+
+_blind_report = learner.value("blind")
+expect_true(isinstance(_blind_report, list), "return a list of batch ids (use .tolist())")
+expect_equal(_blind_report, _blind(report), "blind_batches(report)",
+             hint="the batches, in history order, with fewer than MIN_LABELLED labelled rows")
 _dq, _ = monitored("data_quality", 3, default_rules())
-check_equal(len(blind_batches(_dq)), 0, "number of blind batches (fully labelled run)")
-# Labels arriving gradually: batch 7 has 150 labels, batch 8 has 250, batch 9 none.
-_s = make("concept_drift", seed=4, **SMALL)
-_prod = _s.production.copy()
-for _b, _keep in ((7, 150), (8, 250), (9, 0)):
-    _rows = _prod.index[_prod["batch"] == _b][_keep:]
-    _prod.loc[_rows, "default"] = float("nan")
-_partial = Monitor(_s.reference).run(_prod)
-check_equal(blind_batches(_partial), [7, 9], "blind batches when labels arrive gradually")
+expect_equal(learner.evaluate("blind_batches(_dq)", setup=["_dq, _ = monitored('data_quality', 3, default_rules())"]), _blind(_dq),
+             "blind_batches on a fully labelled run")
+_build = ["_s = make('concept_drift', seed=4, **SMALL)",
+          "_prod = _s.production.copy()",
+          "for _b, _keep in ((7, 150), (8, 250), (9, 0)):",
+          "    _rows = _prod.index[_prod['batch'] == _b][_keep:]",
+          "    _prod.loc[_rows, 'default'] = float('nan')",
+          "_partial = Monitor(_s.reference).run(_prod)"]
+_here = {"make": make, "SMALL": SMALL, "Monitor": Monitor}
+exec("\n".join(_build), _here)  # the same run, built here from the same lines
+expect_equal(learner.evaluate("blind_batches(_partial)", setup=_build), _blind(_here["_partial"]),
+             "blind_batches when labels arrive gradually")
 ### END HIDDEN TESTS
 
 # %% [markdown]
