@@ -378,3 +378,44 @@ def test_real_learner_edition_has_no_hidden_tests_solutions_or_sources_anywhere(
     leaks = {rel: lines for rel, lines in leaks.items() if len(lines) >= 3}
     assert not leaks, leaks
     assert not any(rel.startswith(("solutions/", "course/exercises/", "tests/")) for rel in real_edition)
+
+
+def test_binder_post_build_leaves_only_the_learner_edition(tmp_path_factory):
+    """binder/postBuild, run in a copy of the instructor checkout (pip and the JupyterLab
+    set-up stubbed: they would touch this machine's environment)."""
+    import os
+    import subprocess
+    import sys
+    import tarfile
+
+    repo = tmp_path_factory.mktemp("binder-home")
+    archive = tmp_path_factory.mktemp("archive") / "head.tar"
+    subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", "-o", str(archive), "HEAD"],
+                   check=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(repo, filter="data")
+    assert (repo / "solutions").is_dir() and (repo / "course" / "exercises").is_dir()
+    stubs = tmp_path_factory.mktemp("stubs")
+    calls = stubs / "calls.log"
+    (stubs / "python").write_text(f'#!/bin/sh\necho "python $*" >> {calls}\n')
+    real = Path(sys.executable).parent / "modellab"
+    (stubs / "modellab").write_text(
+        f'#!/bin/sh\necho "modellab $*" >> {calls}\n'
+        f'if [ "$1" = build ]; then exec {real} "$@"; fi\n')
+    for stub in ("python", "modellab"):
+        (stubs / stub).chmod(0o755)
+    env = {**os.environ, "PATH": f"{stubs}:{os.environ['PATH']}"}
+    env.pop("MODELLAB_ROOT", None)
+    run = subprocess.run(["bash", "binder/postBuild"], cwd=repo, env=env, capture_output=True,
+                         text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    left = {p.name for p in repo.iterdir()}
+    assert ".modellab-edition" in left and {"notebooks", "exercises", "modellab"} <= left
+    assert not {"solutions", "tests", ".git"} & left and not (repo / "course" / "exercises").exists()
+    log = calls.read_text()
+    assert "modellab build --edition learner" in log and "modellab lab --setup-only" in log
+    assert log.rstrip().splitlines()[-2].startswith("python -m pip install")  # -e . of the edition
+    # run again in the edition (a published learner branch): nothing is rebuilt
+    calls.write_text("")
+    assert subprocess.run(["bash", "binder/postBuild"], cwd=repo, env=env, timeout=600).returncode == 0
+    assert "build" not in calls.read_text()
