@@ -419,3 +419,21 @@ def test_binder_post_build_leaves_only_the_learner_edition(tmp_path_factory):
     calls.write_text("")
     assert subprocess.run(["bash", "binder/postBuild"], cwd=repo, env=env, timeout=600).returncode == 0
     assert "build" not in calls.read_text()
+
+
+def test_nbgrader_validate_prints_the_whole_message_without_a_traceback(built_root):
+    """The command-line validator cuts lines at 87 characters: check messages are wrapped to fit."""
+    import io
+
+    from nbgrader.validator import Validator
+
+    stream = io.StringIO()
+    validator = Validator()
+    validator.stream = stream
+    validator.validate_and_print(str(CoursePaths(built_root).exercise_notebook("ex99_fixture")))
+    out = stream.getvalue()
+    block = out.split("The error was:", 1)[1].split("=" * 10, 1)[0]
+    lines = [line for line in block.splitlines() if line.strip()]
+    assert "not answered yet" in lines[0] and not any(line.endswith("...") for line in lines), lines
+    assert "answer and run the cell." in " ".join(" ".join(lines).split())  # the whole message
+    assert "Traceback" not in block and "checks.py" not in block
