@@ -266,7 +266,8 @@ class KernelSession:
             if not reply.get("ok"):
                 error = str(reply.get("error", "failed"))
                 if error.startswith("NotImplementedError"):
-                    raise LearnerError(f"{req['name']} is not answered yet: replace "
+                    label = req["name"] if req["op"] in ("value", "call") else what
+                    raise LearnerError(f"{label} is not answered yet: replace "
                                        "`raise NotImplementedError()` with your code")
                 if error.startswith("NameError") and req["op"] == "value":
                     raise LearnerError(f"{req['name']} is not defined in your notebook "
