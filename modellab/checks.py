@@ -545,9 +545,13 @@ def answer_digest(value, name: str, *, digits: int = 4) -> str:
     True
     """
     _require_name(name)
+    return _digest_of(_canonical_items(value, _require_digits(digits), 0), name)
+
+
+def _require_digits(digits) -> int:
     if not isinstance(digits, numbers.Integral) or isinstance(digits, bool) or not 0 <= digits <= 12:
         raise ValueError("digits must be a whole number from 0 to 12 (decimals kept before hashing).")
-    return _digest_of(_canonical_items(value, int(digits), 0), name)
+    return int(digits)
 
 
 def _matches(actual, digest: str, name: str, digits: int) -> bool:
@@ -604,6 +608,7 @@ def check_digest(
     _require_name(name)
     if not isinstance(digest, str) or not re.fullmatch(r"[0-9a-f]{16}", digest):
         raise ValueError("digest must be the 16-character text from answer_digest(value, name).")
+    digits = _require_digits(digits)
     _require_answered(actual, name)
     texty = isinstance(actual, str | set | frozenset) or (
         isinstance(actual, list | tuple) and any(isinstance(x, str) for x in actual))

@@ -262,6 +262,8 @@ def test_digest_validates_its_arguments():
         check_digest(0.5, "0.5", "x")
     with pytest.raises(ValueError, match="digits"):
         answer_digest(0.5, "x", digits=-1)
+    with pytest.raises(ValueError, match="digits"):
+        check_digest(0.5, answer_digest(0.5, "x"), "x", digits=2.5)
     with pytest.raises(TypeError, match="name"):
         answer_digest(0.5, "")
 
