@@ -126,3 +126,53 @@ def test_welcome_lesson_shows_the_whole_course_map():
     for row in SEQUENCE:
         for name, _ in names(row["lesson"]) + names(row["exercise"]):
             assert name in welcome, f"00_welcome's course map does not mention {name}"
+
+
+def lesson_numbers(cell: str) -> list[str]:
+    """``"00, 02–10, 12 (note)"`` -> ``["00", "02", ..., "10", "12"]`` (ranges expanded)."""
+    out = []
+    for item in re.findall(r"\d\d(?:\s*[–-]\s*\d\d)?", cell.split("(")[0]):
+        first, *last = re.split(r"\s*[–-]\s*", item)
+        out += [f"{i:02d}" for i in range(int(first), int(last[0] if last else first) + 1)]
+    return out
+
+
+def test_lesson_numbers_reads_ranges():
+    assert lesson_numbers("00, 02–04, 12 (summaries, 05)") == ["00", "02", "03", "04", "12"]
+    assert lesson_numbers("00–12 (all)") == [f"{i:02d}" for i in range(13)]
+
+
+def test_role_paths_name_lessons_and_exercises_that_exist():
+    lessons = {names(r["lesson"])[0][0][:2] for r in SEQUENCE}
+    exercises = {n[2:4] for r in SEQUENCE for n, planned in names(r["exercise"]) if not planned}
+    for row in table("Paths by role"):
+        assert set(lesson_numbers(row["lessons"])) <= lessons, row["role"]
+        numbers = re.findall(r"ex(\d\d)(?:[–-]ex(\d\d))?", row["exercises"])
+        named = {f"{i:02d}" for a, b in numbers for i in range(int(a), int(b or a) + 1)}
+        assert named <= exercises, f"{row['role']} names exercises that do not exist: {named - exercises}"
+
+
+def test_manager_path_covers_drift_and_the_new_lessons_and_its_minutes_add_up():
+    """The manager's path table lists the lessons of the manager's row in 'Paths by role', each
+    with the sequence table's minutes, and they sum to the stated total."""
+    path = table("The AI project manager's path")
+    sequence_minutes = {names(r["lesson"])[0][0]: int(r["minutes"]) for r in SEQUENCE}
+    listed = [row["lesson"] for row in path]
+    for row in path:
+        assert row["lesson"] in sequence_minutes, f"{row['lesson']} is not in the sequence table"
+        assert int(row["minutes"]) == sequence_minutes[row["lesson"]], row["lesson"]
+        assert row["what the manager reads"], f"{row['lesson']}: say what the manager reads"
+    manager = next(r for r in table("Paths by role") if r["role"] == "AI project manager")
+    assert [n[:2] for n in listed] == lesson_numbers(manager["lessons"])
+    for lesson in ("03_data_drift", "05_performance_estimation", "06_segments_fairness",
+                   "07_data_contracts", "10_governance"):
+        assert lesson in listed, f"the manager's path skips {lesson}"
+    text = SYLLABUS.read_text(encoding="utf-8")
+    stated = re.search(r"\*\*Total: (\d+) minutes\*\*", text)
+    assert stated, "the manager's path states no '**Total: N minutes**'"
+    assert sum(sequence_minutes[n] for n in listed) == int(stated.group(1))
+    for promised in ("modellab site --edition executive", "modellab dashboard",
+                     "course/manager/glossary.md", "course/manager/questions_to_ask.md"):
+        assert promised in text, f"the manager's path should point to {promised}"
+    assert (ROOT / "course" / "manager" / "glossary.md").is_file()
+    assert (ROOT / "course" / "manager" / "questions_to_ask.md").is_file()
