@@ -147,18 +147,28 @@ check_true(_got[1] is not None and _got[1] == 2,
            name="find_onset on the broken feed", success="find_onset finds a broken feed.")
 check_true(_got[2] is None, "one isolated abnormal batch is not an incident: return None",
            name="find_onset on the calm history", success="find_onset ignores an isolated flag.")
-### BEGIN HIDDEN TESTS
-_shuffled = _toy_drift.sample(frac=1, random_state=1)
-with answering(name="find_onset"):
-    _got = find_onset(_shuffled)
-check_true(_got is not None and _got == 7, "sort the history by 'batch' first",
-           name="find_onset on an unsorted history")
-
-
-def _heldout_history(case):
-    return Monitor(case.reference).run(case.production).history
-
-
+### BEGIN HIDDEN TESTS (trusted)
+_toy_drift = pd.DataFrame({
+    "batch": [3, 4, 5, 6, 7, 8],
+    "drift_share": [0.0, 0.5, 0.0, 0.0, 1.0, 0.5],
+    "drift_age": [False, True, False, False, True, True],
+    "drift_income": [False, False, False, False, True, False],
+    "missing_age": [0.0] * 6,
+    "missing_income": [0.0] * 6,
+})
+_toy_missing = pd.DataFrame({
+    "batch": [0, 1, 2, 3, 4, 5],
+    "drift_share": [0.0] * 6,
+    "drift_age": [False] * 6,
+    "drift_income": [False] * 6,
+    "missing_age": [0.0] * 6,
+    "missing_income": [0.0, 0.01, 0.30, 0.31, 0.29, 0.0],
+})
+for _label, _toy, _want in [("the drift history", _toy_drift, 7),
+                            ("the missing-values history", _toy_missing, 2),
+                            ("an unsorted history", _toy_drift.sample(frac=1, random_state=1), 7)]:
+    expect_equal(learner.call("find_onset", _toy), _want, f"find_onset on {_label}",
+                 hint="the first abnormal batch followed by another abnormal one; sort by 'batch'")
 _small = {"n_reference": 2000, "n_batches": 12, "batch_size": 600}
 _heldout = {
     "a broken debt_to_income feed": scenarios.custom(
@@ -170,19 +180,16 @@ _heldout = {
          scenarios.label_delay(3)],
         seed=5, **_small),
     "a calm world": scenarios.make("stable", seed=2, **_small)}
-_heldout_histories = {k: _heldout_history(v) for k, v in _heldout.items()}
-for _label, _case_h in _heldout.items():
-    _events = _case_h.truth[_case_h.truth["kind"] != "label_delay"]
-    with answering(name="find_onset"):
-        _got = find_onset(_heldout_histories[_label])
-    if _events.empty:
-        check_true(_got is None, "no incident here: an isolated flag must not count",
-                   name=f"find_onset on {_label}")
+_histories = {k: Monitor(v.reference).run(v.production).history for k, v in _heldout.items()}
+_events = {k: v.truth[v.truth["kind"] != "label_delay"] for k, v in _heldout.items()}
+for _label, _hist in _histories.items():
+    _got = learner.call("find_onset", _hist)
+    if _events[_label].empty:
+        expect_true(_got is None, f"find_onset on {_label}: no incident here, an isolated flag must not count")
     else:
-        _start = int(_events["start_batch"].min())
-        check_true(_got is not None and abs(_got - _start) <= 1,
-                   "the first abnormal batch followed by another abnormal one",
-                   name=f"find_onset on {_label}")
+        _start = int(_events[_label]["start_batch"].min())
+        expect_true(_got is not None and abs(_got - _start) <= 1,
+                    f"find_onset on {_label}: the first abnormal batch followed by another abnormal one")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -200,10 +207,28 @@ if onset is None:
                "which columns it reads", name="onset")
 check_in_range(onset, 0, int(history["batch"].max()), "onset",
                hint="onset is a batch number of this stream")
-### BEGIN HIDDEN TESTS
+### BEGIN HIDDEN TESTS (trusted)
 _truth = _case.truth[_case.truth["kind"] != "label_delay"]
-check_true(abs(onset - int(_truth["start_batch"].min())) <= 1,
-           "the first batch from which the drift stays", name="onset vs the truth")
+_onset = learner.value("onset")
+expect_true(isinstance(_onset, int) and abs(_onset - int(_truth["start_batch"].min())) <= 1,
+            "onset: the first batch from which the drift stays")
+_small = {"n_reference": 2000, "n_batches": 12, "batch_size": 600}
+_heldout = {
+    "a broken debt_to_income feed": scenarios.custom(
+        [scenarios.missing_values("debt_to_income", 0.3).at(scenarios.sudden(5))],
+        seed=3, **_small),
+    "a new interest-rate and region mix": scenarios.custom(
+        [scenarios.shift("interest_rate", by=1.0).at(scenarios.sudden(7)),
+         scenarios.change_mix("region", {"capital": 0.5}).at(scenarios.sudden(7)),
+         scenarios.label_delay(3)],
+        seed=5, **_small),
+    "a calm world": scenarios.make("stable", seed=2, **_small)}
+_histories = {k: Monitor(v.reference).run(v.production).history for k, v in _heldout.items()}
+_events = {k: v.truth[v.truth["kind"] != "label_delay"] for k, v in _heldout.items()}
+_label = "a new interest-rate and region mix"
+_got = learner.rerun("onset", history=_histories[_label])
+expect_true(isinstance(_got, int) and abs(_got - int(_events[_label]["start_batch"].min())) <= 1,
+            "onset on a history you have not seen: set onset by calling find_onset(history)")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -242,21 +267,50 @@ check_true(isinstance(_got[1], set) and _got[1] == {"income"},
            "a feature with more than 5% missing values counts as affected too",
            name="affected_features on the broken feed",
            success="affected_features works on the broken feed.")
-### BEGIN HIDDEN TESTS
-if "_heldout_histories" not in globals():  # the earlier hidden cell did not finish
-    _heldout_histories = {k: Monitor(v.reference).run(v.production).history
-                          for k, v in _heldout.items()}
-for _label, _case_h in _heldout.items():
-    _events = _case_h.truth[_case_h.truth["kind"] != "label_delay"]
-    if _events.empty:
+### BEGIN HIDDEN TESTS (trusted)
+_toy_drift = pd.DataFrame({
+    "batch": [3, 4, 5, 6, 7, 8],
+    "drift_share": [0.0, 0.5, 0.0, 0.0, 1.0, 0.5],
+    "drift_age": [False, True, False, False, True, True],
+    "drift_income": [False, False, False, False, True, False],
+    "missing_age": [0.0] * 6,
+    "missing_income": [0.0] * 6,
+})
+_toy_missing = pd.DataFrame({
+    "batch": [0, 1, 2, 3, 4, 5],
+    "drift_share": [0.0] * 6,
+    "drift_age": [False] * 6,
+    "drift_income": [False] * 6,
+    "missing_age": [0.0] * 6,
+    "missing_income": [0.0, 0.01, 0.30, 0.31, 0.29, 0.0],
+})
+expect_equal(learner.call("affected_features", _toy_drift, 6), {"age"},
+             "affected_features on the drift history",
+             hint="income drifted in only 1 of the 3 batches from 6 on, so it does not count")
+expect_equal(learner.call("affected_features", _toy_missing, 2), {"income"},
+             "affected_features on the missing-values history")
+_small = {"n_reference": 2000, "n_batches": 12, "batch_size": 600}
+_heldout = {
+    "a broken debt_to_income feed": scenarios.custom(
+        [scenarios.missing_values("debt_to_income", 0.3).at(scenarios.sudden(5))],
+        seed=3, **_small),
+    "a new interest-rate and region mix": scenarios.custom(
+        [scenarios.shift("interest_rate", by=1.0).at(scenarios.sudden(7)),
+         scenarios.change_mix("region", {"capital": 0.5}).at(scenarios.sudden(7)),
+         scenarios.label_delay(3)],
+        seed=5, **_small),
+    "a calm world": scenarios.make("stable", seed=2, **_small)}
+_histories = {k: Monitor(v.reference).run(v.production).history for k, v in _heldout.items()}
+_events = {k: v.truth[v.truth["kind"] != "label_delay"] for k, v in _heldout.items()}
+for _label, _hist in _histories.items():
+    if _events[_label].empty:
         continue
-    _start = int(_events["start_batch"].min())
-    _want = {f for fs in _events["features"] for f in fs}
-    with answering(name="affected_features"):
-        _got = affected_features(_heldout_histories[_label], _start)
-    check_equal(_got, _want, f"affected_features on {_label}",
-                hint="flags from drift_<feature> or missing_<feature> > 0.05, in >= half the "
-                     "batches from `since` on")
+    _start = int(_events[_label]["start_batch"].min())
+    _want = {f for fs in _events[_label]["features"] for f in fs}
+    expect_equal(learner.call("affected_features", _hist, _start), _want,
+                 f"affected_features on {_label}",
+                 hint="flags from drift_<feature> or missing_<feature> > 0.05, in >= half the "
+                      "batches from `since` on")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -281,10 +335,28 @@ from modellab.checks import check_digest
 check_digest(set(affected), "43db2f0f23d40bd2", "affected",
              hint="the features drifted or > 5% missing in at least half of the batches from "
                   "the onset on")
-### BEGIN HIDDEN TESTS
+### BEGIN HIDDEN TESTS (trusted)
 _truth = _case.truth[_case.truth["kind"] != "label_delay"]
-check_equal(affected, {f for fs in _truth["features"] for f in fs}, "affected",
-            hint="the features that stay abnormal from the onset on")
+expect_equal(learner.value("affected"), {f for fs in _truth["features"] for f in fs}, "affected",
+             hint="the features that stay abnormal from the onset on")
+_small = {"n_reference": 2000, "n_batches": 12, "batch_size": 600}
+_heldout = {
+    "a broken debt_to_income feed": scenarios.custom(
+        [scenarios.missing_values("debt_to_income", 0.3).at(scenarios.sudden(5))],
+        seed=3, **_small),
+    "a new interest-rate and region mix": scenarios.custom(
+        [scenarios.shift("interest_rate", by=1.0).at(scenarios.sudden(7)),
+         scenarios.change_mix("region", {"capital": 0.5}).at(scenarios.sudden(7)),
+         scenarios.label_delay(3)],
+        seed=5, **_small),
+    "a calm world": scenarios.make("stable", seed=2, **_small)}
+_histories = {k: Monitor(v.reference).run(v.production).history for k, v in _heldout.items()}
+_events = {k: v.truth[v.truth["kind"] != "label_delay"] for k, v in _heldout.items()}
+_label = "a new interest-rate and region mix"
+_start = int(_events[_label]["start_batch"].min())
+expect_equal(learner.rerun("affected", history=_histories[_label], onset=_start),
+             {f for fs in _events[_label]["features"] for f in fs},
+             "affected on a history you have not seen: set it with affected_features(history, onset)")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -309,7 +381,7 @@ kind = "covariate_shift"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "kind-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_choice, check_digest, check_true
+from modellab.checks import check_digest, check_true
 
 KIND_OPTIONS = dict.fromkeys(["data_quality", "covariate_shift", "prior_shift", "concept_drift"], "")
 check_true(kind is ... or str(kind).strip().casefold() in KIND_OPTIONS,
@@ -318,8 +390,10 @@ check_true(kind is ... or str(kind).strip().casefold() in KIND_OPTIONS,
 check_digest(kind, "2398ec1fc0146334", "C1",
              hint="look at how the affected features changed (plausible? missing? a factor off?) "
                   "and what the labelled batches say about ranking and default rate")
-### BEGIN HIDDEN TESTS
-check_choice(kind, KIND_OPTIONS, _case.truth["kind"].iloc[0], name="C1")
+### BEGIN HIDDEN TESTS (trusted)
+_kind = learner.value("kind")
+expect_true(isinstance(_kind, str), "set kind to one of the four keys in quotes, e.g. \"prior_shift\"")
+expect_equal(_kind.strip().casefold(), _case.truth["kind"].iloc[0], "C1")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -338,7 +412,7 @@ first_signal = "b"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "first-signal-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_choice, check_quiz
+from modellab.checks import check_quiz
 
 check_quiz(first_signal, "abcde", "b5d3d01910ca7e97", name="C2",
            hint="label-free means it needs no outcome; then compare the batches where each crossed")
@@ -363,7 +437,7 @@ d1 = "c"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "d1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_choice, check_quiz
+from modellab.checks import check_quiz
 
 check_quiz(d1, "abcd", "628c70c78af70a87", name="D1",
            hint="is anything broken in the data, and what do the labelled weeks already tell you?")
@@ -386,7 +460,7 @@ d2 = "b"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "d2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_choice, check_quiz
+from modellab.checks import check_quiz
 
 check_quiz(d2, "abcd", "e62163c99dcffb21", name="D2",
            hint="who decides, who may lose money, and who knows the likely cause?")
