@@ -81,3 +81,21 @@ def test_split_hidden_separates_trusted_tests():
         "check(x)\n### BEGIN HIDDEN TESTS (trusted)\nexpect_true(True, 'm')\n### END HIDDEN TESTS\n")
     assert (visible, hidden, trusted) == ("check(x)\n", "expect_true(True, 'm')\n", True)
     assert split_hidden("### BEGIN HIDDEN TESTS\nassert x\n### END HIDDEN TESTS\n")[2] is False
+
+
+def test_every_autograded_part_of_every_exercise_is_judged_by_trusted_tests():
+    """A grade cell without a `(trusted)` region would be judged inside the learner's kernel."""
+    import nbformat
+
+    from modellab.course.paths import course_paths
+
+    notebooks = sorted(course_paths().solutions.glob("*/*.ipynb"))
+    assert notebooks, "no solution notebooks: run `modellab build`"
+    untrusted = []
+    for path in notebooks:
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
+                if not split_hidden(cell.source)[2] or not split_hidden(cell.source)[1].strip():
+                    untrusted.append(f"{path.stem}:{meta['grade_id']}")
+    assert untrusted == [], f"convert these to the trusted format (course/AUTHORING.md): {untrusted}"
