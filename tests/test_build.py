@@ -113,8 +113,13 @@ def test_committed_exercises_leak_no_solution(name):
         assert marker not in text, f"{name}: '{marker}' in the learner notebook"
     released = {c["id"]: "".join(c["source"]) for c in exercise["cells"]}
     for cell in solution["cells"]:
+        # a line a hidden test shares with the visible part of its cell (a hint it repeats) is
+        # no secret; anything else from a solution or hidden test must not reach the learner
+        visible = re.sub(r"### BEGIN (SOLUTION|HIDDEN TESTS).*?### END[^\n]*", "",
+                         "".join(cell["source"]), flags=re.S)
         for line in _solution_lines(cell):
-            assert line not in released.get(cell["id"], ""), f"{name}: leaked {line!r}"
+            if line not in visible:
+                assert line not in released.get(cell["id"], ""), f"{name}: leaked {line!r}"
 
 
 def validate(path: Path) -> dict:
@@ -271,16 +276,16 @@ def test_exercise_without_graded_cells_is_refused(course_root):
 def _secret_lines(solution_notebooks) -> tuple[set[str], set[str]]:
     """(solution lines, hidden-test lines) of nbgrader source notebooks that learners never see
     elsewhere in the same notebook (a formula the instructions also show is not a secret)."""
-    solutions, hidden, shown = set(), set(), set()
+    solutions, hidden, shown = set(), set(), []
     for path in solution_notebooks:
         for cell in json.loads(Path(path).read_text())["cells"]:
             source = "".join(cell["source"])
             for kind, body in re.findall(r"### BEGIN (SOLUTION|HIDDEN TESTS)[^\n]*\n(.*?)### END", source, re.S):
                 lines = {ln.strip().lstrip("#").strip() for ln in body.splitlines()}
                 (solutions if kind == "SOLUTION" else hidden).update(ln for ln in lines if len(ln) >= 20)
-            visible = re.sub(r"### BEGIN (SOLUTION|HIDDEN TESTS).*?### END[^\n]*", "", source, flags=re.S)
-            shown.update(ln.strip().lstrip("#").strip() for ln in visible.splitlines())
-    return solutions - shown, hidden - shown
+            shown.append(re.sub(r"### BEGIN (SOLUTION|HIDDEN TESTS).*?### END[^\n]*", "", source, flags=re.S))
+    visible = "\n".join(shown)
+    return ({ln for ln in solutions if ln not in visible}, {ln for ln in hidden if ln not in visible})
 
 
 def _edition_text(out: Path) -> dict[str, str]:
