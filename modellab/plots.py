@@ -43,6 +43,7 @@ from modellab._validate import (
     positive_int,
     require_columns,
     require_frame,
+    same_index,
     same_length,
 )
 from modellab.metrics._registry import METRICS as _METRIC_REGISTRY
@@ -197,6 +198,7 @@ def _curve_inputs(y_true, y_score, label) -> list[tuple[str | None, np.ndarray, 
         items = [(label, y_true, y_score)]
     out = []
     for name, yt, ys in items:
+        same_index(y_true=yt, y_score=ys)  # Series are paired by index, never by position
         yt = as_binary_labels(yt, "y_true")
         ys = as_numeric(ys, "y_score")
         same_length(y_true=yt, y_score=ys)
@@ -911,6 +913,7 @@ def _confusion_counts(y_true, y_pred) -> np.ndarray:
                 "The confusion matrix holds NaN or negative counts: pass non-negative counts."
             )
         return m
+    same_index(y_true=y_true, y_pred=y_pred)  # Series are paired by index, never by position
     yt = as_binary_labels(y_true, "y_true")
     yp = as_binary_labels(y_pred, "y_pred")
     same_length(y_true=yt, y_pred=yp)

@@ -342,3 +342,37 @@ def test_significance_vs_size_draws_p_values_and_distances_per_column():
     plots.close(left)
     with pytest.raises(ValueError, match="psi"):
         plots.significance_vs_size(experiment, distances=("psi",))
+
+
+@pytest.mark.parametrize("draw", [plots.roc_curve, plots.pr_curve, plots.calibration_curve])
+def test_curves_refuse_series_with_different_indexes_and_pair_aligned_ones_by_index(draw):
+    """Two Series are paired by index, like modellab.metrics: a shuffled y_score would
+    silently pair the wrong rows by position, so it is refused with how to align it."""
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(4)
+    y = pd.Series(rng.integers(0, 2, 300))
+    s = pd.Series(np.clip(0.4 * y + rng.uniform(0, 0.6, 300), 0, 1))
+    shuffled = s.sample(frac=1.0, random_state=0)
+    with pytest.raises(ValueError, match=r"different indexes.*reindex\(y_true.index\)"):
+        draw(y, shuffled)
+    with pytest.raises(ValueError, match="different indexes"):
+        draw({"batch 0": (y, shuffled)})
+    ax = draw(y, shuffled.reindex(y.index))  # aligned: accepted
+    if draw is plots.roc_curve:  # and the AUC in the legend is scikit-learn's on those rows
+        text = ax.get_legend().get_texts()[0].get_text()
+        assert f"{roc_auc_score(y, s):.2f}" in text
+    plots.close(ax)
+
+
+def test_confusion_matrix_refuses_series_with_different_indexes():
+    from sklearn.metrics import confusion_matrix
+
+    y = pd.Series([0, 1, 1, 0, 1, 0, 0, 1])
+    pred = pd.Series([0, 1, 0, 0, 1, 1, 0, 1])
+    with pytest.raises(ValueError, match=r"different indexes.*reindex\(y_true.index\)"):
+        plots.confusion_matrix(y, pred.iloc[::-1])
+    ax = plots.confusion_matrix(y, pred.iloc[::-1].reindex(y.index))
+    counts = confusion_matrix(y, pred, labels=[0, 1])  # tn fp / fn tp
+    assert [t.get_text() for t in ax.texts] == [str(c) for c in counts.ravel()]
+    plots.close(ax)
