@@ -311,6 +311,40 @@ def test_the_wide_history_is_a_view_of_the_long_per_feature_table(rng, tmp_path)
                                       wide[("missing_rate", feature)].astype(float))
 
 
+def test_a_feature_that_is_all_infinite_is_a_data_quality_alert_in_memory_and_chunked(
+        rng, tmp_path):
+    """A batch whose feature is all +-inf has nothing to test for drift: its non-finite
+    share (counted by numpy here) is reported like missing values and the data-quality
+    rule fires on it, in Monitor.run and in monitor_parquet alike."""
+    from modellab.monitor import MissingRateAbove
+
+    production = pd.concat([frame(500, rng, batch=b) for b in range(3)], ignore_index=True)
+    inf = production["batch"] == 1
+    production.loc[inf, "x"] = np.where(rng.random(inf.sum()) < 0.5, np.inf, -np.inf)
+    production.loc[(production["batch"] == 2).to_numpy() & (np.arange(len(production)) % 10 == 0),
+                   "x"] = np.inf  # 10% infinite
+    production.loc[(production["batch"] == 2).to_numpy() & (np.arange(len(production)) % 10 == 1),
+                   "x"] = np.nan  # and 10% missing
+    monitor = Monitor(frame(2000, rng), rules=[MissingRateAbove(0.15)])
+    expected_inf = production.groupby("batch")["x"].agg(lambda v: np.isinf(v).mean())
+    expected_nan = production.groupby("batch")["x"].agg(lambda v: np.isnan(v).mean())
+    production.iloc[:700].to_parquet(tmp_path / "a.parquet")
+    production.iloc[700:].to_parquet(tmp_path / "b.parquet")
+    chunked = monitor_parquet(monitor, tmp_path, batch_size=300).to_monitor_result()
+    for result in (monitor.run(production), chunked):
+        x = result.drift[result.drift["column"] == "x"].set_index("batch")
+        np.testing.assert_array_equal(x["nonfinite_rate"], expected_inf.to_numpy())
+        np.testing.assert_array_equal(x["missing_rate"], expected_nan.to_numpy())
+        np.testing.assert_array_equal(result.history["nonfinite_x"], expected_inf.to_numpy())
+        assert not x.at[1, "drifted"] and "infinite" in x.at[1, "reason"]
+        alerts = result.alerts.set_index("batch")
+        assert sorted(alerts.index) == [1, 2]
+        assert alerts.at[1, "value"] == 1.0 and alerts.at[1, "subject"] == "x"
+        assert "100.0% of x values are infinite" in alerts.at[1, "message"]
+        assert alerts.at[2, "value"] == pytest.approx(expected_inf[2] + expected_nan[2])
+        assert "missing or infinite (10.0% infinite)" in alerts.at[2, "message"]
+
+
 def test_a_store_written_before_missing_rates_moved_to_the_long_table_still_opens(rng, tmp_path):
     import sqlite3
 

@@ -470,7 +470,7 @@ def test_model_card_markdown_and_html(sudden, tmp_path):
     ci = bootstrap_ci(
         "roc_auc", ref["default"], ref["score"], n_boot=200, seed=0, threshold=scenario.threshold
     )
-    assert f"| ROC AUC | {ci.estimate:.2f} | {ci.low:.2f} to {ci.high:.2f} |" in card
+    assert f"| ROC-AUC | {ci.estimate:.2f} | {ci.low:.2f} to {ci.high:.2f} |" in card
     assert "2,000 rows" in card and "Pricing decisions." in card
     for rule in result.alerts["rule"].unique():
         assert f"`{rule}`" in card  # every alerting rule is an open incident

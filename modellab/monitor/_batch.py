@@ -4,8 +4,9 @@ A :class:`BatchSummary` holds what a batch's history row, drift rows and histogr
 are computed from: the drift counts over the reference's profile
 (:meth:`DriftDetector.summarise`), confusion counts at the decision threshold, per-class
 score histograms on bins fixed by the reference scores (ROC-AUC, PR-AUC), sums for the
-Brier score, the mean score and the flag rate, the first timestamp, and the monitor's
-histogram counts. Summaries of any split of the rows merge (:meth:`BatchSummary.merge`)
+Brier score, the mean score and the flag rate, and the first timestamp. The feature
+histograms are a view of the drift counts (:meth:`ReferenceProfile.histograms`), so each
+chunk is counted once. Summaries of any split of the rows merge (:meth:`BatchSummary.merge`)
 into the summary of all of them; :func:`batch_result` turns one into the
 :attr:`MonitorResult.history` row (plus drift and histogram rows).
 
@@ -19,9 +20,9 @@ and ``tests/test_monitor_properties.py``)
 ---------------------------------------------------------------------------------------
 - **Exact**: every count (``n``, ``n_labelled``, ``n_current``, ``n_missing``,
   ``n_unseen``, confusion counts), the threshold metrics (accuracy, precision, recall,
-  F1, base rate, positive rate), missing rates, and every drift statistic computed from
-  counts (KS statistic and p-value, chi-squared, PSI, Jensen-Shannon), hence the drift
-  flags and the drift share.
+  F1, base rate, positive rate), missing and non-finite rates, the histograms, and every
+  drift statistic computed from counts (KS statistic and p-value, chi-squared, PSI,
+  Jensen-Shannon), hence the drift flags and the drift share.
 - **Equal up to floating-point summation order** (relative error ~1e-12): the mean
   score, the Brier score, and the Wasserstein effect size (it uses sums of values).
 - **Approximate**: ROC-AUC and PR-AUC, which depend on how every score ranks against
@@ -64,7 +65,6 @@ class BatchSummary:
     pred_sum: float = 0.0
     pred_n: int = 0
     start: pd.Timestamp | None = None
-    hist: dict | None = None  # {feature: counts over the monitor's histogram bins}
     seen: tuple = (0, 0)  # (file index, row in file) of the batch's first row
     # (labels with NaN, scores) of every row, kept only when the plan is exact (Monitor.run
     # on rows in memory): ROC-AUC, PR-AUC, Brier and confidence intervals then come from
@@ -83,7 +83,6 @@ class BatchSummary:
             self.score_sum + other.score_sum, self.score_n + other.score_n,
             self.pred_sum + other.pred_sum, self.pred_n + other.pred_n,
             min(starts) if starts else None,
-            None if self.hist is None else {f: c + other.hist[f] for f, c in self.hist.items()},
             min(self.seen, other.seen),
             None if self.exact is None or other.exact is None else tuple(
                 np.concatenate([a, b]) for a, b in zip(self.exact, other.exact, strict=True)),
@@ -192,8 +191,6 @@ class Plan:
         """The :class:`BatchSummary` of rows that all belong to one batch."""
         counts = self.detector.profile_.summarise(frame)
         out = BatchSummary(len(frame), counts)
-        if self.monitor is not None:
-            out.hist = self.monitor.histogram_counts(frame)
         if self.timestamp and self.timestamp in frame.columns:
             out.start = pd.to_datetime(frame[self.timestamp]).min()
         if self.score is None:
@@ -231,7 +228,7 @@ def drift_table(detector: DriftDetector, counts: FrameCounts, cache: dict | None
                 ) -> pd.DataFrame:
     """:meth:`DriftDetector.test_counts`, with all-missing columns reported, not raised.
 
-    Like :class:`modellab.monitor.Monitor`: columns with no values are not tested
+    Like :class:`modellab.monitor.Monitor`: columns with no finite values are not tested
     (``method`` ``"none"``, not drifted) and the others are tested together.
     """
     empty = [c for c in detector.columns_ if counts[c].n == 0]
@@ -247,8 +244,11 @@ def drift_table(detector: DriftDetector, counts: FrameCounts, cache: dict | None
         parts.append(cache[tested].test_counts(sub))
     parts.append(pd.DataFrame({
         "column": empty, "kind": [detector.kinds_[c] for c in empty], "method": "none",
-        "drifted": False, "reason": "no values to test (all missing)",
+        "drifted": False,
+        "reason": ["no values to test (all missing)" if not counts[c].n_nonfinite
+                   else "no finite values to test (all missing or infinite)" for c in empty],
         "n_current": 0, "n_missing": [counts[c].n_missing for c in empty],
+        "n_nonfinite": [counts[c].n_nonfinite for c in empty],
     }))
     table = pd.concat(parts, ignore_index=True).set_index("column").loc[detector.columns_]
     return table.reset_index()
@@ -320,7 +320,10 @@ def batch_result(plan: Plan, key, b: BatchSummary, cache: dict | None = None, *,
         metrics, bound = _exact_metrics(plan, b, metrics), None
         note = metrics.pop("_note")
     row.update(metrics)
+    # Data quality: shares of the batch's rows whose value is missing (NaN) or non-finite
+    # (+-inf); the drift tests use the finite rest.
     missing = {f: b.counts[f].n_missing / b.rows for f in plan.features}
+    nonfinite = {f: b.counts[f].n_nonfinite / b.rows for f in plan.features}
     drift = hist = None
     if with_drift:
         # The long per-feature table (one row per feature) ...
@@ -328,13 +331,16 @@ def batch_result(plan: Plan, key, b: BatchSummary, cache: dict | None = None, *,
         drift = table.assign(
             batch=key, drifted=table["drifted"].astype(bool),
             missing_rate=table["column"].map(missing).astype(float),
+            nonfinite_rate=table["column"].map(nonfinite).astype(float),
         )[DRIFT_COLUMNS].reset_index(drop=True)
         row["drift_share"] = float(drift["drifted"].mean())
         row.update(wide_view(drift, plan.features))  # ... and its wide view in the row
-        hist = None if b.hist is None else plan.monitor.histograms_from_counts(b.hist)
+        # Histograms are a view of the same counts (each chunk is read once).
+        hist = None if plan.monitor is None else plan.monitor.histograms_from_counts(b.counts)
     else:
         row["drift_share"] = 0.0
         row.update({f"missing_{f}": missing[f] for f in plan.features})
+        row.update({f"nonfinite_{f}": nonfinite[f] for f in plan.features})
     row["note"] = note
     if bound is not None:
         row["roc_auc_max_error"] = bound
@@ -342,12 +348,14 @@ def batch_result(plan: Plan, key, b: BatchSummary, cache: dict | None = None, *,
 
 
 def wide_view(drift: pd.DataFrame, features) -> dict:
-    """``drift_<f>``, ``effect_<f>``, ``missing_<f>`` history columns of one batch, from its
-    long per-feature rows (the drift rows): the wide view lessons and rules read."""
+    """``drift_<f>``, ``effect_<f>``, ``missing_<f>``, ``nonfinite_<f>`` history columns of
+    one batch, from its long per-feature rows (the drift rows): the wide view lessons and
+    rules read."""
     by = drift.set_index("column")
     out = {f"drift_{f}": bool(by.at[f, "drifted"]) for f in features}
     out.update({f"effect_{f}": float(by.at[f, "effect_size"]) for f in features})
     out.update({f"missing_{f}": float(by.at[f, "missing_rate"]) for f in features})
+    out.update({f"nonfinite_{f}": float(by.at[f, "nonfinite_rate"]) for f in features})
     return out
 
 

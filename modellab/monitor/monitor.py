@@ -262,7 +262,7 @@ class Monitor:
         per_batch = {*PERFORMANCE_METRICS, "positive_rate", "mean_score", "drift_share",
                      "roc_auc_max_error", "n", "n_labelled", "start", "note"}
         taken = [f for f in features
-                 if {f"drift_{f}", f"effect_{f}", f"missing_{f}"} & per_batch]
+                 if {f"drift_{f}", f"effect_{f}", f"missing_{f}", f"nonfinite_{f}"} & per_batch]
         if taken:
             raise ValueError(
                 f"feature(s) {taken} would name history columns the monitor already uses "

@@ -34,7 +34,7 @@ Default rules
   amount - 0.2 reference standard deviations (numeric) or a Jensen-Shannon
   distance of 0.2 (categorical) - such as a unit change or a new category;
 * ``MissingRateAbove(0.05, relative=True)`` (warning): a feature has 5 points more
-  missing values than in the reference - a broken pipeline.
+  missing or infinite values than in the reference - a broken pipeline.
 
 Examples
 --------
@@ -476,10 +476,14 @@ class FeatureDrifted(Rule):
 
 @dataclass(frozen=True)
 class MissingRateAbove(Rule):
-    """Fires when a feature's share of missing values exceeds ``threshold``.
+    """Fires when a feature's share of unusable values (missing or non-finite) exceeds ``threshold``.
 
+    A value is unusable when it is missing (``NaN``) or infinite (``+-inf``, e.g. a ratio
+    with a zero denominator): the drift tests only see the finite rest, so a batch whose
+    feature is all ``inf`` is a data-quality failure this rule reports (history columns
+    ``missing_<f>`` and ``nonfinite_<f>``; a history without ``nonfinite_<f>`` counts none).
     ``feature=None`` watches every monitored feature (one alert per batch, naming the
-    worst). With ``relative=True`` the limit is the reference missing rate plus
+    worst). With ``relative=True`` the limit is the reference's unusable share plus
     ``threshold``, so a feature that is always 3% empty does not alert.
     """
 
@@ -496,34 +500,40 @@ class MissingRateAbove(Rule):
             raise TypeError(f"feature must be a column name or None, got {self.feature!r}.")
 
     def _fire(self, history, reference):
-        cols = [c for c in history.columns if c.startswith("missing_")]
+        features = [c.removeprefix("missing_") for c in history.columns
+                    if c.startswith("missing_")]
         if self.feature is not None:
-            col = f"missing_{self.feature}"
-            if col not in cols:
-                raise _unknown_feature(self, [c.removeprefix("missing_") for c in cols])
-            cols = [col]
-        limits = {
-            c: self.threshold + (float(reference.get(c, 0.0) or 0.0) if self.relative else 0.0)
-            for c in cols
-        }
+            if self.feature not in features:
+                raise _unknown_feature(self, features)
+            features = [self.feature]
+
+        def rates(get, f):
+            missing = float(get(f"missing_{f}", 0.0) or 0.0)
+            nonfinite = get(f"nonfinite_{f}", 0.0)
+            nonfinite = 0.0 if nonfinite is None or np.isnan(nonfinite) else float(nonfinite)
+            return missing + nonfinite, nonfinite
+
+        refs = {f: rates(reference.get, f)[0] for f in features}
+        limits = {f: self.threshold + (refs[f] if self.relative else 0.0) for f in features}
         out = []
         for i in range(len(history)):
-            over = {
-                c.removeprefix("missing_"): float(history.at[i, c])
-                for c in cols
-                if float(history.at[i, c]) > limits[c]
-            }
+            row = history.iloc[i]
+            now = {f: rates(row.get, f) for f in features}
+            over = {f: v for f, (v, _) in now.items() if v > limits[f]}
             if not over:
                 continue
             worst = max(over, key=over.get)
             b = history.at[i, "batch"]
-            ref = float(reference.get(f"missing_{worst}", np.nan))
-            ref_txt = f" (reference {ref:.1%})" if not np.isnan(ref) else ""
+            ref_txt = (f" (reference {refs[worst]:.1%})"
+                       if f"missing_{worst}" in reference and not np.isnan(refs[worst]) else "")
+            inf = now[worst][1]
+            what = ("missing" if not inf else "infinite" if inf == over[worst]
+                    else f"missing or infinite ({inf:.1%} infinite)")
             msg = (
-                f"{_batch_label(b)}: {over[worst]:.1%} of {worst} values are missing, above the "
-                f"{limits['missing_' + worst]:.1%} limit{ref_txt}{_also(over, worst)}."
+                f"{_batch_label(b)}: {over[worst]:.1%} of {worst} values are {what}, above the "
+                f"{limits[worst]:.1%} limit{ref_txt}{_also(over, worst)}."
             )
-            out.append(self._alert(b, worst, over[worst], limits["missing_" + worst], msg))
+            out.append(self._alert(b, worst, over[worst], limits[worst], msg))
         return out
 
     def __repr__(self):

@@ -34,9 +34,10 @@ source TEXT, processed_at TEXT)``
     every other numeric column of :attr:`MonitorResult.history` (metrics, CI bounds,
     ``drift_share``, ``drift_<f>`` as 0/1, ``effect_<f>``, ``missing_<f>``).
 ``drift(batch, "column" TEXT, kind, method, statistic, p_value, p_value_adjusted, threshold,
-effect_size, effect_measure, drifted INTEGER, reason, missing_rate REAL)``, primary key
-``(batch, "column")``: the long per-feature table (``missing_rate`` added in place, by
-``ALTER TABLE``, to files written before it existed; their rows read it as ``NULL``)
+effect_size, effect_measure, drifted INTEGER, reason, missing_rate REAL, nonfinite_rate REAL)``,
+primary key ``(batch, "column")``: the long per-feature table (``missing_rate`` and
+``nonfinite_rate``, the shares of the batch's rows that are NaN and +-inf, are added in
+place, by ``ALTER TABLE``, to files written before they existed; their rows read ``NULL``)
 ``histograms(batch, "column", bin_index INTEGER, bin TEXT, left REAL, right REAL,
 reference_share REAL, current_share REAL)``, primary key ``(batch, "column", bin_index)``
 ``alerts(batch, rule TEXT, kind TEXT, subject TEXT, value REAL, threshold REAL, severity TEXT,
@@ -82,7 +83,8 @@ CREATE TABLE IF NOT EXISTS batch_values (
 CREATE TABLE IF NOT EXISTS drift (
     batch NOT NULL, "column" TEXT NOT NULL, kind TEXT, method TEXT, statistic REAL,
     p_value REAL, p_value_adjusted REAL, threshold REAL, effect_size REAL, effect_measure TEXT,
-    drifted INTEGER, reason TEXT, missing_rate REAL, PRIMARY KEY (batch, "column")
+    drifted INTEGER, reason TEXT, missing_rate REAL, nonfinite_rate REAL,
+    PRIMARY KEY (batch, "column")
 );
 CREATE TABLE IF NOT EXISTS histograms (
     batch NOT NULL, "column" TEXT NOT NULL, bin_index INTEGER NOT NULL, bin TEXT,
@@ -100,7 +102,7 @@ _TABLES = ("meta", "batches", "batch_values", "drift", "histograms", "alerts")
 #: Columns of each table as :meth:`MonitorStore.read` returns them.
 DRIFT_COLUMNS = [
     "batch", "column", "kind", "method", "statistic", "p_value", "p_value_adjusted", "threshold",
-    "effect_size", "effect_measure", "drifted", "reason", "missing_rate",
+    "effect_size", "effect_measure", "drifted", "reason", "missing_rate", "nonfinite_rate",
 ]
 HISTOGRAM_COLUMNS = [
     "batch", "column", "bin_index", "bin", "left", "right", "reference_share", "current_share",
@@ -182,9 +184,11 @@ class MonitorStore:
     def _migrate(self) -> None:
         """Bring a file written by an earlier modellab up to date (additive changes only)."""
         drift_columns = {r[1] for r in self._con.execute('PRAGMA table_info("drift")')}
-        if "missing_rate" not in drift_columns:  # per-feature missing rates joined the drift rows
-            with self._transaction():
-                self._con.execute('ALTER TABLE drift ADD COLUMN missing_rate REAL')
+        # per-feature missing and non-finite rates joined the drift rows
+        for column in ("missing_rate", "nonfinite_rate"):
+            if column not in drift_columns:
+                with self._transaction():
+                    self._con.execute(f'ALTER TABLE drift ADD COLUMN {column} REAL')
 
     # ------------------------------------------------------------------ set-up
     def _read_version(self) -> int | None:
@@ -368,7 +372,8 @@ class MonitorStore:
         if "drifted" in frame:
             frame["drifted"] = frame["drifted"].fillna(0).astype(bool)
         for c in ("value", "threshold", "statistic", "p_value", "p_value_adjusted", "effect_size",
-                  "left", "right", "reference_share", "current_share", "missing_rate"):
+                  "left", "right", "reference_share", "current_share", "missing_rate",
+                  "nonfinite_rate"):
             if c in frame:
                 frame[c] = frame[c].astype(float)
         return frame

@@ -23,47 +23,36 @@ import numpy as np
 import pandas as pd
 
 from modellab._validate import require_columns
+from modellab.metrics import _registry
 
-#: Direction of every metric a report can state: ``"higher"`` is better (a fall is bad news),
-#: ``"lower"`` is better (a rise is bad news: losses such as the Brier score), ``None`` neutral
-#: (rates that describe the population rather than the model's quality). The report's one table
-#: of metric directions until the package has a metric registry.
-METRIC_DIRECTION: dict[str, str | None] = {
-    "roc_auc": "higher", "pr_auc": "higher", "recall": "higher", "precision": "higher",
-    "f1": "higher", "accuracy": "higher", "specificity": "higher",
-    "brier": "lower", "log_loss": "lower",
-    "base_rate": None, "default_rate": None, "positive_rate": None, "mean_score": None,
-}
+#: Direction, label and percent formatting of every metric come from the metric registry
+#: (:mod:`modellab.metrics._registry`): ``"higher"`` is better (a fall is bad news),
+#: ``"lower"`` is better (a rise is bad news: losses such as the Brier score), ``None``
+#: neutral (rates that describe the population rather than the model's quality).
+METRICS = _registry.METRICS
 
 #: Metrics where higher is better (a fall is bad news).
-HIGHER_IS_BETTER = tuple(m for m, d in METRIC_DIRECTION.items() if d == "higher")
+HIGHER_IS_BETTER = tuple(n for n, m in METRICS.items() if m.direction == "higher")
 #: Metrics where lower is better (a rise is bad news).
-LOWER_IS_BETTER = tuple(m for m, d in METRIC_DIRECTION.items() if d == "lower")
+LOWER_IS_BETTER = tuple(n for n, m in METRICS.items() if m.direction == "lower")
 
-#: Plain-language names with a gloss, for readers who are not data scientists.
-METRIC_GLOSS: dict[str, tuple[str, str]] = {
-    "roc_auc": (
-        "ROC AUC",
-        "how well the model ranks risky loans above safe ones; 0.5 is a coin toss, 1 is perfect",
-    ),
-    "pr_auc": (
-        "PR AUC",
-        "how precise the model stays as it catches more defaults; higher is better",
-    ),
-    "recall": ("recall", "the share of defaults the model catches"),
-    "precision": ("precision", "the share of flagged loans that really default"),
-    "f1": ("F1 score", "a balance of precision and recall; higher is better"),
-    "accuracy": ("accuracy", "the share of loans classified correctly"),
-    "base_rate": ("default rate", "the share of loans that defaulted"),
-    "default_rate": ("default rate", "the share of loans that defaulted"),
-    "positive_rate": ("flag rate", "the share of loans the model flags as risky"),
-    "mean_score": ("mean score", "the average predicted default probability"),
-    "specificity": ("specificity", "the share of good loans the model approves"),
-    "brier": ("Brier score", "the average squared gap between predicted risk and outcome; "
-                             "lower is better"),
-    "log_loss": ("log loss", "how surprised the model is by the outcomes; lower is better"),
+#: A plain-language gloss of each metric the report explains, for readers who are not data
+#: scientists (the metric's name is its registry label).
+METRIC_GLOSS: dict[str, str] = {
+    "roc_auc": "how well the model ranks risky loans above safe ones; 0.5 is a coin toss, "
+               "1 is perfect",
+    "pr_auc": "how precise the model stays as it catches more defaults; higher is better",
+    "recall": "the share of defaults the model catches",
+    "precision": "the share of flagged loans that really default",
+    "f1": "a balance of precision and recall; higher is better",
+    "accuracy": "the share of loans classified correctly",
+    "base_rate": "the share of loans that defaulted",
+    "positive_rate": "the share of loans the model flags as risky",
+    "mean_score": "the average predicted default probability",
+    "specificity": "the share of good loans the model approves",
+    "brier": "the average squared gap between predicted risk and outcome; lower is better",
+    "log_loss": "how surprised the model is by the outcomes; lower is better",
 }
-_PERCENT = {"recall", "precision", "accuracy", "base_rate", "default_rate", "positive_rate"}
 
 
 @dataclass(frozen=True)
@@ -141,14 +130,14 @@ class MetricChange:
     @property
     def worse(self) -> bool:
         """The metric moved in its bad direction (a fall, or a rise for a loss)."""
-        direction = METRIC_DIRECTION.get(self.metric)
+        direction = METRICS[self.metric].direction
         return (direction == "higher" and self.change < 0) or (
             direction == "lower" and self.change > 0)
 
     @property
     def deterioration(self) -> float:
         """How far the metric moved in its bad direction (0 or negative when it improved)."""
-        direction = METRIC_DIRECTION.get(self.metric)
+        direction = METRICS[self.metric].direction
         if direction == "higher":
             return -self.change
         if direction == "lower":
@@ -381,11 +370,6 @@ def reference_metrics(result) -> dict:
             out[str(key)] = float(value)
         except (TypeError, ValueError):
             continue  # notes and other text
-    # The monitor calls the default rate base_rate; history tables may say default_rate.
-    if "base_rate" in out and "default_rate" not in out:
-        out["default_rate"] = out["base_rate"]
-    if "default_rate" in out and "base_rate" not in out:
-        out["base_rate"] = out["default_rate"]
     return out
 
 
@@ -525,8 +509,7 @@ N_BOOT = 2000
 
 def _impact(history, after_mask, changes, ref, costs) -> BusinessImpact | None:
     recall = changes.get("recall")
-    rate_col = "base_rate" if "base_rate" in history.columns else "default_rate"
-    needed = [rate_col, "n_labelled", "recall", "accuracy"]
+    needed = ["base_rate", "n_labelled", "recall", "accuracy"]
     if recall is None or any(c not in history.columns for c in needed):
         return None
     if any(k not in ref or not math.isfinite(ref[k]) for k in ("recall", "accuracy", "base_rate")):
@@ -536,7 +519,7 @@ def _impact(history, after_mask, changes, ref, costs) -> BusinessImpact | None:
     if rows.empty:
         return None
     per_batch = np.array([_confusion(*map(float, r)) for r in
-                          rows[["n_labelled", rate_col, "recall", "accuracy"]].to_numpy()])
+                          rows[["n_labelled", "base_rate", "recall", "accuracy"]].to_numpy()])
     cells = np.clip(np.round(per_batch.sum(axis=0)), 0, None)
     n_ref = float(ref.get("n_labelled", ref.get("n", 0.0)) or 0.0)
     ref_cells = np.clip(np.round(_confusion(n_ref, ref["base_rate"], ref["recall"],
@@ -593,8 +576,9 @@ def gather_facts(
     model_name : str, optional
         Name used in the text; default ``"the model"``.
     primary_metric : str
-        The headline performance metric, one of :data:`METRIC_DIRECTION`; its direction
-        decides what a deterioration is (a rising Brier score is one).
+        The headline performance metric, a name of the metric registry
+        (:data:`modellab.metrics._registry.METRICS`); its direction decides what a
+        deterioration is (a rising Brier score is one).
     costs : CostAssumptions, optional
         Prices for the business impact (both kinds of error); the course's illustrative
         defaults when omitted.
@@ -623,9 +607,9 @@ def gather_facts(
     >>> round(f.metric_changes["roc_auc"].after, 3)
     0.705
     """
-    if not isinstance(primary_metric, str) or primary_metric not in METRIC_DIRECTION:
+    if not isinstance(primary_metric, str) or primary_metric not in METRICS:
         raise ValueError(
-            f"primary_metric must be one of {sorted(METRIC_DIRECTION)}, got {primary_metric!r}."
+            f"primary_metric must be one of {list(METRICS)}, got {primary_metric!r}."
         )
     result = load_result(result)
     costs = CostAssumptions() if costs is None else costs
@@ -669,7 +653,7 @@ def gather_facts(
 
     changes = {}
     for metric in dict.fromkeys([primary_metric, *HIGHER_IS_BETTER, *LOWER_IS_BETTER,
-                                 "base_rate", "default_rate"]):
+                                 "base_rate"]):
         change = _metric_change(history, metric, ref, after_mask)
         if change is not None:
             changes[metric] = change
@@ -726,10 +710,14 @@ def gather_facts(
 
 
 def fmt_metric(metric: str, value: float) -> str:
-    """``0.8123`` -> ``'0.81'``; shares as percentages (``recall`` 0.62 -> ``'62%'``)."""
+    """``0.8123`` -> ``'0.81'``; shares as percentages (``recall`` 0.62 -> ``'62%'``).
+
+    Which metrics are shares is the registry's ``percent``; an unknown name is an error.
+    """
+    percent = _registry.get(metric).percent
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
-    return f"{value:.0%}" if metric in _PERCENT else f"{value:.2f}"
+    return f"{value:.0%}" if percent else f"{value:.2f}"
 
 
 def fmt_date(ts: pd.Timestamp | None) -> str:
@@ -766,9 +754,29 @@ def fmt_money(amount: float, currency: str, *, significant: int | None = None) -
 
 
 def metric_name(metric: str) -> str:
-    return METRIC_GLOSS.get(metric, (metric.replace("_", " "), ""))[0]
+    """The metric's label in the registry: ``"roc_auc"`` -> ``"ROC-AUC"``.
+
+    >>> metric_name("base_rate")
+    'default rate'
+    """
+    if metric in _OTHER_NAMES:
+        return _OTHER_NAMES[metric]
+    return _registry.get(metric).label
+
+
+#: History quantities a report plots that are not model metrics (not in the registry).
+_OTHER_NAMES = {"drift_share": "drift share"}
+
+
+def metric_title(metric: str) -> str:
+    """:func:`metric_name` at the start of a title: first letter upper-cased only
+    (``"ROC-AUC"`` stays ``"ROC-AUC"``, ``"recall"`` becomes ``"Recall"``)."""
+    name = metric_name(metric)
+    return name[:1].upper() + name[1:]
 
 
 def metric_gloss(metric: str) -> str:
-    name, gloss = METRIC_GLOSS.get(metric, (metric.replace("_", " "), ""))
-    return f"{name} ({gloss})" if gloss else name
+    """The metric's label with its plain-language gloss, for a reader who is not a data
+    scientist: ``"recall (the share of defaults the model catches)"``."""
+    gloss = METRIC_GLOSS.get(metric, "")
+    return f"{metric_name(metric)} ({gloss})" if gloss else metric_name(metric)

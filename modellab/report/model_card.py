@@ -230,7 +230,7 @@ def model_card(
     ...                   metrics=["roc_auc"], n_boot=100)
     >>> card.splitlines()[0]
     '# Model card: credit-risk'
-    >>> "| ROC AUC | 0.8" in card
+    >>> "| ROC-AUC | 0.8" in card
     True
     >>> card = model_card("credit-risk", intended_use="Rank loan applications by risk.",
     ...                   owners="Risk analytics", date="2024-03-31",
@@ -264,14 +264,15 @@ def model_card(
     if unknown:  # checked even when no validation data is given: never ignored silently
         raise ValueError(f"Unknown metric(s) {unknown}. Valid names: {list(METRICS)}.")
     alerts = None
-    rule_list = [repr(r) for r in (rules or [])]
+    # Rules by their stable name (the ``rule`` column of the alerts), never by repr.
+    rule_list = [r.name for r in (rules or [])]
     if result is not None:
         result = load_result(result)
         alerts = result.alerts
-        rule_list = rule_list or [repr(r) for r in (getattr(result, "rules", None) or [])]
+        rule_list = rule_list or [r.name for r in (getattr(result, "rules", None) or [])]
         if not rule_list:
             config = getattr(result, "config", None) or getattr(result, "meta", None) or {}
-            rule_list = [str(r) for r in config.get("rules", [])]
+            rule_list = [str(r) for r in config.get("rule_names", [])]
     context = {
         "model_name": model_name,
         "version": version,

@@ -30,6 +30,7 @@ from modellab.report.facts import (
     gather_facts,
     load_result,
     metric_name,
+    metric_title,
 )
 from modellab.report.summary import summary_paragraphs
 
@@ -100,7 +101,7 @@ def _figures(result, facts: ReportFacts, audience: str) -> list[dict]:
             ),
             (8, 3.2),
         )
-        out.append(_spec(metric, f"{metric_name(metric).capitalize()} per batch", fig, caption))
+        out.append(_spec(metric, f"{metric_title(metric)} per batch", fig, caption))
 
     head = facts.primary_metric
     trend(
@@ -113,7 +114,7 @@ def _figures(result, facts: ReportFacts, audience: str) -> list[dict]:
         caption = (
             "Share of the monitored features whose distribution changed in each batch."
             if metric == "drift_share"
-            else f"{metric_name(metric).capitalize()} per batch, against the reference period (dashed)."
+            else f"{metric_title(metric)} per batch, against the reference period (dashed)."
         )
         trend(metric, caption)
 
@@ -361,7 +362,7 @@ def _context(result, facts: ReportFacts, audience, title, max_features, html: bo
         "fmt_metric": fmt_metric,
         "fmt_date": fmt_date,
         "metric_name": metric_name,
-        "rules": [repr(r) for r in (getattr(result, "rules", None) or [])],
+        "rules": [r.name for r in (getattr(result, "rules", None) or [])],
     }
 
 

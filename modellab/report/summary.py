@@ -133,7 +133,7 @@ def _performance(f: ReportFacts) -> str:
         else:
             verb = "fell" if recall.change < 0 else "rose"
             text += f" Its {metric_gloss('recall')} {verb} from {before} to {after}."
-    rate = f.metric_changes.get("base_rate") or f.metric_changes.get("default_rate")
+    rate = f.metric_changes.get("base_rate")
     if rate is not None and abs(rate.change) >= 0.02:
         verb = "rose" if rate.change > 0 else "fell"
         text += (
@@ -320,7 +320,7 @@ def executive_summary(
     ...                   "roc_auc": [0.80, 0.81]})
     >>> ok = SimpleNamespace(history=h, alerts=pd.DataFrame(), reference={"roc_auc": 0.80})
     >>> print(executive_summary(ok).split("\\n\\n")[0])
-    No action needed. The model is working as expected with ROC AUC at 0.81.
+    No action needed. The model is working as expected with ROC-AUC at 0.81.
     """
     facts = (
         result
