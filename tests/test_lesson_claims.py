@@ -246,3 +246,41 @@ def test_12_sudden_is_not_proof_of_a_bug(outputs):
     # "so would a monitored ratio feature (loan amount / income)"
     assert re.search(r"DriftResult\(method='wasserstein', statistic=[\d.]+, p_value=None, "
                      r"threshold=0.1, drifted=True", text)
+
+
+def test_12_inside_the_average_and_who_is_affected(outputs):
+    text = outputs("12_capstone")
+    # "One group is behind: broker applications" (who_is_affected lists it, and only it)
+    affected = section(text, "## Who is affected")
+    affected = affected[:affected.index("Checked:")]
+    assert re.findall(r"^- \*\*(.+?)\*\*", affected, re.M) == ["channel = broker"]
+    # "brokers' ROC-AUC was the same in the reference ... under a fifth of applications in the
+    # reference and close to half in the latest weeks"
+    auc, auc_ref, share, share_ref = values(
+        text, r"ranked less well than the rest \(ROC-AUC ([\d.]+); reference ([\d.]+)\), but now "
+              r"(\d+)% of applications \(reference (\d+)%\)", "the broker channel's log line")
+    assert abs(auc - auc_ref) <= 0.02 and share_ref < 20 and 40 <= share <= 50
+    # "beyond the 10-point line; in the reference the gap sat just inside it. The two
+    # intervals overlap widely"
+    gap = r"a gap of ([\d.]+) percentage points \(95% interval ([\d.]+) to ([\d.]+)\)"
+    now, now_low, now_high = values(text, r"^batches 9-13: .*?" + gap, "the equal-opportunity gap")
+    ref, ref_low, ref_high = values(text, r"^reference: .*?" + gap, "the reference gap")
+    assert now > 10 and 8 <= ref <= 10 and now_low < ref_high and ref_low < now_high
+    # "Everyone was hit, but not equally: broker applicants and the under-25s most"
+    hit = section(text, "share  declined  applications")
+    channels = {m[0]: float(m[1]) for m in re.findall(r"(branch|broker|online|partner)\s+([\d.]+)\s+\d+\s+\d+", hit)}
+    bands = {m[0]: float(m[1]) for m in re.findall(r"(\[\d+, \d+\))\s+([\d.]+)\s+\d+\s+\d+", hit)}
+    assert len(channels) == 4 and len(bands) == 4 and min(channels.values()) > 0.2
+    assert max(channels, key=channels.get) == "broker" and max(bands, key=bands.get) == "[18, 25)"
+    # "approved at about a quarter of the rate ... far below the four-fifths line ... Re-scoring
+    # brings the ratio back to about its reference level, right at the line"
+    ratio = r"approval-rate ratio ([\d.]+) \(([\d.]+)-([\d.]+)\)"
+    bug, _, bug_high = values(text, r"with the bug: " + ratio, "the four-fifths ratio with the bug")
+    fixed, _, _ = values(text, r"income fixed: " + ratio, "the ratio with income fixed")
+    reference, _, _ = values(text, r"reference: " + ratio, "the reference ratio")
+    assert 0.2 <= bug <= 0.3 and bug_high < 0.8
+    assert abs(fixed - reference) <= 0.05 and abs(fixed - 0.8) <= 0.05
+    # the incident log (and the summary, built from the same variables) names who was hit
+    broker, young = values(text, r"hardest hit: broker applicants \((\d+)% of them\) and "
+                                 r"under-25s \((\d+)%\)", "who was hit, in the log")
+    assert (broker, young) == (round(channels["broker"] * 100), round(bands["[18, 25)"] * 100))

@@ -22,8 +22,11 @@
 # >   of the change: a campaign can change customers overnight, and a bug can creep in branch by
 # >   branch. A bug is fixed by rolling the pipeline back; a real change in customers is watched,
 # >   and the model recalibrated or retrained once outcomes show it is needed.
+# > - Look **inside the average**: which channel or age band is hit, with intervals, and the
+# >   fairness reading a regulator asks for (the four-fifths rule, equal opportunity).
 # > - Price the damage in money, act on the urgent part first, and tell each audience what it
-# >   needs: what happened, since when, what it costs, what we do, and when we report next.
+# >   needs: what happened, since when, who is affected, what it costs, what we do, and when we
+# >   report next.
 
 # %% [markdown]
 # ## What you will be able to do
@@ -31,7 +34,8 @@
 # 1. Run an incident from the monitor's alert to a written report, keeping an incident log.
 # 2. Triage with label-free signals when the latest outcomes have not arrived.
 # 3. Find which features drifted and since when, and tell a data-quality bug from a real change.
-# 4. Use a domain classifier to check what changed jointly, beyond one column at a time.
+# 4. Use a domain classifier to check what changed jointly, beyond one column at a time, and
+#    look inside the average: which segment is hit, and what a fair-lending review would see.
 # 5. Estimate the business impact, choose between rollback, recalibration, retraining and waiting.
 # 6. Write an executive summary and a model-card incident entry, and check your diagnosis.
 
@@ -378,6 +382,93 @@ log("12:00", "diagnosis",
     "ROC-AUC per batch; default rate vs mean score")
 
 # %% [markdown]
+# ### 3e · Inside the average: is one group hit? (12:15)
+#
+# A steady average can hide a group that suffers (lesson 06), and a lender in a high-risk use
+# of AI must show performance per segment. First, ranking quality per **channel** on the
+# labelled broker weeks, with 95% intervals, next to the same channel in the reference:
+
+# %%
+import numpy as np
+
+from modellab.report.affected import who_is_affected
+
+AGE_BANDS = [18, 25, 35, 50, 81]  # the age bands of lesson 06
+broker_weeks = production[production["batch"].between(9, 13)]
+segment_auc = {when: metrics.by_segment(frame, "channel", ["roc_auc"], n_boot=200, seed=0)
+               for when, frame in [("reference", reference), ("batches 9-13", broker_weeks)]}
+fig, ax = plt.subplots(figsize=(8, 3.4), layout="constrained")
+for offset, (when, table) in zip([-0.15, 0.15], segment_auc.items(), strict=True):
+    x = np.arange(len(table)) + offset
+    ax.errorbar(x, table["value"], yerr=[table["value"] - table["lower"],
+                                         table["upper"] - table["value"]],
+                fmt="o", capsize=3, label=when)
+ax.set_xticks(np.arange(len(table)), table["segment"])
+ax.set(ylabel="ROC-AUC (95% interval)", title="ROC-AUC per channel, reference vs broker weeks")
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# The table behind the figure, with each channel's share of applications:
+
+# %%
+by_channel = segment_auc["batches 9-13"].set_index("segment")[["value", "lower", "upper", "n"]]
+by_channel.insert(0, "reference", segment_auc["reference"].set_index("segment")["value"])
+by_channel["share reference"] = reference["channel"].value_counts(normalize=True)
+by_channel["share batches 14-17"] = (production.loc[production["batch"] >= 14, "channel"]
+                                     .value_counts(normalize=True))
+by_channel.round(3)
+
+# %% [markdown]
+# Is any channel or age band **behind the rest beyond noise**? `who_is_affected` runs lesson
+# 06's `segment_gaps` (each segment against the rest, Bonferroni-corrected) and writes the
+# report section:
+
+# %%
+affected = who_is_affected(broker_weeks, {"channel": None, "age": AGE_BANDS}, "roc_auc",
+                           by=None, n_boot=200, seed=0)
+print(affected)
+
+# %% [markdown]
+# One group is behind: **broker** applications, ranked less well than the rest. The figure says
+# this weakness is *not new* — brokers' ROC-AUC was the same in the reference. What is new is
+# their weight: brokers brought under a fifth of applications in the reference and close to
+# half in the latest weeks. More applicants now sit in the group the model ranks least well;
+# the average still holds, but this is the first place to look when outcomes for batches 14–17
+# arrive.
+#
+# **The regulator's question.** Age is a protected characteristic, and credit scoring is a
+# high-risk use under the EU AI Act. Among applicants who repaid, are the young approved as
+# often as the others (equal opportunity, lesson 06)? On the broker weeks, and in the reference:
+
+# %%
+opportunity = metrics.equal_opportunity_difference(broker_weeks, "age", bins=AGE_BANDS,
+                                                   n_boot=200, seed=0)
+opportunity_ref = metrics.equal_opportunity_difference(reference, "age", bins=AGE_BANDS,
+                                                       n_boot=200, seed=0)
+print("batches 9-13:", opportunity.reading)
+print("reference:   ", opportunity_ref.reading)
+
+# %% [markdown]
+# On the broker weeks, creditworthy under-25s are turned away more often than older good
+# borrowers, beyond the 10-point line; in the reference the gap sat just inside it. The two
+# intervals overlap widely, so the data cannot say that the gap grew — but it is over the line
+# now, and a lender must be able to justify it by credit risk or correct it. It is not what
+# caused today's alert: we log it as a separate finding for the model owner's fairness review.
+
+# %%
+log("12:15", "diagnosis",
+    f"Inside the average: broker applications ranked less well than the rest "
+    f"(ROC-AUC {by_channel.loc['broker', 'value']:.2f}; reference "
+    f"{by_channel.loc['broker', 'reference']:.2f}), but now "
+    f"{by_channel.loc['broker', 'share batches 14-17']:.0%} of applications (reference "
+    f"{by_channel.loc['broker', 'share reference']:.0%}). Fairness: "
+    f"equal-opportunity gap for under-25s {opportunity.value * 100:.0f} points "
+    f"({opportunity.low * 100:.0f}-{opportunity.high * 100:.0f}), over the 10-point line: "
+    f"separate finding for the model owner",
+    "by_segment per channel; who_is_affected; equal_opportunity_difference by age band")
+
+# %% [markdown]
 # ## 4 · Business impact (13:00)
 #
 # The automatic report prices errors only on loans whose outcome is known, so it cannot see
@@ -404,12 +495,54 @@ print(f"Declined only because of the bug: {declined_by_bug.sum():,} applications
 print(f"Lost margin: about {lost_margin} "
       f"(at {costs.currency} {costs.false_alarm:,.0f} per good customer declined)")
 
+# %% [markdown]
+# **Who did the bug hit?** The share of each group's applications declined only because of the
+# bug:
+
 # %%
+hit = pd.DataFrame({
+    "channel": bug_batches["channel"].to_numpy(),
+    "age band": pd.cut(bug_batches["age"], AGE_BANDS, right=False).astype(str).to_numpy(),
+    "declined by the bug": declined_by_bug,
+})
+hit_by = {column: hit.groupby(column)["declined by the bug"].agg(share="mean", declined="sum",
+                                                                  applications="size")
+          for column in ["channel", "age band"]}
+pd.concat(hit_by, names=["group", "segment"]).round(3)
+
+# %% [markdown]
+# Everyone was hit, but not equally: broker applicants and the under-25s most (a small group:
+# the count is in the table). A fair-lending
+# review asks the four-fifths question of these decisions (approvals need no outcomes): is the
+# lowest approval rate of an age band at least 0.8 times the highest? With the bug, with income
+# fixed (re-scored), and in the reference:
+
+# %%
+rescored = bug_batches.assign(prediction=(fixed_score >= scenario.threshold).astype(int))
+four_fifths = {label: metrics.approval_rate_ratio(frame, "age", bins=AGE_BANDS, n_boot=200, seed=0)
+               for label, frame in [("with the bug", bug_batches), ("income fixed", rescored),
+                                    ("reference", reference)]}
+for label, ratio in four_fifths.items():
+    print(f"{label:>13}: approval-rate ratio {ratio.value:.2f} "
+          f"({ratio.low:.2f}-{ratio.high:.2f}), worst {ratio.worst_group}, best {ratio.best_group}")
+print(four_fifths["with the bug"].reading)
+
+# %% [markdown]
+# While the bug ran, the under-25s were approved at about a quarter of the rate of the
+# best-approved band: far below the four-fifths line, evidence of adverse impact that no credit
+# reason justifies — it came from a data bug. Re-scoring brings the ratio back to about its
+# reference level, right at the line. The lender's fair-lending officer must hear about this
+# with the rest, and re-contacting the wrongly declined repairs it.
+
+# %%
+bug_ratio = four_fifths["with the bug"]
 log("13:00", "impact",
     f"Bug: {declined_by_bug.sum():,} applications wrongly declined in 2 weeks, about "
-    f"{lost_margin} of lost margin; broker shift: "
-    f"no measurable loss yet",
-    "re-scored batches 16-17 with income fixed; CostAssumptions")
+    f"{lost_margin} of lost margin; hardest hit: broker applicants "
+    f"({hit_by['channel'].loc['broker', 'share']:.0%} of them) and under-25s "
+    f"({hit_by['age band'].loc['[18, 25)', 'share']:.0%}); four-fifths ratio by age "
+    f"{bug_ratio.value:.2f} with the bug. Broker shift: no measurable loss yet",
+    "re-scored batches 16-17 with income fixed; CostAssumptions; approval_rate_ratio by age")
 
 # %% [markdown]
 # ## 5 · Decision (13:30)
@@ -420,17 +553,20 @@ log("13:00", "impact",
 # | **re-score** affected applications | **yes**: re-score batches 16–17 and re-contact the wrongly declined | — |
 # | **recalibrate** the model | no: the model is fine, its input is wrong | not yet: calibration holds on batches 9–13 |
 # | **retrain** the model | no: retraining on corrupted data would bake the bug in | not yet: ranking holds; revisit when outcomes for batches 14–17 arrive |
-# | **wait and watch** | no: it costs money every day | **yes**, with a date: review in 4 weeks, and turn the `loan_amount` warning into a tracked item |
+# | **wait and watch** | no: it costs money every day | **yes**, with a date: review in 4 weeks, watch the broker channel's ROC-AUC first, and turn the `loan_amount` warning into a tracked item |
 #
 # Who must know: the **data platform** team (roll back, add a unit check to the release tests),
 # the **head of lending** (customers declined; cost), **customer operations** (re-contact
-# applicants), **marketing** (the broker channel changes the portfolio), and the **model owner**
-# (model card, next review).
+# applicants, the under-25s and broker applicants first), the **fair-lending officer** (the
+# four-fifths breach while the bug ran; the equal-opportunity gap for the young),
+# **marketing** (the broker channel changes the portfolio), and the **model owner** (model
+# card, next review, the fairness finding).
 
 # %%
 log("13:30", "decision",
-    "Roll back release 4.2 today, re-score batches 16-17; keep the model; watch the broker "
-    "shift, review when outcomes arrive",
+    "Roll back release 4.2 today, re-score batches 16-17 and re-contact the wrongly declined; "
+    "keep the model; watch the broker shift (broker ROC-AUC first), review when outcomes "
+    "arrive; fairness finding for under-25s to the model owner and fair-lending officer",
     "impact estimate; options table")
 
 # %% [markdown]
@@ -456,6 +592,15 @@ summary = (
     f"bug, about {lost_margin} of lost margin "
     f"(illustrative prices). The release is being rolled back today and the affected "
     f"applications re-scored; customer operations will re-contact them.\n\n"
+    f"**Who is affected.** The bug hit broker applicants hardest "
+    f"({hit_by['channel'].loc['broker', 'share']:.0%} of them declined only because of it) "
+    f"and applicants under 25 ({hit_by['age band'].loc['[18, 25)', 'share']:.0%}). While it "
+    f"ran, under-25s were approved at {bug_ratio.value:.2f} times the rate of the best-approved "
+    f"age band, far below the four-fifths line (0.8) of a fair-lending review; re-scoring "
+    f"restores {four_fifths['income fixed'].value:.2f}. Our fair-lending officer is informed. "
+    f"Separately, and not caused by this incident, creditworthy under-25s are approved less "
+    f"often than older good borrowers (a gap of {opportunity.value * 100:.0f} points on the "
+    f"latest weeks with outcomes): the model owner reviews it.\n\n"
     f"**Watching.** Since 10 March a broker partnership has brought larger loans. The model still "
     f"ranks risk as well as before (ROC-AUC {labelled_shift['roc_auc'].mean():.2f} vs "
     f"{result.reference['roc_auc']:.2f}) on the weeks with known outcomes. No change to the "
@@ -481,7 +626,7 @@ card = report.model_card(
 entry = "\n\n## Incident 2025-05-12: income reported in thousands\n\n" + "\n".join(
     f"- **{row['time']} {row['step']}**: {row['finding']} _(evidence: {row['evidence']})_"
     for row in incident_log
-)
+) + "\n\n#" + affected  # the "Who is affected" section, one level down
 Markdown(card + entry)
 
 # %% [markdown]
@@ -552,6 +697,8 @@ alert_tuner(result, truth=scenario.truth)
 #   roll back and re-score. A gradual move with plausible values is a real change: confirm with
 #   the business, check performance on the labelled weeks, then wait, recalibrate or retrain.
 # - A **domain classifier** checks what changed jointly, and whether anything else changed.
+# - Look **inside the average**: per-segment metrics with intervals, segments behind the rest
+#   beyond noise, and the fairness measures a regulator asks for — then say who is affected.
 # - Price the impact yourself when the automatic report cannot see it, and write for each audience.
 #
 # **Next:** solve a different incident on your own in `ex06_capstone`.
