@@ -6,9 +6,10 @@ report can show "estimated (labels pending)" next to "measured". The rules follo
 protocol of :mod:`modellab.monitor.rules` (frozen, readable ``repr``,
 ``evaluate(history, reference)`` -> alerts table) and read those columns.
 
-They are evaluated on a history that :func:`with_estimates` has extended; a
-:class:`~modellab.monitor.Monitor` does not compute estimates itself, so passing these
-rules to ``Monitor(rules=...)`` makes them fail with a clear error naming the missing column.
+A :class:`~modellab.monitor.Monitor` built with ``estimator=`` computes the same columns
+per batch (from the batch summary, so :func:`modellab.scale.monitor_parquet` too) and takes
+these rules in ``Monitor(rules=...)``; on any other history, extend it with
+:func:`with_estimates` first.
 """
 
 from __future__ import annotations
@@ -104,9 +105,9 @@ def _estimated_series(rule, history: pd.DataFrame) -> pd.Series:
     col = f"estimated_{rule.metric}"
     if col not in history.columns:
         raise ValueError(
-            f"history has no {col!r} column: add the estimates first with "
-            f"modellab.estimate.with_estimates(history, estimator.estimate(production)). "
-            f"(A Monitor does not compute estimates itself.)"
+            f"history has no {col!r} column: build the Monitor with estimator=True, or add "
+            f"the estimates with modellab.estimate.with_estimates(history, "
+            f"estimator.estimate(production))."
         )
     return history[col].astype(float)
 

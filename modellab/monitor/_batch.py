@@ -70,6 +70,8 @@ class BatchSummary:
     # on rows in memory): ROC-AUC, PR-AUC, Brier and confidence intervals then come from
     # scikit-learn on the rows, not from the histograms.
     exact: tuple | None = None
+    # calibrated-score summary for performance estimation (Plan.estimator), mergeable
+    estimate: object | None = None
 
     def merge(self, other: BatchSummary) -> BatchSummary:
         def add(a, b):
@@ -86,6 +88,7 @@ class BatchSummary:
             min(self.seen, other.seen),
             None if self.exact is None or other.exact is None else tuple(
                 np.concatenate([a, b]) for a, b in zip(self.exact, other.exact, strict=True)),
+            None if self.estimate is None else self.estimate.merge(other.estimate),
         )
 
 
@@ -148,6 +151,8 @@ class Plan:
     n_boot: int = 200
     seed: int = 0
     rows_name: str = ""  # prefix of column names in messages, e.g. "production "
+    # a fitted modellab.estimate.PerformanceEstimator: estimated_<metric> columns (labels pending)
+    estimator: object | None = None
 
     @property
     def features(self) -> list[str]:
@@ -219,6 +224,8 @@ class Plan:
         out.pos_hist = np.bincount(bins[yl == 1], minlength=n_bins)
         out.neg_hist = np.bincount(bins[yl == 0], minlength=n_bins)
         out.sq_error = float(np.dot(yl - sl, yl - sl))
+        if self.estimator is not None:
+            out.estimate = self.estimator.summarise(frame)
         if self.exact:
             out.exact = (y, s)
         return out
@@ -320,6 +327,8 @@ def batch_result(plan: Plan, key, b: BatchSummary, cache: dict | None = None, *,
         metrics, bound = _exact_metrics(plan, b, metrics), None
         note = metrics.pop("_note")
     row.update(metrics)
+    if plan.estimator is not None and b.estimate is not None:
+        row.update(estimated_columns(plan.estimator, key, b.estimate))
     # Data quality: shares of the batch's rows whose value is missing (NaN) or non-finite
     # (+-inf); the drift tests use the finite rest.
     missing = {f: b.counts[f].n_missing / b.rows for f in plan.features}
@@ -345,6 +354,19 @@ def batch_result(plan: Plan, key, b: BatchSummary, cache: dict | None = None, *,
     if bound is not None:
         row["roc_auc_max_error"] = bound
     return row, drift, hist
+
+
+def estimated_columns(estimator, key, summary) -> dict:
+    """``estimated_<metric>`` (with ``_lower``, ``_upper``, ``_alert``) of one batch, from its
+    merged :class:`~modellab.estimate.EstimateSummary`: the estimator's own
+    :meth:`~modellab.estimate.PerformanceEstimator.estimate_summaries`, laid out as
+    :func:`modellab.estimate.with_estimates` lays it out."""
+    from modellab.estimate import with_estimates
+
+    wide = with_estimates(pd.DataFrame({"batch": [key]}),
+                          estimator.estimate_summaries({key: summary}))
+    return {c: (bool(v) if c.endswith("_alert") else float(v))
+            for c, v in wide.iloc[0].items() if c != "batch"}
 
 
 def wide_view(drift: pd.DataFrame, features) -> dict:

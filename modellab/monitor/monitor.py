@@ -55,8 +55,9 @@ class Monitor:
     ``Monitor(reference, **options)`` is shorthand for ``Monitor(**options).fit(reference)``
     (options are keyword-only). Fitting learns the drift profile (``detector_``, whose bins
     the histograms show), the reference metrics (``reference_``), the reference score
-    quantiles (``score_quantiles_``), the metric set (``metrics_``), and resolves
-    ``features`` and ``threshold`` when not given.
+    quantiles (``score_quantiles_``), the metric set (``metrics_``), the monitored
+    features (``features_``: ``features`` as given, or learned), the decision threshold
+    (``threshold_``) and the store's path (``store_``); the parameters stay as given.
 
     Parameters
     ----------
@@ -101,6 +102,32 @@ class Monitor:
     on_existing : {"skip", "replace"}, default "skip"
         What :meth:`run` does with a batch already in the store: keep the stored
         results (re-runs add nothing), or recompute and overwrite them.
+    estimator : PerformanceEstimator or True, optional
+        Estimate performance before labels arrive (:mod:`modellab.estimate`): a copy of
+        the estimator (``True``: ``PerformanceEstimator()`` on the metrics it can estimate)
+        is fitted on the reference with this monitor's ``target``, ``score`` and
+        ``threshold``, and every batch's history row gains ``estimated_<metric>`` with
+        ``_lower``/``_upper`` (the band where the realised value should fall) and
+        ``_alert`` (the estimate left the reference band). The estimate comes from the
+        batch summary, so :func:`modellab.scale.monitor_parquet` computes it too. Rules:
+        :class:`~modellab.estimate.EstimatedMetricDropFrom`,
+        :class:`~modellab.estimate.EstimationGapAbove`.
+    segments : list of str, or dict of {column: bins}, optional
+        Columns to look inside the average by (:func:`modellab.metrics.segment_gaps`:
+        each segment's ``segment_metric`` against the rest of its batch, with a
+        Bonferroni-corrected bootstrap interval of ``n_boot`` draws); a dict gives the
+        bins of numeric columns. Results: :attr:`MonitorResult.segments`. Rule:
+        :class:`~modellab.monitor.SegmentBehind`. Computed from the rows, so
+        :meth:`run` only (not :func:`modellab.scale.monitor_parquet`).
+    segment_metric : str, default "recall"
+        Metric compared between segments.
+    contract : pandera.DataFrameSchema or True, optional
+        Data contract every batch is validated against (:func:`modellab.contracts.validate`;
+        ``True`` infers it from the reference features with
+        :func:`modellab.contracts.infer_contract`). Violations:
+        :attr:`MonitorResult.contract`, their count in the history's
+        ``contract_violations``. Rule: :class:`~modellab.monitor.ContractViolated`.
+        :meth:`run` only.
 
     Examples
     --------
@@ -139,6 +166,10 @@ class Monitor:
         drift_options: dict | None = None,
         n_bins: int | None = None,
         on_existing: str = "skip",
+        estimator=None,
+        segments=None,
+        segment_metric: str = "recall",
+        contract=None,
     ):
         for name, value in (("target", target), ("score", score), ("prediction", prediction)):
             if not isinstance(value, str) or not value:
@@ -148,13 +179,16 @@ class Monitor:
         self.ci, self.n_boot, self.seed = ci, n_boot, seed
         self.on_existing = on_existing
         self.rules = _rules.check_rules(rules)
+        self.estimator, self.segments, self.contract = estimator, segments, contract
+        self.segment_metric = segment_metric
+        self._segment_bins = _check_segments(segments)
+        _check_options(estimator, contract, segment_metric)
         self.drift_method = drift_method
         self.drift_options = dict(drift_options or {})
         self.n_bins = n_bins
-        # features, threshold and store hold the learned values once fitted
-        self._features_param, self._threshold_param, self._store_param = (
-            features, threshold, store)
-        self.features = self.threshold = self.store = None
+        # Parameters stay as given (scikit-learn): fit puts what it learns in features_,
+        # threshold_ and store_ (the store's resolved path).
+        self.features, self.threshold, self.store = features, threshold, store
         if reference is not None:
             self.fit(reference)
 
@@ -162,9 +196,11 @@ class Monitor:
         """Learn from the reference period: drift profile, reference metrics, threshold.
 
         ``Monitor(reference, ...)`` is ``Monitor(...).fit(reference)``. Sets
-        ``features`` and ``threshold`` (as given, or learned), ``detector_``,
-        ``reference_``, ``score_quantiles_``, ``metrics_``, and opens the ``store``
-        (refusing one written by a monitor set up differently).
+        ``features_`` and ``threshold_`` (the ``features`` and ``threshold`` parameters as
+        given, or learned from the reference when ``None``), ``detector_``,
+        ``reference_``, ``score_quantiles_``, ``metrics_``, and opens the store
+        (``store_``, its path), refusing one written by a monitor set up differently.
+        Parameters are never changed by fitting (scikit-learn's rule).
 
         Returns
         -------
@@ -185,12 +221,12 @@ class Monitor:
                 f"(columns: {list(reference.columns)[:20]})."
             )
         require_columns(reference, [score], "reference")
-        threshold = self._threshold_param
-        self.threshold = (
+        threshold = self.threshold
+        self.threshold_ = (
             _infer_threshold(reference, score, prediction) if threshold is None
             else check_threshold(threshold)
         )
-        self.features = self._check_features(reference, self._features_param)
+        self.features_ = self._check_features(reference, self.features)
         self._check_rule_features()
 
         labels = reference[target]
@@ -208,18 +244,59 @@ class Monitor:
             )
         self.detector_ = DriftDetector(
             method=self.drift_method, **{**self.drift_options, "bins": bins}
-        ).fit(reference[self.features])
+        ).fit(reference[self.features_])
         self._metrics = self._metric_names(reference)
         self.score_quantiles_ = _score_quantiles(reference[score], score)
+        self._fit_extras(reference)
         ref = reference.assign(batch="reference")
         ref_row, _, _ = self._batch_row(ref, "reference", with_drift=False)
         self.reference_ = {k: v for k, v in ref_row.items() if k not in ("batch", "start", "note")}
         self._check_reference_for_rules()
-        store = self._store_param
-        self.store = None if store is None else MonitorStore(store).path
-        if self.store is not None:
+        store = self.store
+        self.store_ = None if store is None else MonitorStore(store).path
+        if self.store_ is not None:
             self._init_store()
         return self
+
+    def _fit_extras(self, reference) -> None:
+        """Fit the estimator and the contract, and check the rules have what they read."""
+        self.estimator_ = self.contract_ = None
+        if self.estimator is not None:
+            from sklearn.base import clone
+
+            from modellab.estimate import ESTIMABLE, PerformanceEstimator
+
+            base = (PerformanceEstimator(metrics=[m for m in ESTIMABLE if m in self._metrics])
+                    if self.estimator is True else clone(self.estimator))
+            self.estimator_ = base.set_params(
+                target=self.target, score=self.score, threshold=self.threshold_).fit(reference)
+        if self.contract is not None:
+            from modellab.contracts import infer_contract
+
+            self.contract_ = (infer_contract(reference, self.features_)
+                              if self.contract is True else self.contract)
+        have = {"history": True, "estimates": self.estimator_ is not None,
+                "segments": bool(self._segment_bins), "contract": self.contract_ is not None}
+        option = {"estimates": "estimator=PerformanceEstimator(...) or estimator=True",
+                  "segments": "segments=['<column>']", "contract": "contract=True"}
+        for rule in self.rules:
+            reads = _reads(rule)
+            if not have[reads]:
+                raise ValueError(
+                    f"{rule!r} reads {reads}, which this monitor does not compute: build "
+                    f"the Monitor with {option[reads]}."
+                )
+            metric = getattr(rule, "metric", None)
+            if reads == "estimates" and metric not in self.estimator_.metrics_:
+                raise ValueError(
+                    f"{rule!r} reads estimated_{metric}, but the estimator estimates "
+                    f"{list(self.estimator_.metrics_)}: add {metric!r} to its metrics."
+                )
+            if reads == "segments" and metric != self.segment_metric:
+                raise ValueError(
+                    f"{rule!r} judges {metric!r} between segments, but this monitor compares "
+                    f"{self.segment_metric!r}: pass segment_metric={metric!r}."
+                )
 
     def _check_fitted(self) -> None:
         if "detector_" not in self.__dict__:
@@ -275,8 +352,8 @@ class Monitor:
     def _check_rule_features(self) -> None:
         for rule in self.rules:
             feature = getattr(rule, "feature", None)
-            if feature is not None and feature not in self.features:
-                raise ValueError(f"{rule!r} names {feature!r}, which is not monitored. Monitored features: {self.features}.")
+            if feature is not None and feature not in self.features_:
+                raise ValueError(f"{rule!r} names {feature!r}, which is not monitored. Monitored features: {self.features_}.")
 
     def _check_reference_for_rules(self) -> None:
         for rule in self.rules:
@@ -301,7 +378,7 @@ class Monitor:
         if not isinstance(by, str):
             raise TypeError(f"by must be a column name such as 'batch', got {by!r}.")
         require_columns(production, [by], "production")
-        missing = [c for c in self.features if c not in production.columns]
+        missing = [c for c in self.features_ if c not in production.columns]
         if missing:
             raise ValueError(
                 f"production lacks monitored feature column(s) {missing}: send the same "
@@ -317,20 +394,23 @@ class Monitor:
     def _config(self) -> dict:
         return {
             "target": self.target, "score": self.score, "prediction": self.prediction,
-            "threshold": self.threshold, "features": self.features,
+            "threshold": self.threshold_, "features": self.features_,
             "metrics": list(self._metrics), "drift_method": self.drift_method,
             "drift_options": self.drift_options,
-            "feature_kinds": {f: self._kind(f) for f in self.features},
+            "feature_kinds": {f: self._kind(f) for f in self.features_},
             "reference_metrics": self.reference_,
             "rules": [r.to_dict() for r in self.rules],
             "rule_names": [r.name for r in self.rules],
+            "estimated_metrics": [] if self.estimator_ is None else list(self.estimator_.metrics_),
+            "segments": list(self._segment_bins), "segment_metric": self.segment_metric,
+            "contract": self.contract_ is not None,
         }
 
     def _kind(self, feature) -> str:
         return self.detector_.profile_.columns[feature].source_kind
 
     def _init_store(self) -> None:
-        with MonitorStore(self.store) as store:
+        with MonitorStore(self.store_) as store:
             meta = store.get_meta()
             if "features" in meta:
                 config = self._config()
@@ -338,7 +418,7 @@ class Monitor:
                     ours = json.loads(json.dumps(config[key], default=_json_default))
                     if key in meta and meta[key] != ours:
                         raise ValueError(
-                            f"{self.store} was written by a monitor with {key}={meta[key]!r}, "
+                            f"{self.store_} was written by a monitor with {key}={meta[key]!r}, "
                             f"not {ours!r}: one store holds one monitoring set-up, so its "
                             f"history stays comparable. Start a new store (store='<new file>'), "
                             f"or build the Monitor with the store's {key}."
@@ -369,11 +449,11 @@ class Monitor:
         return Plan(
             detector=self.detector_, by=by, target=present(self.target), score=self.score,
             prediction=present(self.prediction), timestamp=present("timestamp"),
-            threshold=self.threshold,
+            threshold=self.threshold_,
             score_edges=score_edges(self.score_quantiles_, score_bins),
             metrics=tuple(self._metrics), monitor=self if histograms else None,
             exact=exact, ci=self.ci, n_boot=self.n_boot, seed=self.seed,
-            rows_name=rows_name,
+            rows_name=rows_name, estimator=self.__dict__.get("estimator_") if histograms else None,
         )
 
     def _batch_row(self, frame, key, *, with_drift=True):
@@ -386,7 +466,38 @@ class Monitor:
                            False: self._plan(histograms=False, rows_name="reference ")}
         plan = self._plans[with_drift]
         cache = self.__dict__.setdefault("_sub_detectors", {})
-        return batch_result(plan, key, plan.summarise_rows(frame), cache, with_drift=with_drift)
+        row, drift, hist = batch_result(plan, key, plan.summarise_rows(frame), cache,
+                                        with_drift=with_drift)
+        if not with_drift:
+            return row, drift, hist
+        extras = self._row_tables(frame, key)
+        if "contract" in extras:
+            row["contract_violations"] = len(extras["contract"])
+        return row, drift, hist, extras
+
+    def _row_tables(self, frame, key) -> dict:
+        """Per-segment gaps and contract violations of one batch, from its rows."""
+        from modellab.monitor.store import CONTRACT_COLUMNS, SEGMENT_COLUMNS
+
+        out = {}
+        if self._segment_bins:
+            from modellab.metrics.segments import segment_gaps
+
+            prediction = self.prediction if self.prediction in frame.columns else None
+            parts = [
+                segment_gaps(frame, column, self.segment_metric, self.target, self.score,
+                             prediction, by=None, bins=bins, n_boot=self.n_boot,
+                             seed=self.seed).assign(batch=key, column=column)
+                for column, bins in self._segment_bins.items()
+            ]
+            table = pd.concat(parts, ignore_index=True)
+            table["segment"] = table["segment"].astype(str)
+            out["segments"] = table[SEGMENT_COLUMNS]
+        if self.contract_ is not None:
+            from modellab.contracts import validate
+
+            out["contract"] = validate(self.contract_, frame).assign(batch=key)[CONTRACT_COLUMNS]
+        return out
 
     # ---------------------------------------------------------------- histograms by chunks
     def histogram_counts(self, chunk: pd.DataFrame):
@@ -399,14 +510,14 @@ class Monitor:
         batch's histogram rows.
         """
         chunk = require_frame(chunk, "chunk")
-        require_columns(chunk, self.features, "chunk")
-        return self.detector_.profile_.summarise(chunk[self.features])
+        require_columns(chunk, self.features_, "chunk")
+        return self.detector_.profile_.summarise(chunk[self.features_])
 
     def histograms_from_counts(self, counts) -> pd.DataFrame:
         """Histogram rows of one batch (:attr:`MonitorResult.histograms` without ``batch``)
         from summed :meth:`histogram_counts`: the same as computing them from all its rows.
         """
-        missing = [f for f in self.features if f not in counts]
+        missing = [f for f in self.features_ if f not in counts]
         if missing:
             raise ValueError(
                 f"counts lack feature(s) {missing}: pass the (summed) output of "
@@ -505,36 +616,39 @@ class Monitor:
         keys = list(keys)
         if not keys:
             raise ValueError("keys is empty: pass the ids of the batches to record.")
-        if self.store is None:
+        if self.store_ is None:
             return self._run_in_memory(keys, compute)
         new = []
-        with MonitorStore(self.store) as store:
+        with MonitorStore(self.store_) as store:
             history = store.read_history()
             stored = set(history["batch"].tolist())
             for key in keys:
                 k = batch_key(key)
                 if k in stored and self.on_existing == "skip":
                     continue
-                row, drift, hist = compute(key)
+                row, drift, hist, extras = _unpack(compute(key))
                 history = _append(history[history["batch"] != k], row)
-                alerts = self._alerts_for(history, k)
+                alerts = self._alerts_for(history, k, extras)
                 store.write_batch(row, drift=drift, histograms=hist, alerts=alerts,
-                                  source=source, replace=k in stored)
+                                  source=source, replace=k in stored, tables=extras)
                 new.append(k)
-        result = MonitorResult.from_store(self.store)
+        result = MonitorResult.from_store(self.store_)
         return result._with(new_batches=new, rules=list(self.rules))
 
     def _run_in_memory(self, keys, compute) -> MonitorResult:
         rows, drifts, hists, alerts = [], [], [], []
+        tables = {"segments": [], "contract": []}
         history = pd.DataFrame()
         for key in keys:
             k = batch_key(key)
-            row, drift, hist = compute(key)
+            row, drift, hist, extras = _unpack(compute(key))
             rows.append(row)
             history = _append(history, row)
             drifts.append(drift)
             hists.append(hist.assign(batch=k))
-            alerts.append(self._alerts_for(history, k))
+            for name, table in extras.items():
+                tables[name].append(table)
+            alerts.append(self._alerts_for(history, k, extras))
         hist_cols = ["batch", *[c for c in hists[0].columns if c != "batch"]]
         return MonitorResult(
             history=_history_frame(rows),
@@ -543,16 +657,31 @@ class Monitor:
             alerts=_concat_alerts(alerts),
             reference=dict(self.reference_),
             rules=list(self.rules),
-            features=list(self.features),
+            features=list(self.features_),
             config=self._config(),
             new_batches=[batch_key(k) for k in keys],
+            segments=_long(tables["segments"], "segments"),
+            contract=_long(tables["contract"], "contract"),
         )
 
-    def _alerts_for(self, history: pd.DataFrame, key) -> pd.DataFrame:
-        """Alerts every rule raises on batch ``key``, judging the history up to it."""
+    def _alerts_for(self, history: pd.DataFrame, key, extras=None) -> pd.DataFrame:
+        """Alerts every rule raises on batch ``key``, judging the history up to it (segment
+        and contract rules judge the batch's own segment gaps or contract violations)."""
         rows = []
         last = history.iloc[[-1]].reset_index(drop=True)
+        extras = extras or {}
         for rule in self.rules:
+            reads = _reads(rule)
+            if reads in ("segments", "contract"):
+                if reads not in extras:
+                    raise ValueError(
+                        f"{rule!r} reads the batch's {reads} table, which was not computed for "
+                        f"batch {key!r}: {reads} come from the rows (Monitor.run), not from "
+                        f"counts merged over files."
+                    )
+                fired = rule.alert_rows(extras[reads], self.reference_)
+                rows.extend(r for r in fired if r["batch"] == key)
+                continue
             # Most rules judge a batch on its own row; only stateful ones replay the history.
             fired = rule.alert_rows(history if rule.needs_history else last, self.reference_)
             rows.extend(r for r in fired if r["batch"] == key)
@@ -564,12 +693,90 @@ class Monitor:
         return MonitorResult.from_store(path)
 
     def __repr__(self) -> str:
-        store = f", store={str(self.store)!r}" if self.store else ""
-        features = "not fitted" if self.features is None else len(self.features)
+        store = f", store={str(self.store)!r}" if self.store is not None else ""
+        features = len(self.features_) if "features_" in self.__dict__ else "not fitted"
         return (
             f"Monitor(target={self.target!r}, score={self.score!r}, "
             f"features={features}, rules={len(self.rules)}{store})"
         )
+
+
+def _reads(rule) -> str:
+    """What a rule judges: ``"history"`` (the wide rows), ``"estimates"`` (estimated
+    columns of the rows), or a batch's ``"segments"`` / ``"contract"`` long table."""
+    from modellab.estimate.monitoring import EstimatedMetricDropFrom, EstimationGapAbove
+    from modellab.monitor.segment_rules import ContractViolated, SegmentBehind
+
+    if isinstance(rule, (EstimatedMetricDropFrom, EstimationGapAbove)):
+        return "estimates"
+    if isinstance(rule, SegmentBehind):
+        return "segments"
+    if isinstance(rule, ContractViolated):
+        return "contract"
+    return "history"
+
+
+def _check_segments(segments) -> dict:
+    """``segments=`` as ``{column: bins or None}`` (``{}`` when not given)."""
+    if segments is None:
+        return {}
+    if isinstance(segments, str):
+        segments = [segments]
+    if isinstance(segments, dict):
+        out = dict(segments)
+    elif isinstance(segments, (list, tuple)):
+        out = dict.fromkeys(segments)
+    else:
+        raise TypeError(
+            f"segments must be a list of column names or a dict {{column: bins}}, got "
+            f"{type(segments).__name__}."
+        )
+    bad = [c for c in out if not isinstance(c, str) or not c]
+    if bad or not out:
+        raise ValueError(f"segments must name columns, e.g. segments=['region'], got {segments!r}.")
+    return out
+
+
+def _check_options(estimator, contract, segment_metric) -> None:
+    from modellab.estimate import PerformanceEstimator
+    from modellab.metrics.classification import check_metric_names
+
+    if estimator is not None and estimator is not True and not isinstance(
+            estimator, PerformanceEstimator):
+        raise TypeError(
+            f"estimator must be a modellab.estimate.PerformanceEstimator or True, got "
+            f"{type(estimator).__name__}."
+        )
+    if contract is not None and contract is not True and not hasattr(contract, "validate"):
+        raise TypeError(
+            f"contract must be a pandera DataFrameSchema (modellab.contracts.infer_contract) or "
+            f"True to infer it from the reference, got {type(contract).__name__}."
+        )
+    if not isinstance(segment_metric, str):
+        raise TypeError(f"segment_metric must be a metric name such as 'recall', got {segment_metric!r}.")
+    check_metric_names([segment_metric], allow_n=False)
+
+
+def _unpack(result):
+    """``(row, drift, histograms, tables)`` from what a ``compute`` returned (3 or 4 items)."""
+    if isinstance(result, tuple) and len(result) == 3:
+        return (*result, {})
+    if isinstance(result, tuple) and len(result) == 4 and isinstance(result[3], dict):
+        return result
+    raise TypeError(
+        "compute(key) must return (row, drift, histograms) or (row, drift, histograms, "
+        "{'segments': ..., 'contract': ...})."
+    )
+
+
+def _long(parts, name) -> pd.DataFrame:
+    from modellab.monitor.store import CONTRACT_COLUMNS, SEGMENT_COLUMNS
+
+    columns = SEGMENT_COLUMNS if name == "segments" else CONTRACT_COLUMNS
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True)[columns]
 
 
 def binary_decisions(values, name: str) -> np.ndarray:

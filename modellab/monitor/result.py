@@ -63,6 +63,18 @@ class MonitorResult:
         ``target``, ``score``, ``prediction``, ``threshold``, ``feature_kinds``, ...
     new_batches : list
         Batches computed by the run that returned this result.
+    segments : DataFrame
+        With ``Monitor(segments=...)``: one row per batch x segment column x segment,
+        ``batch, column, segment, metric, value, rest, gap, lower, upper, n, n_segments, ci``
+        (:func:`modellab.metrics.segment_gaps`); empty otherwise.
+    contract : DataFrame
+        With ``Monitor(contract=...)``: one row per batch x failing check, ``batch, column,
+        check, failures, examples`` (:func:`modellab.contracts.validate`); empty otherwise.
+
+    With ``Monitor(estimator=...)`` the history also has, per estimated metric,
+    ``estimated_<metric>``, ``estimated_<metric>_lower``/``_upper`` and
+    ``estimated_<metric>_alert``: the estimate stands in for ``<metric>`` while labels are
+    pending (``n_labelled`` small), and the two can be compared once they arrive.
     """
 
     history: pd.DataFrame
@@ -74,6 +86,8 @@ class MonitorResult:
     features: list
     config: dict = field(default_factory=dict)
     new_batches: list = field(default_factory=list)
+    segments: pd.DataFrame = field(default_factory=lambda: _empty("segments"))
+    contract: pd.DataFrame = field(default_factory=lambda: _empty("contract"))
 
     @classmethod
     def from_store(cls, path) -> MonitorResult:
@@ -86,11 +100,14 @@ class MonitorResult:
             drift = store.read_table("drift")
             histograms = store.read_table("histograms")
             alerts = store.read_table("alerts")
+            segments = store.read_table("segments")
+            contract = store.read_table("contract")
         return cls(
             history=history, drift=drift, histograms=histograms, alerts=alerts,
             reference=dict(meta.get("reference_metrics", {})),
             rules=_load_rules(meta), features=list(meta["features"]),
             config={k: meta[k] for k in meta if k not in ("reference_metrics", "rules")},
+            segments=segments, contract=contract,
         )
 
     def _with(self, **changes) -> MonitorResult:
@@ -107,8 +124,8 @@ class MonitorResult:
         ``None`` if none.
 
         ``rule`` may be a rule object, its name (the ``rule`` column), or a rule class
-        name such as ``"MetricDropFrom"``; ``kind`` is ``"performance"``, ``"drift"`` or
-        ``"data_quality"``; ``severity`` is ``"info"``, ``"warning"`` or ``"critical"``.
+        name such as ``"MetricDropFrom"``; ``kind`` is ``"performance"``, ``"drift"``,
+        ``"data_quality"``, ``"segment"``, ``"contract"`` or ``"health"``; ``severity`` is ``"info"``, ``"warning"`` or ``"critical"``.
         Filters combine (all must match).
         """
         alerts = self.alerts
@@ -121,8 +138,9 @@ class MonitorResult:
                 raise TypeError(f"rule must be a rule object or name, got {rule!r}.")
             alerts = alerts[mask]
         if kind is not None:
-            if kind not in ("performance", "drift", "data_quality"):
-                raise ValueError(f"kind must be 'performance', 'drift' or 'data_quality', got {kind!r}.")
+            kinds = ("performance", "drift", "data_quality", "segment", "contract", "health")
+            if kind not in kinds:
+                raise ValueError(f"kind must be one of {list(kinds)}, got {kind!r}.")
             alerts = alerts[alerts["kind"] == kind]
         if severity is not None:
             if severity not in _rules.SEVERITIES:
@@ -146,6 +164,12 @@ class MonitorResult:
             f"MonitorResult(batches={len(self.history)}, features={len(self.features)}, "
             f"alerts={n_alerts}{first_txt})"
         )
+
+
+def _empty(name) -> pd.DataFrame:
+    from modellab.monitor.store import CONTRACT_COLUMNS, SEGMENT_COLUMNS
+
+    return pd.DataFrame(columns=SEGMENT_COLUMNS if name == "segments" else CONTRACT_COLUMNS)
 
 
 def _load_rules(meta) -> list:

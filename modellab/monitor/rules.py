@@ -664,6 +664,7 @@ def rule_from_dict(spec: Mapping) -> Rule:
         raise TypeError(f"a rule must be a table of settings, got {spec!r}.")
     spec = dict(spec)
     kind = spec.pop("type", None)
+    _register_rule_types()
     if kind not in RULE_TYPES:
         raise ValueError(
             f"Unknown rule type {kind!r}. Valid types: {list(RULE_TYPES)} "
@@ -682,6 +683,20 @@ def rule_from_dict(spec: Mapping) -> Rule:
         if "missing" in str(exc):
             raise ValueError(f"{kind} needs settings {allowed}: {exc}.") from None
         raise
+
+
+def _register_rule_types() -> None:
+    """Add the rules defined beside this module to :data:`RULE_TYPES` (imported late: they
+    import this module): estimated performance, segments, contracts, service health."""
+    if "SegmentBehind" in RULE_TYPES:
+        return
+    from modellab.estimate.monitoring import EstimatedMetricDropFrom, EstimationGapAbove
+    from modellab.monitor.health import BatchLate, ScoredShareBelow, VolumeOutside
+    from modellab.monitor.segment_rules import ContractViolated, SegmentBehind
+
+    for cls in (EstimatedMetricDropFrom, EstimationGapAbove, SegmentBehind, ContractViolated,
+                VolumeOutside, BatchLate, ScoredShareBelow):
+        RULE_TYPES[cls.__name__] = cls
 
 
 def _make_detector(name, params):

@@ -2,9 +2,11 @@
 
 They follow the rule protocol of :mod:`modellab.monitor.rules` (frozen dataclasses with a
 readable ``repr``, ``evaluate(history, reference)`` returning :data:`ALERT_COLUMNS` rows, one
-per firing batch and subject), but they judge their own tidy histories, because
-:class:`~modellab.monitor.Monitor`'s batch summary holds neither per-segment counts nor
-contract checks:
+per firing batch and subject), but they judge long tables rather than the wide history. A
+:class:`~modellab.monitor.Monitor` built with ``segments=`` / ``contract=`` computes those
+tables per batch from its rows (:attr:`MonitorResult.segments`, :attr:`MonitorResult.contract`)
+and hands each rule its batch's rows, so they work in ``Monitor(rules=...)``; on their own
+they judge:
 
 - :class:`SegmentBehind` reads :func:`modellab.metrics.segment_gaps` (one row per batch and
   segment, with a Bonferroni-corrected interval of the gap to the rest of the batch);

@@ -95,6 +95,13 @@ CREATE TABLE IF NOT EXISTS alerts (
     batch NOT NULL, rule TEXT NOT NULL, kind TEXT, subject TEXT, value REAL, threshold REAL,
     severity TEXT, message TEXT, PRIMARY KEY (batch, rule)
 );
+CREATE TABLE IF NOT EXISTS segments (
+    batch NOT NULL, "column" TEXT NOT NULL, segment TEXT NOT NULL, metric TEXT, value REAL,
+    rest REAL, gap REAL, lower REAL, upper REAL, n INTEGER, n_segments INTEGER, ci REAL
+);
+CREATE TABLE IF NOT EXISTS contract (
+    batch NOT NULL, "column" TEXT, "check" TEXT, failures INTEGER, examples TEXT
+);
 """
 
 _TABLES = ("meta", "batches", "batch_values", "drift", "histograms", "alerts")
@@ -108,6 +115,12 @@ HISTOGRAM_COLUMNS = [
     "batch", "column", "bin_index", "bin", "left", "right", "reference_share", "current_share",
 ]
 ALERT_COLUMNS = ["batch", "rule", "kind", "subject", "value", "threshold", "severity", "message"]
+#: Per-segment gaps of each batch (:func:`modellab.metrics.segment_gaps` plus the segment
+#: ``column``) and its data-contract violations (:func:`modellab.contracts.validate`).
+SEGMENT_COLUMNS = ["batch", "column", "segment", "metric", "value", "rest", "gap", "lower",
+                   "upper", "n", "n_segments", "ci"]
+CONTRACT_COLUMNS = ["batch", "column", "check", "failures", "examples"]
+_LONG_TABLES = {"segments": SEGMENT_COLUMNS, "contract": CONTRACT_COLUMNS}
 _BATCH_COLUMNS = ["batch", "start", "n", "n_labelled", "note"]
 
 
@@ -183,6 +196,12 @@ class MonitorStore:
 
     def _migrate(self) -> None:
         """Bring a file written by an earlier modellab up to date (additive changes only)."""
+        have = {r[0] for r in self._con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not set(_LONG_TABLES) <= have:  # segment and contract tables joined later
+            with self._transaction():
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self._con.execute(statement)
         drift_columns = {r[1] for r in self._con.execute('PRAGMA table_info("drift")')}
         # per-feature missing and non-finite rates joined the drift rows
         for column in ("missing_rate", "nonfinite_rate"):
@@ -278,10 +297,12 @@ class MonitorStore:
         alerts: pd.DataFrame | None = None,
         source: str | None = None,
         replace: bool = False,
+        tables: Mapping[str, pd.DataFrame] | None = None,
     ) -> None:
         """Write one batch (history row, drift rows, histograms, alerts) in ONE transaction.
 
-        ``row`` is a :attr:`MonitorResult.history` row (a mapping with ``batch``). Raises
+        ``row`` is a :attr:`MonitorResult.history` row (a mapping with ``batch``);
+        ``tables`` optionally holds its ``"segments"`` and ``"contract"`` rows. Raises
         ``ValueError`` when the batch is already stored, unless ``replace=True``.
         """
         key = batch_key(row["batch"])
@@ -314,6 +335,10 @@ class MonitorStore:
             self._insert(drift, "drift", DRIFT_COLUMNS, key)
             self._insert(histograms, "histograms", HISTOGRAM_COLUMNS, key)
             self._insert(alerts, "alerts", ALERT_COLUMNS, key)
+            for name, frame in (tables or {}).items():
+                if name not in _LONG_TABLES:
+                    raise ValueError(f"Unknown table {name!r}: choose from {list(_LONG_TABLES)}.")
+                self._insert(frame, name, _LONG_TABLES[name], key)
 
     def _insert(self, frame, table, columns, key) -> None:
         if frame is None or len(frame) == 0:
@@ -331,7 +356,7 @@ class MonitorStore:
         self._con.executemany(f"INSERT INTO {table}({quoted}) VALUES ({marks})", rows)
 
     def _delete(self, key) -> None:
-        for table in ("batches", "batch_values", "drift", "histograms", "alerts"):
+        for table in ("batches", "batch_values", "drift", "histograms", "alerts", *_LONG_TABLES):
             self._con.execute(f"DELETE FROM {table} WHERE batch=?", (key,))
 
     # ------------------------------------------------------------------ reading
@@ -356,14 +381,20 @@ class MonitorStore:
         for col in base.columns:
             if col.startswith("drift_") and col != "drift_share":
                 base[col] = base[col].astype(float).fillna(0).astype(bool)
+            elif col.startswith("estimated_") and col.endswith("_alert"):
+                base[col] = base[col].astype(float).fillna(0).astype(bool)
         return base.reset_index(drop=True)
 
     def read_table(self, table: str) -> pd.DataFrame:
-        """Rows of ``drift``, ``histograms`` or ``alerts`` in batch-processing order."""
-        columns = {"drift": DRIFT_COLUMNS, "histograms": HISTOGRAM_COLUMNS, "alerts": ALERT_COLUMNS}
+        """Rows of ``drift``, ``histograms``, ``alerts``, ``segments`` or ``contract`` in
+        batch-processing order."""
+        columns = {"drift": DRIFT_COLUMNS, "histograms": HISTOGRAM_COLUMNS, "alerts": ALERT_COLUMNS,
+                   **_LONG_TABLES}
         if table not in columns:
             raise ValueError(f"Unknown table {table!r}: choose one of {list(columns)}.")
         have = {r[1] for r in self._con.execute(f'PRAGMA table_info("{table}")')}
+        if not have:  # a store from before the table existed (read-only: not migrated)
+            return pd.DataFrame(columns=columns[table])
         cols = ", ".join(f't."{c}"' if c in have else f'NULL AS "{c}"' for c in columns[table])
         frame = pd.read_sql_query(
             f"SELECT {cols} FROM {table} t JOIN batches b USING(batch) ORDER BY b.seq, t.rowid",

@@ -1,0 +1,179 @@
+"""Estimation, segments and data contracts inside the Monitor (issues 15 and 16).
+
+Oracles: the standalone functions the Monitor reuses (PerformanceEstimator.estimate,
+segment_gaps, validate_batches) on the same rows, and the rules evaluated on their tables.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from modellab import scenarios
+from modellab.contracts import infer_contract, validate_batches
+from modellab.estimate import (
+    EstimatedMetricDropFrom,
+    EstimationGapAbove,
+    PerformanceEstimator,
+    with_estimates,
+)
+from modellab.metrics.segments import segment_gaps
+from modellab.monitor import Monitor, MonitorResult
+from modellab.monitor.health import BatchLate, ScoredShareBelow, VolumeOutside
+from modellab.monitor.rules import MetricDropFrom, rule_from_dict, rules_from_mapping
+from modellab.monitor.segment_rules import ContractViolated, SegmentBehind
+
+
+@pytest.fixture(scope="module")
+def delayed():
+    return scenarios.make("covariate_shift_delayed", seed=3)
+
+
+def test_estimates_in_history_equal_the_estimator(delayed):
+    est = PerformanceEstimator(metrics=["roc_auc", "recall"], chunk_size=1000)
+    rule = EstimatedMetricDropFrom("roc_auc", by=0.03)
+    result = Monitor(delayed.reference, estimator=est, rules=[rule]).run(delayed.production)
+    oracle = est.set_params(threshold=result.config["threshold"]).fit(delayed.reference)
+    expected = with_estimates(result.history[["batch"]], oracle.estimate(delayed.production))
+    for col in expected.columns.drop("batch"):
+        np.testing.assert_allclose(result.history[col].astype(float),
+                                   expected[col].astype(float), rtol=1e-12, err_msg=col)
+    # labels pending: the estimate exists where the measured value does not
+    pending = result.history["n_labelled"] == 0
+    assert pending.any()
+    assert result.history.loc[pending, "estimated_roc_auc"].notna().all()
+    fired = rule.evaluate(expected, result.reference)
+    assert sorted(result.alerts["batch"]) == sorted(fired["batch"])
+
+
+def test_estimator_true_and_store_round_trip(delayed, tmp_path):
+    store = tmp_path / "m.sqlite"
+    rules = [EstimatedMetricDropFrom("roc_auc", by=0.03), EstimationGapAbove("roc_auc", 0.02)]
+    result = Monitor(delayed.reference, estimator=True, rules=rules, store=store).run(
+        delayed.production)
+    again = MonitorResult.from_store(store)
+    assert [type(r) for r in again.rules] == [EstimatedMetricDropFrom, EstimationGapAbove]
+    cols = [c for c in result.history.columns if c.startswith("estimated_")]
+    assert {"estimated_roc_auc", "estimated_f1_alert"} <= set(cols)
+    pd.testing.assert_frame_equal(again.history[cols], result.history[cols], check_dtype=False)
+    assert again.history["estimated_roc_auc_alert"].dtype == bool
+    # a second monitor rebuilt from the stored rules raises the same alerts
+    rebuilt = Monitor(delayed.reference, estimator=True, rules=again.rules).run(delayed.production)
+    pd.testing.assert_frame_equal(rebuilt.alerts, result.alerts)
+
+
+def test_segments_equal_segment_gaps_and_rule_fires_on_them():
+    s = scenarios.make("segment_shift", seed=0)
+    result = Monitor(s.reference, segments=["region"], rules=[SegmentBehind("recall")],
+                     n_boot=200).run(s.production)
+    parts = []
+    for key, rows in s.production.groupby("batch", sort=True):
+        parts.append(segment_gaps(rows, "region", "recall", by=None, n_boot=200, seed=0)
+                     .assign(batch=key))
+    expected = pd.concat(parts, ignore_index=True)
+    got = result.segments
+    assert (got["column"] == "region").all()
+    pd.testing.assert_frame_equal(
+        got.drop(columns="column").reset_index(drop=True),
+        expected.assign(segment=expected["segment"].astype(str))[got.columns.drop("column")],
+        check_dtype=False)
+    fired = SegmentBehind("recall").evaluate(expected.assign(segment=expected["segment"].astype(str)))
+    assert len(fired) > 0  # the scenario's hit segment is found
+    pd.testing.assert_frame_equal(result.alerts.reset_index(drop=True), fired, check_dtype=False)
+
+
+def test_contract_catches_data_quality_faults_and_not_stable(tmp_path):
+    bad = scenarios.make("data_quality", seed=0)
+    store = tmp_path / "c.sqlite"
+    result = Monitor(bad.reference, contract=True, rules=[ContractViolated()], store=store).run(
+        bad.production)
+    monitor_features = result.features
+    expected = validate_batches(infer_contract(bad.reference, monitor_features), bad.production)
+    got = result.contract
+    assert len(got) > 0
+    pd.testing.assert_frame_equal(got.reset_index(drop=True),
+                                  expected[got.columns].reset_index(drop=True), check_dtype=False)
+    counts = got.groupby("batch").size()
+    np.testing.assert_array_equal(
+        result.history.set_index("batch")["contract_violations"].reindex(counts.index), counts)
+    assert set(result.alerts["batch"]) == set(got["batch"])
+    assert (result.alerts["kind"] == "contract").all()
+    stored = MonitorResult.from_store(store)
+    assert [type(r) for r in stored.rules] == [ContractViolated]
+    assert len(stored.contract) == len(got)
+    assert result.first_alert(kind="contract") is not None
+
+    ok = scenarios.make("stable", seed=0)
+    clean = Monitor(ok.reference, contract=True, rules=[ContractViolated()]).run(ok.production)
+    assert clean.contract.empty and clean.alerts.empty
+    assert (clean.history["contract_violations"] == 0).all()
+
+
+def test_nothing_changes_without_the_options(delayed):
+    plain = Monitor(delayed.reference).run(delayed.production)
+    full = Monitor(delayed.reference, estimator=True).run(delayed.production)
+    extra = [c for c in full.history.columns if c not in plain.history.columns]
+    assert extra and all(c.startswith("estimated_") for c in extra)
+    pd.testing.assert_frame_equal(full.history[plain.history.columns], plain.history)
+    pd.testing.assert_frame_equal(full.alerts, plain.alerts)
+    assert not any(c.startswith(("estimated_", "contract_")) for c in plain.history.columns)
+    assert plain.segments.empty and plain.contract.empty
+
+
+@pytest.mark.parametrize("rule", [
+    EstimatedMetricDropFrom("roc_auc", by=0.05), EstimationGapAbove("recall", 0.1),
+    SegmentBehind("roc_auc", severity="critical"), ContractViolated(min_failures=5),
+    VolumeOutside(low=0.3, high=2.0), BatchLate(), ScoredShareBelow(0.9),
+])
+def test_new_rules_rebuild_from_their_settings(rule):
+    assert rule_from_dict(rule.to_dict()) == rule
+    assert rules_from_mapping({"rule": [rule.to_dict()]}) == [rule]
+
+
+def test_rules_without_what_they_read_are_refused(delayed):
+    with pytest.raises(ValueError, match="estimator="):
+        Monitor(delayed.reference, rules=[EstimatedMetricDropFrom("roc_auc", by=0.05)])
+    with pytest.raises(ValueError, match="segments="):
+        Monitor(delayed.reference, rules=[SegmentBehind("recall")])
+    with pytest.raises(ValueError, match="contract=True"):
+        Monitor(delayed.reference, rules=[ContractViolated(), MetricDropFrom("roc_auc", by=0.1)])
+    with pytest.raises(ValueError, match="segment_metric='roc_auc'"):
+        Monitor(delayed.reference, segments=["region"], rules=[SegmentBehind("roc_auc")])
+    with pytest.raises(ValueError, match="add 'f1'"):
+        Monitor(delayed.reference, estimator=PerformanceEstimator(metrics=["roc_auc"]),
+                rules=[EstimatedMetricDropFrom("f1", by=0.05)])
+    with pytest.raises(TypeError, match="estimator must be"):
+        Monitor(estimator="cbpe")
+    with pytest.raises(TypeError, match="contract must be"):
+        Monitor(contract={"income": "float"})
+    with pytest.raises(TypeError, match="segments must be"):
+        Monitor(segments=3)
+
+
+def test_monitor_parquet_estimates_like_monitor_run(delayed, tmp_path):
+    from modellab.scale import monitor_parquet
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for i, (_, part) in enumerate(delayed.production.groupby(delayed.production.index // 3000)):
+        part.to_parquet(folder / f"part-{i:05d}.parquet")
+    monitor = Monitor(delayed.reference, estimator=True,
+                      rules=[EstimatedMetricDropFrom("roc_auc", by=0.03)])
+    in_memory = monitor.run(delayed.production)
+    chunked = monitor_parquet(monitor, folder, batch_size=700)
+    cols = [c for c in in_memory.history.columns if c.startswith("estimated_")]
+    assert cols
+    pd.testing.assert_frame_equal(chunked.history[cols], in_memory.history[cols],
+                                  check_exact=False, rtol=1e-9)
+    pd.testing.assert_frame_equal(chunked.alerts[["batch", "rule"]], in_memory.alerts[["batch", "rule"]])
+
+
+def test_monitor_parquet_refuses_rules_that_need_rows(tmp_path):
+    from modellab.scale import monitor_parquet
+
+    s = scenarios.make("stable", seed=0, n_batches=3)
+    s.production.to_parquet(tmp_path / "p.parquet")
+    monitor = Monitor(s.reference, contract=True, rules=[ContractViolated()])
+    with pytest.raises(ValueError, match="come from the rows"):
+        monitor_parquet(monitor, tmp_path)
