@@ -1,7 +1,9 @@
 """Report sections for what averages hide: "Who is affected" and the data contract.
 
-Markdown sections a stakeholder report or a model card can include as they are (the main
-report templates of :mod:`modellab.report.render` do not call them yet):
+Markdown sections a stakeholder report or a model card can include as they are; the
+stakeholder report (:mod:`modellab.report.render`) shows the same items, built by
+:func:`affected_items` and :func:`contract_lines`, for a monitor run with ``segments=`` and
+``contract=``:
 
 - :func:`who_is_affected`: for each segment column, the segments whose metric fell behind the
   rest of their period beyond noise (:func:`modellab.metrics.segment_gaps` judged by
@@ -75,30 +77,68 @@ def who_is_affected(
     spec = dict(segments) if isinstance(segments, Mapping) else {s: None for s in segments}
     if not spec:
         raise ValueError("segments is empty: name at least one segment column, e.g. ['region'].")
+    gaps = {column: segment_gaps(frame, column, metric, by=by, bins=bins, alpha=alpha,
+                                 n_boot=n_boot, seed=seed, **columns)
+            for column, bins in spec.items()}
+    items, note = affected_items(gaps, metric, period=period if by is not None else None)
+    body = [f"- **{i['column']} = {i['segment']}**: {i['text']}" for i in items]
+    body = body or ["No segment is behind the rest beyond noise."]
+    return "\n".join(["## Who is affected", "", *body, "", note])
+
+
+def affected_items(gaps: Mapping[str, pd.DataFrame], metric: str = "recall", *,
+                   period: str | None = "batch") -> tuple[list[dict], str]:
+    """The segments behind the rest beyond noise, from segment-gap tables.
+
+    Parameters
+    ----------
+    gaps : mapping column -> DataFrame
+        :func:`modellab.metrics.segment_gaps` per segment column (or the rows of
+        :attr:`MonitorResult.segments` of that column).
+    metric : str
+    period : str or None
+        The word for a period ("batch", "month"); ``None``: one period, not named.
+
+    Returns
+    -------
+    (list of dict, str)
+        One ``{"column", "segment", "text"}`` per segment behind (judged by
+        :class:`~modellab.monitor.segment_rules.SegmentBehind`, its worst period quoted),
+        and the note on what was checked.
+    """
     rule = SegmentBehind(metric)
-    lines, checked, level = [], [], None
-    for column, bins in spec.items():
-        gaps = segment_gaps(frame, column, metric, by=by, bins=bins, alpha=alpha, n_boot=n_boot,
-                            seed=seed, **columns)
-        if gaps.empty:
+    items, checked, level = [], [], None
+    for column, table in gaps.items():
+        table = table[table["metric"] == metric].reset_index(drop=True)
+        if table.empty:
             checked.append(f"{column} (too few labelled rows to judge)")
             continue
-        checked.append(f"{column} ({int(gaps['n_segments'].max())} segments)")
-        level = gaps["ci"].min() if level is None else min(level, gaps["ci"].min())
-        alerts = rule.evaluate(gaps)
+        checked.append(f"{column} ({int(table['n_segments'].max())} segments)")
+        level = table["ci"].min() if level is None else min(level, table["ci"].min())
+        alerts = rule.evaluate(table)
         for segment, hits in alerts.groupby("subject", sort=False):
-            rows = gaps[(gaps["segment"] == segment) & gaps["batch"].isin(hits["batch"])]
+            rows = table[(table["segment"] == segment) & table["batch"].isin(hits["batch"])]
             worst = rows.loc[rows["gap"].idxmin() if metric in HIGHER_IS_BETTER else rows["gap"].idxmax()]
-            when = (f" in {period} {', '.join(str(b) for b in hits['batch'])}" if by is not None else "")
-            lines.append(
-                f"- **{column} = {segment}**: {metric} {worst['value']:.2f} against "
-                f"{worst['rest']:.2f} for the rest{when} (gap {worst['gap']:+.2f})."
-            )
-    body = lines or ["No segment is behind the rest beyond noise."]
+            when = (f" in {period} {', '.join(str(b) for b in hits['batch'])}"
+                    if period is not None else "")
+            items.append({"column": column, "segment": segment, "text": (
+                f"{metric} {worst['value']:.2f} against {worst['rest']:.2f} for the rest{when} "
+                f"(gap {worst['gap']:+.2f}).")})
     note = (f"Checked: {'; '.join(checked)}; a segment is listed when its gap to the rest is "
             f"beyond a {level:.1%} interval (Bonferroni over the segments)."
             if level is not None else f"Checked: {'; '.join(checked)}.")
-    return "\n".join(["## Who is affected", "", *body, "", note])
+    return items, note
+
+
+def contract_lines(violations: pd.DataFrame) -> list[str]:
+    """One sentence per batch and broken check (:func:`contract_section` lists them)."""
+    if not isinstance(violations, pd.DataFrame):
+        raise TypeError(f"violations must be a DataFrame from validate_batches, got {type(violations).__name__}.")
+    missing = [c for c in ["batch", *VIOLATION_COLUMNS] if c not in violations.columns]
+    if missing:
+        raise ValueError(f"violations has no column(s) {missing}: pass contracts.validate_batches(...).")
+    return [f"Batch {r.batch}: `{r.column}` broke {r.check} ({int(r.failures):,} rows, e.g. {r.examples})."
+            for r in violations.itertuples(index=False)]
 
 
 def contract_section(violations: pd.DataFrame) -> str:
@@ -119,13 +159,7 @@ def contract_section(violations: pd.DataFrame) -> str:
     <BLANKLINE>
     - Batch 5: `income` broke not_nullable (300 rows, e.g. nan).
     """
-    if not isinstance(violations, pd.DataFrame):
-        raise TypeError(f"violations must be a DataFrame from validate_batches, got {type(violations).__name__}.")
-    missing = [c for c in ["batch", *VIOLATION_COLUMNS] if c not in violations.columns]
-    if missing:
-        raise ValueError(f"violations has no column(s) {missing}: pass contracts.validate_batches(...).")
-    if violations.empty:
+    lines = contract_lines(violations)
+    if not lines:
         return "## Data contract\n\nEvery batch conforms to the data contract."
-    lines = [f"- Batch {r.batch}: `{r.column}` broke {r.check} ({r.failures:,} rows, e.g. {r.examples})."
-             for r in violations.itertuples(index=False)]
-    return "\n".join(["## Data contract", "", *lines])
+    return "\n".join(["## Data contract", "", *[f"- {line}" for line in lines]])

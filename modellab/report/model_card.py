@@ -178,6 +178,7 @@ def model_card(
     format: str = "md",
     date=None,
     incident_notes=None,
+    plan=None,
 ) -> str:
     """Write the model card of a monitored model, as Markdown (default) or standalone HTML.
 
@@ -214,6 +215,12 @@ def model_card(
         ``status``, ``diagnosis``, ``decision``, ``owner`` and ``timeline`` (a text or a
         list of texts, e.g. ``["2024-03-04 alert raised", "2024-03-05 data owner
         confirmed"]``).
+
+    plan : MonitoringPlan, optional
+        The governed monitoring plan (:func:`modellab.report.monitoring_plan`): the card's
+        monitoring section then states it (:meth:`MonitoringPlan.card_text`), lists its
+        signals with owner and cadence, and names the fields a reviewer would send back
+        (:meth:`MonitoringPlan.missing`). Replaces ``monitoring`` and ``rules``.
 
     Returns
     -------
@@ -273,7 +280,21 @@ def model_card(
         if not rule_list:
             config = getattr(result, "config", None) or getattr(result, "meta", None) or {}
             rule_list = [str(r) for r in config.get("rule_names", [])]
+    plan_gaps = []
+    if plan is not None:
+        from modellab.report.plan import MonitoringPlan
+
+        if not isinstance(plan, MonitoringPlan):
+            raise TypeError(
+                f"plan must be a MonitoringPlan from modellab.report.monitoring_plan(...), got "
+                f"{type(plan).__name__}."
+            )
+        monitoring = plan.card_text()
+        rule_list = [f"{r.rule}: {r.watches}; {r.severity}, owner {r.owner}, {r.cadence}"
+                     for r in plan.signals.itertuples(index=False)]
+        plan_gaps = plan.missing()
     context = {
+        "plan_gaps": plan_gaps,
         "model_name": model_name,
         "version": version,
         "date": _card_date(date),

@@ -284,7 +284,8 @@ def monitoring_plan(
     Parameters
     ----------
     rules : Monitor or list of rules
-        A :class:`~modellab.monitor.Monitor` (its ``rules``) or rule objects (monitor rules,
+        A :class:`~modellab.monitor.Monitor` (its ``rules``, and its ``segments`` when
+        ``segments`` is not given) or rule objects (monitor rules, estimated performance,
         segment, contract and service-health rules).
     model, version, purpose : str
     owners : mapping role -> person or team
@@ -327,6 +328,10 @@ def monitoring_plan(
     from modellab.monitor.rules import Rule
 
     if hasattr(rules, "rules") and not isinstance(rules, (list, tuple)):
+        # a Monitor: its segment columns are the plan's segments unless given
+        if not segments and getattr(rules, "segments", None):
+            seg = rules.segments
+            segments = [seg] if isinstance(seg, str) else list(seg)
         rules = rules.rules
     if isinstance(rules, Rule):
         rules = [rules]

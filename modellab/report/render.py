@@ -363,7 +363,46 @@ def _context(result, facts: ReportFacts, audience, title, max_features, html: bo
         "fmt_date": fmt_date,
         "metric_name": metric_name,
         "rules": [r.name for r in (getattr(result, "rules", None) or [])],
+        **_inside_sections(result, facts),
     }
+
+
+def _inside_sections(result, facts: ReportFacts) -> dict:
+    """Measured vs estimated performance, "Who is affected" and the data-contract line, for a
+    monitor run with ``estimator=``, ``segments=`` or ``contract=`` (``None`` otherwise)."""
+    from modellab.report.affected import affected_items, contract_lines
+    from modellab.report.estimated import has_estimates, performance_status
+
+    history, config = result.history, getattr(result, "config", None) or {}
+    metric = facts.primary_metric
+    out = {"estimated": None, "affected": None, "contract": None}
+    if has_estimates(history, metric):
+        status = performance_status(history, metric)
+        out["estimated"] = {
+            "metric": metric_name(metric),
+            "n_estimated": int((status["status"] != "measured").sum()),
+            "rows": [
+                [str(r.batch), f"{r.n_labelled:,}", r.status,
+                 "" if pd.isna(r.value) else fmt_metric(metric, r.value),
+                 "" if pd.isna(r.lower) else
+                 f"{fmt_metric(metric, r.lower)} to {fmt_metric(metric, r.upper)}"]
+                for r in status.itertuples(index=False)
+            ],
+        }
+    segments = getattr(result, "segments", None)
+    columns = list(config.get("segments") or [])
+    if segments is not None and (columns or len(segments)):
+        columns = columns or list(dict.fromkeys(segments["column"]))
+        seg_metric = config.get("segment_metric") or (
+            segments["metric"].iat[0] if len(segments) else "recall")
+        items, note = affected_items(
+            {c: segments[segments["column"] == c] for c in columns}, seg_metric)
+        out["affected"] = {"items": items, "note": note}
+    contract = getattr(result, "contract", None)
+    if contract is not None and (config.get("contract") or "contract_violations" in history.columns):
+        out["contract"] = {"lines": contract_lines(contract),
+                           "batches": history["batch"].nunique()}
+    return out
 
 
 def _prepare(result, audience, model_name, costs, primary_metric):
