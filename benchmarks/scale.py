@@ -106,7 +106,7 @@ def contender(name: str, folder: pathlib.Path, rows: int) -> dict:
         startup = time.perf_counter() - t
     t = time.perf_counter()
     if name == "in-memory":
-        columns = [*monitor.features, "batch", "timestamp", "default", "score", "prediction"]
+        columns = [*monitor.features_, "batch", "timestamp", "default", "score", "prediction"]
         production = pd.concat([pd.read_parquet(f, columns=columns) for f in files[:n_files]],
                                ignore_index=True)
         history = monitor.run(production).history

@@ -115,9 +115,9 @@ def test_ci_adds_interval_columns(toy_data):
 def test_threshold_is_read_from_the_prediction_column(toy_data):
     reference, production = toy_data
     with_pred = reference.assign(prediction=(reference["score"] >= 0.3).astype(int))
-    assert Monitor(with_pred).threshold == 0.3
-    assert Monitor(reference).threshold == 0.5
-    assert Monitor(with_pred, threshold=0.4).threshold == 0.4
+    assert Monitor(with_pred).threshold_ == 0.3
+    assert Monitor(reference).threshold_ == 0.5
+    assert Monitor(with_pred, threshold=0.4).threshold_ == 0.4
 
 
 # --------------------------------------------------------------------------- label delay
@@ -273,3 +273,30 @@ def test_first_alert_filters_by_severity():
     assert result.first_alert(kind="drift", severity="critical") is None
     with pytest.raises(ValueError, match="severity must be one of"):
         result.first_alert(severity="urgent")
+
+
+def test_fitting_keeps_the_parameters_as_given_and_learns_trailing_underscore_attributes(
+        tmp_path):
+    """scikit-learn's rule: ``features``/``threshold``/``store`` stay as passed; what fit
+    learns is in ``features_``/``threshold_``/``store_``, so a refit on another reference
+    learns again instead of reusing the first fit's answers."""
+    rng = np.random.default_rng(5)
+    reference = toy(2000, rng).assign(prediction=lambda d: (d["score"] >= 0.3).astype(int))
+    monitor = Monitor(store=str(tmp_path / "m.db"))
+    assert monitor.features is None and monitor.threshold is None
+    assert "features_" not in vars(monitor) and "not fitted" in repr(monitor)
+    monitor.fit(reference)
+    assert monitor.features is None and monitor.threshold is None
+    assert monitor.store == str(tmp_path / "m.db") and monitor.store_ == tmp_path / "m.db"
+    assert monitor.features_ == ["x", "colour"]
+    # the roundest number separating the reference's 0 and 1 decisions
+    low = reference.loc[reference["prediction"] == 0, "score"].max()
+    high = reference.loc[reference["prediction"] == 1, "score"].min()
+    assert low < monitor.threshold_ <= high and monitor.threshold_ == 0.3
+    other = Monitor(threshold=0.5).fit(reference.drop(columns="colour"))
+    assert other.threshold == 0.5 and other.threshold_ == 0.5
+    assert other.features is None and other.features_ == ["x"]
+    chosen = Monitor(features=["x"]).fit(reference)
+    assert chosen.features == ["x"] and chosen.features_ == ["x"]
+    chosen.fit(reference.rename(columns={"x": "y"}).assign(x=reference["x"]))
+    assert chosen.features_ == ["x"]  # as given, not re-learned from the new columns

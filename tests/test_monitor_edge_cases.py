@@ -268,7 +268,7 @@ def test_fit_then_run_is_the_same_monitor(rng, tmp_path):
     with pytest.raises(ValueError, match="not fitted yet"):
         monitor_parquet(unfitted, tmp_path)
     fitted = unfitted.fit(reference)
-    assert fitted is unfitted and fitted.threshold == 0.4
+    assert fitted is unfitted and fitted.threshold_ == 0.4
     pd.testing.assert_frame_equal(fitted.run(production).history, direct.history)
     with pytest.raises(TypeError):
         Monitor(reference, "default")  # options are keyword-only

@@ -165,7 +165,7 @@ def test_chunked_overall_drift_and_metrics_equal_in_memory(world, in_memory, chu
     monitor = in_memory[0]
     production = world.production
     # over all rows every feature has values, so all are tested together
-    expected = monitor.detector_.test(production[monitor.features]).set_index("column")
+    expected = monitor.detector_.test(production[monitor.features_]).set_index("column")
     got = chunked.drift.set_index("column")
     for c in ["statistic", "p_value", "p_value_adjusted", "drifted", "n_current",
               "n_missing", "n_unseen", "method", "reason"]:
@@ -174,7 +174,7 @@ def test_chunked_overall_drift_and_metrics_equal_in_memory(world, in_memory, chu
     labelled = production.dropna(subset=["default"])
     from modellab.metrics import confusion_counts
 
-    cc = confusion_counts(labelled["default"], labelled["score"], monitor.threshold)
+    cc = confusion_counts(labelled["default"], labelled["score"], monitor.threshold_)
     assert chunked.metrics["n"] == len(production)
     assert chunked.metrics["n_labelled"] == cc.n
     assert chunked.metrics["precision"] == cc.precision
@@ -417,7 +417,7 @@ def test_monitor_chunk_api_validates(world, in_memory):
     batch = world.batch(2)
     halves = [monitor.histogram_counts(batch.iloc[:2500]),
               monitor.histogram_counts(batch.iloc[2500:])]
-    summed = {f: halves[0][f] + halves[1][f] for f in monitor.features}
+    summed = {f: halves[0][f] + halves[1][f] for f in monitor.features_}
     pd.testing.assert_frame_equal(monitor.histograms_from_counts(summed),
                                   monitor.histograms_from_counts(monitor.histogram_counts(batch)),
                                   check_exact=True)
