@@ -338,3 +338,48 @@ def test_alert_tuner_needs_a_scenario_or_result(concept):
     with pytest.raises(TypeError, match="Scenario"):
         alert_tuner(concept.production)
     assert isinstance(threshold_explorer([0, 1], [0.1, 0.9]), ThresholdExplorer)
+
+
+# ---------------------------------------------------------------- figures updated in place
+def test_level_is_ignored_while_a_numeric_feature_is_shown(stable):
+    # Regression: moving the hidden level list with a numeric feature raised KeyError.
+    ex = drift_explorer(stable, "age")
+    ex.controls["feature"].value = "channel"
+    ex.controls["feature"].value = "credit_history_months"
+    ex.controls["shift"].value = 0.5
+    before, text = ex.state, ex.text
+    for level in ex.controls["level"].options:
+        ex.controls["level"].value = level
+    assert ex.state == before and ex.text == text
+    assert ex.state["level"] is None and ex.controls["shift"].max == 3.0
+
+
+def test_moved_explorers_draw_the_figure_a_fresh_explorer_draws(stable, concept):
+    # Each explorer keeps its figure and updates it in place; after some moves the picture
+    # must be the one an explorer built at the final settings draws from scratch.
+    ref = stable.reference
+    moved = threshold_explorer(ref["default"], ref["score"], cost_fp=1.0, cost_fn=5.0)
+    for t in (0.2, 0.7, 0.35):
+        moved.controls["threshold"].value = t
+    moved.controls["cost_fn"].value = 9.0
+    fresh = threshold_explorer(ref["default"], ref["score"], cost_fp=1.0, cost_fn=9.0,
+                               threshold=0.35)
+    assert moved.state == fresh.state
+    assert _png(moved) == _png(fresh)
+
+    moved = drift_explorer(stable, "income")
+    moved.controls["feature"].value = "channel"
+    moved.controls["feature"].value = "age"
+    for shift in (2.0, -1.5, 0.7):
+        moved.controls["shift"].value = shift
+    fresh = drift_explorer(stable, "age", shift=0.7)
+    assert moved.text == fresh.text
+    assert _png(moved) == _png(fresh)
+
+    moved = alert_tuner(concept, auc_floor=0.6)
+    for floor in (0.9, 0.7):
+        moved.controls["auc_floor"].value = floor
+    moved.controls["min_effect"].value = 0.5
+    fresh = alert_tuner(concept, auc_floor=0.7, min_effect=0.5)
+    assert moved.text == fresh.text
+    assert _png(moved) == _png(fresh)

@@ -7,7 +7,6 @@ re-running the monitor: a rule only reads the per-batch numbers the monitor stor
 from __future__ import annotations
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -28,7 +27,7 @@ from modellab.monitor import (
 )
 from modellab.monitor.rules import ALERT_COLUMNS
 from modellab.monitor.scoring import EVENT_COLUMNS
-from modellab.widgets._base import Explorer, figure_output, html_output, show, table_html
+from modellab.widgets._base import Explorer, LiveFigure, html_output, show, table_html
 
 #: History columns the tuned rules read.
 _NEEDED = ("batch", "roc_auc", "n_labelled", "drift_share", "mean_score")
@@ -79,6 +78,12 @@ class AlertTuner(Explorer):
                             for r in rule.alert_rows(self._history, self._reference)]
         self._alerts = pd.DataFrame(columns=ALERT_COLUMNS)
         self._events = pd.DataFrame(columns=list(EVENT_COLUMNS))
+        n_rules = len(_SLIDERS) + len(self._extra)
+        self._figure = LiveFigure((10, 6.6), nrows=3, sharex=True,
+                                  height_ratios=[1.2, 1, 0.4 + 0.2 * n_rules])
+        # Fixed margins (no layout engine: quicker redraws); legends sit on the right.
+        self._figure.figure.subplots_adjust(left=0.2, right=0.82, top=0.9, bottom=0.08,
+                                            hspace=0.4)
         controls = {}
         for name, (label, lo, hi, step, readout, _) in _SLIDERS.items():
             controls[name] = widgets.FloatSlider(
@@ -204,13 +209,11 @@ class AlertTuner(Explorer):
         st, history = self._state, self._history
         x = history["batch"]
         rules = self.rules()
-        with plots.style():
-            fig, (ax_auc, ax_drift, ax_rules) = plt.subplots(
-                3, 1, figsize=(10, 6.6), sharex=True,
-                height_ratios=[1.2, 1, 0.4 + 0.2 * len(rules)],
-            )
-            # Fixed margins (no layout engine: quicker redraws); legends sit on the right.
-            fig.subplots_adjust(left=0.2, right=0.82, top=0.9, bottom=0.08, hspace=0.4)
+        fig = self._figure.figure
+        ax_auc, ax_drift, ax_rules = self._figure.axes
+        with self._figure.drawing():
+            for ax in self._figure.axes:  # redrawn on the same axes; their ticks are kept
+                self._figure.clear(ax)
             if self._truth is not None:
                 for k, w in enumerate(self._truth.itertuples(index=False)):
                     for ax in (ax_auc, ax_drift, ax_rules):
@@ -249,7 +252,7 @@ class AlertTuner(Explorer):
             f"<Figure: {self._title}; {st['n_alerts']} alerts, alerted batches "
             f"{st['alerted_batches']}>"
         )
-        show(self.outputs["plot"], figure_output(fig, description))
+        show(self.outputs["plot"], self._figure.output(description))
 
 
 def _short(rule: Rule) -> str:

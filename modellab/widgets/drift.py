@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -14,7 +13,7 @@ from modellab import plots, scenarios
 from modellab._validate import positive_int
 from modellab.metrics import classification_summary
 from modellab.metrics._registry import LABELS as METRIC_LABELS
-from modellab.widgets._base import Explorer, figure_output, fmt, html_output, show, table_html
+from modellab.widgets._base import Explorer, LiveFigure, fmt, html_output, show, table_html
 
 #: Slider range for numeric features, in reference standard deviations.
 MAX_SHIFT_SD = 3.0
@@ -61,9 +60,13 @@ class DriftExplorer(Explorer):
         reference = scenario.reference
         self._ref_metrics = _model_metrics(scenario, reference)
         self._samples: dict[tuple, pd.DataFrame] = {}
+        self._unshifted: dict[tuple, dict[str, float]] = {}
         self._detectors: dict[str, _drift.DriftDetector] = {}
         self._tests = pd.DataFrame(columns=list(TEST_COLUMNS))
         self._busy = False
+        self._figure = LiveFigure((7, 3.4))
+        self._figure.figure.subplots_adjust(left=0.12, right=0.98, bottom=0.2, top=0.88)
+        self._drawn_feature = None
 
         choose = widgets.Dropdown(
             options=list(scenario.features), value=feature, description="feature",
@@ -127,6 +130,8 @@ class DriftExplorer(Explorer):
         if self._busy:
             return
         if change["owner"] is self.controls["level"]:
+            if self._kind(self.controls["feature"].value) == "numeric":
+                return  # the level is hidden and unused for a numeric feature: nothing changes
             self._busy = True
             try:
                 feature = self.controls["feature"].value
@@ -189,7 +194,11 @@ class DriftExplorer(Explorer):
         )
         auto = self._detector(feature).test(sample[[feature]]).iloc[0]
         shifted = _model_metrics(self.scenario, sample)
-        unshifted = _model_metrics(self.scenario, self._shifted(feature, 0.0, level))
+        if (feature, level) not in self._unshifted:
+            self._unshifted[feature, level] = _model_metrics(
+                self.scenario, self._shifted(feature, 0.0, level)
+            )
+        unshifted = self._unshifted[feature, level]
         state = {
             "feature": feature, "kind": kind, "shift": amount, "level": level,
             "n_reference": int(ref.notna().sum()), "n_shifted": int(cur.notna().sum()),
@@ -254,14 +263,15 @@ class DriftExplorer(Explorer):
         label = f"shifted ({st['shift']:+.2f} sd)" if st["kind"] == "numeric" else (
             f"shifted ({st['shift']:.0%} moved)"
         )
-        with plots.style():
-            fig, ax = plt.subplots(figsize=(7, 3.4))
-            fig.subplots_adjust(left=0.1, right=0.98, bottom=0.2, top=0.88)
+        ax = self._figure.axes
+        with self._figure.drawing():  # the same figure, its one axes drawn afresh
+            # The axes and its ticks are kept while the same feature is redrawn.
+            self._figure.clear(ax, keep_axes=st["feature"] == self._drawn_feature)
+            self._drawn_feature = st["feature"]
             plots.distribution(ref, cur, ax=ax, labels=("reference", label),
                                title=f"{st['feature']}: reference vs shifted")
-            if st["kind"] == "categorical":
-                ax.tick_params(axis="x", rotation=20)
-        show(self.outputs["plot"], figure_output(fig, f"<Figure: {self._shift_text()}>"))
+            ax.tick_params(axis="x", rotation=20 if st["kind"] == "categorical" else 0)
+        show(self.outputs["plot"], self._figure.output(f"<Figure: {self._shift_text()}>"))
 
 
 def _check_feature(scenario, feature) -> None:

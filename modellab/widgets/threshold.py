@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from seaborn.utils import relative_luminance
 
 from modellab import plots
 from modellab.metrics import best_threshold, confusion_counts, threshold_table
 from modellab.metrics.classification import check_threshold, labelled_pairs
-from modellab.widgets._base import Explorer, figure_output, fmt, html_output, show, table_html
+from modellab.widgets._base import Explorer, LiveFigure, fmt, html_output, show, table_html
 
 
 def _cost(value, name: str) -> float:
@@ -59,6 +59,10 @@ class ThresholdExplorer(Explorer):
                 f"pick a threshold inside it."
             )
         self._curves: dict[tuple[float, float], tuple[pd.DataFrame, object]] = {}
+        self._figure = LiveFigure((9.5, 3.6), ncols=2, width_ratios=[1, 1.5])
+        self._figure.figure.subplots_adjust(left=0.12, right=0.98, bottom=0.16, top=0.9,
+                                            wspace=0.3)
+        self._artists: dict | None = None  # built on the first draw, then updated in place
         slider = widgets.FloatSlider(
             value=threshold, min=lo, max=hi, step=step, description="threshold",
             continuous_update=False, readout_format=".2f" if probabilities else ".3g",
@@ -135,33 +139,63 @@ class ThresholdExplorer(Explorer):
 
     def _draw_plot(self, table: pd.DataFrame, best) -> None:
         st = self._state
-        with plots.style():
-            # Fixed margins instead of a layout engine: a third less time per redraw.
-            fig, (ax_cm, ax_cost) = plt.subplots(1, 2, figsize=(9.5, 3.6), width_ratios=[1, 1.5])
-            fig.subplots_adjust(left=0.12, right=0.98, bottom=0.16, top=0.9, wspace=0.3)
-            plots.confusion_matrix(
-                np.array([[st["tn"], st["fp"]], [st["fn"], st["tp"]]]), ax=ax_cm,
-                title=f"Confusion matrix at {st['threshold']:.2f}",
-            )
-            ax_cost.plot(table["threshold"], table["avg_cost"], color=plots.PALETTE[0],
-                         label="expected cost per case")
-            ax_cost.axvline(st["threshold"], color=plots.CURRENT_COLOUR, linewidth=2,
-                            label=f"your threshold ({st['threshold']:.2f})")
-            ax_cost.scatter([best.threshold], [best.avg_cost], marker="*", s=180,
-                            color=plots.ALERT_COLOUR, zorder=4,
-                            label=f"cheapest ({best.threshold:.2f})")
-            ax_cost.set_xlabel("Threshold (flag when score >= threshold)")
-            ax_cost.set_ylabel("Expected cost per case")
-            ax_cost.set_title(
-                f"Cost (false positive {st['cost_fp']:g}, false negative {st['cost_fn']:g})"
-            )
-            ax_cost.legend(loc="best")
+        matrix = np.array([[st["tn"], st["fp"]], [st["fn"], st["tp"]]])
+        ax_cm, ax_cost = self._figure.axes
+        cm_title = f"Confusion matrix at {st['threshold']:.2f}"
+        mine = f"your threshold ({st['threshold']:.2f})"
+        cheapest = f"cheapest ({best.threshold:.2f})"
+        cost_title = f"Cost (false positive {st['cost_fp']:g}, false negative {st['cost_fn']:g})"
+        with self._figure.drawing():
+            if self._artists is None:  # first draw: build the figure
+                plots.confusion_matrix(matrix, ax=ax_cm, title=cm_title)
+                curve, = ax_cost.plot(table["threshold"], table["avg_cost"],
+                                      color=plots.PALETTE[0], label="expected cost per case")
+                line = ax_cost.axvline(st["threshold"], color=plots.CURRENT_COLOUR,
+                                       linewidth=2, label=mine)
+                star = ax_cost.scatter([best.threshold], [best.avg_cost], marker="*", s=180,
+                                       color=plots.ALERT_COLOUR, zorder=4, label=cheapest)
+                ax_cost.set_xlabel("Threshold (flag when score >= threshold)")
+                ax_cost.set_ylabel("Expected cost per case")
+                ax_cost.set_title(cost_title)
+                legend = ax_cost.legend(loc="best")
+                self._artists = {"curve": curve, "line": line, "star": star, "legend": legend,
+                                 "table": table}
+            else:  # later draws: move the artists
+                a = self._artists
+                _update_heatmap(ax_cm, matrix)
+                ax_cm.title.set_text(cm_title)
+                a["line"].set_xdata([st["threshold"], st["threshold"]])
+                if a["table"] is not table:  # the costs changed: a new curve and cheapest point
+                    a["curve"].set_data(table["threshold"], table["avg_cost"])
+                    a["star"].set_offsets([[best.threshold, best.avg_cost]])
+                    ax_cost.title.set_text(cost_title)
+                    ax_cost.relim()
+                    ax_cost.autoscale_view()
+                    a["table"] = table
+                texts = a["legend"].get_texts()[1:]
+                for artist, text, label in zip((a["line"], a["star"]), texts, (mine, cheapest),
+                                               strict=True):
+                    artist.set_label(label)
+                    text.set_text(label)
         description = (
             f"<Figure: confusion matrix and cost curve at threshold {st['threshold']:.2f}; "
             f"cheapest threshold {best.threshold:.2f}>"
         )
-        show(self.outputs["plot"], figure_output(fig, description))
+        show(self.outputs["plot"], self._figure.output(description))
 
+
+def _update_heatmap(ax, matrix: np.ndarray) -> None:
+    """Show ``matrix`` in the seaborn heatmap :func:`modellab.plots.confusion_matrix` drew
+    on ``ax``, as seaborn would draw it: colours scaled from its minimum to its maximum,
+    each count written in dark text on light cells and white on dark ones."""
+    mesh = ax.collections[0]
+    mesh.set_array(matrix.ravel())
+    mesh.set_clim(matrix.min(), matrix.max())
+    mesh.update_scalarmappable()
+    for text, value, colour in zip(ax.texts, matrix.ravel(), mesh.get_facecolors(),
+                                   strict=True):
+        text.set_text(format(value, "g"))
+        text.set_color(".15" if relative_luminance(colour) > 0.408 else "w")
 
 def threshold_explorer(
     y_true, y_score, cost_fp: float = 1.0, cost_fn: float = 5.0, *, threshold: float | None = None
