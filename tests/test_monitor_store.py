@@ -85,6 +85,29 @@ def test_store_round_trip_equals_the_in_memory_result(tmp_path, data):
     assert len(memory.alerts) > 0  # the comparison covers real alerts
 
 
+def test_per_feature_numbers_are_stored_once_in_the_drift_rows(tmp_path, data):
+    """batch_values holds no drift_<f>/effect_<f>/missing_<f>/nonfinite_<f>: the store
+    keeps them in the drift table only and rebuilds the wide view from it (the in-memory
+    run is the oracle), so a feature's numbers cannot disagree between two tables."""
+    reference, production = data
+    memory = Monitor(reference).run(production)
+    stored = Monitor(reference, store=tmp_path / "m.db").run(production)
+    con = sqlite3.connect(tmp_path / "m.db")
+    names = {r[0] for r in con.execute("SELECT DISTINCT name FROM batch_values")}
+    con.close()
+    wide = {p + f for p in ("drift_", "effect_", "missing_", "nonfinite_") for f in ("x", "colour")}
+    assert wide <= set(memory.history.columns)
+    assert not names & wide and "drift_share" in names
+    pd.testing.assert_frame_equal(stored.history, memory.history, check_dtype=False)
+    # a store written before (wide values in batch_values, no nonfinite_rate) still reads
+    con = sqlite3.connect(tmp_path / "m.db")
+    con.executemany("INSERT INTO batch_values(batch, name, value) VALUES (?, ?, ?)",
+                    [(0, "missing_x", 0.5)])
+    con.commit()
+    con.close()
+    assert MonitorResult.from_store(tmp_path / "m.db").history.at[0, "missing_x"] == 0.5
+
+
 def test_rerunning_the_same_batches_adds_nothing(tmp_path, data):
     reference, production = data
     path = tmp_path / "m.db"

@@ -32,7 +32,9 @@ source TEXT, processed_at TEXT)``
     (integer or text).
 ``batch_values(batch, name TEXT, value REAL)``, primary key ``(batch, name)``
     every other numeric column of :attr:`MonitorResult.history` (metrics, CI bounds,
-    ``drift_share``, ``drift_<f>`` as 0/1, ``effect_<f>``, ``missing_<f>``).
+    ``drift_share``) except the per-feature ones: ``drift_<f>``, ``effect_<f>``,
+    ``missing_<f>`` and ``nonfinite_<f>`` are stored once, in ``drift``, and
+    :meth:`MonitorStore.read_history` builds them from it (:data:`WIDE_VIEW`).
 ``drift(batch, "column" TEXT, kind, method, statistic, p_value, p_value_adjusted, threshold,
 effect_size, effect_measure, drifted INTEGER, reason, missing_rate REAL, nonfinite_rate REAL)``,
 primary key ``(batch, "column")``: the long per-feature table (``missing_rate`` and
@@ -306,10 +308,13 @@ class MonitorStore:
         ``ValueError`` when the batch is already stored, unless ``replace=True``.
         """
         key = batch_key(row["batch"])
+        # The per-feature numbers are stored once, in the drift rows: the row's wide view of
+        # them (drift_<f>, effect_<f>, ...) is not written again (read_history rebuilds it).
+        views = _wide_names(drift)
         values = [
             (key, name, _sql_value(v))
             for name, v in row.items()
-            if name not in _BATCH_COLUMNS and _is_number(v)
+            if name not in _BATCH_COLUMNS and name not in views and _is_number(v)
         ]
         with self._transaction():
             if key in self:
@@ -375,6 +380,7 @@ class MonitorStore:
             wide = vals.pivot(index="batch", columns="name", values="value")[names]
             wide.columns.name = None
             base = base.join(wide, on="batch")
+        base = self._with_wide_view(base)
         base["start"] = pd.to_datetime(base["start"], format="ISO8601") if base["start"].notna().any() else pd.NaT
         base["note"] = base["note"].fillna("").astype(str)
         base = base[[c for c in base.columns if c != "note"] + ["note"]]
@@ -384,6 +390,26 @@ class MonitorStore:
             elif col.startswith("estimated_") and col.endswith("_alert"):
                 base[col] = base[col].astype(float).fillna(0).astype(bool)
         return base.reset_index(drop=True)
+
+    def _with_wide_view(self, base: pd.DataFrame) -> pd.DataFrame:
+        """``base`` with the wide per-feature columns built from the drift rows, after
+        ``drift_share`` (files written before the per-feature numbers were stored once
+        keep the values they hold in ``batch_values``)."""
+        drift = self.read_table("drift")
+        if drift.empty:
+            return base
+        features = list(dict.fromkeys(drift["column"]))
+        new = {}
+        for prefix, field in WIDE_VIEW.items():
+            table = drift.pivot(index="batch", columns="column", values=field)
+            for f in features:
+                if prefix + f not in base.columns:
+                    new[prefix + f] = base["batch"].map(table[f])
+        base = base.assign(**new) if new else base
+        wide = [p + f for p in WIDE_VIEW for f in features]
+        others = [c for c in base.columns if c not in wide]
+        cut = others.index("drift_share") + 1 if "drift_share" in others else len(others)
+        return base[others[:cut] + wide + others[cut:]]
 
     def read_table(self, table: str) -> pd.DataFrame:
         """Rows of ``drift``, ``histograms``, ``alerts``, ``segments`` or ``contract`` in
@@ -436,6 +462,18 @@ class _Transaction:
     def __exit__(self, exc_type, exc, tb):
         self._con.execute("COMMIT" if exc_type is None else "ROLLBACK")
         return False
+
+
+#: History columns that are a view of the drift rows: ``<prefix><feature>`` -> drift column.
+WIDE_VIEW = {"drift_": "drifted", "effect_": "effect_size", "missing_": "missing_rate",
+             "nonfinite_": "nonfinite_rate"}
+
+
+def _wide_names(drift) -> set:
+    """Names of the wide history columns that are views of ``drift`` (its features)."""
+    if drift is None or len(drift) == 0 or "column" not in drift:
+        return set()
+    return {p + str(f) for p in WIDE_VIEW for f in drift["column"]}
 
 
 def _is_number(value) -> bool:
