@@ -510,14 +510,14 @@ for _field, _what in [("card_intended_use", "intended use"), ("card_monitoring",
 _threshold = re.search(r"Threshold ([\d.]+);", _card)
 expect_true(_threshold and float(_threshold.group(1)) == scenario.threshold, "use the model's threshold")
 _auc = metrics.classification_summary(reference["default"], reference["score"])["roc_auc"]
-expect_true(f"| ROC AUC | {_auc:.2f} |" in _card,
+expect_true(f"| ROC-AUC | {_auc:.2f} |" in _card,
             "compute the card's metrics on the reference (validation) period")
 expect_true("critical" in _card.split("## Open incidents", 1)[1],
             "the open incidents include the critical alerts")
 _other_ref = make("stable", seed=9).reference
 _other_card = learner.rerun("card", setup=["reference = make('stable', seed=9).reference"])
 _other_auc = metrics.classification_summary(_other_ref["default"], _other_ref["score"])["roc_auc"]
-expect_true(isinstance(_other_card, str) and f"| ROC AUC | {_other_auc:.2f} |" in _other_card,
+expect_true(isinstance(_other_card, str) and f"| ROC-AUC | {_other_auc:.2f} |" in _other_card,
             "build the card from `reference` (the grader re-ran your cell on another validation "
             "period): pass reference['default'] and reference['score']")
 ### END HIDDEN TESTS
