@@ -205,3 +205,42 @@ def test_rule_names_come_from_their_settings_not_their_repr(monkeypatch):
     monkeypatch.setattr(type(rules[0]), "__repr__", lambda self: "renamed")
     assert [r.name for r in rules] == names
     assert names[-1].startswith("DetectorFires(metric='mean_score', detector=PageHinkley(")
+
+
+def test_feature_rules_read_the_long_drift_rows_not_the_wide_column_names():
+    """Given MonitorResult.drift, the drift-share, drifted-feature and missing-value rules
+    judge each batch from its long per-feature rows: a history without any drift_<f>,
+    effect_<f>, missing_<f> or nonfinite_<f> column gives the same alerts as the wide view
+    and as the Monitor itself (which passes the drift rows)."""
+    from modellab.monitor import Monitor
+
+    rng = np.random.default_rng(8)
+
+    def period(n, shift=0.0, batch=None):
+        x = rng.normal(shift, 1, n)
+        out = pd.DataFrame({"x": x, "colour": rng.choice(["red", "blue"], n),
+                            "rate": rng.gamma(2.0, 1.0, n), "default": (rng.random(n) < 0.3) * 1.0,
+                            "score": 1 / (1 + np.exp(-x))})
+        return out if batch is None else out.assign(batch=batch)
+
+    production = pd.concat([period(500, batch=0), period(500, 1.5, batch=1),
+                            period(500, batch=2), period(500, batch=3)], ignore_index=True)
+    production.loc[production["batch"] == 2, "rate"] = np.inf  # all infinite
+    production.loc[(production["batch"] == 3) & (production.index % 4 == 0), "x"] = np.nan
+    rules = [DriftShareAbove(0.2), FeatureDrifted(min_effect=0.2), FeatureDrifted("x"),
+             MissingRateAbove(0.1), MissingRateAbove(0.1, feature="rate", relative=True)]
+    result = Monitor(period(3000), rules=rules).run(production)
+    wide = [p + f for p in ("drift_", "effect_", "missing_", "nonfinite_") for f in result.features]
+    narrow = result.history.drop(columns=wide)
+    for rule in rules:
+        from_long = rule.evaluate(narrow, result.reference, drift=result.drift)
+        from_wide = rule.evaluate(result.history, result.reference)
+        by_monitor = result.alerts[result.alerts["rule"] == rule.name].reset_index(drop=True)
+        pd.testing.assert_frame_equal(from_long, from_wide)
+        pd.testing.assert_frame_equal(from_long, by_monitor)
+    fired = set(zip(result.alerts["batch"], result.alerts["subject"], strict=True))
+    assert {(1, "drift_share"), (1, "x"), (2, "rate"), (3, "x")} <= fired
+    with pytest.raises(ValueError, match="drift has no"):
+        rules[0].evaluate(narrow, drift=result.drift.drop(columns="column"))
+    with pytest.raises(TypeError, match="drift must be a DataFrame"):
+        rules[0].evaluate(narrow, drift={"x": 1})

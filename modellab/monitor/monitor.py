@@ -628,7 +628,7 @@ class Monitor:
                     continue
                 row, drift, hist, extras = _unpack(compute(key))
                 history = _append(history[history["batch"] != k], row)
-                alerts = self._alerts_for(history, k, extras)
+                alerts = self._alerts_for(history, k, extras, drift)
                 store.write_batch(row, drift=drift, histograms=hist, alerts=alerts,
                                   source=source, replace=k in stored, tables=extras)
                 new.append(k)
@@ -648,7 +648,7 @@ class Monitor:
             hists.append(hist.assign(batch=k))
             for name, table in extras.items():
                 tables[name].append(table)
-            alerts.append(self._alerts_for(history, k, extras))
+            alerts.append(self._alerts_for(history, k, extras, drift))
         hist_cols = ["batch", *[c for c in hists[0].columns if c != "batch"]]
         return MonitorResult(
             history=_history_frame(rows),
@@ -664,9 +664,10 @@ class Monitor:
             contract=_long(tables["contract"], "contract"),
         )
 
-    def _alerts_for(self, history: pd.DataFrame, key, extras=None) -> pd.DataFrame:
+    def _alerts_for(self, history: pd.DataFrame, key, extras=None, drift=None) -> pd.DataFrame:
         """Alerts every rule raises on batch ``key``, judging the history up to it (segment
-        and contract rules judge the batch's own segment gaps or contract violations)."""
+        and contract rules judge the batch's own segment gaps or contract violations; rules
+        on features read the batch's long ``drift`` rows, never the wide column names)."""
         rows = []
         last = history.iloc[[-1]].reset_index(drop=True)
         extras = extras or {}
@@ -683,7 +684,8 @@ class Monitor:
                 rows.extend(r for r in fired if r["batch"] == key)
                 continue
             # Most rules judge a batch on its own row; only stateful ones replay the history.
-            fired = rule.alert_rows(history if rule.needs_history else last, self.reference_)
+            fired = rule.alert_rows(history if rule.needs_history else last, self.reference_,
+                                    drift=drift)
             rows.extend(r for r in fired if r["batch"] == key)
         return _rules.alerts_frame(rows)
 

@@ -131,6 +131,8 @@ class Rule:
     kind: ClassVar[str] = "rule"
     #: Whether the verdict on a batch reads earlier batches (``False``: its own row only).
     needs_history: ClassVar[bool] = False
+    #: Whether the rule reads per-feature results (the long drift rows, see :meth:`evaluate`).
+    reads_features: ClassVar[bool] = False
 
     @property
     def name(self) -> str:
@@ -156,7 +158,8 @@ class Rule:
                 parts.append(f"{key}={value!r}")
         return f"{kind}({', '.join(parts)})"
 
-    def evaluate(self, history: pd.DataFrame, reference: Mapping[str, float] | None = None) -> pd.DataFrame:
+    def evaluate(self, history: pd.DataFrame, reference: Mapping[str, float] | None = None,
+                 *, drift: pd.DataFrame | None = None) -> pd.DataFrame:
         """Return the alerts this rule raises on ``history`` (one row per firing batch).
 
         Parameters
@@ -165,10 +168,18 @@ class Rule:
             :attr:`MonitorResult.history`, in batch order.
         reference : mapping, optional
             Reference metrics (:attr:`MonitorResult.reference`), needed by relative rules.
+        drift : DataFrame, optional
+            The long per-feature rows (:attr:`MonitorResult.drift`: ``batch``, ``column``,
+            ``drifted``, ``effect_size``, ``missing_rate``, ``nonfinite_rate``). Rules on
+            features (drift share, drifted features, missing values) read them when given
+            (the :class:`~modellab.monitor.Monitor` always passes them), so no feature name
+            is parsed out of a column name; without them they read the history's wide view
+            (``drift_<f>``, ``effect_<f>``, ``missing_<f>``, ``nonfinite_<f>``).
         """
-        return alerts_frame(self.alert_rows(history, reference))
+        return alerts_frame(self.alert_rows(history, reference, drift=drift))
 
-    def alert_rows(self, history: pd.DataFrame, reference: Mapping[str, float] | None = None) -> list[dict]:
+    def alert_rows(self, history: pd.DataFrame, reference: Mapping[str, float] | None = None,
+                   *, drift: pd.DataFrame | None = None) -> list[dict]:
         """Like :meth:`evaluate`, as a list of dicts (cheaper inside a monitoring loop)."""
         if not isinstance(history, pd.DataFrame):
             raise TypeError(f"history must be a DataFrame (MonitorResult.history), got {type(history).__name__}.")
@@ -177,7 +188,15 @@ class Rule:
         reference = {} if reference is None else dict(reference)
         if not isinstance(history.index, pd.RangeIndex) or history.index.start != 0:
             history = history.reset_index(drop=True)
-        return self._fire(history, reference)
+        if not self.reads_features:
+            return self._fire(history, reference)
+        if drift is not None:
+            if not isinstance(drift, pd.DataFrame):
+                raise TypeError(f"drift must be a DataFrame (MonitorResult.drift), got {type(drift).__name__}.")
+            missing = [c for c in ("batch", "column") if c not in drift.columns]
+            if missing:
+                raise ValueError(f"drift has no {missing} column(s): pass MonitorResult.drift.")
+        return self._fire(history, reference, drift)
 
     def _alert(self, batch, subject, value, threshold, message) -> dict:
         return {
@@ -371,8 +390,38 @@ class MetricRiseFrom(_RelativeMetricRule):
     _direction: ClassVar[_Direction] = _UP
 
 
-def _flag_columns(history: pd.DataFrame) -> list[str]:
-    return [c for c in history.columns if c.startswith("drift_") and c != "drift_share"]
+#: Per-feature field of the long drift rows -> prefix of its wide history column.
+_WIDE = {"drifted": "drift_", "effect_size": "effect_", "missing_rate": "missing_",
+         "nonfinite_rate": "nonfinite_"}
+
+
+class _PerFeature:
+    """``{feature: value}`` of one batch for a field of the drift rows: from the long drift
+    rows when given (feature names are values, never parsed), else from the history's wide
+    view (columns ``<prefix><feature>``; ``drift_share`` is not a feature)."""
+
+    def __init__(self, history: pd.DataFrame, drift: pd.DataFrame | None):
+        self.history, self.drift = history, drift
+        if drift is None:
+            wide = [c for c in history.columns if c.startswith("drift_") and c != "drift_share"]
+            self.features = [c.removeprefix("drift_") for c in wide]
+            if not self.features:  # a hand-made history with missing rates only
+                self.features = [c.removeprefix("missing_") for c in history.columns
+                                 if c.startswith("missing_")]
+        else:
+            self.features = list(dict.fromkeys(drift["column"]))
+            self._rows = {b: rows for b, rows in drift.groupby("batch", sort=False)}
+
+    def __call__(self, i: int, field: str, features) -> dict:
+        if self.drift is None:
+            prefix = _WIDE[field]
+            return {f: self.history.at[i, prefix + f] for f in features
+                    if prefix + f in self.history.columns}
+        rows = self._rows.get(self.history.at[i, "batch"])
+        if rows is None or field not in rows.columns:
+            return {}
+        values = dict(zip(rows["column"], rows[field], strict=True))
+        return {f: values[f] for f in features if f in values}
 
 
 def _unknown_feature(rule, monitored: list[str]) -> ValueError:
@@ -397,15 +446,18 @@ class DriftShareAbove(Rule):
         _check_severity(self.severity)
         _check_share(self.threshold, "features")
 
-    def _fire(self, history, reference):
+    reads_features: ClassVar[bool] = True
+
+    def _fire(self, history, reference, drift=None):
         if "drift_share" not in history.columns:
             raise ValueError("history has no 'drift_share' column: pass MonitorResult.history.")
-        flags = _flag_columns(history)
+        per_feature = _PerFeature(history, drift)
         out = []
         share = history["drift_share"].astype(float)
         for i in np.flatnonzero((share > self.threshold).to_numpy()):
             b = history.at[i, "batch"]
-            drifted = [c.removeprefix("drift_") for c in flags if bool(history.at[i, c])]
+            flags = per_feature(i, "drifted", per_feature.features)
+            drifted = [f for f, flag in flags.items() if bool(flag)]
             listed = f": {', '.join(drifted)}" if drifted else ""
             msg = (
                 f"{_batch_label(b)}: {len(drifted)} of {len(flags)} features ({share.iat[i]:.0%}) "
@@ -440,9 +492,11 @@ class FeatureDrifted(Rule):
         if self.min_effect is not None:
             _check_number(self.min_effect, "min_effect")
 
-    def _fire(self, history, reference):
-        flags = _flag_columns(history)
-        features = [c.removeprefix("drift_") for c in flags]
+    reads_features: ClassVar[bool] = True
+
+    def _fire(self, history, reference, drift=None):
+        per_feature = _PerFeature(history, drift)
+        features = per_feature.features
         if self.feature is not None:
             if self.feature not in features:
                 raise _unknown_feature(self, features)
@@ -450,11 +504,11 @@ class FeatureDrifted(Rule):
         out = []
         for i in range(len(history)):
             hits = {}
-            for f in features:
-                e = float(history.at[i, f"effect_{f}"]) if f"effect_{f}" in history.columns else np.nan
-                if bool(history.at[i, f"drift_{f}"]) and (
-                    self.min_effect is None or abs(e) >= self.min_effect
-                ):
+            flags = per_feature(i, "drifted", features)
+            effects = per_feature(i, "effect_size", features)
+            for f, flag in flags.items():
+                e = float(effects.get(f, np.nan))
+                if bool(flag) and (self.min_effect is None or abs(e) >= self.min_effect):
                     hits[f] = e
             if not hits:
                 continue
@@ -499,26 +553,29 @@ class MissingRateAbove(Rule):
         if self.feature is not None and (not isinstance(self.feature, str) or not self.feature):
             raise TypeError(f"feature must be a column name or None, got {self.feature!r}.")
 
-    def _fire(self, history, reference):
-        features = [c.removeprefix("missing_") for c in history.columns
-                    if c.startswith("missing_")]
+    reads_features: ClassVar[bool] = True
+
+    def _fire(self, history, reference, drift=None):
+        per_feature = _PerFeature(history, drift)
+        features = per_feature.features
         if self.feature is not None:
             if self.feature not in features:
                 raise _unknown_feature(self, features)
             features = [self.feature]
 
-        def rates(get, f):
-            missing = float(get(f"missing_{f}", 0.0) or 0.0)
-            nonfinite = get(f"nonfinite_{f}", 0.0)
+        def rates(missing, nonfinite):
+            missing = float(0.0 if missing is None else missing)
             nonfinite = 0.0 if nonfinite is None or np.isnan(nonfinite) else float(nonfinite)
             return missing + nonfinite, nonfinite
 
-        refs = {f: rates(reference.get, f)[0] for f in features}
+        refs = {f: rates(reference.get(f"missing_{f}", 0.0), reference.get(f"nonfinite_{f}"))[0]
+                for f in features}
         limits = {f: self.threshold + (refs[f] if self.relative else 0.0) for f in features}
         out = []
         for i in range(len(history)):
-            row = history.iloc[i]
-            now = {f: rates(row.get, f) for f in features}
+            missing = per_feature(i, "missing_rate", features)
+            nonfinite = per_feature(i, "nonfinite_rate", features)
+            now = {f: rates(m, nonfinite.get(f)) for f, m in missing.items()}
             over = {f: v for f, (v, _) in now.items() if v > limits[f]}
             if not over:
                 continue
