@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image
 
 from modellab import plots
 
@@ -45,10 +46,18 @@ class LiveFigure:
     of being placed above the tick labels on every draw, which took a third of a redraw.
     Build and change artists inside :meth:`drawing`, so the modellab style applies.
 
+    With ``blit=True`` the axes' frames, ticks, labels and titles are drawn once and kept
+    as a background picture; each render pastes it back and draws only what is inside the
+    axes (lines, markers, patches, texts, legends) over it. The background is drawn again
+    whenever the view limits, titles, axis labels or tick labels change, so the picture is always the
+    one a full draw gives. Blitting pays when the limits stay put while a control moves.
+
     Parameters
     ----------
     figsize : (float, float)
         Size in inches (rendered at :data:`DPI`).
+    blit : bool, default False
+        Keep the axes' decorations as a background picture (see above).
     **subplots
         Passed to :meth:`matplotlib.figure.Figure.subplots` (``nrows``, ``ncols``, ...).
 
@@ -62,11 +71,13 @@ class LiveFigure:
     'iVBORw0K'
     """
 
-    def __init__(self, figsize, **subplots):
+    def __init__(self, figsize, *, blit: bool = False, **subplots):
         with self.drawing():
             self.figure = Figure(figsize=figsize, dpi=DPI)
-            FigureCanvasAgg(self.figure)
+            self.canvas = FigureCanvasAgg(self.figure)
             self.axes = self.figure.subplots(**subplots)
+        self.blit = bool(blit)
+        self._background = None  # (key, saved region) of the blitted background
 
     @staticmethod
     @contextmanager
@@ -100,7 +111,40 @@ class LiveFigure:
 
     def output(self, description: str) -> dict:
         """The figure now, as a ``display_data`` output (PNG and ``description``)."""
-        return figure_output(self.figure, description)
+        if not self.blit:
+            return figure_output(self.figure, description)
+        with self.drawing():
+            content = self._content()
+            for artist in content:
+                artist.set_animated(True)  # left out of the full draw of the background
+            key = self._background_key()
+            if self._background is None or self._background[0] != key:
+                self.canvas.draw()
+                self._background = (key, self.canvas.copy_from_bbox(self.figure.bbox))
+            self.canvas.restore_region(self._background[1])
+            renderer = self.canvas.get_renderer()
+            for artist in content:
+                artist.draw(renderer)
+        return png_output(self.canvas.buffer_rgba(), description)
+
+    def _content(self) -> list:
+        """What is drawn inside the axes, in the order a full draw would draw it."""
+        content = []
+        for ax in self.figure.axes:
+            inside = [*ax.patches, *ax.lines, *ax.collections, *ax.texts, *ax.images]
+            if ax.get_legend() is not None:
+                inside.append(ax.get_legend())
+            content.extend(sorted(inside, key=lambda a: a.get_zorder()))
+        return content
+
+    def _background_key(self) -> tuple:
+        """What the background shows: each axes' limits, titles and labels, and the suptitle."""
+        key = [self.figure._suptitle.get_text() if self.figure._suptitle else ""]
+        for ax in self.figure.axes:
+            key.append((ax.get_xlim(), ax.get_ylim(), ax.get_title(), ax.get_xlabel(),
+                        ax.get_ylabel(), [t.get_text() for t in ax.get_xticklabels()],
+                        [t.get_text() for t in ax.get_yticklabels()]))
+        return tuple(key)
 
 
 def figure_output(fig: Figure, description: str) -> dict:
@@ -111,6 +155,20 @@ def figure_output(fig: Figure, description: str) -> dict:
         mpl.rcParams["savefig.bbox"] = "standard"
         fig.savefig(buf, format="png", dpi=DPI,
                     pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
+    return {
+        "output_type": "display_data",
+        "data": {
+            "image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
+            "text/plain": description,
+        },
+        "metadata": {},
+    }
+
+
+def png_output(rgba, description: str) -> dict:
+    """A ``display_data`` output holding an RGBA pixel buffer (height x width x 4) as a PNG."""
+    buf = io.BytesIO()
+    Image.fromarray(np.asarray(rgba)).save(buf, format="png", compress_level=PNG_COMPRESS_LEVEL)
     return {
         "output_type": "display_data",
         "data": {

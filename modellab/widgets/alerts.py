@@ -79,11 +79,12 @@ class AlertTuner(Explorer):
         self._alerts = pd.DataFrame(columns=ALERT_COLUMNS)
         self._events = pd.DataFrame(columns=list(EVENT_COLUMNS))
         n_rules = len(_SLIDERS) + len(self._extra)
-        self._figure = LiveFigure((10, 6.6), nrows=3, sharex=True,
+        self._figure = LiveFigure((10, 6.6), blit=True, nrows=3, sharex=True,
                                   height_ratios=[1.2, 1, 0.4 + 0.2 * n_rules])
         # Fixed margins (no layout engine: quicker redraws); legends sit on the right.
         self._figure.figure.subplots_adjust(left=0.2, right=0.82, top=0.9, bottom=0.08,
                                             hspace=0.4)
+        self._drawn: dict = {}  # axes -> what it shows now (see _draw_plot)
         controls = {}
         for name, (label, lo, hi, step, readout, _) in _SLIDERS.items():
             controls[name] = widgets.FloatSlider(
@@ -211,48 +212,82 @@ class AlertTuner(Explorer):
         rules = self.rules()
         fig = self._figure.figure
         ax_auc, ax_drift, ax_rules = self._figure.axes
+        # An axes is drawn again only when what it shows changed: its threshold or its alerts.
+        alerts = self._alerts
+        keys = {
+            ax_auc: (st["auc_floor"], alerts[alerts["subject"] == "roc_auc"].to_json()),
+            ax_drift: (st["drift_share"], alerts[alerts["subject"] == "drift_share"].to_json()),
+            ax_rules: (tuple(_short(r) for r in rules), alerts[["batch", "rule"]].to_json()),
+        }
         with self._figure.drawing():
-            for ax in self._figure.axes:  # redrawn on the same axes; their ticks are kept
-                self._figure.clear(ax)
-            if self._truth is not None:
-                for k, w in enumerate(self._truth.itertuples(index=False)):
-                    for ax in (ax_auc, ax_drift, ax_rules):
+            for ax, key in keys.items():
+                if self._drawn.get(ax) == key:
+                    continue
+                self._drawn[ax] = key
+                self._figure.clear(ax)  # redrawn on the same axes; their ticks are kept
+                if self._truth is not None:
+                    for k, w in enumerate(self._truth.itertuples(index=False)):
                         ax.axvspan(w.start_batch - 0.5, w.end_batch + 0.5, color="0.6",
                                    alpha=0.18, lw=0, label="drift (truth)" if k == 0 else None)
-            if history["roc_auc"].notna().any():
-                plots.metric_over_time(history, "roc_auc", alerts=self._alerts, ax=ax_auc,
-                                       reference=self._reference.get("roc_auc"),
-                                       title="ROC-AUC per batch")
-            else:
-                ax_auc.set_title("ROC-AUC per batch (no labels yet)")
-            ax_auc.axhline(st["auc_floor"], color=plots.ALERT_COLOUR, linestyle=":",
-                           label=f"floor {st['auc_floor']:.2f}")
-            ax_auc.set_ylabel("ROC-AUC")
-            plots.metric_over_time(history, "drift_share", alerts=self._alerts, ax=ax_drift,
-                                   title="Share of features drifted")
-            ax_drift.axhline(st["drift_share"], color=plots.ALERT_COLOUR, linestyle=":",
-                             label=f"ceiling {st['drift_share']:.0%}")
-            ax_drift.set_ylabel("Drifted features")
-            for ax in (ax_auc, ax_drift):
-                ax.set_xlabel("")
-                ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
-            for i, rule in enumerate(rules):
-                fired = self._alerts[self._alerts["rule"] == rule.name]
-                ax_rules.scatter(fired["batch"], np.full(len(fired), len(rules) - 1 - i),
-                                 marker="|", s=200, color=plots.ALERT_COLOUR)
-            ax_rules.set_yticks(range(len(rules)), [_short(r) for r in reversed(rules)],
-                                fontsize=8)
-            ax_rules.set_ylim(-0.7, len(rules) - 0.3)
-            ax_rules.set_title("Alerts by rule", fontsize=11)
-            ax_rules.set_xlabel("Batch")
-            if np.issubdtype(np.asarray(x).dtype, np.number):
-                ax_rules.set_xlim(float(np.min(x)) - 0.7, float(np.max(x)) + 0.7)
+                if ax is ax_auc:
+                    if history["roc_auc"].notna().any():
+                        plots.metric_over_time(history, "roc_auc", alerts=alerts, ax=ax_auc,
+                                               reference=self._reference.get("roc_auc"),
+                                               title="ROC-AUC per batch")
+                    else:
+                        ax_auc.set_title("ROC-AUC per batch (no labels yet)")
+                    # The y axes span each slider's whole range, so they stay put while it
+                    # moves (and the figure's frame need not be drawn again).
+                    _span_slider(ax_auc, "auc_floor", x)
+                    ax_auc.axhline(st["auc_floor"], color=plots.ALERT_COLOUR, linestyle=":",
+                                   label=f"floor {st['auc_floor']:.2f}")
+                    ax_auc.set_ylabel("ROC-AUC")
+                elif ax is ax_drift:
+                    plots.metric_over_time(history, "drift_share", alerts=alerts, ax=ax_drift,
+                                           title="Share of features drifted")
+                    _span_slider(ax_drift, "drift_share", x)
+                    ax_drift.axhline(st["drift_share"], color=plots.ALERT_COLOUR,
+                                     linestyle=":", label=f"ceiling {st['drift_share']:.0%}")
+                    ax_drift.set_ylabel("Drifted features")
+                else:
+                    self._draw_rules(rules, x)
+                if ax is not ax_rules:
+                    ax.set_xlabel("")
+                    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
             fig.suptitle(self._title, fontsize=12, fontweight="bold", y=0.985)
         description = (
             f"<Figure: {self._title}; {st['n_alerts']} alerts, alerted batches "
             f"{st['alerted_batches']}>"
         )
         show(self.outputs["plot"], self._figure.output(description))
+
+    def _draw_rules(self, rules: list[Rule], x) -> None:
+        """The alert timeline: one row per rule, its name written left of the row."""
+        ax = self._figure.axes[2]
+        n = len(rules)
+        for i, rule in enumerate(rules):
+            fired = self._alerts[self._alerts["rule"] == rule.name]
+            ax.scatter(fired["batch"], np.full(len(fired), n - 1 - i),
+                       marker="|", s=200, color=plots.ALERT_COLOUR)
+            # A text, not a tick label: the names change with the thresholds, while the
+            # axes (drawn once, see LiveFigure) stay.
+            ax.text(-0.01, n - 1 - i, _short(rule), transform=ax.get_yaxis_transform(),
+                    ha="right", va="center", fontsize=8)
+        ax.set_yticks(range(n))
+        ax.tick_params(axis="y", labelleft=False)
+        ax.set_ylim(-0.7, n - 0.3)
+        ax.set_title("Alerts by rule", fontsize=11)
+        ax.set_xlabel("Batch")
+        if np.issubdtype(np.asarray(x).dtype, np.number):
+            ax.set_xlim(float(np.min(x)) - 0.7, float(np.max(x)) + 0.7)
+
+
+def _span_slider(ax, name: str, x) -> None:
+    """Widen the y data limits of ``ax`` to the range of slider ``name``."""
+    lo, hi = _SLIDERS[name][1:3]
+    first = np.asarray(x)[0] if np.issubdtype(np.asarray(x).dtype, np.number) else 0
+    ax.update_datalim([(first, lo), (first, hi)], updatex=False)
+    ax.autoscale_view(scalex=False)
 
 
 def _short(rule: Rule) -> str:
