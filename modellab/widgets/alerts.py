@@ -85,6 +85,7 @@ class AlertTuner(Explorer):
         self._figure.figure.subplots_adjust(left=0.2, right=0.82, top=0.9, bottom=0.08,
                                             hspace=0.4)
         self._drawn: dict = {}  # axes -> what it shows now (see _draw_plot)
+        self._rule_artists: list = []  # (markers, name) per row of the alert timeline
         controls = {}
         for name, (label, lo, hi, step, readout, _) in _SLIDERS.items():
             controls[name] = widgets.FloatSlider(
@@ -224,6 +225,9 @@ class AlertTuner(Explorer):
                 if self._drawn.get(ax) == key:
                     continue
                 self._drawn[ax] = key
+                if ax is ax_rules and self._rule_artists:
+                    self._draw_rules(rules, x)  # the timeline's markers and names, moved
+                    continue
                 self._figure.clear(ax)  # redrawn on the same axes; their ticks are kept
                 if self._truth is not None:
                     for k, w in enumerate(self._truth.itertuples(index=False)):
@@ -254,6 +258,8 @@ class AlertTuner(Explorer):
                 if ax is not ax_rules:
                     ax.set_xlabel("")
                     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+            if np.issubdtype(np.asarray(x).dtype, np.number):  # shared by the three axes
+                ax_rules.set_xlim(float(np.min(x)) - 0.7, float(np.max(x)) + 0.7)
             fig.suptitle(self._title, fontsize=12, fontweight="bold", y=0.985)
         description = (
             f"<Figure: {self._title}; {st['n_alerts']} alerts, alerted batches "
@@ -262,24 +268,35 @@ class AlertTuner(Explorer):
         show(self.outputs["plot"], self._figure.output(description))
 
     def _draw_rules(self, rules: list[Rule], x) -> None:
-        """The alert timeline: one row per rule, its name written left of the row."""
+        """The alert timeline: one row per rule, its name written left of the row.
+
+        Built on the first call; later calls move the markers and rename the rows.
+        """
         ax = self._figure.axes[2]
-        n = len(rules)
+        n, built = len(rules), bool(self._rule_artists)
         for i, rule in enumerate(rules):
             fired = self._alerts[self._alerts["rule"] == rule.name]
-            ax.scatter(fired["batch"], np.full(len(fired), n - 1 - i),
-                       marker="|", s=200, color=plots.ALERT_COLOUR)
+            points = np.column_stack([fired["batch"].to_numpy(dtype=float),
+                                      np.full(len(fired), n - 1 - i)])
+            if built:
+                markers, name = self._rule_artists[i]
+                markers.set_offsets(points.reshape(-1, 2))
+                name.set_text(_short(rule))
+                continue
+            markers = ax.scatter(points[:, 0], points[:, 1], marker="|", s=200,
+                                 color=plots.ALERT_COLOUR)
             # A text, not a tick label: the names change with the thresholds, while the
             # axes (drawn once, see LiveFigure) stay.
-            ax.text(-0.01, n - 1 - i, _short(rule), transform=ax.get_yaxis_transform(),
-                    ha="right", va="center", fontsize=8)
+            name = ax.text(-0.01, n - 1 - i, _short(rule), transform=ax.get_yaxis_transform(),
+                           ha="right", va="center", fontsize=8)
+            self._rule_artists.append((markers, name))
+        if built:
+            return
         ax.set_yticks(range(n))
         ax.tick_params(axis="y", labelleft=False)
         ax.set_ylim(-0.7, n - 0.3)
         ax.set_title("Alerts by rule", fontsize=11)
         ax.set_xlabel("Batch")
-        if np.issubdtype(np.asarray(x).dtype, np.number):
-            ax.set_xlim(float(np.min(x)) - 0.7, float(np.max(x)) + 0.7)
 
 
 def _span_slider(ax, name: str, x) -> None:
