@@ -270,7 +270,7 @@ _QUIZZES = {
     "ex02_data_drift": [("c1", "d"), ("q1", "a"), ("q2", "c"), ("q3", "b")],
     "ex04_monitoring": [("q1", "d"), ("q2", "b"), ("q3", "a")],
     "ex05_reporting": [("q1", "c"), ("q2", "a"), ("q3", "d")],
-    "ex06_capstone": [("d1", "c"), ("d2", "b")],
+    "ex06_capstone": [("d1", "c"), ("d2", "b"), ("e2", "d")],
 }
 MISTAKES += [(name, f"{var}-check", f"{var} = {letter!r}", "not the best answer")
              for name, questions in _QUIZZES.items() for var, right in questions
@@ -320,6 +320,8 @@ MISTAKES += [("ex06_capstone", "first-signal-check", f"first_signal = {letter!r}
 MISTAKES += [("ex06_capstone", "kind-check", f"kind = {kind!r}", "how the affected features changed")
              for kind in ("data_quality", "prior_shift", "concept_drift")]
 MISTAKES += [("ex06_capstone", "kind-check", "kind = 'drift'", "one of the four keys")]
+MISTAKES += [("ex06_capstone", "segments-check", "hit_group = '[50, 81)'", "observed minus predicted"),
+             ("ex06_capstone", "segments-check", "hit_group = 0.11", "a group name")]
 
 CATALOGUED = sorted({m[0] for m in MISTAKES})
 

@@ -10,7 +10,8 @@
 # - Part B: what is affected? (4 points)
 # - Part C: what kind of incident? (4 points)
 # - Part D: decisions for managers (2 points)
-# - Part E: the incident report (5 points, read by your instructor)
+# - Part E: inside the average — who is hit? (3 points)
+# - Part F: the incident report (5 points, read by your instructor)
 #
 # Write your code where it says `YOUR CODE HERE` (delete the `raise NotImplementedError()` line),
 # then run the check cell below it. The checks you see tell you whether your answer is plausible
@@ -469,7 +470,99 @@ expect_choice(learner.value("d2"), "b", "D2")
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## Part E · The incident report (5 points, read by your instructor)
+# ## Part E · Inside the average: who is hit?
+#
+# An average can hide a group the model now gets wrong (lesson 06, lesson 12 section 3e). Since
+# the onset, the model under-states risk overall: does it under-state it for everyone, or for
+# one group? A group is **under-predicted** when its observed default rate is above its mean
+# score (labelled rows only). `metrics.calibration_by_group` computes both per group, with the
+# gap `observed - predicted`.
+
+# %% nbgrader={"grade": false, "grade_id": "segments-setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+from modellab import metrics
+
+AGE_BANDS = [18, 25, 35, 50, 81]  # the age bands of lessons 06 and 12
+
+# %% [markdown]
+# **E1.** Write `most_under_predicted(frame, column, bins=None)`: the name of the group of
+# `column` (age bands when `bins` is given, e.g. `"[18, 25)"`; otherwise the category, e.g.
+# `"east"`) whose observed default rate exceeds its mean score by the most, on the rows of
+# `frame` whose label has arrived. Then set `hit_group` to its answer for the **age bands** on
+# the labelled batches from your onset (Part A) on.
+
+# %% nbgrader={"grade": false, "grade_id": "segments-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def most_under_predicted(frame, column, bins=None):
+    """The group with the largest gap between observed default rate and mean score."""
+    ### BEGIN SOLUTION
+    table = metrics.calibration_by_group(frame, column, bins=bins, n_boot=50)
+    return str(table.loc[table["gap"].idxmax(), "group"])
+    ### END SOLUTION
+
+
+labelled_since = production[(production["batch"] >= onset) & production["default"].notna()]
+hit_group = ...
+### BEGIN SOLUTION
+hit_group = most_under_predicted(labelled_since, "age", bins=AGE_BANDS)
+### END SOLUTION
+hit_group
+
+# %% nbgrader={"grade": true, "grade_id": "segments-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+from modellab.checks import check_digest
+
+check_true(isinstance(hit_group, str), "hit_group should be a group name (a string), e.g. "
+           "\"[50, 81)\": return str(...) of the group", name="hit_group",
+           success="hit_group is a group name.")
+check_digest(hit_group, "49b7806bc5559115", "hit_group",
+             hint="the largest gap observed minus predicted, by age band, on labelled rows "
+                  "from the onset on")
+### BEGIN HIDDEN TESTS (trusted)
+def _worst(frame, column, bins=None):
+    table = metrics.calibration_by_group(frame, column, bins=bins, n_boot=10)
+    return str(table.loc[table["gap"].idxmax(), "group"])
+
+
+_onset = int(_case.truth.loc[_case.truth["kind"] != "label_delay", "start_batch"].min())
+_since = production[(production["batch"] >= _onset) & production["default"].notna()]
+expect_equal(learner.value("hit_group"), _worst(_since, "age", AGE_BANDS), "hit_group",
+             hint="set it with most_under_predicted on the labelled rows from the onset on")
+for _world, _seed, _column, _bins in [("protected_group", 8, "age", AGE_BANDS),
+                                      ("segment_shift", 5, "region", None)]:
+    _other = scenarios.make(_world, seed=_seed, n_reference=2000, n_batches=12, batch_size=600)
+    _recent = _other.production[_other.production["batch"] >= 6]
+    expect_equal(learner.call("most_under_predicted", _recent, _column, _bins),
+                 _worst(_recent, _column, _bins),
+                 f"most_under_predicted on a world you have not seen (by {_column})",
+                 hint="compare each group's observed default rate with its mean score, on rows "
+                      "whose label has arrived")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **E2.** Your function points at one age band. `calibration_by_group` gives that band's gap
+# an interval well above zero, while the other bands are priced about right. What follows?
+#
+# - **a)** Drop age from the model, since a gap in one age band proves the model treats it unfairly.
+# - **b)** Decline every applicant of that band until outcomes of the last four weeks arrive.
+# - **c)** Nothing: the overall ROC-AUC has barely moved, so every group is served as before.
+# - **d)** Recalibrate with recent outcomes for that band; check fairness before and after.
+
+# %% nbgrader={"grade": false, "grade_id": "e2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+e2 = ...  # "a", "b", "c" or "d"
+### BEGIN SOLUTION
+e2 = "d"
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "e2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+from modellab.checks import check_quiz
+
+check_quiz(e2, "abcd", "1d39c85682f7af35", name="E2",
+           hint="is the model's ranking wrong, or its level of risk for one group, and what "
+                "must a lender show a regulator?")
+### BEGIN HIDDEN TESTS (trusted)
+expect_choice(learner.value("e2"), "d", "E2")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Part F · The incident report (5 points, read by your instructor)
 #
 # Write the incident report for the head of lending in the cell below: 120–250 words, plain
 # language, numbers where they matter. Use what you computed (`report.executive_summary(result)`
@@ -479,7 +572,8 @@ expect_choice(learner.value("d2"), "b", "D2")
 # 1. **What and since when:** what changed, from which batch and date, in plain words.
 # 2. **Evidence:** the label-free signals *and* what the labelled weeks show, with numbers.
 # 3. **Bug or real:** why this is (or is not) a data-quality bug, and the kind of incident.
-# 4. **Impact:** the expected business impact, and what cannot be known yet (label delay).
+# 4. **Impact:** the expected business impact, who is hit hardest (Part E), and what cannot
+#    be known yet (label delay).
 # 5. **Decision and communication:** what you do now, who is informed, when the next update is.
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "incident-report", "locked": false, "points": 5, "schema_version": 3, "solution": true, "task": false}
@@ -498,7 +592,9 @@ expect_choice(learner.value("d2"), "b", "D2")
 #
 # The model still ranks risk about as well as before (ROC-AUC 0.79 vs 0.80 on the eight weeks
 # with outcomes), but it underestimates it: 14.9% of these loans defaulted while the model
-# predicted 11.9% on average. At the course's illustrative prices (EUR 7,200 per missed
+# predicted 11.9% on average — and the gap sits in one group: 26% of applicants under 25
+# defaulted against a predicted 15%, while the other age bands are priced about right. At the
+# course's illustrative prices (EUR 7,200 per missed
 # default, EUR 1,800 per good customer declined) the net change in the cost of errors is about
 # EUR 200,000 so far, but its 95% range (about −EUR 240,000 to EUR 660,000) includes zero: no
 # loss is demonstrated yet. The last four weeks have no outcomes yet.
