@@ -143,6 +143,8 @@ def test_rules_without_what_they_read_are_refused(delayed):
     with pytest.raises(ValueError, match="add 'f1'"):
         Monitor(delayed.reference, estimator=PerformanceEstimator(metrics=["roc_auc"]),
                 rules=[EstimatedMetricDropFrom("f1", by=0.05)])
+    with pytest.raises(ValueError, match="service_health"):
+        Monitor(delayed.reference, rules=[VolumeOutside()])
     with pytest.raises(TypeError, match="estimator must be"):
         Monitor(estimator="cbpe")
     with pytest.raises(TypeError, match="contract must be"):

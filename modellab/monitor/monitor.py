@@ -276,11 +276,18 @@ class Monitor:
             self.contract_ = (infer_contract(reference, self.features_)
                               if self.contract is True else self.contract)
         have = {"history": True, "estimates": self.estimator_ is not None,
-                "segments": bool(self._segment_bins), "contract": self.contract_ is not None}
+                "segments": bool(self._segment_bins), "contract": self.contract_ is not None,
+                "health": False}
         option = {"estimates": "estimator=PerformanceEstimator(...) or estimator=True",
                   "segments": "segments=['<column>']", "contract": "contract=True"}
         for rule in self.rules:
             reads = _reads(rule)
+            if reads == "health":
+                raise ValueError(
+                    f"{rule!r} judges service health (volume, freshness, share scored), which "
+                    f"a Monitor does not compute: evaluate it on "
+                    f"modellab.monitor.health.service_health(production) instead."
+                )
             if not have[reads]:
                 raise ValueError(
                     f"{rule!r} reads {reads}, which this monitor does not compute: build "
@@ -705,10 +712,14 @@ class Monitor:
 
 def _reads(rule) -> str:
     """What a rule judges: ``"history"`` (the wide rows), ``"estimates"`` (estimated
-    columns of the rows), or a batch's ``"segments"`` / ``"contract"`` long table."""
+    columns of the rows), a batch's ``"segments"`` / ``"contract"`` long table, or
+    ``"health"`` (:func:`modellab.monitor.health.service_health`, not computed by a Monitor)."""
     from modellab.estimate.monitoring import EstimatedMetricDropFrom, EstimationGapAbove
+    from modellab.monitor.health import BatchLate, ScoredShareBelow, VolumeOutside
     from modellab.monitor.segment_rules import ContractViolated, SegmentBehind
 
+    if isinstance(rule, (VolumeOutside, BatchLate, ScoredShareBelow)):
+        return "health"
     if isinstance(rule, (EstimatedMetricDropFrom, EstimationGapAbove)):
         return "estimates"
     if isinstance(rule, SegmentBehind):
