@@ -21,6 +21,16 @@ c.ClearSolutions.end_solution_delimeter = "END SOLUTION"
 # grader's process, never in the learner's sandboxed kernel (course/AUTHORING.md).
 c.ClearHiddenTests.begin_test_delimeter = "BEGIN HIDDEN TESTS"
 c.ClearHiddenTests.end_test_delimeter = "END HIDDEN TESTS"
+# Markdown answer cells (ticked boxes, course/AUTHORING.md) reach learners with no box ticked:
+# nbgrader's own steps, with modellab's UntickAnswers right after ClearSolutions.
+from nbgrader.converters import GenerateAssignment  # noqa: E402
+from nbgrader.preprocessors import ClearSolutions  # noqa: E402
+
+from modellab.course.judge import UntickAnswers  # noqa: E402
+
+_steps = list(GenerateAssignment.class_traits()["preprocessors"].default())
+_steps.insert(_steps.index(ClearSolutions) + 1, UntickAnswers)
+c.GenerateAssignment.preprocessors = _steps
 
 # --- grading (autograde) ----------------------------------------------------
 # A learner's endless loop is interrupted after 60 s: that cell scores 0, later cells still run.

@@ -301,6 +301,10 @@ def _secret_lines(solution_notebooks) -> tuple[set[str], set[str]]:
             for kind, body in re.findall(r"### BEGIN (SOLUTION|HIDDEN TESTS)[^\n]*\n(.*?)### END", source, re.S):
                 lines = {ln.strip().lstrip("#").strip() for ln in body.splitlines()}
                 (solutions if kind == "SOLUTION" else hidden).update(ln for ln in lines if len(ln) >= 20)
+            if cell["cell_type"] == "markdown" and cell.get("metadata", {}).get("answer"):
+                # a markdown answer (course/AUTHORING.md): its ticked boxes are the solution
+                solutions.update(ln.strip() for ln in source.splitlines() if ln.strip().startswith("- [x]"))
+                source = source.replace("- [x]", "- [ ]")
             shown.append(re.sub(r"### BEGIN (SOLUTION|HIDDEN TESTS).*?### END[^\n]*", "", source, flags=re.S))
     visible = "\n".join(shown)
     return ({ln for ln in solutions if ln not in visible}, {ln for ln in hidden if ln not in visible})

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -221,6 +222,7 @@ class TrustedExecute(NbGraderPreprocessor):
             session.start()
             try:
                 self._answers = _answer_cells(nb, source)
+                self._markdown = markdown_answers(nb, source)
                 self._run(nb, parts, session, _trusted_namespace(source))
             finally:
                 session.close()
@@ -281,7 +283,8 @@ class TrustedExecute(NbGraderPreprocessor):
 
     def _judge(self, session, history, base, gid, hidden) -> str | None:
         namespace = dict(base)
-        namespace["learner"] = Learner(session, self._answers, self._part_answers.get(gid, ()))
+        namespace["learner"] = MarkdownLearner(session, self._answers, self._part_answers.get(gid, ()),
+                                               markdown=self._markdown)
         try:
             with contextlib.redirect_stdout(io.StringIO()):
                 exec(compile(hidden, f"<trusted tests of {gid}>", "exec"), namespace)  # noqa: S102
@@ -322,6 +325,144 @@ def _answer_cells(nb, source) -> dict[str, str]:
         if gid and gid not in answers:
             answers[gid] = cell.source
     return answers
+
+
+# ---- answers by ticking a box in a markdown cell (no code to write) ------------------------
+_TICK = re.compile(r"^[ \t]*[-*+][ \t]+\[([ xX])\][ \t]+\*\*([a-z])\)\*\*", re.M)
+
+
+def ticked_letters(markdown: str) -> tuple[str, ...]:
+    """The letters of the ticked boxes of a markdown answer, in order.
+
+    An option is a task-list line ``- [ ] **b)** text``; ticking it means writing ``- [x]``.
+
+    Examples
+    --------
+    >>> ticked_letters("- [ ] **a)** wait\\n- [x] **b)** ask the team\\n- [ ] **c)** retrain")
+    ('b',)
+    """
+    if not isinstance(markdown, str):
+        raise TypeError(f"markdown should be the text of a markdown cell (str), got {type(markdown).__name__}")
+    return tuple(m.group(2) for m in _TICK.finditer(markdown) if m.group(1) in "xX")
+
+
+def untick(markdown: str) -> str:
+    """``markdown`` with every ticked box of an option cleared (the learner copy of an answer).
+
+    Examples
+    --------
+    >>> untick("- [x] **a)** yes\\n- [ ] **b)** no")
+    '- [ ] **a)** yes\\n- [ ] **b)** no'
+    """
+    if not isinstance(markdown, str):
+        raise TypeError(f"markdown should be the text of a markdown cell (str), got {type(markdown).__name__}")
+    return _TICK.sub(lambda m: m.group(0).replace(f"[{m.group(1)}]", "[ ]", 1), markdown)
+
+
+def check_ticked(name: str, notebook=None) -> None:
+    """Visible check of a markdown answer, run in the learner's kernel: one box ticked?
+
+    It reads the **saved** notebook (JupyterLab's ``JPY_SESSION_NAME``, else ``notebook``, else
+    the notebook of the working folder holding an answer cell ``name``), so the learner saves
+    first. It says nothing about whether the choice is right: the grader judges that.
+    """
+    import json
+    import os
+
+    from modellab.checks import CheckFailed, NotAnswered
+
+    if not isinstance(name, str) or not name:
+        raise TypeError("name should name the answer cell, e.g. 'q1'")
+    candidates = []
+    if notebook is not None:
+        candidates.append(Path(notebook))
+    session = os.environ.get("JPY_SESSION_NAME", "")
+    if session.endswith(".ipynb"):
+        candidates += [Path(session), Path.cwd() / Path(session).name]
+    candidates += sorted(Path.cwd().glob("*.ipynb"))
+    for path in candidates:
+        try:
+            cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+        except (OSError, ValueError, AttributeError):
+            continue
+        found = [c for c in cells if c.get("cell_type") == "markdown"
+                 and c.get("metadata", {}).get("answer") == name]
+        if found:
+            source = found[0].get("source", "")
+            letters = ticked_letters("".join(source) if isinstance(source, list) else source)
+            break
+    else:
+        raise CheckFailed(f"❌ {name}: the saved notebook was not found; save it (Ctrl+S) and run this cell again.")
+    if not letters:
+        raise NotAnswered(f"⏳ {name}: no box is ticked yet. In the answer cell above, write - [x] instead "
+                          "of - [ ] in front of your choice, save the notebook (Ctrl+S), then run this cell.")
+    if len(letters) > 1:
+        raise CheckFailed(f"❌ {name}: {len(letters)} boxes are ticked; tick exactly one, save, and run this cell again.")
+    print(f"✅ {name}: your answer {letters[0]}) is saved; it is marked when the assessment is graded.")
+
+
+def markdown_answers(nb, source) -> dict[str, str | None]:
+    """``{answer name: the learner's markdown}`` of the exercise's markdown answer cells.
+
+    A markdown answer cell is a markdown cell of the source notebook with no nbgrader metadata
+    (nbgrader allows a markdown ``solution`` cell only as a manually graded cell) and a cell
+    metadata entry ``"answer": "<name>"``. It is found in the submission by its **cell id**;
+    its text comes from the submitted file and never from the kernel. ``None``: the learner
+    deleted the cell or turned it into code.
+    """
+    by_id = {}
+    for cell in source.cells:
+        name = cell.get("metadata", {}).get("answer")
+        if cell.cell_type == "markdown" and isinstance(name, str) and not _meta(cell):
+            by_id[cell.get("id")] = name
+    answers: dict[str, str | None] = dict.fromkeys(by_id.values())
+    for cell in nb.cells:
+        name = by_id.get(cell.get("id"))
+        if name and cell.cell_type == "markdown" and answers[name] is None:
+            answers[name] = cell.source
+    return answers
+
+
+class UntickAnswers(NbGraderPreprocessor):
+    """``generate_assignment`` step: markdown answer cells reach learners with no box ticked.
+
+    The source notebook ticks the right boxes (it is the solution that must score full marks);
+    nbgrader's ``ClearSolutions`` cannot clear them, as the answer cells carry no nbgrader
+    metadata. Configured in ``course/nbgrader_config.py``, so ``modellab build`` and
+    ``modellab workshop release`` both use it.
+    """
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "markdown" and "answer" in cell.get("metadata", {}) and not _meta(cell):
+            cell.source = untick(cell.source)
+        return cell, resources
+
+
+class MarkdownLearner(Learner):
+    """:class:`~modellab.course.harness.Learner` that also reads ticked boxes.
+
+    ``ticked(name)`` returns the one letter the learner ticked in the markdown answer cell
+    ``name`` (see :func:`markdown_answers`), read from the submitted notebook.
+    """
+
+    def __init__(self, session, cells=None, part=(), *, markdown: dict | None = None):
+        super().__init__(session, cells, part)
+        self._markdown = dict(markdown or {})
+
+    def ticked(self, name: str) -> str:
+        if name not in self._markdown:
+            known = ", ".join(sorted(self._markdown)) or "none"
+            raise ValueError(f"no markdown answer cell named {name!r} in the exercise (known: {known}): "
+                             "give the answer cell the cell metadata answer=\"<name>\"")
+        text = self._markdown[name]
+        if text is None:
+            raise TestFailed(f"{name}: the answer cell is missing or is no longer a markdown cell; "
+                             "ask your instructor for a fresh copy of the assessment")
+        letters = ticked_letters(text)
+        if len(letters) != 1:
+            raise TestFailed(f"{name}: tick exactly one box (write - [x] instead of - [ ] in front "
+                             f"of your choice); {len(letters)} boxes are ticked")
+        return letters[0]
 
 
 def _error(cause: str) -> dict:
@@ -383,4 +524,6 @@ def _trusted_namespace(source) -> dict:
     return _SETUP_CACHE[key]
 
 
-__all__ = ["GuardSubmission", "TrustedExecute", "TestFailed", "split_hidden", *VOCABULARY]
+__all__ = ["GuardSubmission", "MarkdownLearner", "TrustedExecute", "TestFailed", "markdown_answers",
+           "UntickAnswers", "check_ticked", "split_hidden", "ticked_letters", "untick",
+           *VOCABULARY]
