@@ -188,6 +188,8 @@ expect_choice(learner.ticked("q6"), "a", "Q6")
 # defaulted.
 
 # %% nbgrader={"grade": false, "grade_id": "segments", "locked": true, "schema_version": 3, "solution": false, "task": false}
+overall = metrics.classification_summary(segments["default"], segments["score"], threshold=fair.threshold)
+print(f"All loans: n = {len(segments):,}, recall = {overall['recall']:.2f}")
 by_age = metrics.by_batch(segments, by="age_group", metrics=["recall", "positive_rate", "base_rate"],
                           threshold=fair.threshold)
 by_age.rename(columns={"batch": "age group"})[["age group", "n", "recall", "positive_rate", "base_rate"]].round(2)
