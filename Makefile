@@ -36,7 +36,9 @@ lab: $(VENV)/.installed-lab
 instructor: $(VENV)/.installed-lab
 	$(BIN)/modellab lab --instructor
 
-# Tests keep Jupyter, IPython and matplotlib state out of $HOME.
+# Tests keep Jupyter, IPython and matplotlib state out of $HOME. They run on every CPU
+# (pytest-xdist), one test file per worker so module fixtures (a graded class, an executed
+# course) are built once; most of the wall time is kernels starting and grading.
 test: export JUPYTER_CONFIG_DIR := $(STATE)/jupyter-config
 test: export JUPYTER_DATA_DIR := $(STATE)/jupyter-data
 test: export JUPYTER_RUNTIME_DIR := $(STATE)/jupyter-runtime
@@ -45,7 +47,7 @@ test: export MPLCONFIGDIR := $(STATE)/matplotlib
 test: export JUPYTER_PLATFORM_DIRS := 1
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -71,26 +71,32 @@ def test_worst_case_graded_run_of_a_real_exercise_leaks_nothing(name):
     public = "\n".join(c.source for c in released.cells)
     secrets = [s for s in hidden + solutions if s not in public]
     assert hidden, f"{name} has no hidden tests to protect"
-    # the graded run: instructor cells, and every cell printing the whole source three ways
+    # the graded run: instructor cells, and every cell printing the secrets three ways (what a
+    # learner would print if the hidden tests and solutions were within reach)
     graded = nbformat.read(source_path, as_version=4)
-    blob = raw.encode()
+    index = feedback.secret_index([source_path], [released_path])
+    # hints of the trusted tests are written for learners (course/AUTHORING.md): not secrets
+    real = [s for s in secrets if feedback.find_secrets(s, index)]
+    assert real, f"{name}: the secret index finds none of the hidden tests' lines"
+    leaked = "\n".join(sorted(real, key=len, reverse=True))
+    blob = leaked.encode()
+    longest = max(real, key=len)
     for cell in graded.cells:
         if cell.cell_type == "code":
             cell.outputs = [
-                nbformat.v4.new_output("stream", name="stdout", text=raw[:5000]),
+                nbformat.v4.new_output("stream", name="stdout", text=leaked[:5000]),
                 nbformat.v4.new_output("stream", name="stdout",
                                        text=base64.b64encode(blob[:6000]).decode()),
                 nbformat.v4.new_output("display_data", data={"text/plain": blob[:3000].hex()}),
-                nbformat.v4.new_output("error", ename="AssertionError", evalue=hidden[0],
-                                       traceback=[hidden[0]]),
+                nbformat.v4.new_output("error", ename="AssertionError", evalue=longest,
+                                       traceback=[longest]),
             ]
-    index = feedback.secret_index([source_path], [released_path])
     # the learner handed in the release untouched (nothing of theirs to exclude)
     nb, removed = feedback.learner_notebook(released, released, graded, _parts(source), index,
                                             header="# Feedback")
     page = feedback.render_html(nb)
     assert removed > 0
-    _assert_clean(page, secrets, f"{name} feedback")
+    _assert_clean(page, real, f"{name} feedback")
     assert feedback.find_secrets(page, index, html=True) == []
     # what the learner may see is there: the released check cells
     checks = [c.source for c in released.cells
