@@ -155,26 +155,21 @@ def figure_output(fig: Figure, description: str) -> dict:
         mpl.rcParams["savefig.bbox"] = "standard"
         fig.savefig(buf, format="png", dpi=DPI,
                     pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
-    return {
-        "output_type": "display_data",
-        "data": {
-            "image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
-            "text/plain": description,
-        },
-        "metadata": {},
-    }
+    return _png(buf.getvalue(), description)
 
 
 def png_output(rgba, description: str) -> dict:
     """A ``display_data`` output holding an RGBA pixel buffer (height x width x 4) as a PNG."""
     buf = io.BytesIO()
     Image.fromarray(np.asarray(rgba)).save(buf, format="png", compress_level=PNG_COMPRESS_LEVEL)
+    return _png(buf.getvalue(), description)
+
+
+def _png(data: bytes, description: str) -> dict:
+    """The ``display_data`` output of PNG bytes, with ``description`` for plain-text front ends."""
     return {
         "output_type": "display_data",
-        "data": {
-            "image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
-            "text/plain": description,
-        },
+        "data": {"image/png": base64.b64encode(data).decode("ascii"), "text/plain": description},
         "metadata": {},
     }
 
