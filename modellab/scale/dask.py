@@ -33,8 +33,14 @@ def local_client(n_workers: int = 2, threads_per_worker: int = 1, *, processes: 
     default port 8787 may be taken. The client owns its cluster: closing the client stops
     the workers.
     """
+    import logging
+
     from distributed import Client
 
+    # Closing a cluster can close a batched comm mid-write; distributed logs that at INFO
+    # level with a full traceback ("Batched Comm Closed"), which lessons and the course site
+    # would show as an error. It is normal shutdown, so only warnings are shown from there.
+    logging.getLogger("distributed.batched").setLevel(logging.WARNING)
     # worker processes talk over TCP: keep that on loopback too (threads use in-process comms)
     loopback = {"host": "127.0.0.1"} if processes else {}
     client = Client(
