@@ -39,6 +39,7 @@ import pandas as pd
 
 from modellab._validate import require_columns, require_frame
 from modellab.monitor.rules import Rule, _batch_label, _check_number, _check_severity
+from modellab.monitor.segment_rules import require_rule_table
 
 #: Columns of :func:`service_health`.
 HEALTH_COLUMNS = ["batch", "n", "expected_rows", "volume_ratio", "start", "gap_days",
@@ -123,9 +124,7 @@ def service_health(
 
 
 def _require(history):
-    missing = [c for c in HEALTH_COLUMNS if c not in history.columns]
-    if missing:
-        raise ValueError(f"history has no column(s) {missing}: pass service_health(...)'s table.")
+    require_rule_table(history, HEALTH_COLUMNS, "service_health(...)")
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,8 @@ from modellab.metrics.segments import GAP_COLUMNS, HIGHER_IS_BETTER
 from modellab.monitor.rules import Rule, _batch_label, _check_severity
 
 
-def _require(history: pd.DataFrame, columns, source: str) -> None:
+def require_rule_table(history: pd.DataFrame, columns, source: str) -> None:
+    """Refuse a table that lacks ``columns``, naming the function ``source`` that makes it."""
     missing = [c for c in columns if c not in history.columns]
     if missing:
         raise ValueError(f"history has no column(s) {missing}: pass the table from {source}.")
@@ -76,7 +77,7 @@ class SegmentBehind(Rule):
         _check_severity(self.severity)
 
     def _fire(self, history, reference):
-        _require(history, GAP_COLUMNS, "modellab.metrics.segment_gaps")
+        require_rule_table(history, GAP_COLUMNS, "modellab.metrics.segment_gaps")
         rows = []
         mine = history[history["metric"] == self.metric]
         higher = self.metric in HIGHER_IS_BETTER
@@ -119,7 +120,7 @@ class ContractViolated(Rule):
         _check_severity(self.severity)
 
     def _fire(self, history, reference):
-        _require(history, ["batch", "column", "check", "failures", "examples"],
+        require_rule_table(history, ["batch", "column", "check", "failures", "examples"],
                  "modellab.contracts.validate_batches")
         structural = history["check"].astype(str).str.match(r"column_in_dataframe|dtype\(|not_empty")
         hits = history[structural | (history["failures"] >= self.min_failures)]
