@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from modellab._validate import positive_int, probability, require_columns, require_frame
+from modellab.metrics import _registry
 from modellab.metrics.bootstrap import (
     _CHUNK_CELLS,
     _check_seed,
@@ -46,7 +47,6 @@ from modellab.metrics.bootstrap import (
     weighted_metrics,
 )
 from modellab.metrics.classification import (
-    METRICS,
     THRESHOLD_METRICS,
     _compute,
     check_metric_names,
@@ -633,9 +633,8 @@ def calibration_by_group(
 
 
 # --------------------------------------------------------------------------- segment vs rest
-#: Metrics where lower is worse (the others - brier, log_loss - are losses).
-HIGHER_IS_BETTER = frozenset(m for m in METRICS if m not in ("brier", "log_loss", "base_rate",
-                                                              "positive_rate", "n"))
+#: Metrics where lower is worse, from the metric registry (losses and rates are not).
+HIGHER_IS_BETTER = frozenset(n for n, m in _registry.METRICS.items() if m.direction == "higher")
 
 GAP_COLUMNS = ["batch", "segment", "metric", "value", "rest", "gap", "lower", "upper", "n",
                "n_segments", "ci"]
