@@ -12,7 +12,7 @@ wall-clock time a user waits, the process CPU time per move is printed: on a bus
 CPU time is close to what the move takes on a quiet machine. The target is judged on the wall
 time; measure on a quiet machine (load < 1.5 on 2 cores) for a verdict.
 
-Run: .venv/bin/python benchmarks/widgets.py [--moves 40]
+Run: .venv/bin/python benchmarks/widgets.py [--moves 40] [--only drift_explorer]
 """
 
 from __future__ import annotations
@@ -73,6 +73,8 @@ def _values(widget, moves: int) -> list:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--moves", type=int, default=40, help="moves per control")
+    parser.add_argument("--only", default="", metavar="NAME",
+                        help="time only the dashboards whose name starts with NAME")
     args = parser.parse_args()
     load = os.getloadavg()[0]
     print(f"explorer update latency, {args.moves} moves per control, {os.cpu_count()} CPUs, "
@@ -84,6 +86,8 @@ def main() -> None:
           f"{'cpu p50':>8} {'cpu p95':>8}  meets target")
     _ = scenarios.make("stable", seed=1)  # warm the scenario cache outside the timings
     for name, explorer in _explorers():
+        if not name.startswith(args.only):
+            continue
         for control, widget in explorer.controls.items():
             if name.startswith("drift_explorer (") and control == "feature":
                 continue  # timed above

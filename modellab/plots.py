@@ -540,13 +540,17 @@ def _numeric_overlay(ax: Axes, ref: pd.Series, cur: pd.Series, bins: int, labels
 
 
 def _categorical_shares(ax: Axes, ref: pd.Series, cur: pd.Series, labels, max_categories: int) -> None:
+    _share_bars(ax, *_category_shares(ref, cur, max_categories), labels)
+
+
+def _category_shares(ref: pd.Series, cur: pd.Series, max_categories: int):
+    """The bars :func:`distribution` draws for non-missing categorical values: categories
+    (reference order first, the rest pooled past ``max_categories``) and both samples' shares.
+    The drift explorer moves its bars to these heights in place."""
     r = ref.astype(str).value_counts(normalize=True, sort=False)
     c = cur.astype(str).value_counts(normalize=True, sort=False)
     both = pd.concat([r, c], axis=1, sort=False).fillna(0.0)  # reference order first
-    _share_bars(
-        ax, *_top_categories(both.index, both.iloc[:, 0].to_numpy(), both.iloc[:, 1].to_numpy(), max_categories),
-        labels,
-    )
+    return _top_categories(both.index, both.iloc[:, 0].to_numpy(), both.iloc[:, 1].to_numpy(), max_categories)
 
 
 def _top_categories(cats, ref_share, cur_share, max_categories: int):

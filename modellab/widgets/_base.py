@@ -76,8 +76,23 @@ class LiveFigure:
             self.figure = Figure(figsize=figsize, dpi=DPI)
             self.canvas = FigureCanvasAgg(self.figure)
             self.axes = self.figure.subplots(**subplots)
-        self.blit = bool(blit)
+        self._blit = bool(blit)
         self._background = None  # (key, saved region) of the blitted background
+
+    @property
+    def blit(self) -> bool:
+        """Whether renders paste the kept background and draw only the axes' content."""
+        return self._blit
+
+    @blit.setter
+    def blit(self, value: bool) -> None:
+        value = bool(value)
+        if self._blit and not value:
+            # A full draw skips animated artists: make the content part of it again.
+            for artist in self._content():
+                artist.set_animated(False)
+            self._background = None
+        self._blit = value
 
     @staticmethod
     @contextmanager
@@ -104,6 +119,8 @@ class LiveFigure:
             return
         for artist in [*ax.patches, *ax.lines, *ax.collections, *ax.texts, *ax.images]:
             artist.remove()
+        # Bar containers outlive their removed bars and would each add a legend entry.
+        ax.containers.clear()
         if ax.get_legend() is not None:
             ax.get_legend().remove()
         ax.relim()

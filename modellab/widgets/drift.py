@@ -20,6 +20,8 @@ MAX_SHIFT_SD = 3.0
 #: Tests run on each kind of feature (every univariate test that applies to it).
 NUMERIC_TESTS = ("ks", "chi2", "psi", "jensen_shannon", "wasserstein")
 CATEGORICAL_TESTS = ("chi2", "psi", "jensen_shannon")
+#: Most bars drawn for a categorical feature (plots.distribution pools the rest).
+MAX_CATEGORIES = 20
 #: Columns of :attr:`DriftExplorer.tests`.
 TEST_COLUMNS = ("method", "statistic", "p_value", "threshold", "drifted")
 _MODEL_METRICS = ("roc_auc", "positive_rate", "mean_score", "base_rate")
@@ -260,18 +262,43 @@ class DriftExplorer(Explorer):
 
     def _draw_plot(self, ref: pd.Series, cur: pd.Series) -> None:
         st = self._state
-        label = f"shifted ({st['shift']:+.2f} sd)" if st["kind"] == "numeric" else (
-            f"shifted ({st['shift']:.0%} moved)"
+        categorical = st["kind"] == "categorical"
+        label = f"shifted ({st['shift']:.0%} moved)" if categorical else (
+            f"shifted ({st['shift']:+.2f} sd)"
         )
+        # A categorical feature's axes stay put (fixed share axis): its frame, ticks and
+        # titles are kept as a blitted background and only the bars and legend are drawn.
+        self._figure.blit = categorical
         ax = self._figure.axes
-        with self._figure.drawing():  # the same figure, its one axes drawn afresh
-            # The axes and its ticks are kept while the same feature is redrawn.
-            self._figure.clear(ax, keep_axes=st["feature"] == self._drawn_feature)
-            self._drawn_feature = st["feature"]
-            plots.distribution(ref, cur, ax=ax, labels=("reference", label),
-                               title=f"{st['feature']}: reference vs shifted")
-            ax.tick_params(axis="x", rotation=20 if st["kind"] == "categorical" else 0)
+        with self._figure.drawing():  # the same figure, its one axes updated or drawn afresh
+            if not (categorical and self._move_bars(ref, cur, label)):
+                # The axes and its ticks are kept while the same feature is redrawn.
+                self._figure.clear(ax, keep_axes=st["feature"] == self._drawn_feature)
+                self._drawn_feature = st["feature"]
+                plots.distribution(ref, cur, ax=ax, labels=("reference", label),
+                                   title=f"{st['feature']}: reference vs shifted",
+                                   max_categories=MAX_CATEGORIES)
+                ax.tick_params(axis="x", rotation=20 if categorical else 0)
+                if categorical:
+                    ax.set_ylim(0.0, 1.0)  # shares: 0-100%, the same scale wherever the slider is
         show(self.outputs["plot"], self._figure.output(f"<Figure: {self._shift_text()}>"))
+
+    def _move_bars(self, ref: pd.Series, cur: pd.Series, label: str) -> bool:
+        """Set the shifted bars' heights and legend label in place, as
+        :func:`modellab.plots.distribution` would draw them; False when the figure shows
+        another feature or other categories (then it is drawn afresh)."""
+        ax = self._figure.axes
+        if self._drawn_feature != self._state["feature"] or len(ax.containers) != 2:
+            return False
+        cats, _, cur_share = plots._category_shares(ref.dropna(), cur.dropna(), MAX_CATEGORIES)
+        shifted = ax.containers[1]
+        if [t.get_text() for t in ax.get_xticklabels()] != [str(c) for c in cats]:
+            return False
+        for bar, share in zip(shifted, cur_share, strict=True):
+            bar.set_height(share)
+        shifted.set_label(label)
+        ax.get_legend().get_texts()[1].set_text(label)
+        return True
 
 
 def _check_feature(scenario, feature) -> None:
