@@ -79,8 +79,11 @@ def test_a_manager_ticks_the_answers_in_jupyterlab_and_gets_full_marks(workshop,
     (root / NAME).mkdir(parents=True)
     shutil.copy(released, root / NAME / f"{NAME}.ipynb")  # a copy: the browser saves into it
     nb = nbformat.read(released, as_version=4)
-    answers = {c.metadata["answer"]: i for i, c in enumerate(nb.cells)
-               if c.cell_type == "markdown" and "answer" in c.metadata}
+    answers = {
+        c.metadata["answer"]: i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "markdown" and "answer" in c.metadata
+    }
     key = _key()
     assert set(answers) == set(key) and len(key) >= 10
 
@@ -125,9 +128,22 @@ def test_a_manager_ticks_the_answers_in_jupyterlab_and_gets_full_marks(workshop,
     submitted.mkdir(parents=True)
     shutil.copy(root / NAME / f"{NAME}.ipynb", submitted / f"{NAME}.ipynb")
     exe = Path(sys.executable).parent / "modellab"
-    run = subprocess.run([str(exe), "workshop", "grade", NAME, "--dir", str(workshop.root),
-                          "--jobs", "1", "--no-progress"], capture_output=True, text=True,
-                         timeout=1200)
+    run = subprocess.run(
+        [
+            str(exe),
+            "workshop",
+            "grade",
+            NAME,
+            "--dir",
+            str(workshop.root),
+            "--jobs",
+            "1",
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     grades = results.grades_frame(workshop).set_index("student")
     assert float(grades.loc["manager", "score"]) == len(key), run.stdout[-3000:]
