@@ -32,16 +32,19 @@ instructor resolves it:
   Resolve with ``--as LEARNER FILE`` for each.
 - ``duplicate``: one learner with two files for the same notebook. Resolve with
   ``--prefer newest`` (the newest file wins; a tie stays a problem) or ``--as``.
-- ``unsafe path``: a zip entry that would land outside the inbox (``../../evil/x.ipynb``,
-  ``/etc/x``), a symbolic link, or a name the zip holds twice. Its bytes are kept in
-  ``inbox/<assignment>/<time>-refused/``; ``--as LEARNER ENTRY`` can still place it.
+- ``unsafe path``: a notebook whose zip entry would land outside the inbox
+  (``../../evil/x.ipynb``, ``/etc/x.ipynb``), a symbolic link, or a name the zip holds twice.
+  Its bytes are kept in ``inbox/<assignment>/<time>-refused/``; ``--as LEARNER ENTRY`` can
+  still place it. Such an entry that is not a notebook (``/etc/passwd``) is kept there too and
+  listed as set aside (it cannot be anyone's notebook, so it does not hold up the collect).
 - ``too large``: a zip entry over ``MAX_FILE_BYTES`` (200 MB) is not extracted at all.
 
 Every input file is first archived in ``inbox/<assignment>/<time>/``; a placed notebook goes to
 ``submitted/<student>/<assignment>/<notebook>.ipynb`` (with ``timestamp.txt``), even when it
 cannot be read (it is then reported and marked ``unreadable``). The problems of the last
-collect of each assignment are kept in ``.modellab/collect-<assignment>.json`` so that
-``workshop summary`` can say who is still missing.
+collect of each assignment and source (a zip, a folder) are kept in
+``.modellab/collect-<assignment>.json`` so that ``workshop summary`` can say who is still
+missing.
 
 Examples
 --------
@@ -410,7 +413,7 @@ def collect_submissions(ws, assignment: str, source, *, assign=None,
             f"--as names {missing} but {source} has no such notebook: use the names collect "
             f"printed (the path inside the folder or zip)."
         )
-    entries = []
+    entries, aside = [], []
     problems = [Problem("too large", name, f"{size / 1024**2:.0f} MB, more than "
                         f"{MAX_FILE_BYTES // 1024**2} MB: not extracted; ask the learner to "
                         f"clear the outputs (Edit → Clear Outputs of All Cells) and hand it in again")
@@ -431,6 +434,9 @@ def collect_submissions(ws, assignment: str, source, *, assign=None,
                     f"must contain the one it is."
                 )
             entries.append(_Entry(name, path, when, _Found(sid, "", "", sid, notebook), True))
+            continue
+        if reason is not None and not key.lower().endswith(".ipynb"):
+            aside.append((name, f"{reason}; not a notebook: kept aside as {path}"))
             continue
         if reason is not None:
             problems.append(Problem("unsafe path", name,
@@ -478,7 +484,7 @@ def collect_submissions(ws, assignment: str, source, *, assign=None,
             gb.update_or_create_student(student, first_name=first or None, last_name=last or None)
     record_status(ws, assignment, statuses)
     report = CollectReport(assignment, str(inbox), placed, unreadable, tuple(problems),
-                           tuple(set_aside), tuple(unchanged))
+                           tuple(aside + set_aside), tuple(unchanged))
     _save_problems(ws, report, source)
     return report
 
@@ -495,16 +501,28 @@ def _same_files(dest: Path, entries) -> bool:
 
 
 def _save_problems(ws, report: CollectReport, source: Path) -> None:
+    """Record the problems of this collect under its source (a zip's problems are not
+    forgotten when a folder is collected next; collecting a source again replaces its own)."""
     path = ws.root / ".modellab" / f"collect-{report.assignment}.json"
     path.parent.mkdir(exist_ok=True)
-    data = {"source": str(source), "inbox": report.inbox,
-            "problems": [vars(p) for p in report.problems]}
-    path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+    sources = _load_problems(path)
+    sources[str(source)] = {"inbox": report.inbox, "problems": [vars(p) for p in report.problems]}
+    path.write_text(json.dumps({"sources": sources}, indent=1, ensure_ascii=False),
+                    encoding="utf-8")
+
+
+def _load_problems(path: Path) -> dict:
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if "sources" not in data:  # written before problems were kept per source
+        return {data["source"]: {"inbox": data["inbox"], "problems": data["problems"]}}
+    return data["sources"]
 
 
 def unresolved(ws, assignment: str) -> list[Problem]:
-    """The files the last collect of ``assignment`` could not place (empty when resolved)."""
-    path = ws.root / ".modellab" / f"collect-{assignment}.json"
-    if not path.is_file():
-        return []
-    return [Problem(**p) for p in json.loads(path.read_text(encoding="utf-8"))["problems"]]
+    """The files the last collect of each source of ``assignment`` could not place (empty when
+    every source is resolved)."""
+    sources = _load_problems(ws.root / ".modellab" / f"collect-{assignment}.json")
+    return [Problem(**p) for _source, record in sorted(sources.items())
+            for p in record["problems"]]
