@@ -3,7 +3,8 @@
 Fast checks without grading: the real exercises' instructor notebooks stand for the worst
 graded run (every hidden test and solution in its cells, and printed in plain, base64 and hex
 in its outputs); the page built from them must hold none of it. The end-to-end class (real
-nbgrader grading) is in tests/test_workshop.py.
+nbgrader grading) is in tests/test_workshop.py; the real ex01 class, every kind of learner, in
+tests/test_workshop_acceptance.py.
 """
 
 from __future__ import annotations
@@ -16,36 +17,12 @@ import nbformat
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from learner_notebooks import assert_clean, secret_lines
 
 from modellab.course import feedback
 from modellab.course.gradebook import REPO_ROOT
 
 EXERCISES = sorted(p.name for p in (REPO_ROOT / "solutions").iterdir() if p.is_dir())
-
-
-def _regions(source: str, begin: str, end: str) -> list[str]:
-    """Lines strictly between ``begin`` and ``end`` markers (the test's own reading)."""
-    out = []
-    for block in re.findall(rf"(?s){re.escape(begin)}[^\n]*\n(.*?)\n[^\n]*{re.escape(end)}", source):
-        out += [line.strip() for line in block.splitlines() if len(line.strip()) >= 16]
-    return out
-
-
-def _encoded(secret: str) -> list[str]:
-    data = secret.encode()
-    forms = [data.hex(), data.hex().upper()]
-    for pad in range(3):
-        enc = base64.b64encode(b"\0" * pad + data).decode().rstrip("=")
-        forms.append(enc[4 if pad else 0: -4])
-    return [f for f in forms if len(f) >= 12]
-
-
-def _assert_clean(page: str, secrets, where: str) -> None:
-    visible = re.sub(r"\s+", " ", feedback._visible_text(page))
-    for secret in secrets:
-        assert re.sub(r"\s+", " ", secret) not in visible, f"{secret!r} in {where}"
-        for form in _encoded(secret):
-            assert form not in page, f"{secret!r} encoded as {form} in {where}"
 
 
 def _parts(nb) -> dict:
@@ -65,9 +42,7 @@ def test_worst_case_graded_run_of_a_real_exercise_leaks_nothing(name):
     released_path = REPO_ROOT / "exercises" / name / f"{name}.ipynb"
     source = nbformat.read(source_path, as_version=4)
     released = nbformat.read(released_path, as_version=4)
-    raw = source_path.read_text()
-    hidden = _regions(raw.replace("\\n", "\n"), "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
-    solutions = _regions(raw.replace("\\n", "\n"), "BEGIN SOLUTION", "END SOLUTION")
+    hidden, solutions = secret_lines(source_path)
     public = "\n".join(c.source for c in released.cells)
     secrets = [s for s in hidden + solutions if s not in public]
     assert hidden, f"{name} has no hidden tests to protect"
@@ -96,7 +71,7 @@ def test_worst_case_graded_run_of_a_real_exercise_leaks_nothing(name):
                                             header="# Feedback")
     page = feedback.render_html(nb)
     assert removed > 0
-    _assert_clean(page, real, f"{name} feedback")
+    assert_clean(page, real, f"{name} feedback")
     assert feedback.find_secrets(page, index, html=True) == []
     # what the learner may see is there: the released check cells
     checks = [c.source for c in released.cells
@@ -195,7 +170,7 @@ def test_part_of_a_secret_is_found(secret, cut):
     assert feedback.find_secrets(f"-> {piece} <-", [secret]) == [secret]
 
 
-def test_trusted_test_messages_are_for_learners_old_literals_are_secret(tmp_path):
+def test_trusted_test_messages_are_for_learners_their_code_is_secret(tmp_path):
     def notebook(path: Path, source: str) -> Path:
         nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)]), path)
         return path
@@ -203,97 +178,8 @@ def test_trusted_test_messages_are_for_learners_old_literals_are_secret(tmp_path
     src = notebook(tmp_path / "src.ipynb", (
         "check(x)\n### BEGIN HIDDEN TESTS (trusted)\n"
         "expect_close(learner.value('x'), 2, 'x on another week')\n### END HIDDEN TESTS\n"))
-    old = notebook(tmp_path / "old.ipynb", (
-        "check(x)\n### BEGIN HIDDEN TESTS\nassert x == 2, 'expected exactly two'\n"
-        "### END HIDDEN TESTS\n"))
     rel = notebook(tmp_path / "rel.ipynb", "check(x)\n")
     trusted = feedback.secret_index([src], [rel])
     # the learner-facing message may be shown; the test's code may not
     assert trusted.find("Failed: x on another week") == []
     assert trusted.find("it calls expect_close(learner.value(") != []
-    assert "expected exactly two" in feedback.secret_fragments([old], [rel])
-
-
-# --- a small class of the real ex01, graded by the trusted judge in the sandbox --------------
-
-A1 = "ex01_metrics"
-
-
-@pytest.fixture(scope="module")
-def real_class(tmp_path_factory):
-    import contextlib
-    import copy
-    import io
-    import shutil
-
-    from modellab.cli import main
-    from modellab.course import gradebook
-    from modellab.course.sandbox import sandbox_problem
-
-    if sandbox_problem() is not None:
-        pytest.skip(f"no sandbox here: {sandbox_problem()}")
-    tmp = tmp_path_factory.mktemp("real")
-    shutil.copytree(REPO_ROOT / "solutions" / A1, tmp / "source" / A1)
-    root = tmp / "class"
-
-    def cli(*argv):
-        buf = io.StringIO()
-        with contextlib.redirect_stdout(buf):
-            code = main(["workshop", *argv, "--dir", str(root)])
-        return code, buf.getvalue()
-
-    gradebook.init_workshop(root, source=tmp / "source", timeout=20)
-    assert cli("release", A1)[0] == 0
-    released = nbformat.read(root / "release" / A1 / f"{A1}.ipynb", as_version=4)
-    solution = nbformat.read(REPO_ROOT / "solutions" / A1 / f"{A1}.ipynb", as_version=4)
-    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in solution.cells
-               if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"}
-    inbox = tmp / "inbox"
-    inbox.mkdir()
-    for name, change in (("correct", {}), ("untouched", None),
-                         ("snooper", {"print": "import base64, glob, os\n"
-                                      "for p in glob.glob('/**/*.ipynb', recursive=True)[:50]:\n"
-                                      "    try:\n"
-                                      "        print(base64.b64encode(open(p,'rb').read()[:4000]).decode())\n"
-                                      "    except OSError:\n        pass\n"})):
-        nb = copy.deepcopy(released)
-        if change is not None:
-            for cell in nb.cells:
-                gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-                if gid in answers:
-                    cell.source = answers[gid]
-            if "print" in change:
-                nb.cells.insert(1, nbformat.v4.new_code_cell(change["print"]))
-        nbformat.write(nb, inbox / f"{name}.ipynb")
-    out = {"root": root, "collect": cli("collect", A1, str(inbox)),
-           "grade": cli("grade", A1, "--jobs", "2", "--no-progress"),
-           "feedback": cli("feedback", A1)}
-    return out
-
-
-def test_real_class_everyone_gets_feedback_and_no_page_holds_tests_or_solutions(real_class):
-    root = real_class["root"]
-    assert real_class["collect"][0] == 0, real_class["collect"][1]
-    assert real_class["feedback"][0] == 0, real_class["feedback"][1]
-    raw = (REPO_ROOT / "solutions" / A1 / f"{A1}.ipynb").read_text().replace("\\n", "\n")
-    released = (REPO_ROOT / "exercises" / A1 / f"{A1}.ipynb").read_text().replace("\\n", "\n")
-    hidden = _regions(raw, "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
-    solutions = _regions(raw, "BEGIN SOLUTION", "END SOLUTION")
-    for student in ("correct", "untouched", "snooper"):
-        page = (root / "feedback" / student / A1 / f"{A1}.html").read_text()
-        own = (root / "submitted" / student / A1 / f"{A1}.ipynb").read_text().replace("\\n", "\n")
-        secrets = [s for s in hidden + solutions
-                   if json_free(s) not in own and json_free(s) not in released]
-        _assert_clean(page, secrets, f"{student}'s feedback")
-    untouched = feedback._visible_text(
-        (root / "feedback" / "untouched" / A1 / f"{A1}.html").read_text())
-    assert re.search(r"Score:\s*0\s*/\s*15", untouched)
-    # the trusted judge's learner-facing explanation reaches the learner
-    assert "a1-check: 0 / 4 — " in untouched and "a hidden test failed" not in untouched
-    correct = feedback._visible_text((root / "feedback" / "correct" / A1 / f"{A1}.html").read_text())
-    assert re.search(r"Score:\s*15\s*/\s*15", correct)
-
-
-def json_free(line: str) -> str:
-    """``line`` as it stands in a notebook file once ``\\n`` escapes are undone (quotes escaped)."""
-    return line.replace('"', '\\"')

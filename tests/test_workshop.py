@@ -28,8 +28,9 @@ from modellab.course import collect, feedback, gradebook, grading, workshop
 FIXTURE = Path(__file__).parent / "fixtures" / "workshop"
 A = "ws01_basics"
 MAX = 7.0  # q1 2 + q2 2 + quiz 1 (auto) + written summary 2 (manual)
-HIDDEN = ["secret-pair-7f3a", "secret-share-91c2", "secret-quiz-c0de", "mean_of([10, 20])",
-          "mean_of([2.5])", "drift_share([True, True, True, False])", 'ANSWER == "b"',
+# the trusted tests' code (their messages are written for learners: not secret)
+HIDDEN = ["secret_pair_7f3a = [10, 20]", "secret_share_91c2 = [True, True, True, False]",
+          "one_value = [2.5]", "expect_close(learner.call(", "expect_choice(learner.value(",
           "HIDDEN TESTS"]
 # in learner hand-outs the solutions are secret too (in feedback, a learner may have written them)
 SOLUTIONS = ["BEGIN SOLUTION", "return sum(values) / len(values)", 'ANSWER = "b"',
@@ -51,8 +52,8 @@ EXPECTED = {
     "own-line": 5.0,          # their code holds a line that is also a hidden test
     "printer": 5.0,           # prints a hidden test's text in base64 and hex
 }
-OWN_LINE = "assert mean_of([2.5]) == 2.5"  # a hidden-test line, also in own-line's answer
-PRINTER_SECRET = "secret-pair-7f3a"
+OWN_LINE = "one_value = [2.5]"  # a hidden-test line, also in own-line's answer
+PRINTER_SECRET = "secret_pair_7f3a = [10, 20]"
 UNREADABLE = {"corrupt", "empty"}
 
 
@@ -103,7 +104,8 @@ def _make_class(released: Path, folder: Path, lms_zip: Path) -> None:
         (folder / name).mkdir()
         nbformat.write(_answers(fresh(), **kwargs), folder / name / f"{A}.ipynb")
     nbformat.write(_answers(fresh(), q1_cell="def mean_of(values):\n    return sum(values) / "
-                            f"len(values)\n\n# my own test: {OWN_LINE}"),
+                            f"len(values)\n\n# my own test\n{OWN_LINE}\n"
+                            "assert mean_of(one_value) == 2.5"),
                    folder / "own-line.ipynb")
     # stands for a learner who got hold of a hidden test: the output carries it encoded
     leak = (f"import base64\nsecret = {PRINTER_SECRET[::-1]!r}[::-1].encode()\n"
@@ -264,7 +266,8 @@ def test_everyone_gets_feedback_without_hidden_tests_or_solutions(run):
         _assert_no_secret_anywhere(page.read_text(), str(page), secrets)
     hard = feedback._visible_text((root / "feedback" / "hardcoded" / A / f"{A}.html").read_text())
     assert re.search(r"Score:\s*1\s*/\s*7", hard)
-    assert "q1_mean_tests: 0 / 2" in hard and "a hidden test failed" in hard
+    # the trusted test's own words, written for learners
+    assert "q1_mean_tests: 0 / 2 — Failed: mean_of on a list you have not seen is not right" in hard
     assert "quiz_tests: 1 / 1" in hard
     # the visible check's source is shown (the released version), the hidden part is not
     assert "mean_of([1, 2, 3]) == 2" in hard
@@ -273,7 +276,7 @@ def test_everyone_gets_feedback_without_hidden_tests_or_solutions(run):
     assert "2 point(s) not marked yet" in correct
     # the autograded notebooks, for the instructor, still hold the hidden tests
     auto = (root / "autograded" / "hardcoded" / A / f"{A}.ipynb").read_text()
-    assert "secret-pair-7f3a" in auto
+    assert "secret_pair_7f3a = [10, 20]" in auto
 
 
 def test_own_line_like_a_test_does_not_withhold_feedback(run):
@@ -287,7 +290,7 @@ def test_secret_printed_encoded_is_not_handed_back(run):
     _assert_no_secret_anywhere(page, "printer's feedback", [PRINTER_SECRET])
     assert "this output was removed" in page
     assert re.search(r"printer: [1-9] output\(s\) removed", run["feedback"][1])
-    # a failed hidden test's own message is hidden too, but is nothing to investigate
+    # a failed trusted test's message is for the learner: nothing removed, nothing to investigate
     assert not re.search(r"hardcoded: \d+ output", run["feedback"][1])
     # the autograded notebook did hold it: the feedback removed it
     auto = (run["root"] / "autograded" / "printer" / A / f"{A}.ipynb").read_text()
@@ -525,3 +528,27 @@ def test_summary_one_line_per_assignment_not_marked_and_failed(tmp_path):
     assert results.grades_frame(ws, "manager_assessment").loc[0, "score"] == 4.0
     assert results.part_scores(ws, "manager_assessment", "ada")["manager_assessment"]["memo"][
         "state"] == "scored"
+
+
+def test_old_untrusted_hidden_tests_are_refused_naming_the_cell_and_the_fix(tmp_path):
+    import nbformat
+
+    source = tmp_path / "source" / A
+    source.mkdir(parents=True)
+    nb = nbformat.read(FIXTURE / A / f"{A}.ipynb", as_version=4)
+    _set(nb, "q2_share_tests", "assert drift_share([True, False]) == 0.5\n### BEGIN HIDDEN TESTS\n"
+                               "assert drift_share([True, True, True, False]) == 0.75\n"
+                               "### END HIDDEN TESTS")
+    _set(nb, "quiz_tests", 'assert ANSWER in {"a", "b", "c"}')  # no hidden tests at all
+    nbformat.write(nb, source / f"{A}.ipynb")
+    ws = gradebook.init_workshop(tmp_path / "w", source=tmp_path / "source", timeout=5)
+    for refuse in (lambda: workshop.release(ws, [A]),
+                   lambda: grading.grade_assignment(ws, A, unsafe_no_sandbox=True)):
+        with pytest.raises(ValueError) as err:
+            refuse()
+        text = str(err.value)
+        assert "grade cell 'q2_share_tests' has hidden tests in the old format" in text
+        assert "### BEGIN HIDDEN TESTS (trusted)" in text and "AUTHORING.md" in text
+        assert "grade cell 'quiz_tests' has no trusted tests" in text
+        assert "q1_mean_tests" not in text  # converted: fine
+    assert not (ws.root / "release" / A).exists()

@@ -17,9 +17,9 @@ afterwards either leaks or refuses learners whose own code resembles a test. So 
 - for a learner whose notebook could not be graded, the cause, in plain words.
 
 The page is rendered with nbconvert (``HTMLExporter``, JupyterLab template). The secret text
-is every hidden-test line and every solution line of the instructor's source notebooks (and
-the string literals of old-format hidden tests; a trusted test's messages are written for
-learners, see ``course/AUTHORING.md``), minus what learners are shown anyway (the released notebook) and minus what
+is every hidden-test line (its code: a trusted test's messages are written for learners, see
+``course/AUTHORING.md``) and every solution line of the instructor's source notebooks, minus
+what learners are shown anyway (the released notebook) and minus what
 this learner wrote themselves (their own line, e.g. ``cost_fn=COST_FN)``, is no secret to
 them and never withholds their feedback). As a last line of defence each finished page is
 scanned again (plain, base64, hex); a page that still holds secret text is not written and
@@ -170,23 +170,18 @@ def secret_fragments(source_paths, released_paths) -> list[str]:
     notebooks, minus any fragment that stands in the learner notebooks ``released_paths``."""
     import nbformat
 
-    with_literals: list[str] = []  # old-format hidden tests: an assertion message is a secret
-    lines: list[str] = []          # trusted tests' messages are written for learners (AUTHORING.md)
+    lines: list[str] = []
     for path in source_paths:
         for cell in nbformat.read(path, as_version=4).cells:
-            trusted = any(BEGIN in line and "(trusted)" in line for line in cell.source.splitlines())
-            if trusted:  # the code around the messages is secret, the messages are not
-                lines += [piece.strip() for line in hidden_lines(cell.source)
-                          for piece in _LITERAL.split(line)[::2]
-                          if len(piece.strip()) >= _MIN_LEAK_CHARS]
-            else:
-                with_literals += hidden_lines(cell.source)
+            # trusted tests' messages are written for learners (AUTHORING.md): the code around
+            # them is secret, the messages are not (the grader refuses any other format)
+            lines += [piece.strip() for line in hidden_lines(cell.source)
+                      for piece in _LITERAL.split(line)[::2]
+                      if len(piece.strip()) >= _MIN_LEAK_CHARS]
             lines += solution_lines(cell.source)
-    public = "\n".join(cell.source for path in released_paths
-                       for cell in nbformat.read(path, as_version=4).cells)
-    shown = _norm(public)
-    return sorted(set(hidden_fragments(with_literals, public=public))
-                  | {line for line in lines if _norm(line) not in shown})
+    shown = _norm("\n".join(cell.source for path in released_paths
+                            for cell in nbformat.read(path, as_version=4).cells))
+    return sorted({line for line in lines if _norm(line) not in shown})
 
 
 def secret_index(source_paths, released_paths) -> SecretIndex:

@@ -157,6 +157,9 @@ def grade_assignment(
                 f"(learner code would then run with your rights)."
             )
     _check_limits(ws)
+    from .judge import require_trusted
+
+    require_trusted(sorted((ws.root / "source" / assignment).glob("*.ipynb")))
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be a positive integer, got {jobs!r}: e.g. jobs=2.")
     # workers' server imports nbgrader while this process does the same and checks the class

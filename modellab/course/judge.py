@@ -128,6 +128,47 @@ def _meta(cell) -> dict:
     return meta if isinstance(meta, dict) else {}
 
 
+def untrusted_cells(source) -> list[str]:
+    """Why each autograded cell of the source notebook ``source`` cannot be judged here.
+
+    Every autograded code cell must hold one trusted region (``### BEGIN HIDDEN TESTS
+    (trusted)``): a region without ``(trusted)`` is the old format, whose tests ran inside the
+    learner's kernel where learner code can switch them off; a cell without hidden tests would
+    rest its points on checks run there. Empty when every cell is fine.
+    """
+    problems = []
+    for cell in source.cells:
+        meta = _meta(cell)
+        if not (meta.get("grade") and not meta.get("solution") and cell.cell_type == "code"):
+            continue
+        gid = meta.get("grade_id", "?")
+        begins = [line for line in cell.source.splitlines() if BEGIN in line]
+        if any(TRUSTED not in line for line in begins):
+            problems.append(
+                f"grade cell {gid!r} has hidden tests in the old format (`### {BEGIN}` without "
+                f"`{TRUSTED}`): they would run inside the learner's kernel, where learner code can "
+                f"switch them off. Convert them to trusted tests: begin the region with "
+                f"`### {BEGIN} {TRUSTED}` and judge with learner.value()/learner.call() and "
+                f"expect_*() (see course/AUTHORING.md)")
+        elif not split_hidden(cell.source)[1].strip():
+            problems.append(
+                f"grade cell {gid!r} has no trusted tests: its points would rest on checks run "
+                f"in the learner's kernel. Add a `### {BEGIN} {TRUSTED}` ... `### {END}` region "
+                f"(see course/AUTHORING.md)")
+    return problems
+
+
+def require_trusted(paths) -> None:
+    """Raise ValueError naming each autograded cell of the source notebooks at ``paths`` that
+    is not judged by trusted tests (see :func:`untrusted_cells`), and the fix."""
+    import nbformat
+
+    problems = [f"{path}: {problem}" for path in paths
+                for problem in untrusted_cells(nbformat.read(path, as_version=4))]
+    if problems:
+        raise ValueError("refusing to grade: " + "; ".join(problems))
+
+
 def _source_notebook(source_root: str, resources) -> object:
     import nbformat
 
@@ -203,6 +244,9 @@ class TrustedExecute(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         source = _source_notebook(self.source_root, resources)
+        problems = untrusted_cells(source)
+        if problems:  # grade_assignment refuses first; never judge a learner with them
+            raise ValueError("refusing to grade: " + "; ".join(problems))
         parts, self._part_answers, answers_so_far, last = {}, {}, [], ()
         for cell in source.cells:
             meta = _meta(cell)
@@ -238,13 +282,12 @@ class TrustedExecute(NbGraderPreprocessor):
             if cell.cell_type != "code":
                 continue
             gid = _meta(cell).get("grade_id")
-            visible, hidden, trusted = parts.get(gid, (cell.source, "", False))
-            is_trusted = gid in parts and trusted
-            code = visible if is_trusted else cell.source
+            is_part = gid in parts  # every part has trusted tests (untrusted_cells)
+            code, hidden, _ = parts[gid] if is_part else (cell.source, "", False)
             if session.restarts > MAX_RESTARTS:
                 cause = f"not run: the kernel was restarted {MAX_RESTARTS} times"
-                cell.outputs = [] if is_trusted else [_error(cause)]
-                if is_trusted:
+                cell.outputs = [] if is_part else [_error(cause)]
+                if is_part:
                     judged.append((cell, gid, hidden, cause, True))
                 continue
             result = session.run(code) if code.strip() else None
@@ -253,16 +296,15 @@ class TrustedExecute(NbGraderPreprocessor):
             elif result is not None:
                 history.append(code)
             outputs = result.outputs if result is not None else []
-            if is_trusted:
+            if is_part:  # the visible check: shown to the learner, worth nothing
                 cell.outputs = [_as_text(o) for o in outputs]
                 judged.append((cell, gid, hidden, problem, False))
                 problem = ""
                 continue
             cell.outputs = outputs
             if result is not None and result.status in ("died", "timeout"):
-                cell.outputs.append(_error(result.cause) if gid in parts else
-                                    _note(f"this cell {result.cause}"))
-            if result is not None and result.failed and gid not in parts:
+                cell.outputs.append(_note(f"this cell {result.cause}"))
+            if result is not None and result.failed:
                 label = f"answer cell {gid}" if gid else f"cell {index + 1}"
                 problem = f"{label}: {result.cause}"
         for cell, gid, hidden, problem, skipped in judged:
@@ -525,5 +567,6 @@ def _trusted_namespace(source) -> dict:
 
 
 __all__ = ["GuardSubmission", "MarkdownLearner", "TrustedExecute", "TestFailed", "markdown_answers",
-           "UntickAnswers", "check_ticked", "split_hidden", "ticked_letters", "untick",
+           "UntickAnswers", "check_ticked", "require_trusted", "split_hidden", "ticked_letters",
+           "untick", "untrusted_cells",
            *VOCABULARY]

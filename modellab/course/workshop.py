@@ -48,7 +48,9 @@ def release(ws: Workshop, assignments=None, *, one_zip: bool = False) -> dict:
     """Generate learner versions of ``assignments`` (default: all) and zip them to hand out.
 
     Each released folder is checked: a solution or hidden-test marker, or a hidden-test line,
-    in a learner file stops the release with an error.
+    in a learner file stops the release with an error. A source whose autograded cells are not
+    judged by trusted tests is refused first (ValueError naming the cell and the fix, see
+    :func:`modellab.course.judge.require_trusted`).
 
     Returns
     -------
@@ -64,8 +66,12 @@ def release(ws: Workshop, assignments=None, *, one_zip: bool = False) -> dict:
             f"no source assignments in {ws.root / 'source'}: run `modellab workshop init` with "
             f"--source pointing at a folder of nbgrader source notebooks."
         )
+    from .judge import require_trusted
+
     for name in assignments:
         ws.require_assignment(name)
+        # no class should get an exercise that cannot be graded safely
+        require_trusted(sorted((ws.root / "source" / name).glob("*.ipynb")))
     released, zips, warnings_ = {}, [], []
     handout = ws.root / "handout"
     handout.mkdir(exist_ok=True)
