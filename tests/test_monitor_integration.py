@@ -143,8 +143,6 @@ def test_rules_without_what_they_read_are_refused(delayed):
     with pytest.raises(ValueError, match="add 'f1'"):
         Monitor(delayed.reference, estimator=PerformanceEstimator(metrics=["roc_auc"]),
                 rules=[EstimatedMetricDropFrom("f1", by=0.05)])
-    with pytest.raises(ValueError, match="service_health"):
-        Monitor(delayed.reference, rules=[VolumeOutside()])
     with pytest.raises(TypeError, match="estimator must be"):
         Monitor(estimator="cbpe")
     with pytest.raises(TypeError, match="contract must be"):
@@ -179,3 +177,34 @@ def test_monitor_parquet_refuses_rules_that_need_rows(tmp_path):
     monitor = Monitor(s.reference, contract=True, rules=[ContractViolated()])
     with pytest.raises(ValueError, match="come from the rows"):
         monitor_parquet(monitor, tmp_path)
+
+
+def test_store_refuses_a_monitor_set_up_differently_in_estimator_segments_contract(tmp_path):
+    s = scenarios.make("stable", seed=0, n_reference=2000, n_batches=2, batch_size=500)
+    path = tmp_path / "m.db"
+    setup = dict(estimator=PerformanceEstimator(metrics=["roc_auc"]), segments={"age": [0, 30, 50, 200]},
+                 segment_metric="recall", contract=True, expected_rows=500)
+    Monitor(s.reference, store=path, **setup).run(s.production)
+    Monitor(s.reference, store=path, **setup).run(s.production)  # the same set-up reopens it
+    changes = {
+        r"a different estimator \(n_sigma: 3.0 in the store, 2 here\)":
+            dict(estimator=PerformanceEstimator(metrics=["roc_auc"], n_sigma=2)),
+        r"estimator=\{'type': 'PerformanceEstimator'.*, not None": dict(estimator=None),
+        r"segments=\['age'\], not \['region'\]": dict(segments={"region": None}),
+        r"a different segment_bins \(age: \[0, 30, 50, 200\] in the store, \[0, 25, 50, 200\]":
+            dict(segments={"age": [0, 25, 50, 200]}),
+        "segment_metric='recall', not 'precision'": dict(segment_metric="precision"),
+        "contract_schema='<a data contract>', not None": dict(contract=None),
+        "expected_rows=500.0, not 400.0": dict(expected_rows=400),
+        "cadence_days=None, not 7.0": dict(cadence_days=7),
+    }
+    for says, change in changes.items():
+        with pytest.raises(ValueError, match=f"written by a monitor with {says}") as err:
+            Monitor(s.reference, store=path, **{**setup, **change})
+        assert "Start a new store" in str(err.value)
+    # an edited contract is named by the lines that differ
+    edited = infer_contract(s.reference).update_column("income", nullable=True)
+    with pytest.raises(ValueError, match="a different data contract.*nullable") as err:
+        Monitor(s.reference, store=path, **{**setup, "contract": edited})
+    # nothing was written by the refused monitors
+    assert MonitorResult.from_store(path).history["batch"].tolist() == [0, 1]

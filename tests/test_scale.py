@@ -32,7 +32,7 @@ from modellab.scale import (
 from modellab.streaming import PageHinkley
 
 EXACT = ["n", "n_labelled", "accuracy", "precision", "recall", "f1", "base_rate",
-         "positive_rate", "drift_share"]
+         "positive_rate", "drift_share", "scored_share", "volume_ratio", "gap_days", "late"]
 N_BATCHES, BATCH = 12, 6000  # 72k rows
 
 

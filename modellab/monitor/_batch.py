@@ -4,7 +4,10 @@ A :class:`BatchSummary` holds what a batch's history row, drift rows and histogr
 are computed from: the drift counts over the reference's profile
 (:meth:`DriftDetector.summarise`), confusion counts at the decision threshold, per-class
 score histograms on bins fixed by the reference scores (ROC-AUC, PR-AUC), sums for the
-Brier score, the mean score and the flag rate, and the first timestamp. The feature
+Brier score, the mean score and the flag rate, the number of rows scored, and the first
+timestamp (with the row count, the per-batch part of service health,
+:mod:`modellab.monitor.health`). Rows without a score (the model did not score them) count
+in ``n`` and in the drift and missing-value counts, and in no model metric. The feature
 histograms are a view of the drift counts (:meth:`ReferenceProfile.histograms`), so each
 chunk is counted once. Summaries of any split of the rows merge (:meth:`BatchSummary.merge`)
 into the summary of all of them; :func:`batch_result` turns one into the
@@ -61,12 +64,12 @@ class BatchSummary:
     neg_hist: np.ndarray | None = None
     sq_error: float = 0.0
     score_sum: float = 0.0
-    score_n: int = 0
+    score_n: int = 0  # rows with a score (scored_share = score_n / rows)
     pred_sum: float = 0.0
     pred_n: int = 0
     start: pd.Timestamp | None = None
     seen: tuple = (0, 0)  # (file index, row in file) of the batch's first row
-    # (labels with NaN, scores) of every row, kept only when the plan is exact (Monitor.run
+    # (labels with NaN, scores) of every scored row, kept only when the plan is exact (Monitor.run
     # on rows in memory): ROC-AUC, PR-AUC, Brier and confidence intervals then come from
     # scikit-learn on the rows, not from the histograms.
     exact: tuple | None = None
@@ -88,8 +91,13 @@ class BatchSummary:
             min(self.seen, other.seen),
             None if self.exact is None or other.exact is None else tuple(
                 np.concatenate([a, b]) for a, b in zip(self.exact, other.exact, strict=True)),
-            None if self.estimate is None else self.estimate.merge(other.estimate),
+            _merge_optional(self.estimate, other.estimate),
         )
+
+
+def _merge_optional(a, b):
+    """Merge two optional summaries (a chunk with no scored rows has none)."""
+    return b if a is None else a if b is None else a.merge(b)
 
 
 @dataclass
@@ -200,9 +208,15 @@ class Plan:
             out.start = pd.to_datetime(frame[self.timestamp]).min()
         if self.score is None:
             return out
-        s = as_numeric(frame[self.score], f"{self.rows_name}column {self.score!r}")
-        if not np.isfinite(s).all():
+        s = as_numeric(frame[self.score], f"{self.rows_name}column {self.score!r}",
+                       allow_nan=True, allow_empty=True)
+        if np.isinf(s).any():
             raise ValueError(f"{self.rows_name}column {self.score!r} contains infinite values: pass finite scores.")
+        # A missing score is a row the model did not score: it counts in n (and scored_share),
+        # never in a model metric.
+        scored = ~np.isnan(s)
+        if not scored.all():
+            frame, s = frame[scored], s[scored]
         out.score_sum, out.score_n = float(s.sum()), int(s.size)
         predictions = (frame[self.prediction]
                        if self.prediction and self.prediction in frame.columns else None)
@@ -210,13 +224,14 @@ class Plan:
 
         chosen = decisions(predictions, s, self.threshold, f"{self.rows_name}column {self.prediction!r}")
         out.pred_sum, out.pred_n = float(chosen.sum()), int(chosen.size)
-        if self.target is None or self.target not in frame.columns:
+        if self.target is None or self.target not in frame.columns or not s.size:
             y = np.full(s.size, np.nan)
         else:
             y = as_binary_labels(frame[self.target], f"{self.rows_name}column {self.target!r}", allow_nan=True)
         from modellab.metrics import confusion_counts
 
-        out.confusion = confusion_counts(y, s, self.threshold)
+        out.confusion = (confusion_counts(y, s, self.threshold) if s.size
+                         else ConfusionCounts(0, 0, 0, 0))
         labelled = ~np.isnan(y)
         yl, sl = y[labelled], s[labelled]
         n_bins = len(self.score_edges) + 1
@@ -224,7 +239,7 @@ class Plan:
         out.pos_hist = np.bincount(bins[yl == 1], minlength=n_bins)
         out.neg_hist = np.bincount(bins[yl == 0], minlength=n_bins)
         out.sq_error = float(np.dot(yl - sl, yl - sl))
-        if self.estimator is not None:
+        if self.estimator is not None and len(frame):
             out.estimate = self.estimator.summarise(frame)
         if self.exact:
             out.exact = (y, s)
@@ -299,6 +314,7 @@ def metrics_row(b: BatchSummary, names) -> dict:
     p = np.array([q for _, q, k in cells if k], dtype=np.float64)
     row["_note"] = format_note(undefined_reasons(y, p, names))
     row["_roc_bound"] = bound
+    row["scored_share"] = b.score_n / b.rows if b.rows else np.nan
     return row
 
 
@@ -323,7 +339,7 @@ def batch_result(plan: Plan, key, b: BatchSummary, cache: dict | None = None, *,
     row = {"batch": key, "start": b.start if b.start is not None else pd.NaT}
     metrics = metrics_row(b, plan.metrics)
     note, bound = metrics.pop("_note"), metrics.pop("_roc_bound")
-    if b.exact is not None:
+    if b.exact is not None and b.exact[0].size:
         metrics, bound = _exact_metrics(plan, b, metrics), None
         note = metrics.pop("_note")
     row.update(metrics)
@@ -392,9 +408,10 @@ def _exact_metrics(plan: Plan, b: BatchSummary, counted: dict) -> dict:
         by="batch", metrics=plan.metrics, threshold=plan.threshold, ci=plan.ci,
         n_boot=plan.n_boot, seed=plan.seed,
     ).iloc[0]
-    out = {"n": int(perf["n"]), "n_labelled": int(perf["n_labelled"])}
+    out = {"n": counted["n"], "n_labelled": int(perf["n_labelled"])}  # n: scored or not
     out.update({c: float(perf[c]) for c in perf.index
                 if c not in ("batch", "n", "n_labelled", "note")})
-    out["positive_rate"], out["mean_score"] = counted["positive_rate"], counted["mean_score"]
+    for c in ("positive_rate", "mean_score", "scored_share"):
+        out[c] = counted[c]
     out["_note"] = str(perf["note"])
     return out

@@ -12,7 +12,11 @@ signals a monitoring team watches beside model quality:
 
 :func:`service_health` computes them per batch as a tidy history; :class:`VolumeOutside`,
 :class:`BatchLate` and :class:`ScoredShareBelow` follow the rule protocol of
-:mod:`modellab.monitor.rules` on that history.
+:mod:`modellab.monitor.rules` on that history. A :class:`~modellab.monitor.Monitor` computes
+the same columns in its history (``Monitor(rules=[VolumeOutside(), ...])``): each batch's
+facts (rows, rows scored, first timestamp) come from its batch core, so ``Monitor.run``,
+:func:`modellab.scale.monitor_parquet` and Dask agree, and :func:`health_table` derives the
+rest from the history so far, the one derivation :func:`service_health` uses.
 
 Examples
 --------
@@ -94,12 +98,54 @@ def service_health(
             f"with pd.to_datetime(...)."
         )
     grouped = production.groupby(by, sort=True)
-    out = pd.DataFrame({
+    facts = pd.DataFrame({
         "batch": list(grouped.groups),
         "n": grouped.size().to_numpy(),
         "start": grouped[timestamp].min().to_numpy(),
         "scored_share": grouped[score].apply(lambda s: s.notna().mean()).to_numpy(),
-    }).sort_values("start", ignore_index=True)
+    })
+    if arrival is not None:
+        facts["last_arrival"] = grouped[arrival].max().to_numpy()
+    facts = facts.sort_values("start", kind="stable", ignore_index=True)
+    return health_table(facts, expected_rows=expected_rows, cadence_days=cadence_days)
+
+
+#: Per-batch facts :func:`health_table` reads (``last_arrival`` optional): the part of
+#: service health each batch gives on its own, computed for a Monitor by its batch core
+#: (:mod:`modellab.monitor._batch`), so in memory, chunk by chunk and on Dask alike.
+BATCH_FACTS = ["batch", "n", "start", "scored_share"]
+
+
+def health_table(
+    facts: pd.DataFrame,
+    *,
+    expected_rows: float | None = None,
+    cadence_days: float | None = None,
+) -> pd.DataFrame:
+    """The health history from per-batch facts in time order: the one derivation.
+
+    :func:`service_health` (from the rows) and :class:`~modellab.monitor.Monitor` (from
+    its history so far, at each batch) both call it, so a monitor's volume ratio, gaps and
+    lateness are the same numbers as ``service_health`` gives on the same batches.
+
+    Parameters
+    ----------
+    facts : DataFrame
+        :data:`BATCH_FACTS` (``batch``, ``n``, ``start``, ``scored_share``), one row per
+        batch in time order; optionally ``last_arrival`` (the latest load time of its rows).
+        ``start`` may be missing (``NaT``): the batch then has no gap.
+    expected_rows, cadence_days : float, optional
+        The usual batch size and days between batches; default the medians over ``facts``.
+
+    Returns
+    -------
+    DataFrame
+        :data:`HEALTH_COLUMNS`, in the order of ``facts``.
+    """
+    facts = require_frame(facts, "facts")
+    require_columns(facts, BATCH_FACTS, "facts")
+    out = facts.reset_index(drop=True)
+    out["start"] = pd.to_datetime(out["start"])
     if expected_rows is None:
         expected_rows = float(out["n"].median())
     expected_rows = _check_number(expected_rows, "expected_rows", positive=True)
@@ -110,12 +156,11 @@ def service_health(
         cadence_days = _check_number(cadence_days, "cadence_days", positive=True)
     out["expected_rows"] = expected_rows
     out["volume_ratio"] = out["n"] / expected_rows
-    out["gap_days"] = gaps
+    out["gap_days"] = gaps.astype(float)
     out["cadence_days"] = cadence_days
-    if arrival is not None:
-        last = grouped[arrival].max()
+    if "last_arrival" in out.columns:
         end = out["start"] + pd.to_timedelta(cadence_days, unit="D")
-        delay = (last.reindex(out["batch"]).to_numpy() - end.to_numpy()) / np.timedelta64(1, "D")
+        delay = (pd.to_datetime(out["last_arrival"]).to_numpy() - end.to_numpy()) / np.timedelta64(1, "D")
         out["arrival_delay_days"] = delay.astype(float)
     else:
         out["arrival_delay_days"] = np.nan

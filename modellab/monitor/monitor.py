@@ -9,7 +9,9 @@ production batch against it:
 2. **data drift** of every monitored feature (:class:`modellab.drift.DriftDetector`
    fitted on the reference), its effect size, and the share of drifted features;
 3. **data quality**: the share of missing values per feature;
-4. **alert rules** (:mod:`modellab.monitor.rules`) over the history so far.
+4. **service health** (:mod:`modellab.monitor.health`): rows per batch against the usual
+   number, days since the previous batch against the cadence, the share of rows scored;
+5. **alert rules** (:mod:`modellab.monitor.rules`) over the history so far.
 
 With a ``store``, each batch's results are written to SQLite in one transaction
 (:mod:`modellab.monitor.store`) and batches already stored are skipped, so a
@@ -20,13 +22,16 @@ Each batch goes through the batch core (:mod:`modellab.monitor._batch`): its row
 summarised into mergeable counts and turned into a history row by one function, the
 same one :func:`modellab.scale.monitor_parquet` uses on counts merged over Parquet
 chunks; :meth:`Monitor.run` is that core on one chunk per batch (with exact labelled
-metrics from the rows). :meth:`Monitor.run_computed` does step 4 and the store for
+metrics from the rows). :meth:`Monitor.run_computed` does steps 4 (the history-level part
+of health: :func:`modellab.monitor.health.health_table` on the history so far) and 5 and
+the store for
 batches computed elsewhere. Batches are judged in time order (see ``order=`` in
 :meth:`Monitor.run`).
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 
 import numpy as np
@@ -45,7 +50,12 @@ PERFORMANCE_METRICS: tuple[str, ...] = _rules.LABELLED_METRICS
 _RESERVED = ("batch", "timestamp")
 # What makes two runs comparable: a store refuses a monitor that differs in any of these.
 _STORE_IDENTITY = ("target", "score", "prediction", "features", "threshold", "metrics",
-                   "drift_method", "drift_options")
+                   "drift_method", "drift_options", "estimator", "segments", "segment_bins",
+                   "segment_metric", "contract_schema", "expected_rows", "cadence_days")
+#: History columns of service health derived from the history so far (the rest of
+#: :data:`modellab.monitor.health.HEALTH_COLUMNS` is per batch: n, start, scored_share).
+_HEALTH_DERIVED = ("expected_rows", "volume_ratio", "gap_days", "cadence_days", "late",
+                   "arrival_delay_days")
 
 
 class Monitor:
@@ -121,6 +131,17 @@ class Monitor:
         :meth:`run` only (not :func:`modellab.scale.monitor_parquet`).
     segment_metric : str, default "recall"
         Metric compared between segments.
+    expected_rows : float, optional
+        The usual rows per batch, for service health's ``volume_ratio`` (rule
+        :class:`~modellab.monitor.VolumeOutside`). Default: the median rows per batch of
+        the reference when it has a ``batch`` column, else the median over the batches
+        judged so far (the batch itself included), as
+        :func:`~modellab.monitor.health.service_health` computes it.
+    cadence_days : float, optional
+        Days between batches, for ``gap_days`` and ``late`` (rule
+        :class:`~modellab.monitor.BatchLate`, which needs a ``timestamp`` column: a batch
+        starts at its earliest). Default: the reference's median gap when it has
+        ``batch`` and ``timestamp`` columns, else the median gap so far.
     contract : pandera.DataFrameSchema or True, optional
         Data contract every batch is validated against (:func:`modellab.contracts.validate`;
         ``True`` infers it from the reference features with
@@ -170,6 +191,8 @@ class Monitor:
         segments=None,
         segment_metric: str = "recall",
         contract=None,
+        expected_rows: float | None = None,
+        cadence_days: float | None = None,
     ):
         for name, value in (("target", target), ("score", score), ("prediction", prediction)):
             if not isinstance(value, str) or not value:
@@ -182,6 +205,10 @@ class Monitor:
         self.estimator, self.segments, self.contract = estimator, segments, contract
         self.segment_metric = segment_metric
         self._segment_bins = _check_segments(segments)
+        for name, value in (("expected_rows", expected_rows), ("cadence_days", cadence_days)):
+            if value is not None:
+                _rules._check_number(value, name, positive=True)
+        self.expected_rows, self.cadence_days = expected_rows, cadence_days
         _check_options(estimator, contract, segment_metric)
         self.drift_method = drift_method
         self.drift_options = dict(drift_options or {})
@@ -247,6 +274,7 @@ class Monitor:
         ).fit(reference[self.features_])
         self._metrics = self._metric_names(reference)
         self.score_quantiles_ = _score_quantiles(reference[score], score)
+        self.expected_rows_, self.cadence_days_ = self._health_yardsticks(reference)
         self._fit_extras(reference)
         ref = reference.assign(batch="reference")
         ref_row, _, _ = self._batch_row(ref, "reference", with_drift=False)
@@ -257,6 +285,27 @@ class Monitor:
         if self.store_ is not None:
             self._init_store()
         return self
+
+    def _health_yardsticks(self, reference) -> tuple:
+        """``(expected_rows, cadence_days)``: as given, else the reference's batches' when it
+        has a ``batch`` column (and ``timestamp`` for the cadence), else ``None`` (the median
+        of the batches so far, at each batch)."""
+        from modellab.monitor.health import health_table
+
+        rows, days = self.expected_rows, self.cadence_days
+        if "batch" in reference.columns and (rows is None or days is None):
+            ids = batch_keys(reference["batch"]).to_numpy(dtype=object)
+            groups = pd.Series(np.arange(len(reference))).groupby(ids)
+            starts = (pd.to_datetime(reference["timestamp"]).groupby(ids).min()
+                      if "timestamp" in reference.columns else pd.Series(pd.NaT, groups.size().index))
+            facts = pd.DataFrame({"batch": groups.size().index, "n": groups.size().to_numpy(),
+                                  "start": starts.reindex(groups.size().index).to_numpy(),
+                                  "scored_share": np.nan}).sort_values("start", kind="stable")
+            learned = health_table(facts).iloc[0]
+            rows = float(learned["expected_rows"]) if rows is None else rows
+            if days is None and not np.isnan(learned["cadence_days"]):
+                days = float(learned["cadence_days"])
+        return (None if rows is None else float(rows)), (None if days is None else float(days))
 
     def _fit_extras(self, reference) -> None:
         """Fit the estimator and the contract, and check the rules have what they read."""
@@ -277,17 +326,11 @@ class Monitor:
                               if self.contract is True else self.contract)
         have = {"history": True, "estimates": self.estimator_ is not None,
                 "segments": bool(self._segment_bins), "contract": self.contract_ is not None,
-                "health": False}
+                "health": True}
         option = {"estimates": "estimator=PerformanceEstimator(...) or estimator=True",
                   "segments": "segments=['<column>']", "contract": "contract=True"}
         for rule in self.rules:
             reads = _reads(rule)
-            if reads == "health":
-                raise ValueError(
-                    f"{rule!r} judges service health (volume, freshness, share scored), which "
-                    f"a Monitor does not compute: evaluate it on "
-                    f"modellab.monitor.health.service_health(production) instead."
-                )
             if not have[reads]:
                 raise ValueError(
                     f"{rule!r} reads {reads}, which this monitor does not compute: build "
@@ -411,6 +454,10 @@ class Monitor:
             "estimated_metrics": [] if self.estimator_ is None else list(self.estimator_.metrics_),
             "segments": list(self._segment_bins), "segment_metric": self.segment_metric,
             "contract": self.contract_ is not None,
+            "segment_bins": {c: b for c, b in self._segment_bins.items()},
+            "contract_schema": None if self.contract_ is None else self.contract_.to_yaml(),
+            "estimator": None if self.estimator_ is None else _estimator_spec(self.estimator_),
+            "expected_rows": self.expected_rows_, "cadence_days": self.cadence_days_,
         }
 
     def _kind(self, feature) -> str:
@@ -425,10 +472,10 @@ class Monitor:
                     ours = json.loads(json.dumps(config[key], default=_json_default))
                     if key in meta and meta[key] != ours:
                         raise ValueError(
-                            f"{self.store_} was written by a monitor with {key}={meta[key]!r}, "
-                            f"not {ours!r}: one store holds one monitoring set-up, so its "
-                            f"history stays comparable. Start a new store (store='<new file>'), "
-                            f"or build the Monitor with the store's {key}."
+                            f"{self.store_} was written by a monitor with "
+                            f"{_differs(key, meta[key], ours)}: one store holds one monitoring "
+                            f"set-up, so its history stays comparable. Start a new store "
+                            f"(store='<new file>'), or build the Monitor with the store's {key}."
                         )
                 # Keep the first reference metrics, so a re-run never rewrites history's yardstick.
                 config = self._config()
@@ -634,7 +681,9 @@ class Monitor:
                 if k in stored and self.on_existing == "skip":
                     continue
                 row, drift, hist, extras = _unpack(compute(key))
-                history = _append(history[history["batch"] != k], row)
+                before = history[history["batch"] != k]
+                row = self._with_health(before, row)
+                history = _append(before, row)
                 alerts = self._alerts_for(history, k, extras, drift)
                 store.write_batch(row, drift=drift, histograms=hist, alerts=alerts,
                                   source=source, replace=k in stored, tables=extras)
@@ -649,6 +698,7 @@ class Monitor:
         for key in keys:
             k = batch_key(key)
             row, drift, hist, extras = _unpack(compute(key))
+            row = self._with_health(history, row)
             rows.append(row)
             history = _append(history, row)
             drifts.append(drift)
@@ -671,10 +721,38 @@ class Monitor:
             contract=_long(tables["contract"], "contract"),
         )
 
+    def _with_health(self, history: pd.DataFrame, row: dict) -> dict:
+        """``row`` with service health's history-level columns (volume ratio, gap, cadence,
+        lateness), from the batch facts of ``history`` (the other batches) up to it in time
+        order and its own, by :func:`~modellab.monitor.health.health_table`: the derivation
+        :func:`~modellab.monitor.health.service_health` uses, so the numbers are the same.
+        In time order, so a replaced or late-loaded batch is judged against its predecessor;
+        batches without a start time keep the order they were judged in."""
+        from modellab.monitor.health import BATCH_FACTS, health_table
+
+        new = pd.DataFrame([{c: row.get(c, np.nan) for c in BATCH_FACTS}])
+        new["start"] = pd.to_datetime(new["start"])
+        facts = new if history.empty else pd.concat(
+            [history.reindex(columns=BATCH_FACTS), new], ignore_index=True)
+        facts = facts.sort_values("start", kind="stable", na_position="last", ignore_index=False)
+        upto = facts.index.get_loc(len(facts) - 1) + 1  # the new batch and those before it
+        last = health_table(facts.iloc[:upto], expected_rows=self.expected_rows_,
+                            cadence_days=self.cadence_days_).iloc[-1]
+        derived = {c: float(last[c]) for c in _HEALTH_DERIVED}
+        derived["late"] = bool(last["late"])
+        out = {}
+        for name, value in row.items():  # health columns together, after scored_share
+            out[name] = value
+            if name == "scored_share":
+                out.update(derived)
+        return {**out, **derived}
+
     def _alerts_for(self, history: pd.DataFrame, key, extras=None, drift=None) -> pd.DataFrame:
         """Alerts every rule raises on batch ``key``, judging the history up to it (segment
         and contract rules judge the batch's own segment gaps or contract violations; rules
         on features read the batch's long ``drift`` rows, never the wide column names)."""
+        from modellab.monitor.health import BatchLate
+
         rows = []
         last = history.iloc[[-1]].reset_index(drop=True)
         extras = extras or {}
@@ -690,6 +768,12 @@ class Monitor:
                 fired = rule.alert_rows(extras[reads], self.reference_)
                 rows.extend(r for r in fired if r["batch"] == key)
                 continue
+            if isinstance(rule, BatchLate) and pd.isna(last["start"].iloc[0]):
+                raise ValueError(
+                    f"{rule!r} judges the days between batches, but batch {key!r} has no start "
+                    f"time: give production a 'timestamp' column (each batch starts at its "
+                    f"earliest), or leave BatchLate out of rules."
+                )
             # Most rules judge a batch on its own row; only stateful ones replay the history.
             fired = rule.alert_rows(history if rule.needs_history else last, self.reference_,
                                     drift=drift)
@@ -713,7 +797,7 @@ class Monitor:
 def _reads(rule) -> str:
     """What a rule judges: ``"history"`` (the wide rows), ``"estimates"`` (estimated
     columns of the rows), a batch's ``"segments"`` / ``"contract"`` long table, or
-    ``"health"`` (:func:`modellab.monitor.health.service_health`, not computed by a Monitor)."""
+    ``"health"`` (service health's columns of the rows, :mod:`modellab.monitor.health`)."""
     from modellab.estimate.monitoring import EstimatedMetricDropFrom, EstimationGapAbove
     from modellab.monitor.health import BatchLate, ScoredShareBelow, VolumeOutside
     from modellab.monitor.segment_rules import ContractViolated, SegmentBehind
@@ -727,6 +811,34 @@ def _reads(rule) -> str:
     if isinstance(rule, ContractViolated):
         return "contract"
     return "history"
+
+
+def _estimator_spec(estimator) -> dict:
+    """What identifies an estimator set-up in the store: its class and parameters."""
+    return {"type": type(estimator).__name__,
+            **{k: v for k, v in estimator.get_params(deep=False).items()}}
+
+
+def _differs(key, stored, ours) -> str:
+    """``key=<stored>, not <ours>`` for the refusal message; a contract by its differing
+    lines, long values shortened."""
+    if key == "contract_schema" and stored and ours:
+        a, b = stored.splitlines(), ours.splitlines()
+        diff = [line for line in difflib.unified_diff(a, b, "store", "this monitor", n=0,
+                                                      lineterm="")][2:8]
+        return "a different data contract (contract_schema; " + "; ".join(
+            s.strip() for s in diff if not s.startswith("@@")) + ")"
+
+    def short(value):
+        text = repr("<a data contract>" if key == "contract_schema" and value else value)
+        return text if len(text) <= 80 or key != "estimator" else text[:77] + "..."
+
+    if key in ("estimator", "segment_bins") and isinstance(stored, dict) and isinstance(ours, dict):
+        keys = [k for k in dict.fromkeys([*stored, *ours]) if stored.get(k) != ours.get(k)]
+        return f"a different {key} (" + "; ".join(
+            f"{k}: {short(stored.get(k))} in the store, {short(ours.get(k))} here"
+            for k in keys) + ")"
+    return f"{key}={short(stored)}, not {short(ours)}"
 
 
 def _check_segments(segments) -> dict:

@@ -387,7 +387,7 @@ class MonitorStore:
         for col in base.columns:
             if col.startswith("drift_") and col != "drift_share":
                 base[col] = base[col].astype(float).fillna(0).astype(bool)
-            elif col.startswith("estimated_") and col.endswith("_alert"):
+            elif col.startswith("estimated_") and col.endswith("_alert") or col == "late":
                 base[col] = base[col].astype(float).fillna(0).astype(bool)
         return base.reset_index(drop=True)
 
