@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from sklearn import metrics as skm
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from modellab import scenarios as sc
 from modellab.estimate import (
@@ -45,8 +46,9 @@ def fitted():
 
 
 def test_calibration_is_scikit_learns_isotonic_regression(fitted):
-    est, ref = fitted
-    assert isinstance(est.calibrator_, IsotonicRegression)
+    _, ref = fitted
+    est = PerformanceEstimator(threshold=THR, chunk_size=1000, calibration="isotonic").fit(ref)
+    assert isinstance(est.calibrator_, IsotonicRegression) and est.cv_brier_ == {}
     oracle = IsotonicRegression(y_min=0, y_max=1, out_of_bounds="clip").fit(ref["score"], ref["default"])
     s = np.linspace(-0.0, 1.0, 501)
     np.testing.assert_array_equal(est.calibrate(s), oracle.predict(s))
@@ -57,8 +59,38 @@ def test_sigmoid_calibration_is_platt_scaling_on_raw_scores():
     logit = np.log(ref["score"] / (1 - ref["score"]))
     raw = ref.assign(score=3 * logit + 1)  # margins, not probabilities
     est = PerformanceEstimator(threshold=1.0, chunk_size=500, calibration="sigmoid").fit(raw)
-    oracle = LogisticRegression(C=1e6).fit(raw[["score"]].to_numpy(), raw["default"])
-    np.testing.assert_allclose(est.calibrate(raw["score"]), oracle.predict_proba(raw[["score"]].to_numpy())[:, 1])
+    # Another solver run to the same maximum-likelihood fit.
+    oracle = LogisticRegression(C=1e6, tol=1e-12, max_iter=10_000)
+    oracle.fit(raw[["score"]].to_numpy(), raw["default"])
+    expected = oracle.predict_proba(raw[["score"]].to_numpy())[:, 1]
+    np.testing.assert_allclose(est.calibrate(raw["score"]), expected, rtol=1e-6)
+
+
+def test_probability_scores_get_the_calibration_with_the_lower_cross_validated_brier_score():
+    calibrated = _world(5000, 2)  # score = P(y = 1): Platt scaling of the log-odds is exact
+    rng = np.random.default_rng(3)
+    u = rng.uniform(0.01, 0.99, 5000)  # P(y = 1 | score) is a step: no sigmoid fits it
+    steps = pd.DataFrame({"score": u, "default": (rng.random(u.size) < np.where(u < 0.5, 0.05, 0.6)).astype(int)})
+    for frame, chosen in [(calibrated, "sigmoid"), (steps, "isotonic")]:
+        est = PerformanceEstimator(threshold=THR, chunk_size=500).fit(frame)
+        x, y = frame["score"].to_numpy(), frame["default"].to_numpy()
+        folds = StratifiedKFold(5, shuffle=True, random_state=0)
+        iso = cross_val_predict(IsotonicRegression(y_min=0, y_max=1, out_of_bounds="clip"), x, y, cv=folds)
+        platt = cross_val_predict(LogisticRegression(C=1e6, tol=1e-12, max_iter=10_000),
+                                  np.log(x / (1 - x)).reshape(-1, 1), y, cv=folds, method="predict_proba")
+        assert est.cv_brier_["isotonic"] == pytest.approx(skm.brier_score_loss(y, iso), rel=1e-12)
+        assert est.cv_brier_["sigmoid"] == pytest.approx(skm.brier_score_loss(y, platt[:, 1]), rel=1e-6)
+        assert est.calibration_ == chosen == min(est.cv_brier_, key=est.cv_brier_.get)
+
+
+def test_chosen_calibration_is_closer_to_the_truth_than_in_sample_isotonic_on_a_small_reference():
+    ref = _world(2000, 4)
+    auto = PerformanceEstimator(threshold=THR, chunk_size=500).fit(ref)
+    iso = PerformanceEstimator(threshold=THR, chunk_size=500, calibration="isotonic").fit(ref)
+    fresh = _world(20_000, 5)["score"]  # score = true probability
+    err_auto = np.abs(auto.calibrate(fresh) - fresh).mean()
+    err_iso = np.abs(iso.calibrate(fresh) - fresh).mean()
+    assert auto.calibration_ == "sigmoid" and err_auto < 0.5 * err_iso
 
 
 # --------------------------------------------------------- expected vs simulated

@@ -12,9 +12,10 @@ ROC-AUC follows from the expected true- and false-positive rates at every score 
 
 The estimator calibrates the reference scores against the reference labels with
 scikit-learn (:class:`~sklearn.isotonic.IsotonicRegression`, or Platt scaling with
-:class:`~sklearn.linear_model.LogisticRegression`), and learns how much each metric
-varies between reference chunks of the production batch size: that spread gives the
-band around each estimate and the reference band whose exit raises an alert.
+:class:`~sklearn.linear_model.LogisticRegression`; for probability scores, whichever of the
+two has the lower cross-validated Brier score on the reference), and learns how much each
+metric varies between reference-like chunks of the production batch size: that spread
+gives the band around each estimate and the reference band whose exit raises an alert.
 
 Everything a batch contributes is a :class:`EstimateSummary` (rows and summed calibrated
 probabilities per score bin, bins fixed by the reference): summaries of separate chunks
@@ -29,9 +30,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.special import logit
 from sklearn.base import BaseEstimator
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import brier_score_loss
+from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
 from modellab._validate import (
@@ -51,6 +55,15 @@ CALIBRATIONS: tuple[str, ...] = ("isotonic", "sigmoid")
 
 #: Fewest positives and negatives the reference needs to be calibrated.
 MIN_CLASS_ROWS = 20
+
+#: Folds of the cross-validation that picks the calibration of probability scores.
+CV_FOLDS = 5
+
+#: Probabilities are clipped to [EPS, 1 - EPS] before taking log-odds (0 and 1 have none).
+EPS = 1e-9
+
+#: Most (batch x score bin) cells counted at once in :meth:`PerformanceEstimator.estimate`.
+MAX_CELLS = 1 << 22
 
 #: Columns of :meth:`PerformanceEstimator.estimate`.
 ESTIMATE_COLUMNS = [
@@ -135,20 +148,25 @@ def expected_metrics(summary: EstimateSummary, positive_from: int) -> dict[str, 
     >>> {k: round(v, 3) for k, v in expected_metrics(s, 1).items()}
     {'tp': 1.8, 'fp': 0.2, 'fn': 0.2, 'tn': 1.8, 'accuracy': 0.9, 'precision': 0.9, 'recall': 0.9, 'f1': 0.9, 'roc_auc': 0.9}
     """
-    pos_b = summary.expected_positives
-    neg_b = summary.rows - pos_b
-    tp, fp = float(pos_b[positive_from:].sum()), float(neg_b[positive_from:].sum())
-    fn, tn = float(pos_b[:positive_from].sum()), float(neg_b[:positive_from].sum())
+    values = _binned_metrics(summary.rows[None, :], summary.expected_positives[None, :], positive_from)
+    return {k: float(v[0]) for k, v in values.items()}
+
+
+def _binned_metrics(rows: np.ndarray, pos_b: np.ndarray, positive_from: int) -> dict[str, np.ndarray]:
+    """:func:`expected_metrics` for many summaries at once: one per row of ``(n, bins)`` arrays."""
+    neg_b = rows - pos_b
+    tp, fp = pos_b[:, positive_from:].sum(axis=1), neg_b[:, positive_from:].sum(axis=1)
+    fn, tn = pos_b[:, :positive_from].sum(axis=1), neg_b[:, :positive_from].sum(axis=1)
     n = tp + fp + fn + tn
 
     def ratio(a, b):
-        return a / b if b > 0 else float("nan")
+        return np.divide(a, b, out=np.full(a.shape, np.nan), where=b > 0)
 
     pos, neg = tp + fn, fp + tn
     # Mann-Whitney form of the area: each expected positive beats the expected negatives
     # in lower bins, and half of those in its own bin.
-    neg_below = np.cumsum(neg_b) - neg_b
-    auc = ratio(float((pos_b * (neg_below + 0.5 * neg_b)).sum()), pos * neg)
+    neg_below = np.cumsum(neg_b, axis=1) - neg_b
+    auc = ratio((pos_b * (neg_below + 0.5 * neg_b)).sum(axis=1), pos * neg)
     return {
         "tp": tp, "fp": fp, "fn": fn, "tn": tn,
         "accuracy": ratio(tp + tn, n),
@@ -157,6 +175,20 @@ def expected_metrics(summary: EstimateSummary, positive_from: int) -> dict[str, 
         "f1": ratio(2 * tp, 2 * tp + fp + fn),
         "roc_auc": auc,
     }
+
+
+def _log_odds(p: np.ndarray) -> np.ndarray:
+    return logit(np.clip(p, EPS, 1 - EPS)).reshape(-1, 1)
+
+
+def _isotonic() -> IsotonicRegression:
+    return IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
+
+
+def _platt() -> LogisticRegression:
+    # Essentially unpenalised maximum likelihood; Newton steps (one feature: 2 x 2 solves)
+    # reach it to a tight tolerance in a handful of iterations.
+    return LogisticRegression(C=1e6, solver="newton-cholesky", tol=1e-10)
 
 
 def _check_metrics(metrics) -> tuple[str, ...]:
@@ -180,20 +212,24 @@ class PerformanceEstimator(BaseEstimator):
     threshold : float, default 0.5
         ``score >= threshold`` is a positive prediction (in score units, before calibration).
     chunk_size : int, default 1000
-        Rows per production batch: the size of the reference chunks whose metric spread sets
-        the bands. A batch of another size ``n`` gets the spread scaled by
+        Rows per production batch: the size of the reference-like chunks whose metric spread
+        sets the bands. A batch of another size ``n`` gets the spread scaled by
         ``sqrt(chunk_size / n)`` (the usual 1/sqrt(n) law, an approximation).
     target, score : str, default "default", "score"
         Label and score columns.
     calibration : {None, "isotonic", "sigmoid"}, default None
         ``None``: scores are probabilities in [0, 1], recalibrated on the reference with
-        isotonic regression. Raw scores (log-odds, margins) need an explicit method:
+        isotonic regression or Platt scaling of their log-odds, whichever has the lower
+        Brier score in a stratified :data:`CV_FOLDS`-fold cross-validation on the reference
+        (``calibration_`` tells which). Isotonic regression follows any monotone shape but
+        over-fits a small reference; Platt scaling of the log-odds is smooth and includes
+        "already calibrated". Raw scores (log-odds, margins) need an explicit method:
         ``"isotonic"`` (:class:`~sklearn.isotonic.IsotonicRegression`) or ``"sigmoid"``
         (Platt scaling, :class:`~sklearn.linear_model.LogisticRegression` on the score).
     n_sigma : float, default 3.0
         Width of the bands in reference standard deviations of the metric.
     n_chunks : int, default 200
-        Random reference chunks drawn to learn the spread.
+        Random reference-like chunks drawn to learn the spread.
     n_bins : int, default 1000
         Quantile bins of the reference scores used to summarise a batch (plus the
         calibration's breakpoints and the threshold).
@@ -204,12 +240,18 @@ class PerformanceEstimator(BaseEstimator):
     Attributes
     ----------
     calibrator_ : fitted scikit-learn estimator
+    calibration_ : str
+        The calibration used: ``"isotonic"`` or ``"sigmoid"``.
+    cv_brier_ : dict
+        Cross-validated Brier score of each candidate calibration (empty when
+        ``calibration`` was given).
     edges_ : ndarray
         Inner score-bin edges (the threshold is one of them).
     reference_ : dict
         Each metric measured on the whole reference.
     spread_ : dict
-        Standard deviation of each metric over reference chunks of ``chunk_size`` rows.
+        Standard deviation of each metric over chunks of ``chunk_size`` rows drawn like the
+        reference (with replacement from it).
 
     Notes
     -----
@@ -320,11 +362,16 @@ class PerformanceEstimator(BaseEstimator):
                 f"spread of a metric over chunks cannot be learnt. Use a longer reference or a "
                 f"smaller chunk_size."
             )
-        if self.calibration == "sigmoid":
-            self.calibrator_ = LogisticRegression(C=1e6).fit(s.reshape(-1, 1), y)
+        if self.calibration is None:
+            self.cv_brier_ = self._cross_validate_calibrations(s, y)
+            self.calibration_ = min(self.cv_brier_, key=self.cv_brier_.get)
+        else:
+            self.cv_brier_, self.calibration_ = {}, self.calibration
+        if self.calibration_ == "sigmoid":
+            self.calibrator_ = _platt().fit(self._platt_input(s), y)
             breaks = np.array([])
         else:
-            self.calibrator_ = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(s, y)
+            self.calibrator_ = _isotonic().fit(s, y)
             breaks = self.calibrator_.X_thresholds_
         qs = np.quantile(s, np.linspace(0, 1, self.n_bins + 1)[1:-1])
         self.edges_ = np.unique(np.concatenate([qs, breaks, [self.threshold_]]))
@@ -334,6 +381,22 @@ class PerformanceEstimator(BaseEstimator):
         self.n_features_in_ = 1
         return self
 
+    def _platt_input(self, s: np.ndarray) -> np.ndarray:
+        # Probabilities are scaled on their log-odds (the identity map is then a + b z with
+        # a = 0, b = 1); raw scores as they are (classic Platt scaling).
+        return _log_odds(s) if self.calibration is None else s.reshape(-1, 1)
+
+    def _cross_validate_calibrations(self, s: np.ndarray, y: np.ndarray) -> dict[str, float]:
+        # Out-of-fold predictions (what cross_val_predict returns, without its per-fold
+        # overhead): an in-sample isotonic fit always looks best, and is not.
+        folds = StratifiedKFold(CV_FOLDS, shuffle=True, random_state=self.random_state)
+        z = _log_odds(s)
+        iso, platt = np.empty(y.size), np.empty(y.size)
+        for train, test in folds.split(z, y):
+            iso[test] = _isotonic().fit(s[train], y[train]).predict(s[test])
+            platt[test] = _platt().fit(z[train], y[train]).predict_proba(z[test])[:, 1]
+        return {"isotonic": float(brier_score_loss(y, iso)), "sigmoid": float(brier_score_loss(y, platt))}
+
     def _realized(self, y: np.ndarray, s: np.ndarray) -> dict[str, float]:
         values = classification_summary(y, s, self.threshold_, metrics=list(self.metrics_))
         return {m: float(values[m]) for m in self.metrics_}
@@ -341,31 +404,25 @@ class PerformanceEstimator(BaseEstimator):
     def _learn_spread(self, y, s) -> dict[str, float]:
         # Each chunk is counted like a batch to estimate, with the labels in place of the
         # calibrated probabilities: exact confusion counts (the threshold is a bin edge), and
-        # ROC-AUC with rows of one (narrow) bin counted as tied.
+        # ROC-AUC with rows of one (narrow) bin counted as tied. Production batches come from
+        # an endless stream like the reference, so chunks are drawn with replacement.
         rng = np.random.default_rng(self.random_state)
-        n, c, k = y.size, self.chunk_size, self.edges_.size + 1
-        bins = np.searchsorted(self.edges_, s, side="right")
-        idx = np.argsort(rng.random((self.n_chunks, n)), axis=1)[:, :c]  # without replacement
-        flat = (bins[idx] + k * np.arange(self.n_chunks)[:, None]).ravel()
-        rows = np.bincount(flat, minlength=k * self.n_chunks).reshape(self.n_chunks, k)
-        pos = np.bincount(flat, weights=y[idx].ravel(), minlength=k * self.n_chunks).reshape(self.n_chunks, k)
-        draws = {m: [] for m in self.metrics_}
-        for r, p in zip(rows, pos, strict=True):
-            values = expected_metrics(EstimateSummary(r.astype(np.float64), p), self.positive_from_)
-            for m in self.metrics_:
-                draws[m].append(values[m])
-        # Chunks drawn without replacement from a finite reference vary less than batches from
-        # an endless stream: undo the finite-population correction (N - c) / (N - 1).
-        fpc = np.sqrt((n - 1) / (n - c))
-        return {m: float(np.nanstd(v, ddof=1) * fpc) for m, v in draws.items()}
+        k = self.edges_.size + 1
+        cell = np.searchsorted(self.edges_, s, side="right") + k * y.astype(np.intp)
+        counts = np.empty((self.n_chunks, 2 * k))  # negatives per bin, then positives per bin
+        for i in range(self.n_chunks):
+            counts[i] = np.bincount(cell[rng.integers(0, y.size, self.chunk_size)], minlength=2 * k)
+        pos = counts[:, k:]
+        values = _binned_metrics(counts[:, :k] + pos, pos, self.positive_from_)
+        return {m: float(np.nanstd(values[m], ddof=1)) for m in self.metrics_}
 
     # ---------------------------------------------------------------- estimate
     def calibrate(self, scores) -> np.ndarray:
         """Calibrated probabilities of the positive class for ``scores``."""
         check_is_fitted(self, "calibrator_")
         s = np.asarray(scores, dtype=np.float64)
-        if self.calibration == "sigmoid":
-            return self.calibrator_.predict_proba(s.reshape(-1, 1))[:, 1]
+        if self.calibration_ == "sigmoid":
+            return self.calibrator_.predict_proba(self._platt_input(s))[:, 1]
         return self.calibrator_.predict(s)
 
     def summarise(self, chunk: pd.DataFrame) -> EstimateSummary:
@@ -374,13 +431,24 @@ class PerformanceEstimator(BaseEstimator):
         chunk = require_frame(chunk, "chunk")
         require_columns(chunk, [self.score], "chunk")
         s = self._scores(chunk, "chunk")
-        return self._summary(s)
+        rows, pos = self._binned(s, np.zeros(s.size, dtype=np.int64), 1)
+        return EstimateSummary(rows[0], pos[0])
 
-    def _summary(self, s: np.ndarray) -> EstimateSummary:
-        bins = np.searchsorted(self.edges_, s, side="right")
+    def _binned(self, s: np.ndarray, codes: np.ndarray, n_batches: int) -> tuple[np.ndarray, np.ndarray]:
+        """Rows and summed calibrated probabilities per (batch, score bin): two (batches, bins) arrays."""
         k = self.edges_.size + 1
-        rows = np.bincount(bins, minlength=k).astype(np.float64)
-        return EstimateSummary(rows, np.bincount(bins, weights=self.calibrate(s), minlength=k))
+        cell = codes * k + np.searchsorted(self.edges_, s, side="right")
+        p = self.calibrate(s)
+        rows = np.empty((n_batches, k))
+        pos = np.empty((n_batches, k))
+        step = max(1, MAX_CELLS // k)  # batches counted at once: bounded memory for many batches
+        for lo in range(0, n_batches, step):
+            hi = min(n_batches, lo + step)
+            sel = slice(None) if (lo, hi) == (0, n_batches) else (codes >= lo) & (codes < hi)
+            c = cell[sel] - lo * k
+            rows[lo:hi] = np.bincount(c, minlength=(hi - lo) * k).reshape(hi - lo, k)
+            pos[lo:hi] = np.bincount(c, weights=p[sel], minlength=(hi - lo) * k).reshape(hi - lo, k)
+        return rows, pos
 
     def estimate(self, production: pd.DataFrame, by: str = "batch") -> pd.DataFrame:
         """Estimated metrics per batch, beside the realised ones where labels have arrived.
@@ -413,9 +481,9 @@ class PerformanceEstimator(BaseEstimator):
         has_target = self.target in production.columns
         y = (
             as_binary_labels(production[self.target], f"production[{self.target!r}]", allow_nan=True)
-            if has_target else np.full(s.size, np.nan)
+            if has_target else None
         )
-        keys, codes = np.unique(production[by].to_numpy(), return_inverse=True)
+        codes, keys = pd.factorize(production[by].to_numpy(), sort=True, use_na_sentinel=False)
         sizes = np.bincount(codes, minlength=keys.size)
         small = keys[sizes < self.min_rows]
         if small.size:
@@ -424,19 +492,19 @@ class PerformanceEstimator(BaseEstimator):
                 f"({sizes.min()} at least): metrics on so few rows are noise. Group rows into "
                 f"larger batches (e.g. weekly instead of daily)."
             )
-        order = np.argsort(codes, kind="stable")
-        starts = np.r_[0, np.cumsum(sizes)]
-        summaries = {}
+        rows, pos = self._binned(s, codes, keys.size)
         realized = {}
-        for i, key in enumerate(keys):
-            rows = order[starts[i]:starts[i + 1]]
-            summaries[key] = self._summary(s[rows])
-            yb, sb = y[rows], s[rows]
-            lab = ~np.isnan(yb)
-            realized[key] = (
-                self._realized(yb[lab], sb[lab]) if lab.sum() >= self.min_rows else {}, int(lab.sum())
-            )
-        return self.estimate_summaries(summaries, realized=realized)
+        if y is not None:
+            labelled = ~np.isnan(y)
+            n_lab = np.bincount(codes[labelled], minlength=keys.size)
+            order = np.argsort(codes[labelled], kind="stable")
+            starts = np.r_[0, np.cumsum(n_lab)]
+            yl, sl = y[labelled][order], s[labelled][order]
+            for i, key in enumerate(keys):
+                part = slice(starts[i], starts[i + 1])
+                measured = self._realized(yl[part], sl[part]) if n_lab[i] >= self.min_rows else {}
+                realized[key] = (measured, int(n_lab[i]))
+        return self._frame(keys, rows, pos, realized)
 
     def estimate_summaries(self, summaries: Mapping, realized: Mapping | None = None) -> pd.DataFrame:
         """Like :meth:`estimate`, from per-batch :class:`EstimateSummary` objects (merged chunks).
@@ -447,39 +515,50 @@ class PerformanceEstimator(BaseEstimator):
         check_is_fitted(self, "calibrator_")
         if not isinstance(summaries, Mapping):
             raise TypeError("summaries must map each batch to its EstimateSummary.")
-        realized = {} if realized is None else realized
-        out = []
         for key, summary in summaries.items():
             if not isinstance(summary, EstimateSummary) or summary.rows.size != self.edges_.size + 1:
                 raise ValueError(
                     f"summaries[{key!r}] is not an EstimateSummary of this fitted estimator: make "
                     f"it with estimator.summarise(chunk)."
                 )
-            n = summary.n
-            if n < self.min_rows:
-                raise ValueError(
-                    f"batch {key!r} has {n} rows, fewer than min_rows={self.min_rows}: group rows "
-                    f"into larger batches."
-                )
-            values = expected_metrics(summary, self.positive_from_)
-            real, n_lab = realized.get(key, ({}, 0))
-            scale = np.sqrt(self.chunk_size / n)
-            for m in self.metrics_:
-                half = self.n_sigma * self.spread_[m] * scale
-                ref = self.reference_[m]
-                est = values[m]
-                r = real.get(m, np.nan)
-                lo_band, hi_band = max(0.0, ref - half), min(1.0, ref + half)
-                out.append({
-                    "batch": key, "metric": m, "estimate": est,
-                    "lower": max(0.0, est - half), "upper": min(1.0, est + half),
-                    "band_lower": lo_band, "band_upper": hi_band,
-                    "realized": r, "gap": est - r, "n": n, "n_labelled": n_lab,
-                    "alert": bool(est < lo_band or est > hi_band),
-                })
-        frame = pd.DataFrame(out, columns=ESTIMATE_COLUMNS).astype(
-            {"n": np.int64, "n_labelled": np.int64, "alert": bool}
-        )
+        k = self.edges_.size + 1
+        rows = np.array([s.rows for s in summaries.values()], dtype=np.float64).reshape(-1, k)
+        pos = np.array([s.expected_positives for s in summaries.values()], dtype=np.float64).reshape(-1, k)
+        keys = np.empty(len(summaries), dtype=object)
+        keys[:] = list(summaries)
+        return self._frame(keys, rows, pos, {} if realized is None else realized)
+
+    def _frame(self, keys, rows: np.ndarray, pos: np.ndarray, realized: Mapping) -> pd.DataFrame:
+        """The tidy estimate frame of batches ``keys`` from their (batches, bins) summaries."""
+        n = np.rint(rows.sum(axis=1)).astype(np.int64)
+        if (n < self.min_rows).any():
+            key = keys[int(np.argmax(n < self.min_rows))]
+            raise ValueError(
+                f"batch {key!r} has {n[n < self.min_rows][0]} rows, fewer than "
+                f"min_rows={self.min_rows}: group rows into larger batches."
+            )
+        values = _binned_metrics(rows, pos, self.positive_from_)
+        metrics = list(self.metrics_)
+        nb, nm = len(keys), len(metrics)
+        est = np.stack([values[m] for m in metrics], axis=1)
+        half = self.n_sigma * np.sqrt(self.chunk_size / n)[:, None] * np.array([self.spread_[m] for m in metrics])
+        ref = np.array([self.reference_[m] for m in metrics])
+        real = np.array([[realized.get(key, ({}, 0))[0].get(m, np.nan) for m in metrics] for key in keys])
+        n_lab = np.array([realized.get(key, ({}, 0))[1] for key in keys], dtype=np.int64)
+        # fmax/fmin: an undefined estimate (NaN, e.g. precision without predicted positives)
+        # gets the whole [0, 1] range as its band.
+        band_lo, band_hi = np.fmax(0.0, ref - half), np.fmin(1.0, ref + half)
+        batch = pd.Series(np.repeat(keys, nm))
+        frame = pd.DataFrame({
+            "batch": batch.infer_objects() if batch.dtype == object else batch,
+            "metric": np.tile(metrics, nb),
+            "estimate": est.ravel(),
+            "lower": np.fmax(0.0, est - half).ravel(), "upper": np.fmin(1.0, est + half).ravel(),
+            "band_lower": band_lo.ravel(), "band_upper": band_hi.ravel(),
+            "realized": real.reshape(-1), "gap": (est - real.reshape(nb, nm)).ravel(),
+            "n": np.repeat(n, nm), "n_labelled": np.repeat(n_lab, nm),
+            "alert": ((est < band_lo) | (est > band_hi)).ravel(),
+        }, columns=ESTIMATE_COLUMNS)
         frame.attrs["assumption"] = ASSUMPTION
         return frame
 
