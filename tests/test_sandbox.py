@@ -203,3 +203,58 @@ def test_limits_validate_their_arguments():
     assert "--ro-bind" in argv and ["--ro-bind", "/", "/"] != argv[argv.index("--ro-bind"):][:3]
     assert not any(a == "/" for i, a in enumerate(argv[1:]) if argv[i] in ("--ro-bind", "--bind"))
     assert json.dumps(argv)  # plain strings only
+
+
+def test_process_limit_counts_only_the_sandbox_when_the_instructor_is_not_root(monkeypatch):
+    """Not root: the sandbox's processes share the instructor's uid, yet the limit set in the
+    sandbox's own user namespace counts only them (Linux >= 5.14): with more processes of the
+    same uid outside than the limit, the sandbox still forks up to (and not beyond) its limit."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    python = "/usr/bin/python3"  # the venv's Python may live where another user cannot read
+    if not os.path.exists(python):
+        pytest.skip("no system Python at /usr/bin/python3 to run inside the sandbox")
+    limit = 20
+    user = 61_000 + os.getpid() % 1000  # a uid of this test's own (as root), else ourselves
+    as_user = (["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups",
+                "--inh-caps=-all", "--"] if os.geteuid() == 0 else [])
+    monkeypatch.setattr(sandbox, "_readonly_paths", lambda: [])
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)  # the argv an instructor who is not root gets
+    argv = sandbox.sandbox_argv([python, "/home/learner/fork.py"], home=Path("/nonexistent"),
+                                runtime=None, limits=SandboxLimits(processes=limit), uid=1000)
+    monkeypatch.undo()
+    assert "--unshare-user" in argv
+    if not sandbox.nproc_limited():  # old kernel: the count would include the instructor's
+        assert not any(a.startswith("--nproc") for a in argv)
+        return
+    assert f"--nproc={limit}" in argv
+    home = Path(tempfile.mkdtemp(prefix="mlnproc-"))
+    outside = []
+    try:
+        home.chmod(0o755)
+        (home / "fork.py").write_text(
+            "import os, time\n"
+            "n = 0\n"
+            "try:\n"
+            "    for _ in range(500):\n"
+            "        if os.fork() == 0:\n"
+            "            time.sleep(30)\n"
+            "            os._exit(0)\n"
+            "        n += 1\n"
+            "except OSError:\n"
+            "    pass\n"
+            "print(n, flush=True)\n")  # the children die with the sandbox's PID namespace
+        argv[argv.index("/nonexistent")] = str(home)
+        outside = [subprocess.Popen([*as_user, "sleep", "60"]) for _ in range(limit + 10)]
+        run = subprocess.run([*as_user, *argv], capture_output=True, text=True, timeout=60)
+        forked = int(run.stdout.split()[0]) if run.stdout.split() else None
+        assert forked is not None, run.stderr
+        # bwrap's own init and the script count too; the 30 processes outside do not
+        assert limit // 2 <= forked < limit, (forked, run.stderr)
+    finally:
+        for proc in outside:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(home, ignore_errors=True)

@@ -11,8 +11,20 @@ A learner's notebook is untrusted code. At grading time its kernel runs under De
 - new network, PID, IPC and UTS namespaces (no network; every process dies with the sandbox),
   ``--die-with-parent`` and ``--new-session``;
 - when the grader runs as root, an unprivileged identity (``setpriv`` to a uid of its own, no
-  capabilities, ``no_new_privs``); otherwise a user namespace (``--unshare-all``);
+  capabilities, ``no_new_privs``); otherwise a user namespace of its own (``--unshare-user``)
+  mapping the instructor's uid to ``nobody``;
 - rlimits through ``prlimit``: address space, CPU seconds, processes, file size, open files.
+
+The process limit (``RLIMIT_NPROC``) counts processes per user, so it must count the sandbox's
+processes only. As root, each grading process gives its sandbox a uid of its own. As another
+user, the sandbox's processes share the instructor's uid, but Linux 5.14 and later count
+``RLIMIT_NPROC`` per user *namespace* (ucounts): a limit set inside the sandbox's own user
+namespace counts only the processes in it (checked on Linux 6.18: two sandboxes with
+``--nproc=20`` each forked 18 children while the same uid ran 64 processes outside; without
+the namespace the same limit refused the first fork). On older kernels the count would include
+every process of the instructor, so the limit is left out there (:func:`nproc_limited`): a
+fork bomb is then bounded only by the instructor's own limit, and dies with the sandbox's PID
+namespace.
 
 The trusted driver talks to the kernel over Unix sockets in a *runtime folder* bound into the
 sandbox at the same path (IPC transport), so the sandbox needs no network at all.
@@ -77,7 +89,8 @@ class SandboxLimits:
     cpu_seconds : int
         CPU time of one kernel (``RLIMIT_CPU``); the kernel is killed beyond it.
     processes : int
-        Processes and threads of the sandbox's user (``RLIMIT_NPROC``): contains a fork bomb.
+        Processes and threads of the sandbox (``RLIMIT_NPROC``): contains a fork bomb. Not set
+        where it would count the instructor's own processes too (see :func:`nproc_limited`).
     file_size : int or str
         Largest file the kernel may write (``RLIMIT_FSIZE``).
     output_bytes : int or str
@@ -125,6 +138,16 @@ def _probe() -> str | None:
     if run.returncode != 0:
         return f"bubblewrap could not start a sandbox: {run.stderr.strip()[:300]}"
     return None
+
+
+def nproc_limited() -> bool:
+    """Whether the sandbox gets a process limit that counts its own processes only: as root (a
+    uid of its own), or in its own user namespace on Linux 5.14 or later (per-namespace
+    ``RLIMIT_NPROC``). See the module docstring."""
+    if os.geteuid() == 0:
+        return True
+    match = re.match(r"(\d+)\.(\d+)", os.uname().release)
+    return bool(match) and (int(match.group(1)), int(match.group(2))) >= (5, 14)
 
 
 def _uid_for(key: int) -> int:
@@ -177,7 +200,9 @@ def sandbox_argv(command: list[str], *, home: Path, runtime: Path | None, limits
         argv += ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
                  "--unshare-cgroup-try"]
     else:
-        argv += ["--unshare-all", "--uid", "65534", "--gid", "65534"]
+        # --unshare-user: a namespace for sure (--unshare-all only tries); the process limit
+        # below counts per namespace
+        argv += ["--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534"]
     argv += ["--ro-bind", "/usr", "/usr"]
     for name in ("bin", "sbin", "lib", "lib64", "lib32"):
         link = Path("/") / name
@@ -208,7 +233,7 @@ def sandbox_argv(command: list[str], *, home: Path, runtime: Path | None, limits
                  "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
     argv += ["prlimit", f"--as={limits.memory}", f"--cpu={limits.cpu_seconds}",
              f"--fsize={limits.file_size}", "--nofile=256", "--core=0"]
-    if root:  # per-uid count: meaningful only for a uid of the sandbox's own
+    if nproc_limited():  # counts the sandbox's processes only (module docstring)
         argv.append(f"--nproc={limits.processes}")
     argv += ["--", *command]
     return argv
