@@ -238,3 +238,43 @@ def test_segment_rule_checks_its_arguments_and_history():
 def test_small_numeric_segments_are_in_numeric_order():
     df = pd.DataFrame({"accounts": [10, 2, 2, 1, 10, 1], "prediction": [0, 1, 0, 1, 0, 0]})
     assert segment_labels(df, "accounts").cat.categories.tolist() == ["1", "2", "10"]
+
+
+def test_calibration_concern_keeps_the_false_flag_rate_with_many_groups():
+    # Well-calibrated data (defaults drawn from the scores) in 25 groups: any flag is false.
+    # One group of 25 misses a 5% test by chance in most runs; the Bonferroni-corrected flag
+    # keeps "any false flag" at or under 5%. Small groups with rare defaults included, where
+    # a normal approximation (or the bootstrap interval) would flag too often.
+    rng = np.random.default_rng(16)
+    runs, k = 100, 25
+    flagged = naive = 0
+    for r in range(runs):
+        per_group, top = (120, 0.4) if r % 2 else (40, 0.1)
+        score = rng.uniform(0.01, top, k * per_group)
+        df = pd.DataFrame({"group": np.repeat([f"g{i:02d}" for i in range(k)], per_group),
+                           "score": score, "default": (rng.random(score.size) < score) * 1.0})
+        t = calibration_by_group(df, "group", n_boot=50, seed=r, limit=0.0)
+        flagged += t["concern"].any()
+        naive += (t["p_value"] < 0.05).any()  # each group at 5%, uncorrected
+    bound = 0.05 + 2 * np.sqrt(0.05 * 0.95 / runs)  # nominal level plus two standard errors
+    assert flagged / runs <= bound
+    assert naive / runs > 3 * bound  # without the correction the test fails
+
+
+def test_calibration_p_value_is_scipys_binomial_test_and_reads_the_correction():
+    from scipy.stats import binomtest
+
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"group": np.repeat(list("abcdefghij"), 400),
+                       "score": 0.2, "default": (rng.random(4000) < 0.2) * 1.0})
+    df.loc[df["group"] == "a", "default"] = [1.0] * 102 + [0.0] * 298  # 25.5% vs 20%
+    t = calibration_by_group(df, "group", n_boot=200).set_index("group")
+    a = t.loc["a"]
+    assert a["p_value"] == binomtest(102, 400, 0.2).pvalue
+    assert 0.005 < a["p_value"] < 0.05 and not a["concern"]  # p < 5%, not < 5% / 10 groups
+    assert "With 10 groups compared, that is within chance" in a["reading"]
+    # the same group alone is a concern: nothing to correct for
+    alone = calibration_by_group(df[df["group"] == "a"], "group", n_boot=200)
+    assert alone["concern"].item() and "recalibrate" in alone["reading"].item()
+    with pytest.raises(ValueError, match="limit"):
+        calibration_by_group(df, "group", limit=-0.1)

@@ -579,9 +579,20 @@ def calibration_by_group(
     Returns
     -------
     DataFrame
-        ``group, n, predicted, observed, gap, lower, upper, concern, reading``: ``gap`` is
-        ``observed - predicted`` (positive: the model under-states this group's risk) with a
-        bootstrap interval; ``concern`` when ``|gap| > limit`` and the interval excludes 0.
+        ``group, n, predicted, observed, gap, lower, upper, p_value, concern, reading``:
+        ``gap`` is ``observed - predicted`` (positive: the model under-states this group's
+        risk) with its bootstrap interval at level ``ci`` (``lower``, ``upper``), ``p_value`` a calibration
+        test of the group (:func:`scipy.stats.binomtest` of its defaults against its mean
+        predicted probability: exact for small groups and rare defaults, and conservative
+        when the model is calibrated, as the Poisson-binomial count is less spread than the
+        binomial, Hoeffding 1956). ``concern`` when ``|gap| > limit`` and ``p_value`` is below
+        ``(1 - ci) / k`` for the ``k`` groups with labels (**Bonferroni**, as in
+        :func:`segment_gaps`; it needs no assumption about how the groups depend on each
+        other): with many groups, one of them looks off by chance far more often than
+        ``1 - ci`` of the time, and the correction keeps the chance of any false flag on
+        well-calibrated data at or under ``1 - ci``. (The bootstrap interval alone is not
+        used for the flag: for rare defaults it is too narrow exactly where a group saw
+        fewer of them.) The reading says when the correction holds a flag back.
 
     Examples
     --------
@@ -594,17 +605,23 @@ def calibration_by_group(
     1     b        0.1       0.3     True
     """
     n_boot, ci, rng, _ = _fairness_args(n_boot, ci, seed, 1)
-    limit = probability(limit, "limit")
+    limit = probability(limit, "limit", open_interval=False)
     frame = require_frame(frame)
     names = ("base_rate", "brier")  # brier only to validate probabilities
     y, s, _ = _columns(frame, target, score, None, names)
     labels = segment_labels(frame, group, bins)
     codes = labels.cat.codes.to_numpy()
+    groups = [(code, name) for code, name in enumerate(labels.cat.categories)
+              if ((codes == code) & ~np.isnan(y)).any()]
+    if not groups:
+        raise ValueError(f"{target!r} has no labels in any group of {group!r}: wait for labels.")
+    from scipy.stats import binomtest
+
+    k = len(groups)
+    alpha = (1 - ci) / k  # Bonferroni: the family of k groups keeps level ci
     rows = []
-    for code, name in enumerate(labels.cat.categories):
+    for code, name in groups:
         keep = (codes == code) & ~np.isnan(y)
-        if not keep.any():
-            continue
         yg, sg = y[keep], s[keep]
         observed = float(yg.mean())
         predicted = float(sg.mean())
@@ -615,21 +632,31 @@ def calibration_by_group(
             for w in (_counts(idx, yg.size) for idx in resample_indices(yg.size, n_boot, rng))
         ])
         lo, hi, _ = _interval(d_gap, gap, ci, "percentile")
-        concern = bool(abs(gap) > limit and (lo > 0 or hi < 0))
+        p_value = float(binomtest(int(yg.sum()), yg.size, min(max(predicted, 0.0), 1.0)).pvalue)
+        beyond = abs(gap) > limit
+        concern = bool(beyond and p_value < alpha)
         direction = "under-states" if gap > 0 else "over-states"
         reading = (
             f"In group {name!r} the model predicts {predicted:.1%} defaults and {observed:.1%} "
             f"happen: it {direction} the risk by {abs(gap) * 100:.1f} points ({ci:.0%} interval "
             f"{lo * 100:+.1f} to {hi * 100:+.1f})."
-            + (" Beyond the limit: recalibrate for this group." if concern else "")
         )
+        if concern:
+            reading += " Beyond the limit: recalibrate for this group."
+        elif beyond and (lo > 0 or hi < 0 or p_value < 1 - ci):
+            reading += (
+                f" With {k} groups compared, that is within chance (calibration test p = "
+                f"{p_value:.2g}; a flag needs p below {alpha:.2g}): watch it, no flag yet."
+            )
         rows.append({"group": str(name), "n": int(yg.size), "predicted": predicted,
                      "observed": observed, "gap": gap, "lower": lo, "upper": hi,
-                     "concern": concern, "reading": reading})
-    if not rows:
-        raise ValueError(f"{target!r} has no labels in any group of {group!r}: wait for labels.")
-    return pd.DataFrame(rows, columns=["group", "n", "predicted", "observed", "gap", "lower",
-                                       "upper", "concern", "reading"])
+                     "p_value": p_value, "concern": concern, "reading": reading})
+    return pd.DataFrame(rows, columns=CALIBRATION_COLUMNS)
+
+
+#: Columns of :func:`calibration_by_group`.
+CALIBRATION_COLUMNS = ["group", "n", "predicted", "observed", "gap", "lower", "upper", "p_value",
+                       "concern", "reading"]
 
 
 # --------------------------------------------------------------------------- segment vs rest
