@@ -21,15 +21,18 @@ c.ClearSolutions.end_solution_delimeter = "END SOLUTION"
 # grader's process, never in the learner's sandboxed kernel (course/AUTHORING.md).
 c.ClearHiddenTests.begin_test_delimeter = "BEGIN HIDDEN TESTS"
 c.ClearHiddenTests.end_test_delimeter = "END HIDDEN TESTS"
-# Markdown answer cells (ticked boxes, course/AUTHORING.md) reach learners with no box ticked:
-# nbgrader's own steps, with modellab's UntickAnswers right after ClearSolutions.
+# Markdown answer cells (ticked boxes, course/AUTHORING.md) reach learners with no box ticked,
+# and a top-level answer stub does not raise (its `name = ...` placeholder makes the check say ⏳,
+# so Run All goes on): nbgrader's own steps, with modellab's UntickAnswers and RunnableStubs
+# right after ClearSolutions.
 from nbgrader.converters import GenerateAssignment  # noqa: E402
 from nbgrader.preprocessors import ClearSolutions  # noqa: E402
 
+from modellab.course.build import RunnableStubs  # noqa: E402
 from modellab.course.judge import UntickAnswers  # noqa: E402
 
 _steps = list(GenerateAssignment.class_traits()["preprocessors"].default())
-_steps.insert(_steps.index(ClearSolutions) + 1, UntickAnswers)
+_steps[_steps.index(ClearSolutions) + 1:_steps.index(ClearSolutions) + 1] = [UntickAnswers, RunnableStubs]
 c.GenerateAssignment.preprocessors = _steps
 
 # --- grading (autograde) ----------------------------------------------------

@@ -31,6 +31,7 @@ modellab.checks.NotAnswered: ⏳ my_precision is not answered yet: replace `rais
 
 from __future__ import annotations
 
+import ast
 import numbers
 import re
 from collections.abc import Collection, Iterable, Mapping
@@ -53,6 +54,7 @@ __all__ = [
     "check_true",
     "check_quiz",
     "digest_matches",
+    "require_answer",
     "self_check",
 ]
 
@@ -200,6 +202,25 @@ def answering(name: str, hints: Mapping[type[BaseException], str] | None = None)
             f"⏳ {name} could not be checked: {exc}. Run the cells above (or your answer cell) "
             "first, and check the spelling of the name."
         ) from None
+
+
+def require_answer(value, name: str):
+    """``value`` itself, or :class:`NotAnswered` if it is still ``...`` or ``None``.
+
+    For a cell that uses an earlier answer (a set-up cell, a check that tests the type
+    first): it says ⏳ instead of failing on the placeholder.
+
+    >>> require_answer(7, "onset")
+    7
+    >>> require_answer(..., "onset")
+    Traceback (most recent call last):
+    ...
+    modellab.checks.NotAnswered: ⏳ onset is not answered yet: replace the ... with your answer and run the cell.
+    """
+    __tracebackhide__ = True
+    _require_name(name)
+    _require_answered(value, name)
+    return value
 
 
 # --------------------------------------------------------------------------- checks
@@ -771,6 +792,73 @@ def _name_error_lines(shell, etype, value, tb, tb_offset=None) -> list[str]:
     return stb
 
 
+# --------------------------------------------------------------------------- Run All goes on
+
+#: First-line mark of the locked cells of an exercise (written by ``modellab build``).
+LOCK_MARK = "# 🔒 Locked"
+_WRAPPER = """\
+try:
+    pass
+except __import__("modellab.checks", fromlist=["NotAnswered"]).NotAnswered as _modellab_waiting:
+    __import__("modellab.checks", fromlist=["_show_waiting"])._show_waiting(_modellab_waiting)
+"""
+
+
+def _show_waiting(exc: NotAnswered) -> None:
+    print(exc)
+
+
+class _GoOnWhenUnanswered(ast.NodeTransformer):
+    """IPython AST transformer: a locked cell stops at a part not answered yet, prints ⏳ and
+    succeeds, so *Run All* on a fresh exercise goes on to the end.
+
+    Only cells whose first line is :data:`LOCK_MARK` (the build writes it on every locked code
+    cell) are wrapped, and never while nbgrader runs the notebook (``NBGRADER_EXECUTION`` is
+    set by ``nbgrader validate`` and ``autograde``): there a part not answered yet is a failed
+    cell, so the validator still says the notebook is not complete. A wrong answer
+    (:class:`CheckFailed`) stops the cell as before. The cell's last expression is still shown.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.wrap_next = False
+
+    def pre_run_cell(self, info) -> None:
+        import os
+
+        first = (getattr(info, "raw_cell", "") or "").lstrip().split("\n", 1)[0]
+        self.wrap_next = first.startswith(LOCK_MARK) and not os.environ.get("NBGRADER_EXECUTION")
+
+    def visit_Module(self, node: ast.Module) -> ast.Module:
+        wrap, self.wrap_next = self.wrap_next, False
+        if not wrap or not node.body:
+            return node
+        body = list(node.body)
+        if isinstance(body[-1], ast.Expr):  # inside a try it would not be displayed: show it
+            show = ast.parse("__import__('sys').displayhook(None)", mode="eval").body
+            show.args = [body[-1].value]
+            body[-1] = ast.copy_location(ast.Expr(show), body[-1])
+        wrapper = ast.parse(_WRAPPER).body[0]
+        wrapper.body = body
+        node.body = [wrapper]
+        return ast.fix_missing_locations(node)
+
+
+def _install_go_on() -> None:
+    """In IPython, let locked cells show ⏳ for parts not answered yet instead of failing."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return
+    shell = get_ipython()
+    if shell is None or any(type(t).__name__ == _GoOnWhenUnanswered.__name__
+                            for t in shell.ast_transformers):
+        return
+    transformer = _GoOnWhenUnanswered()
+    shell.events.register("pre_run_cell", transformer.pre_run_cell)
+    shell.ast_transformers.append(transformer)
+
+
 def _install_name_error_hint() -> None:
     """In IPython, show a NameError as "run the cells above first" (check cells import this
     module themselves, so the message works even right after a kernel restart)."""
@@ -784,3 +872,4 @@ def _install_name_error_hint() -> None:
 
 
 _install_name_error_hint()
+_install_go_on()

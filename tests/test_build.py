@@ -160,11 +160,28 @@ def test_committed_solutions_pass_their_visible_checks(name, tmp_path):
 # --------------------------------------------------------------------------- fixture course
 
 
-def test_fixture_solution_passes_and_unanswered_copy_fails_kindly(built_root):
+def _without_trusted_tests(path: Path, tmp_path: Path) -> Path:
+    """A copy of a source notebook without its trusted regions (they run in the grader)."""
+    nb = load(path)
+    for cell in nb["cells"]:
+        cell["source"] = TRUSTED_REGION.sub("", "".join(cell["source"]))
+    out = tmp_path / path.name
+    out.write_text(json.dumps(nb), encoding="utf-8")
+    return out
+
+
+def _code_line(source: str) -> str:
+    """The first line of a cell that is not the build's lock note."""
+    from modellab.checks import LOCK_MARK
+
+    return next(line for line in source.splitlines() if not line.startswith(LOCK_MARK))
+
+
+def test_fixture_solution_passes_and_unanswered_copy_fails_kindly(built_root, tmp_path):
     paths = CoursePaths(built_root)
-    assert validate(paths.solution_notebook("ex99_fixture")) == {}
+    assert validate(_without_trusted_tests(paths.solution_notebook("ex99_fixture"), tmp_path)) == {}
     failed = validate(paths.exercise_notebook("ex99_fixture"))["failed"]
-    errors = {c["source"].splitlines()[0]: c["raw_error"] for c in failed}
+    errors = {_code_line(c["source"]): c["raw_error"] for c in failed}
     check_error = errors['check_close(precision, 0.8, "precision", tol=1e-9)']
     # what the learner reads: the message, not a traceback through modellab.checks
     assert check_error.startswith("⏳ precision is not answered yet"), check_error
@@ -181,8 +198,13 @@ def test_exercise_keeps_no_solution_or_hidden_tests(built_root):
     for secret in ("SOLUTION-SENTINEL", "HIDDEN-SENTINEL", "TEXT-SENTINEL", *SECRET_MARKERS):
         assert secret not in released
         assert secret in source  # the nbgrader source notebook keeps everything
-    assert "raise NotImplementedError()" in released and "YOUR ANSWER HERE" in released
+    assert "YOUR ANSWER HERE" in released
     assert 'check_close(precision, 0.8, "precision"' in released  # visible test stays
+    cells = {c["id"]: "".join(c["source"]) for c in load(paths.exercise_notebook("ex99_fixture"))["cells"]}
+    # inside a function the stub still raises (calling it says "not answered yet"); at the top
+    # of a cell it does not, so Run All goes on and the check below says ⏳ for the `...`
+    assert cells["ratio-answer"].endswith("    # YOUR CODE HERE\n    raise NotImplementedError()")
+    assert cells["precision-answer"] == "precision = ...\n# YOUR CODE HERE"
 
 
 def test_artifacts_are_normalised(built_root):
@@ -196,7 +218,8 @@ def test_artifacts_are_normalised(built_root):
         assert len(set(ids)) == len(ids)
     solution = load(paths.solution_notebook("ex99_fixture"))
     graded = [c for c in solution["cells"] if "nbgrader" in c["metadata"]]
-    assert [c["id"] for c in graded] == ["precision-answer", "precision-check", "summary-answer"]
+    assert [c["id"] for c in graded] == ["ratio-answer", "precision-answer", "precision-check",
+                                         "summary-answer"]
     assert all(c["metadata"]["nbgrader"]["schema_version"] == 3 for c in graded)
 
 
@@ -464,3 +487,76 @@ def test_nbgrader_validate_prints_the_whole_message_without_a_traceback(built_ro
     assert "not answered yet" in lines[0] and not any(line.endswith("...") for line in lines), lines
     assert "answer and run the cell." in " ".join(" ".join(lines).split())  # the whole message
     assert "Traceback" not in block and "checks.py" not in block
+
+
+# --------------------------------------------------------------------------- locked cells, stubs
+
+
+def _locked_code_cells(nb: dict) -> list[tuple[dict, str]]:
+    return [(c["metadata"]["nbgrader"], "".join(c["source"])) for c in nb["cells"]
+            if c["cell_type"] == "code" and c["metadata"].get("nbgrader", {}).get("locked")]
+
+
+@pytest.mark.parametrize("name", sorted(build.exercise_sources(ROOT)))
+def test_every_locked_cell_says_it_is_locked_and_why(name):
+    """The learner reads on the cell itself that it is locked, why, and what to do with it."""
+    from modellab.checks import LOCK_MARK
+    from modellab.course.judge import split_hidden
+
+    source = build._read_source(build.exercise_sources(ROOT)[name])
+    for path in (PATHS.exercise_notebook(name), PATHS.solution_notebook(name)):
+        cells = _locked_code_cells(load(path))
+        assert cells, name
+        assert len(cells) == sum(1 for c in source.cells if c.cell_type == "code"
+                                 and c.metadata.get("nbgrader", {}).get("locked"))
+        for meta, text in cells:
+            first = text.splitlines()[0]
+            assert first.startswith(LOCK_MARK) and text.count(LOCK_MARK) == 1, (meta["grade_id"], first)
+            if meta.get("grade"):
+                assert "checks your answer above" in first and "graded as written" in first, first
+                visible, hidden, trusted = split_hidden(text)  # the grader's reading of it
+                assert visible.startswith(first) and first not in hidden
+                assert trusted == (path == PATHS.solution_notebook(name))  # stripped for learners
+            else:
+                assert "sets up" in first and "no need to edit" in first, first
+    learner = load(PATHS.exercise_notebook(name))
+    unlocked = ["".join(c["source"]) for c in learner["cells"] if c["cell_type"] == "code"
+                and not c["metadata"].get("nbgrader", {}).get("locked")]
+    assert not [text for text in unlocked if LOCK_MARK in text]  # answer cells carry no lock
+
+
+def test_lock_notes_name_the_part_from_the_headings():
+    nb = build._read_source(FIXTURES / "course" / "exercises" / "ex99_fixture.py")
+    import nbformat
+
+    nb.cells[:0] = [nbformat.v4.new_markdown_cell("## Part B · Thresholds"),
+                    nbformat.v4.new_code_cell("x = 1", metadata={"nbgrader": {"locked": True}})]
+    nb.cells.append(nbformat.v4.new_markdown_cell("## Done"))
+    nb.cells.append(nbformat.v4.new_code_cell("y = 2", metadata={"nbgrader": {"locked": True}}))
+    build._add_lock_notes(nb)
+    build._add_lock_notes(nb)  # idempotent: a rebuilt note replaces the old one
+    locked = [c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("locked")]
+    assert locked[0] == build.lock_note({"locked": True}, "Part B") + "\nx = 1"
+    assert "(Part B)" in locked[1] and "checks your answer above" in locked[1]
+    assert locked[2].startswith(build.lock_note({"locked": True}, None)) and "the exercise" in locked[2]
+
+
+def test_exercise_whose_first_cell_does_not_import_the_checks_is_refused(course_root):
+    src = course_root / "course" / "exercises" / "ex99_fixture.py"
+    src.write_text(src.read_text().replace("from modellab.checks import check_close\n", "import math\n"))
+    with pytest.raises(ValueError, match="first code cell must import modellab.checks"):
+        build.render_solution(src)
+
+
+def test_top_level_solution_without_placeholder_is_refused(course_root):
+    src = course_root / "course" / "exercises" / "ex99_fixture.py"
+    src.write_text(src.read_text().replace("precision = ...\n### BEGIN SOLUTION", "### BEGIN SOLUTION"))
+    with pytest.raises(ValueError, match="no placeholder above it"):
+        build.render_solution(src)
+
+
+@pytest.mark.parametrize("name", sorted(build.exercise_sources(ROOT)))
+def test_learner_copies_raise_not_implemented_only_inside_functions(name):
+    for cell in load(PATHS.exercise_notebook(name))["cells"]:
+        text = "".join(cell["source"])
+        assert not re.search(r"^raise NotImplementedError", text, re.M), (name, cell["id"])

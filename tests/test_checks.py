@@ -310,3 +310,52 @@ def test_in_a_kernel_errors_are_short_and_out_of_order_cells_say_run_the_cells_a
     assert failed.ename == "CheckFailed" and len(failed.traceback) == 2
     assert failed.traceback[0] == "❌ precision = 0.3 is not right yet. Hint: divide."
     assert len(verbose.traceback) > 2 and any("check_digest" in line for line in verbose.traceback)
+
+
+def _run_in_kernel(*sources: str):
+    import nbclient
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    nbclient.NotebookClient(nb, kernel_name="python3", allow_errors=True, timeout=60).execute()
+    return [cell.outputs for cell in nb.cells]
+
+
+_LOCKED_CHECK = f"{checks.LOCK_MARK}: checks your answer above\nfrom modellab.checks import check_close\n"
+
+
+def test_locked_cells_say_waiting_for_unanswered_parts_and_run_all_goes_on():
+    setup, waiting, shown, wrong, unmarked = _run_in_kernel(
+        "import modellab.checks",
+        _LOCKED_CHECK + "x = ...\ncheck_close(x, 1, 'x')\nprint('after the first check')",
+        f"{checks.LOCK_MARK}: sets up the data\nfrom modellab.checks import require_answer\n"
+        "require_answer(41, 'y') + 1",
+        _LOCKED_CHECK + "check_close(0.5, 1, 'x', hint='divide by the flagged')",
+        "from modellab.checks import check_close\ncheck_close(..., 1, 'x')",
+    )
+    assert setup == []
+    # ⏳ as plain output, the rest of the cell skipped, no error: Run All would go on
+    assert [o.output_type for o in waiting] == ["stream"]
+    assert waiting[0].text.startswith("⏳ x is not answered yet") and "after" not in waiting[0].text
+    assert shown[0].output_type == "execute_result" and shown[0].data["text/plain"] == "42"
+    # a wrong answer still stops with ❌ and its hint; an unmarked cell still fails as before
+    assert wrong[0].output_type == "error" and wrong[0].ename == "CheckFailed"
+    assert wrong[0].traceback[0].startswith("❌ x = 0.5") and "divide by the flagged" in wrong[0].traceback[0]
+    assert unmarked[0].output_type == "error" and unmarked[0].ename == "NotAnswered"
+
+
+def test_under_nbgrader_a_part_not_answered_yet_still_fails(monkeypatch):
+    """nbgrader validate (and autograde) set NBGRADER_EXECUTION: there ⏳ is a failed cell, so
+    the validator still says the notebook is not complete."""
+    monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
+    _setup, waiting = _run_in_kernel("import modellab.checks", _LOCKED_CHECK + "check_close(..., 1, 'x')")
+    assert waiting[0].output_type == "error" and waiting[0].ename == "NotAnswered"
+    assert waiting[0].traceback[0].startswith("⏳ x is not answered yet")
+
+
+def test_require_answer_passes_values_through_and_waits_for_placeholders():
+    assert checks.require_answer(0, "onset") == 0
+    assert "not answered yet" in fails(checks.require_answer, None, "onset", exc=NotAnswered)
+    with pytest.raises(TypeError, match="name must be"):
+        checks.require_answer(1, "")

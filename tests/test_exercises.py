@@ -82,3 +82,56 @@ def test_untouched_learner_copy_fails_validation(name):
     assert learner.is_file(), f"{learner} is missing: run `modellab build`"
     result = Validator().validate(str(learner))
     assert result, f"an unanswered {name} passed nbgrader's validator"
+    # every check says ⏳ under the validator (NBGRADER_EXECUTION is set there), so the
+    # Validate button lists each part not answered yet
+    waiting = [c for c in result["failed"] if c["raw_error"].startswith("⏳")]
+    assert len(waiting) == len(_check_cells(nbformat.read(learner, as_version=4))), result["failed"]
+
+
+def _check_cells(nb) -> list:
+    return [c for c in nb.cells if c.cell_type == "code"
+            and c.metadata.get("nbgrader", {}).get("grade")]
+
+
+def _run_all(name: str, tmp_path: Path, edit=None):
+    """Run the learner copy top to bottom as *Run All* does: stop at the first failing cell."""
+    from nbclient import NotebookClient
+
+    learner = PATHS.exercises / name / f"{name}.ipynb"
+    folder = tmp_path / name
+    folder.mkdir()
+    shutil.copy(learner, folder / learner.name)  # ex12's checks read the saved notebook
+    nb = nbformat.read(folder / learner.name, as_version=4)
+    if edit:
+        edit(nb)
+    client = NotebookClient(nb, kernel_name="python3", timeout=300, allow_errors=False,
+                            resources={"metadata": {"path": str(folder)}})
+    return client, nb
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_run_all_on_a_fresh_exercise_shows_waiting_for_every_part_and_reaches_the_end(name, tmp_path):
+    client, nb = _run_all(name, tmp_path)
+    client.execute()  # raises CellExecutionError at the first cell that fails
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.execution_count is not None for c in code)  # every cell ran, the last too
+    for cell in _check_cells(nb):
+        text = "".join(o.get("text", "") for o in cell.outputs)
+        # a ✅ before it may only be about what the copy gives (ex05: the summary's keys)
+        assert text.splitlines()[-1].startswith("⏳") and "❌" not in text, (cell.id, text)
+        assert not [o for o in cell.outputs if o.output_type == "error"], cell.id
+
+
+def test_run_all_still_stops_at_a_wrong_answer_with_its_hint(tmp_path):
+    from nbclient.exceptions import CellExecutionError
+
+    def wrong_accuracy(nb):
+        answer = next(c for c in nb.cells if c.get("id") == "a2-answer")
+        answer.source = "accuracy_model = tn / (tn + fp)\naccuracy_never = ..."
+
+    client, nb = _run_all("ex01_metrics", tmp_path, edit=wrong_accuracy)
+    with pytest.raises(CellExecutionError) as info:
+        client.execute()
+    assert "❌ accuracy_model" in str(info.value) and "specificity" in str(info.value)
+    ran = [c.get("id") for c in nb.cells if c.cell_type == "code" and c.execution_count]
+    assert ran[-1] == "a2-check"  # it stopped there: nothing after a wrong answer ran

@@ -27,6 +27,7 @@ from modellab.checks import (
     answering,
     check_equal,
     check_true,
+    require_answer,
 )
 from modellab.monitor import (
     MIN_LABELLED,
@@ -73,6 +74,9 @@ practice = {name: monitored(name, PRACTICE_SEED) for name in SCENARIOS}  # histo
 
 def try_rules(rules):
     """Judge ``rules`` on the practice histories: alerted batches and a verdict per scenario."""
+    if rules is ...:  # the answer cell calls it before my_rules is written: ⏳, not an error
+        print("⏳ my_rules is not answered yet: set it to a list of rule objects, then run the cell.")
+        return None
     rows = []
     for name, (run, truth) in practice.items():
         alerted = [b for rule in rules for b in rule.evaluate(run.history, run.reference)["batch"]]
@@ -84,6 +88,7 @@ def try_rules(rules):
 
 def checked_try_rules(rules):
     """``try_rules(rules)`` after checking that ``rules`` is a short list of rule objects."""
+    require_answer(rules, "my_rules")
     check_true(rules, "my_rules is empty: add at least one rule object", name="my_rules",
                success="my_rules has rules.")
     check_true(isinstance(rules, (list, tuple)) and all(isinstance(r, Rule) for r in rules),

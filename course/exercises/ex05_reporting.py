@@ -217,7 +217,7 @@ _judge_facts(learner.evaluate("incident_facts(_result)",
 # %% [markdown]
 # The facts of this incident, from your function: Parts B and C use them.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "incident", "locked": true, "schema_version": 3, "solution": false, "task": false}
 with answering("incident_facts"):
     incident = incident_facts(result)
 incident

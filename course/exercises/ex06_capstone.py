@@ -382,10 +382,10 @@ kind = "covariate_shift"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "kind-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_digest, check_true
+from modellab.checks import check_digest, check_true, require_answer
 
 KIND_OPTIONS = dict.fromkeys(["data_quality", "covariate_shift", "prior_shift", "concept_drift"], "")
-check_true(kind is ... or str(kind).strip().casefold() in KIND_OPTIONS,
+check_true(str(require_answer(kind, "C1")).strip().casefold() in KIND_OPTIONS,
            "set kind to one of the four keys in quotes, e.g. \"prior_shift\"",
            name="C1 is one of the keys", success="C1 is one of the four kinds.")
 check_digest(kind, "2398ec1fc0146334", "C1",
@@ -480,15 +480,19 @@ expect_choice(learner.value("d2"), "b", "D2")
 
 # %% nbgrader={"grade": false, "grade_id": "segments-setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
 from modellab import metrics
+from modellab.checks import require_answer
 
 AGE_BANDS = [18, 25, 35, 50, 81]  # the age bands of lessons 06 and 12
+# the labelled rows from your onset (Part A) on
+labelled_since = production[(production["batch"] >= require_answer(onset, "onset"))
+                            & production["default"].notna()]
 
 # %% [markdown]
 # **E1.** Write `most_under_predicted(frame, column, bins=None)`: the name of the group of
 # `column` (age bands when `bins` is given, e.g. `"[18, 25)"`; otherwise the category, e.g.
 # `"east"`) whose observed default rate exceeds its mean score by the most, on the rows of
 # `frame` whose label has arrived. Then set `hit_group` to its answer for the **age bands** on
-# the labelled batches from your onset (Part A) on.
+# `labelled_since`, the labelled batches from your onset (Part A) on.
 
 # %% nbgrader={"grade": false, "grade_id": "segments-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def most_under_predicted(frame, column, bins=None):
@@ -499,7 +503,6 @@ def most_under_predicted(frame, column, bins=None):
     ### END SOLUTION
 
 
-labelled_since = production[(production["batch"] >= onset) & production["default"].notna()]
 hit_group = ...
 ### BEGIN SOLUTION
 hit_group = most_under_predicted(labelled_since, "age", bins=AGE_BANDS)
@@ -509,7 +512,7 @@ hit_group
 # %% nbgrader={"grade": true, "grade_id": "segments-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 from modellab.checks import check_digest
 
-check_true(isinstance(hit_group, str), "hit_group should be a group name (a string), e.g. "
+check_true(isinstance(require_answer(hit_group, "hit_group"), str), "hit_group should be a group name (a string), e.g. "
            "\"[50, 81)\": return str(...) of the group", name="hit_group",
            success="hit_group is a group name.")
 check_digest(hit_group, "49b7806bc5559115", "hit_group",

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+import modellab.checks  # a check of a part not answered yet says ⏳, and Run All goes on
 from modellab.scenarios import custom, gradual, prior_shift, shift, sudden, unit_change
 
 
@@ -114,8 +115,11 @@ expect_close(learner.call("weekly_z", ref5, with_gaps, "age"), expected.to_numpy
 # where the two-sided p-value of the z-score, $p = 2\,(1 - \Phi(|z|))$, is below α / m, with m
 # the number of cells of `z`. (`scipy.stats.norm.sf(abs(z))` is $1 - \Phi(|z|)$.)
 
-# %%
-z_table = pd.DataFrame({column: weekly_z(reference, production, column) for column in INPUTS})
+# %% nbgrader={"grade": false, "grade_id": "z-table", "locked": true, "schema_version": 3, "solution": false, "task": false}
+from modellab.checks import answering
+
+with answering("weekly_z"):
+    z_table = pd.DataFrame({column: weekly_z(reference, production, column) for column in INPUTS})
 z_table.round(1)
 
 # %% nbgrader={"grade": false, "grade_id": "b1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}

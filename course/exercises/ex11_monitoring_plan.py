@@ -20,6 +20,7 @@
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
 import datetime as dt
 
+import modellab.checks  # a check of a part not answered yet says ⏳, and Run All goes on
 from modellab.monitor import Monitor
 from modellab.monitor.health import BatchLate, ScoredShareBelow, VolumeOutside
 from modellab.monitor.segment_rules import ContractViolated, SegmentBehind
@@ -57,6 +58,8 @@ print(f"{len(RULES)} alert rules; roles: {', '.join(TEAM)}")
 
 # %% nbgrader={"grade": false, "grade_id": "a1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 plan = ...
+plan_missing = ...
+plan_text = ...
 ### BEGIN SOLUTION
 plan = monitoring_plan(
     RULES,
@@ -73,14 +76,14 @@ plan = monitoring_plan(
     ],
     retraining_policy="Recalibrate when only calibration moved; retrain when ROC-AUC falls 0.10; "
                       "roll back when a data contract is broken.")
-### END SOLUTION
 plan_missing = plan.missing()
 plan_text = plan.to_markdown()
+### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "a1-check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_true
+from modellab.checks import check_true, require_answer
 
-check_true(plan_missing == [], f"the plan still misses: {plan_missing}", name="plan.missing()",
+check_true(require_answer(plan_missing, "plan_missing") == [], f"the plan still misses: {plan_missing}", name="plan.missing()",
            success="the plan has every required field.")
 check_true("| monthly |" in plan_text, "segment rules must run monthly: rule_cadence={'segment': 'monthly'}",
            name="segment cadence", success="segment rules run monthly.")

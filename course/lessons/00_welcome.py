@@ -149,15 +149,18 @@ except AssertionError as failure:
     print(failure)
 
 # %% [markdown]
-# Before you answer, an exercise cell contains `raise NotImplementedError()` — delete that line
-# and write your code. Until you do, its check says ⏳ *not answered yet*. Some questions ask
-# for a letter (multiple choice) or a few sentences (read by your instructor).
+# Before you answer, an answer cell holds `...` (or, inside a function, `raise
+# NotImplementedError()`): replace it with your code. Until you do, its check says ⏳ *not
+# answered yet* and *Run All* goes on, so a fresh exercise shows at once every part that is
+# left; a wrong answer stops there with its ❌ and hint. Some questions ask for a letter
+# (multiple choice) or a few sentences (read by your instructor).
 #
 # When you are done, use *Kernel → Restart Kernel and Run All Cells…* once: what counts is what
 # the notebook computes from top to bottom, not what you ran along the way.
 #
 # Check cells are **locked** (🔒): they are graded exactly as written, so JupyterLab will not
-# let you edit them — change the answer cell above instead. A failing check shows one or two
+# let you edit them — change the answer cell above instead. The first line of every locked cell
+# says so, and what it is for (set-up or check). A failing check shows one or two
 # lines; `%tb verbose` in a new cell shows the full traceback if you are curious.
 #
 # **How to submit.** Hand in the exercise notebook itself, e.g.

@@ -34,6 +34,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from nbgrader.preprocessors import NbGraderPreprocessor
+
 from modellab.course.paths import CoursePaths, course_paths
 
 LESSON_GLOB = "[0-9][0-9]_*.py"
@@ -178,6 +180,98 @@ def render_lesson(source: str | os.PathLike) -> str:
     return _dumps(_normalise(nb, source.stem))
 
 
+# --------------------------------------------------------------------------- locked cells
+
+_PART_HEADING = re.compile(r"^##\s+(?:Part\s+(?P<part>[A-Z])\b|(?P<section>\d+)\s*·)", re.M)
+
+
+def _part_of(markdown: str, current: str | None) -> str | None:
+    """The part a level-2 heading opens ("Part A", "section 1"); ``None`` for other headings."""
+    heading = next((line for line in markdown.splitlines() if line.startswith("## ")), None)
+    if heading is None:
+        return current
+    match = _PART_HEADING.match(heading)
+    if match is None:
+        return None
+    return f"Part {match['part']}" if match["part"] else f"section {match['section']}"
+
+
+def lock_note(meta: dict, part: str | None) -> str:
+    """The first line of a locked code cell: that it is locked, why, and what to do with it.
+
+    A grade cell checks the answer above it and is graded as written; any other locked cell
+    sets up data or figures the checks and the grader rely on. (``modellab.checks`` reads
+    this line: such a cell shows ⏳ for a part not answered yet, and Run All goes on.)
+
+    >>> lock_note({"grade": True, "locked": True}, "Part A")
+    '# 🔒 Locked: checks your answer above (Part A) and is graded as written — run it after your answer.'
+    >>> lock_note({"grade": False, "locked": True}, None)
+    '# 🔒 Locked: sets up the exercise for the checks and the grader — run it, no need to edit.'
+    """
+    from modellab.checks import LOCK_MARK
+
+    if meta.get("grade"):
+        where = f" ({part})" if part else ""
+        return f"{LOCK_MARK}: checks your answer above{where} and is graded as written — run it after your answer."
+    what = part or "the exercise"
+    return f"{LOCK_MARK}: sets up {what} for the checks and the grader — run it, no need to edit."
+
+
+def _add_lock_notes(nb) -> None:
+    """Put :func:`lock_note` on the first line of every locked code cell (replacing an old one)."""
+    from modellab.checks import LOCK_MARK
+
+    part = None
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            part = _part_of(cell.source, part)
+            continue
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or not meta.get("locked") or meta.get("solution"):
+            continue
+        lines = cell.source.split("\n")
+        if lines and lines[0].startswith(LOCK_MARK):
+            lines = lines[1:]
+        cell.source = "\n".join([lock_note(meta, part), *lines])
+
+
+# The stub nbgrader's ClearSolutions writes (course/nbgrader_config.py), at the top level of a cell.
+_TOP_LEVEL_STUB = re.compile(r"^(# YOUR CODE HERE)\nraise NotImplementedError\(\)[ \t]*$", re.M)
+_TOP_LEVEL_SOLUTION = re.compile(r"^### BEGIN SOLUTION", re.M)
+
+
+class RunnableStubs(NbGraderPreprocessor):
+    """``generate_assignment`` step: a top-level answer stub does not raise.
+
+    nbgrader replaces each solution region with ``# YOUR CODE HERE`` and
+    ``raise NotImplementedError()``. Inside a function that is right (calling it says "not
+    answered yet"); at the top level of a cell it stopped *Run All* at the first answer.
+    There the ``raise`` is dropped: the ``name = ...`` placeholders above the region stay,
+    and the check below says ⏳. (Grading is unchanged: trusted tests read ``...`` as no
+    answer.) Configured in ``course/nbgrader_config.py`` for ``modellab build`` and
+    ``modellab workshop release`` alike.
+    """
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code" and cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
+            cell.source = _TOP_LEVEL_STUB.sub(r"\1", cell.source)
+        return cell, resources
+
+
+def _require_placeholders(source: Path, index: int, cell) -> None:
+    match = _TOP_LEVEL_SOLUTION.search(cell.source)
+    if match and "..." not in cell.source[: match.start()]:
+        raise ValueError(
+            f"{source}: cell {index} has a top-level solution region but no placeholder above "
+            "it: bind each answer to ... first (e.g. `onset = ...`), so that the learner's "
+            "copy runs and its check says ⏳ until the answer is written."
+        )
+
+
+_CHECKS_IMPORT = re.compile(r"^\s*(?:import modellab\.checks\b|from modellab\.checks import|"
+                            r"from modellab import .*\bchecks\b)", re.M)
+
+
 def render_solution(source: str | os.PathLike) -> str:
     """Return the nbgrader *source* notebook JSON for an exercise source.
 
@@ -210,11 +304,21 @@ def render_solution(source: str | os.PathLike) -> str:
                 "every nbgrader cell needs its own grade_id."
             )
         seen[grade_id] = index
+        if meta.get("solution") and cell.cell_type == "code":
+            _require_placeholders(source, index, cell)
     if not graded:
         raise ValueError(
             f"{source}: no cell has nbgrader metadata. Mark answer and test cells with "
             "'# %% nbgrader={...}' headers (see course/README.md)."
         )
+    first = next((c for c in nb.cells if c.cell_type == "code"), None)
+    if first is None or not _CHECKS_IMPORT.search(first.source):
+        raise ValueError(
+            f"{source}: the first code cell must import modellab.checks (e.g. "
+            "`from modellab.checks import answering`), so that from the first check on a part "
+            "not answered yet shows ⏳ and Run All goes on to the end."
+        )
+    _add_lock_notes(nb)
     return _dumps(_normalise(nb, source.stem))
 
 
