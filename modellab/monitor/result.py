@@ -22,15 +22,20 @@ class MonitorResult:
         One row per batch, in processing order. Columns:
 
         - ``batch``: batch id; ``start``: first ``timestamp`` of the batch (``NaT``
-          without a timestamp column); ``n``: rows; ``n_labelled``: rows whose label
-          has arrived;
+          without a timestamp column); ``n``: rows; ``n_labelled``: scored rows whose
+          label has arrived;
         - performance on labelled rows: ``roc_auc``, ``pr_auc``, ``accuracy``,
           ``precision``, ``recall``, ``f1``, ``brier`` (only when scores are
           probabilities) and ``base_rate`` (observed share of positive labels, i.e. the
           default rate); ``NaN`` when undefined (see ``note``); with ``ci`` each is
           followed by ``<metric>_low`` and ``<metric>_high``;
-        - label-free: ``positive_rate`` (share of positive predictions, all rows),
-          ``mean_score`` (all rows);
+        - label-free: ``positive_rate`` (share of positive predictions, scored rows),
+          ``mean_score`` (scored rows);
+        - service health (:mod:`modellab.monitor.health`): ``scored_share`` (rows with a
+          score; unscored rows count in ``n``, drift and missing values, in no model
+          metric), ``expected_rows`` and ``volume_ratio`` (``n`` / usual rows),
+          ``gap_days`` (days since the previous batch's start), ``cadence_days``, ``late``
+          and ``arrival_delay_days`` (``NaN``: a Monitor has no load times);
         - drift: ``drift_share`` (share of features flagged), ``drift_<feature>``
           (bool flag per feature), ``effect_<feature>`` (effect size of the drift test);
         - data quality: ``missing_<feature>`` (share of missing values);
@@ -49,7 +54,8 @@ class MonitorResult:
         discrete levels, or the reference categories, plus ``"(other)"``).
     alerts : DataFrame
         One row per alert: ``batch, rule, kind, subject, value, threshold, severity,
-        message``; ``kind`` is ``"performance"``, ``"drift"`` or ``"data_quality"``,
+        message``; ``kind`` is ``"performance"``, ``"drift"``, ``"data_quality"``,
+        ``"segment"``, ``"contract"`` or ``"health"``,
         ``subject`` the metric or feature concerned, ``message`` a plain sentence.
     reference : dict
         Reference metrics (same names as the history columns, e.g. ``roc_auc``,
