@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import os
 import re
 import sqlite3
@@ -201,8 +200,10 @@ def test_grading_succeeds_for_the_whole_class(run):
 def test_nothing_the_snooper_or_the_detached_process_tried_succeeded(run):
     root = run["root"]
     nb = nbformat.read(root / "autograded" / "mallory" / A / NB, as_version=4)
-    text = json.dumps([c.get("outputs", []) for c in nb.cells if c.cell_type == "code"])
-    assert "SNOOPED: []" in text, [line for line in text.split("\\n") if "SNOOPED" in line]
+    # the kernel may send one print in several stream messages: join them
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                   for o in c.get("outputs", []) if o.get("output_type") == "stream")
+    assert "SNOOPED: []" in text, [line for line in text.splitlines() if "SNOOPED" in line]
     assert not run["marker"].exists()
     assert not ln.pwned_path().exists()
     with open(root / "gradebook.db", "rb") as fh:
@@ -245,9 +246,12 @@ def test_export_has_one_row_per_learner_nobody_lost_or_merged(run):
 def test_summary_has_everyone_and_nothing_left_unplaced(run):
     code, text = run["summary"]
     assert code == 0, text
-    assert re.search(rf"{A}\s+{len(CLASS)}\s+{len(CLASS)}\s+0\s+0", text), text
+    # learners, graded, failed, unreadable, not graded, no submission, mean, max, not marked,
+    # files not placed (by the zip's collect or the folder's)
+    n, total = len(CLASS), sum(ln.points().values())
+    assert re.search(rf"^\s*{A}\s+{n}\s+{n}\s+0\s+0\s+0\s+0\s+[\d.]+\s+{total:.1f}\s+0\s+0\s*$",
+                     text, flags=re.M), text
     assert "NOT PLACED" not in text and "FAILED" not in text
-    assert gradebook.open_workshop(run["root"]).root == run["root"]
 
 
 def test_grading_refuses_without_a_sandbox_unless_told(run, monkeypatch):
