@@ -48,7 +48,7 @@ def fitted():
 def test_calibration_is_scikit_learns_isotonic_regression(fitted):
     _, ref = fitted
     est = PerformanceEstimator(threshold=THR, chunk_size=1000, calibration="isotonic").fit(ref)
-    assert isinstance(est.calibrator_, IsotonicRegression) and est.cv_brier_ == {}
+    assert isinstance(est.calibrator_, IsotonicRegression) and est.cv_scores_ == {}
     oracle = IsotonicRegression(y_min=0, y_max=1, out_of_bounds="clip").fit(ref["score"], ref["default"])
     s = np.linspace(-0.0, 1.0, 501)
     np.testing.assert_array_equal(est.calibrate(s), oracle.predict(s))
@@ -66,7 +66,7 @@ def test_sigmoid_calibration_is_platt_scaling_on_raw_scores():
     np.testing.assert_allclose(est.calibrate(raw["score"]), expected, rtol=1e-6)
 
 
-def test_probability_scores_get_the_calibration_with_the_lower_cross_validated_brier_score():
+def test_probability_scores_get_the_calibration_chosen_by_cross_validation():
     calibrated = _world(5000, 2)  # score = P(y = 1): Platt scaling of the log-odds is exact
     rng = np.random.default_rng(3)
     u = rng.uniform(0.01, 0.99, 5000)  # P(y = 1 | score) is a step: no sigmoid fits it
@@ -75,12 +75,23 @@ def test_probability_scores_get_the_calibration_with_the_lower_cross_validated_b
         est = PerformanceEstimator(threshold=THR, chunk_size=500).fit(frame)
         x, y = frame["score"].to_numpy(), frame["default"].to_numpy()
         folds = StratifiedKFold(5, shuffle=True, random_state=0)
-        iso = cross_val_predict(IsotonicRegression(y_min=0, y_max=1, out_of_bounds="clip"), x, y, cv=folds)
-        platt = cross_val_predict(LogisticRegression(C=1e6, tol=1e-12, max_iter=10_000),
-                                  np.log(x / (1 - x)).reshape(-1, 1), y, cv=folds, method="predict_proba")
-        assert est.cv_brier_["isotonic"] == pytest.approx(skm.brier_score_loss(y, iso), rel=1e-12)
-        assert est.cv_brier_["sigmoid"] == pytest.approx(skm.brier_score_loss(y, platt[:, 1]), rel=1e-6)
-        assert est.calibration_ == chosen == min(est.cv_brier_, key=est.cv_brier_.get)
+        oof = {
+            "isotonic": cross_val_predict(IsotonicRegression(y_min=0, y_max=1, out_of_bounds="clip"), x, y, cv=folds),
+            "sigmoid": cross_val_predict(LogisticRegression(C=1e6, tol=1e-12, max_iter=10_000),
+                                         np.log(x / (1 - x)).reshape(-1, 1), y, cv=folds,
+                                         method="predict_proba")[:, 1],
+        }
+        for name, p in oof.items():
+            got = est.cv_scores_[name]
+            assert got["brier"] == pytest.approx(skm.brier_score_loss(y, p), rel=1e-6)
+            # Expected ROC-AUC of the out-of-fold probabilities: the pairwise expectation,
+            # sum p_i (1 - p_j) [s_i > s_j] / E[pairs], is ROC-AUC with p and 1 - p as weights.
+            expected = skm.roc_auc_score(np.r_[np.ones(y.size), np.zeros(y.size)], np.r_[x, x],
+                                         sample_weight=np.r_[p, 1 - p])
+            assert got["roc_auc_gap"] == pytest.approx(abs(expected - skm.roc_auc_score(y, x)), abs=5e-4)
+        iso, platt = est.cv_scores_["isotonic"], est.cv_scores_["sigmoid"]
+        rule = platt["brier"] < iso["brier"] and platt["roc_auc_gap"] <= iso["roc_auc_gap"]
+        assert est.calibration_ == chosen == ("sigmoid" if rule else "isotonic")
 
 
 def test_chosen_calibration_is_closer_to_the_truth_than_in_sample_isotonic_on_a_small_reference():

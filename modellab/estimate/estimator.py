@@ -37,6 +37,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
 from modellab._validate import (
     as_binary_labels,
@@ -219,11 +220,15 @@ class PerformanceEstimator(BaseEstimator):
         Label and score columns.
     calibration : {None, "isotonic", "sigmoid"}, default None
         ``None``: scores are probabilities in [0, 1], recalibrated on the reference with
-        isotonic regression or Platt scaling of their log-odds, whichever has the lower
-        Brier score in a stratified :data:`CV_FOLDS`-fold cross-validation on the reference
-        (``calibration_`` tells which). Isotonic regression follows any monotone shape but
-        over-fits a small reference; Platt scaling of the log-odds is smooth and includes
-        "already calibrated". Raw scores (log-odds, margins) need an explicit method:
+        isotonic regression or Platt scaling of their log-odds, chosen in a stratified
+        :data:`CV_FOLDS`-fold cross-validation on the reference (``calibration_`` tells
+        which, ``cv_scores_`` why): Platt scaling when its out-of-fold probabilities have the
+        lower Brier score *and* reproduce the reference's measured ROC-AUC at least as
+        closely as isotonic regression's, else isotonic regression. Isotonic regression
+        follows any monotone shape but over-fits a small reference; Platt scaling is smooth
+        (and includes "already calibrated") but can be off in the tails, which a large
+        reference shows in the expected ROC-AUC. Raw scores (log-odds, margins) need an
+        explicit method:
         ``"isotonic"`` (:class:`~sklearn.isotonic.IsotonicRegression`) or ``"sigmoid"``
         (Platt scaling, :class:`~sklearn.linear_model.LogisticRegression` on the score).
     n_sigma : float, default 3.0
@@ -242,9 +247,10 @@ class PerformanceEstimator(BaseEstimator):
     calibrator_ : fitted scikit-learn estimator
     calibration_ : str
         The calibration used: ``"isotonic"`` or ``"sigmoid"``.
-    cv_brier_ : dict
-        Cross-validated Brier score of each candidate calibration (empty when
-        ``calibration`` was given).
+    cv_scores_ : dict
+        Per candidate calibration, its out-of-fold Brier score (``"brier"``) and the gap
+        between the ROC-AUC expected from its out-of-fold probabilities and the measured
+        reference ROC-AUC (``"roc_auc_gap"``); empty when ``calibration`` was given.
     edges_ : ndarray
         Inner score-bin edges (the threshold is one of them).
     reference_ : dict
@@ -362,21 +368,27 @@ class PerformanceEstimator(BaseEstimator):
                 f"spread of a metric over chunks cannot be learnt. Use a longer reference or a "
                 f"smaller chunk_size."
             )
-        if self.calibration is None:
-            self.cv_brier_ = self._cross_validate_calibrations(s, y)
-            self.calibration_ = min(self.cv_brier_, key=self.cv_brier_.get)
-        else:
-            self.cv_brier_, self.calibration_ = {}, self.calibration
-        if self.calibration_ == "sigmoid":
-            self.calibrator_ = _platt().fit(self._platt_input(s), y)
-            breaks = np.array([])
-        else:
-            self.calibrator_ = _isotonic().fit(s, y)
-            breaks = self.calibrator_.X_thresholds_
-        qs = np.quantile(s, np.linspace(0, 1, self.n_bins + 1)[1:-1])
-        self.edges_ = np.unique(np.concatenate([qs, breaks, [self.threshold_]]))
+        qs = np.unique(np.concatenate([np.quantile(s, np.linspace(0, 1, self.n_bins + 1)[1:-1]),
+                                       [self.threshold_]]))
+        measured = self._realized(y, s, extra=("roc_auc",))
+        # One feature: threads only add synchronisation (and spin-waiting on a busy machine).
+        with threadpool_limits(limits=1):
+            if self.calibration is None:
+                self.cv_scores_ = self._cross_validate_calibrations(s, y, qs, measured["roc_auc"])
+                iso, platt = self.cv_scores_["isotonic"], self.cv_scores_["sigmoid"]
+                better = platt["brier"] < iso["brier"] and platt["roc_auc_gap"] <= iso["roc_auc_gap"]
+                self.calibration_ = "sigmoid" if better else "isotonic"
+            else:
+                self.cv_scores_, self.calibration_ = {}, self.calibration
+            if self.calibration_ == "sigmoid":
+                self.calibrator_ = _platt().fit(self._platt_input(s), y)
+                breaks = np.array([])
+            else:
+                self.calibrator_ = _isotonic().fit(s, y)
+                breaks = self.calibrator_.X_thresholds_
+        self.edges_ = np.unique(np.concatenate([qs, breaks]))
         self.positive_from_ = int(np.searchsorted(self.edges_, self.threshold_, side="left")) + 1
-        self.reference_ = self._realized(y, s)
+        self.reference_ = {m: measured[m] for m in self.metrics_}
         self.spread_ = self._learn_spread(y, s)
         self.n_features_in_ = 1
         return self
@@ -386,20 +398,29 @@ class PerformanceEstimator(BaseEstimator):
         # a = 0, b = 1); raw scores as they are (classic Platt scaling).
         return _log_odds(s) if self.calibration is None else s.reshape(-1, 1)
 
-    def _cross_validate_calibrations(self, s: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    def _cross_validate_calibrations(self, s, y, edges, measured_auc) -> dict[str, dict[str, float]]:
         # Out-of-fold predictions (what cross_val_predict returns, without its per-fold
         # overhead): an in-sample isotonic fit always looks best, and is not.
         folds = StratifiedKFold(CV_FOLDS, shuffle=True, random_state=self.random_state)
         z = _log_odds(s)
-        iso, platt = np.empty(y.size), np.empty(y.size)
+        oof = {"isotonic": np.empty(y.size), "sigmoid": np.empty(y.size)}
         for train, test in folds.split(z, y):
-            iso[test] = _isotonic().fit(s[train], y[train]).predict(s[test])
-            platt[test] = _platt().fit(z[train], y[train]).predict_proba(z[test])[:, 1]
-        return {"isotonic": float(brier_score_loss(y, iso)), "sigmoid": float(brier_score_loss(y, platt))}
+            oof["isotonic"][test] = _isotonic().fit(s[train], y[train]).predict(s[test])
+            oof["sigmoid"][test] = _platt().fit(z[train], y[train]).predict_proba(z[test])[:, 1]
+        # The reference summarised like a batch, with out-of-fold probabilities.
+        k, bins = edges.size + 1, np.searchsorted(edges, s, side="right")
+        rows = np.bincount(bins, minlength=k).astype(np.float64)[None, :]
+        scores = {}
+        for name, p in oof.items():
+            pos = np.bincount(bins, weights=p, minlength=k)[None, :]
+            auc = _binned_metrics(rows, pos, 1)["roc_auc"]  # the threshold does not enter ROC-AUC
+            scores[name] = {"brier": float(brier_score_loss(y, p)), "roc_auc_gap": float(abs(auc[0] - measured_auc))}
+        return scores
 
-    def _realized(self, y: np.ndarray, s: np.ndarray) -> dict[str, float]:
-        values = classification_summary(y, s, self.threshold_, metrics=list(self.metrics_))
-        return {m: float(values[m]) for m in self.metrics_}
+    def _realized(self, y: np.ndarray, s: np.ndarray, extra=()) -> dict[str, float]:
+        names = list(dict.fromkeys([*self.metrics_, *extra]))
+        values = classification_summary(y, s, self.threshold_, metrics=names)
+        return {m: float(values[m]) for m in names}
 
     def _learn_spread(self, y, s) -> dict[str, float]:
         # Each chunk is counted like a batch to estimate, with the labels in place of the
