@@ -190,3 +190,22 @@ def test_problems_are_kept_per_source_until_that_source_is_resolved(ws, tmp_path
     assert _cli(ws, str(export), "--as", "mallory", f"../../evil/{A}.ipynb")[0] == 0
     assert collect.unresolved(ws, A) == []
     assert _submitted(ws) == {"doe-jane-12345", "kim", "mallory"}
+
+
+def test_a_learner_replaced_from_another_source_is_said_so(ws, tmp_path, notebook_text):
+    export = tmp_path / "lms.zip"
+    with zipfile.ZipFile(export, "w") as zf:
+        zf.writestr(f"kim/{A}.ipynb", notebook_text)
+    inbox = tmp_path / "in"
+    _write(inbox, f"kim/{A}.ipynb", notebook_text.replace("Exercise", "Later"))
+    _write(inbox, f"lee/{A}.ipynb", notebook_text)
+    assert _cli(ws, str(export))[0] == 0
+    code, out = _cli(ws, str(inbox))
+    assert code == 0
+    assert f"kim (REPLACES the notebook collected from {export}" in out
+    assert "lee\n" in out and "lee (" not in out
+    placed = ws.root / "submitted" / "kim" / A / f"{A}.ipynb"
+    assert "Later" in placed.read_text()
+    # collecting the same folder again replaces nothing
+    code, out = _cli(ws, str(inbox))
+    assert code == 0 and "REPLACES" not in out

@@ -100,7 +100,9 @@ class CollectReport:
     ``placed`` maps student -> file placed, ``unreadable`` student -> reason, ``problems``
     lists the files that were not placed (:class:`Problem`), ``set_aside`` the files a choice
     left out (``(file, reason)``, not an error), ``unchanged`` the learners whose placed files
-    were already there byte for byte (their status and grades are kept), ``inbox`` is where
+    were already there byte for byte (their status and grades are kept), ``replaced`` the
+    learners whose notebook, placed from another source (another zip or folder), this collect
+    replaced (``(student, that source)``; the older file stays in its inbox), ``inbox`` is where
     every original was archived.
     ``ok`` is False while any problem or unreadable notebook is left.
     """
@@ -112,6 +114,7 @@ class CollectReport:
     problems: tuple = ()
     set_aside: tuple = ()
     unchanged: tuple = ()
+    replaced: tuple = ()
 
     @property
     def ok(self) -> bool:
@@ -454,7 +457,9 @@ def collect_submissions(ws, assignment: str, source, *, assign=None,
     by_student: dict[str, list[_Entry]] = {}
     for (student, _nb), e in chosen.items():
         by_student.setdefault(student, []).append(e)
-    placed, unreadable, statuses, unchanged = {}, {}, {}, []
+    placed, unreadable, statuses, unchanged, replaced = {}, {}, {}, [], []
+    placed_from = {student: src for src, record in _load_problems(_record_path(ws, assignment)).items()
+                   if src != str(source) for student in record.get("placed", ())}
     with nbgrader_environment(), Gradebook(ws.db_url, ws.course_id) as gb:
         for student, chosen_entries in sorted(by_student.items()):
             dest = ws.root / "submitted" / student / assignment
@@ -468,6 +473,8 @@ def collect_submissions(ws, assignment: str, source, *, assign=None,
                 continue
             if dest.exists():
                 shutil.rmtree(dest)  # a re-collect replaces; the old copy is in an earlier inbox
+                if student in placed_from:
+                    replaced.append((student, placed_from[student]))
             dest.mkdir(parents=True)
             for e in chosen_entries:
                 shutil.copy2(e.path, dest / f"{e.found.notebook}.ipynb")
@@ -484,7 +491,7 @@ def collect_submissions(ws, assignment: str, source, *, assign=None,
             gb.update_or_create_student(student, first_name=first or None, last_name=last or None)
     record_status(ws, assignment, statuses)
     report = CollectReport(assignment, str(inbox), placed, unreadable, tuple(problems),
-                           tuple(aside + set_aside), tuple(unchanged))
+                           tuple(aside + set_aside), tuple(unchanged), tuple(replaced))
     _save_problems(ws, report, source)
     return report
 
@@ -503,12 +510,19 @@ def _same_files(dest: Path, entries) -> bool:
 def _save_problems(ws, report: CollectReport, source: Path) -> None:
     """Record the problems of this collect under its source (a zip's problems are not
     forgotten when a folder is collected next; collecting a source again replaces its own)."""
-    path = ws.root / ".modellab" / f"collect-{report.assignment}.json"
+    path = _record_path(ws, report.assignment)
     path.parent.mkdir(exist_ok=True)
     sources = _load_problems(path)
-    sources[str(source)] = {"inbox": report.inbox, "problems": [vars(p) for p in report.problems]}
+    for record in sources.values():  # a learner's notebook comes from the source placed last
+        record["placed"] = sorted(set(record.get("placed", ())) - set(report.placed))
+    sources[str(source)] = {"inbox": report.inbox, "problems": [vars(p) for p in report.problems],
+                            "placed": sorted(report.placed)}
     path.write_text(json.dumps({"sources": sources}, indent=1, ensure_ascii=False),
                     encoding="utf-8")
+
+
+def _record_path(ws, assignment: str) -> Path:
+    return ws.root / ".modellab" / f"collect-{assignment}.json"
 
 
 def _load_problems(path: Path) -> dict:
@@ -523,6 +537,6 @@ def _load_problems(path: Path) -> dict:
 def unresolved(ws, assignment: str) -> list[Problem]:
     """The files the last collect of each source of ``assignment`` could not place (empty when
     every source is resolved)."""
-    sources = _load_problems(ws.root / ".modellab" / f"collect-{assignment}.json")
+    sources = _load_problems(_record_path(ws, assignment))
     return [Problem(**p) for _source, record in sorted(sources.items())
             for p in record["problems"]]

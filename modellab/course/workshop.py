@@ -220,8 +220,12 @@ def _collect(args) -> int:
                               prefer=args.prefer)
     print(f"collected {len(rep.placed)} learner(s) for {args.assignment} into "
           f"{ws.root / 'submitted'} (originals kept in {rep.inbox})")
+    replaced = dict(rep.replaced)
     for student in sorted(rep.placed):
         same = " (unchanged since the last collect: grades kept)" if student in rep.unchanged else ""
+        if student in replaced:
+            same = (f" (REPLACES the notebook collected from {replaced[student]}; that one is kept "
+                    f"in its inbox)")
         print(f"  {student}{same}")
     for student, reason in rep.unreadable.items():
         print(f"  UNREADABLE {student}: {reason} (kept; it will be reported, not graded)")
