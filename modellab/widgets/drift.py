@@ -343,7 +343,9 @@ def drift_explorer(scenario, feature: str | None = None, *, shift: float = 0.0,
 
     When the slider moves, only the new sample (a few milliseconds to generate), the
     tests and the figure are computed; samples, the reference metrics and the fitted
-    drift detector are cached.
+    drift detector are cached. For a categorical feature the share axis stays at 0-100%
+    and only the shifted bars' heights and the legend change, drawn over a kept picture of
+    the axes.
 
     Parameters
     ----------
