@@ -12,10 +12,10 @@ ROC-AUC follows from the expected true- and false-positive rates at every score 
 
 The estimator calibrates the reference scores against the reference labels with
 scikit-learn (:class:`~sklearn.isotonic.IsotonicRegression`, or Platt scaling with
-:class:`~sklearn.linear_model.LogisticRegression`; for probability scores, whichever of the
-two has the lower cross-validated Brier score on the reference), and learns how much each
-metric varies between reference-like chunks of the production batch size: that spread
-gives the band around each estimate and the reference band whose exit raises an alert.
+:class:`~sklearn.linear_model.LogisticRegression`; for probability scores, the one that
+cross-validates better on the reference), and learns how much each metric varies between
+reference-like chunks of the production batch size: that spread gives the band around each
+estimate and the reference band whose exit raises an alert.
 
 Everything a batch contributes is a :class:`EstimateSummary` (rows and summed calibrated
 probabilities per score bin, bins fixed by the reference): summaries of separate chunks
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -37,7 +38,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from modellab._validate import (
     as_binary_labels,
@@ -190,6 +191,13 @@ def _platt() -> LogisticRegression:
     # Essentially unpenalised maximum likelihood; Newton steps (one feature: 2 x 2 solves)
     # reach it to a tight tolerance in a handful of iterations.
     return LogisticRegression(C=1e6, solver="newton-cholesky", tol=1e-10)
+
+
+@cache
+def _thread_pools() -> ThreadpoolController:
+    # Found once (scikit-learn's OpenMP and BLAS are loaded by the imports above): looking
+    # them up on every fit costs more than a small fit.
+    return ThreadpoolController()
 
 
 def _check_metrics(metrics) -> tuple[str, ...]:
@@ -372,7 +380,7 @@ class PerformanceEstimator(BaseEstimator):
                                        [self.threshold_]]))
         measured = self._realized(y, s, extra=("roc_auc",))
         # One feature: threads only add synchronisation (and spin-waiting on a busy machine).
-        with threadpool_limits(limits=1):
+        with _thread_pools().limit(limits=1):
             if self.calibration is None:
                 self.cv_scores_ = self._cross_validate_calibrations(s, y, qs, measured["roc_auc"])
                 iso, platt = self.cv_scores_["isotonic"], self.cv_scores_["sigmoid"]
