@@ -16,6 +16,7 @@ Run: .venv/bin/python benchmarks/segments.py [--rows 1000000] [--segments 50] [-
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -77,7 +78,8 @@ def main():
     parser.add_argument("--boot", type=int, default=100)
     args = parser.parse_args()
     df = data(args.rows, args.segments)
-    print(f"{args.rows:,} rows x {args.segments} segments, metrics {METRICS}")
+    print(f"{args.rows:,} rows x {args.segments} segments, metrics {METRICS}; "
+          f"load average {_load()} (a busy machine slows both contenders)")
 
     t_ours, ours = timed(lambda: by_segment(df, "segment", METRICS, n_boot=1))
     t_fl, (fl_labels, fl_rank) = timed(lambda: fairlearn_frame(df))
@@ -92,7 +94,12 @@ def main():
     t_ours_ci, _ = timed(lambda: by_segment(df, "segment", METRICS, n_boot=args.boot))
     t_fl_ci, _ = timed(lambda: fairlearn_frame(df, n_boot=args.boot))
     print(f"with {args.boot} bootstrap resamples: by_segment {t_ours_ci:.2f}s, "
-          f"Fairlearn MetricFrame {t_fl_ci:.2f}s (ratio {t_fl_ci / t_ours_ci:.2f})")
+          f"Fairlearn MetricFrame {t_fl_ci:.2f}s (ratio {t_fl_ci / t_ours_ci:.2f}); "
+          f"load average {_load()}")
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -72,7 +72,8 @@ def monitor_parquet(monitor, path, by: str = "batch", *, order="auto", client=No
     ScaleResult
         ``history``: one row per batch with the columns of ``Monitor.run(...).history``
         (``batch``, ``start``, ``n``, ``n_labelled``, the monitor's metrics,
-        ``positive_rate``, ``mean_score``, ``drift_share``, ``drift_<feature>``,
+        ``positive_rate``, ``mean_score``, service health (``scored_share``,
+        ``volume_ratio``, ``gap_days``, ``late``, ...), ``drift_share``, ``drift_<feature>``,
         ``effect_<feature>``, ``missing_<feature>``, ``note``; no confidence intervals)
         plus ``roc_auc_max_error``; ``alerts`` (:data:`modellab.monitor.ALERT_COLUMNS`);
         ``drift`` and ``metrics`` for all rows together; ``skipped``; ``n_rows``,
