@@ -40,7 +40,7 @@ def tables(path: Path) -> list[list[dict[str, str]]]:
 
 def syllabus_minutes() -> dict[str, int | None]:
     """Minutes of every lesson and exercise in the syllabus's sequence table (``None`` for an
-    exercise that shares its row's minutes with another)."""
+    exercise that shares its row's minutes with another), and of its optional notebooks."""
     text = SYLLABUS.read_text(encoding="utf-8")
     section = text[text.index("## Lessons and exercises in order"):]
     found = {}
@@ -53,7 +53,15 @@ def syllabus_minutes() -> dict[str, int | None]:
             names = [n for n in names if n not in ("", "—")]
             for name in names:  # minutes shared by several exercises belong to none alone
                 found[name] = int(exercise_min) if len(names) == 1 else None
+        elif len(cells) == 4 and NAME.fullmatch(f"`{cells[0]}`") and cells[3].isdigit():
+            found[cells[0]] = int(cells[3])  # | notebook | follows | title | minutes |
     return found
+
+
+def test_syllabus_minutes_reads_lessons_exercises_and_optional_notebooks():
+    found = syllabus_minutes()
+    assert found["03_data_drift"] > 0 and found["ex02_data_drift"] > 0
+    assert found["03_data_drift_further"] > 0
 
 
 def test_there_are_agendas():

@@ -46,6 +46,7 @@ def source(name: str) -> Path:
 
 COMPETENCIES = table("Competency map")
 SEQUENCE = table("Lessons and exercises in order")
+OPTIONAL = table("Optional further notebooks")
 
 
 def test_every_skill_and_practice_of_the_programme_is_mapped():
@@ -70,6 +71,7 @@ def all_named() -> dict[str, bool]:
     seen: dict[str, bool] = {}
     cells = [r["lessons"] for r in COMPETENCIES] + [r["exercises"] for r in COMPETENCIES]
     cells += [r["lesson"] for r in SEQUENCE] + [r["exercise"] for r in SEQUENCE]
+    cells += [r["notebook"] for r in OPTIONAL]
     for cell in cells:
         for name, planned in names(cell):
             assert seen.get(name, planned) == planned, f"{name} is marked (planned) in one place only"
@@ -114,6 +116,50 @@ def test_sequence_is_complete_and_ordered():
 
 
 
+def test_optional_notebooks_follow_their_lesson_and_are_findable():
+    """Each optional notebook goes further than one lesson of the sequence: named after it, so it
+    sorts right after it, and linked from it, so a learner finds it."""
+    assert OPTIONAL, "the syllabus lists no optional further notebooks"
+    sequence = {names(r["lesson"])[0][0] for r in SEQUENCE}
+    for row in OPTIONAL:
+        (name, planned), = names(row["notebook"])
+        follows = row["follows"]
+        assert follows in sequence, f"{name} follows {follows}, which is not in the sequence"
+        assert name.startswith(follows + "_"), f"{name}: name it {follows}_..., after its lesson"
+        assert int(row["minutes"]) > 0 and row["title"], name
+        if not planned:
+            lesson = source(follows).read_text(encoding="utf-8")
+            assert f"`{name}`" in lesson, f"{follows} does not point learners to {name}"
+
+
+def stated_minutes(path: Path) -> int | None:
+    """The time a lesson source states for itself: the first "about N minutes" in its text."""
+    text = re.sub(r"\s+", " ", re.sub(r"^# ?", "", path.read_text(encoding="utf-8"), flags=re.M))
+    match = re.search(r"\b[Aa]bout (\d+) minutes\b", text)
+    return int(match.group(1)) if match else None
+
+
+def test_stated_minutes_reads_across_lines(tmp_path):
+    lesson = tmp_path / "03_x.py"
+    lesson.write_text("# %% [markdown]\n# It takes about 20\n# minutes.\n", encoding="utf-8")
+    assert stated_minutes(lesson) == 20
+    lesson.write_text("# %% [markdown]\n# No time here.\n", encoding="utf-8")
+    assert stated_minutes(lesson) is None
+
+
+def test_each_lesson_states_the_syllabus_minutes():
+    """A lesson's own "about N minutes" is the syllabus's N (the sequence or the optional table)."""
+    minutes = {names(r["lesson"])[0][0]: int(r["minutes"]) for r in SEQUENCE}
+    minutes |= {names(r["notebook"])[0][0]: int(r["minutes"]) for r in OPTIONAL}
+    wrong = {}
+    for name, planned_minutes in minutes.items():
+        if source(name).is_file():
+            stated = stated_minutes(source(name))
+            if stated != planned_minutes:
+                wrong[name] = (stated, planned_minutes)
+    assert not wrong, f"lesson states (minutes, syllabus minutes) that differ: {wrong}"
+
+
 @pytest.mark.parametrize("role", ["Data scientist", "ML engineer", "Model monitoring specialist",
                                   "AI project manager"])
 def test_every_audience_has_a_path(role):
@@ -126,6 +172,9 @@ def test_welcome_lesson_shows_the_whole_course_map():
     for row in SEQUENCE:
         for name, _ in names(row["lesson"]) + names(row["exercise"]):
             assert name in welcome, f"00_welcome's course map does not mention {name}"
+    for row in OPTIONAL:
+        for name, _ in names(row["notebook"]):
+            assert f"`{name}` *(optional)*" in welcome, f"00_welcome's map lacks the optional {name}"
 
 
 def lesson_numbers(cell: str) -> list[str]:

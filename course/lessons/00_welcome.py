@@ -58,6 +58,8 @@
 # ## The course map
 #
 # Each lesson is a notebook in `notebooks/`; each graded exercise is a notebook in `exercises/`.
+# Each lesson fits one class period. The three marked *optional* go further than their lesson,
+# for self-study or a longer session; no exercise needs them.
 #
 # | # | lesson | what you learn | graded exercise |
 # |---|---|---|---|
@@ -65,11 +67,14 @@
 # | 01 | `01_data_analysis` | read a reference period and a production stream; spot trends and anomalies | `ex07_data_analysis` |
 # | 02 | `02_performance_metrics` | precision, recall, F1, ROC-AUC, confidence intervals, business cost | `ex01_metrics` |
 # | 03 | `03_data_drift` | drift tests and distances, many columns without false alarms | `ex02_data_drift` |
+# | 03+ | `03_data_drift_further` *(optional)* | columns that drift together; how big a shift each measure sees | — |
 # | 04 | `04_concept_drift` | when the relationship changes; waiting for labels | `ex03_concept_drift` |
+# | 04+ | `04_concept_drift_further` *(optional)* | a prior shift's traces; the detector's settings; CUSUM and DDM | — |
 # | 05 | `05_performance_estimation` | estimate performance before the labels arrive, and when not to trust it | `ex09_performance_estimation` |
 # | 06 | `06_segments_fairness` | look inside the average: segments and fair treatment of groups | `ex10_segments_fairness` |
 # | 07 | `07_data_contracts` | data contracts and service health: catch broken data before it reaches the model | — |
 # | 08 | `08_monitoring_alerting` | a monitor that runs on every batch, alert rules, history | `ex04_monitoring` |
+# | 08+ | `08_monitoring_alerting_further` *(optional)* | critical alerts on enough defaults; tuning the ROC-AUC rule; the alert tuner | — |
 # | 09 | `09_reporting` | stakeholder reports, executive summaries, model cards | `ex05_reporting` |
 # | 10 | `10_governance` | monitoring plans, incident reporting, retraining and champion–challenger | `ex11_monitoring_plan` |
 # | 11 | `11_monitoring_at_scale` | the same statistics over data that does not fit in memory | `ex08_scale` |

@@ -107,8 +107,14 @@ weekly.round(3)
 # a weekly mean move when nothing changes? Statistics answers: about one **standard error**,
 # the reference standard deviation divided by $\sqrt{n}$. A week more than 3 standard errors
 # from the reference mean is very unlikely to be noise alone (about 3 in 1,000 by chance).
+# Mind the sides: noise lands beyond ±2 standard errors about 1 week in 22, but that counts
+# both sides; *above* +2 alone happens half as often, about 1 week in 44.
 
 # %%
+from scipy.stats import norm
+
+print(f"by chance alone: beyond ±3 SE {2 * norm.sf(3):.1%} of weeks; beyond ±2 SE 1 week in "
+      f"{1 / (2 * norm.sf(2)):.0f}; above +2 SE 1 week in {1 / norm.sf(2):.0f}")
 n = scenario.batch_size
 column = "debt_to_income"
 ref_mean = reference[column].mean()
@@ -363,7 +369,7 @@ print(quality.truth[["kind", "features", "start_batch", "end_batch"]].to_string(
 # **Q1.** This week's mean debt-to-income is 2 standard errors above the reference. What now?
 #
 # - **a)** Raise an alert: the customers have changed, and the model must be told about it.
-# - **b)** Note it and watch the next weeks: noise reaches 2 SE about 1 week in 20.
+# - **b)** Note it and watch the next weeks: noise lands this high about 1 week in 44.
 # - **c)** Retrain the model on this week's data so that it follows the new customers.
 #
 # **Q2.** The flag rate doubled, and the observed default rate rose just as much. Best reading?
@@ -385,8 +391,9 @@ q1 = None  # Q1: your letter
 q2 = None  # Q2: your letter
 q3 = None  # Q3: your letter
 self_check(q1, "abc", "948c6241d43fda67", name="Q1",
-           hint='how often does noise alone reach 2 standard errors?',
-           explain='One week at 2 SE is common noise; a run of weeks, or 3+ SE, is a trend worth acting on.')
+           hint='how often does noise alone land 2 standard errors above the reference?',
+           explain='Noise lands 2 SE above about 1 week in 44 (beyond ±2 SE, either side, 1 in 22): '
+                   'one such week is common; a run of weeks, or 3+ SE, is a trend worth acting on.')
 self_check(q2, "abc", "8b869ee012e9f2d4", name="Q2",
            hint='compare what the model expected with what really happened',
            explain='Expected and observed defaults moved together and ROC-AUC held: the model behaves.')

@@ -6,9 +6,9 @@
 # production batch with the reference period and says *which* inputs changed, *how much*, and
 # whether the change is real or just noise.
 #
-# About 60 minutes: 50 for the core path and 10 for the two sections marked *(extension)*,
-# which a short session leaves for self-study. The graded exercise `ex02_data_drift` follows
-# this lesson.
+# About 50 minutes. The graded exercise `ex02_data_drift` follows this lesson. The optional
+# notebook `03_data_drift_further` (20 minutes) adds multivariate drift and an explorer of
+# how large a shift each measure needs.
 
 # %% [markdown]
 # > **Executive summary**
@@ -35,8 +35,8 @@
 # 3. Explain why a p-value alone flags everything on large data, and why PSI > 0.1 alone can
 #    miss a real shift; state the rule that combines significance with effect size.
 # 4. Control false alarms across many columns with **Bonferroni** or **Benjamini–Hochberg**.
-# 5. Test a whole batch in one call, read the tidy table, and find multivariate drift with a
-#    **domain classifier**.
+# 5. Test a whole batch in one call and read the tidy table: which columns drifted, how much,
+#    and why a column was not flagged.
 #
 # **Why this matters to the business:** drift is usually the *first* sign of trouble, weeks
 # before late-arriving outcomes show a loss. But a monitor that cries wolf is soon ignored: the
@@ -150,7 +150,7 @@ plt.show()
 
 # %% [markdown]
 # Left: the **tiny** shift's p-value falls below 0.05 once there are tens of thousands of rows
-# (at one million rows it is about 10⁻²⁹), although nothing worth acting on happened. Right:
+# (the table below: 0.0002 at 50,000 rows), although nothing worth acting on happened. Right:
 # the Wasserstein distance measures the size of the change — about 0.02 and 0.25 at every `n`.
 # And **PSI stays below 0.1 (about 0.06 to 0.08) for the real 0.25-sd shift**: the popular
 # "PSI > 0.1" rule misses it.
@@ -169,7 +169,9 @@ experiment[["n", "column", "p_value", "effect_size", "psi", "drifted", "reason"]
 #
 # - **PSI ≈ d² for a mean shift.** For a normal feature whose mean moves by *d* standard
 #   deviations, PSI is about d²: a 0.25-sd shift gives about 0.06 (the table above, at large
-#   `n`), so "investigate" starts near a 0.3-sd shift and "act" near a 0.5-sd shift.
+#   `n`), so "investigate" starts near a 0.3-sd shift and "act" near a 0.5-sd shift. (On a
+#   skewed feature the same shift in sds can give a much larger PSI: `03_data_drift_further`
+#   shows it on income.)
 # - **PSI is biased upwards at small n.** Sampling noise makes the two histograms differ even
 #   when nothing changed, and PSI adds up those differences without cancelling them. Compare
 #   500 rows with 500 rows of the *same* distribution, many times:
@@ -257,8 +259,8 @@ for correction in [None, "bonferroni", "bh"]:
 pd.Series(false_alarms, name="false alarms in 200 tests")
 
 # %% [markdown]
-# Without a correction, about half a dozen false alarms (fewer than the ten expected: the tests are slightly
-# conservative on binned data). With either correction, one. A correction makes alarms
+# Without a correction, about half a dozen false alarms (fewer than the ten expected: the
+# tests are slightly conservative on binned data). With either correction, one. A correction makes alarms
 # *rare*, not impossible: it works **within one batch**, keeping the chance of any false flag
 # among that week's ten columns near 5%. Over 20 weeks that is about 20 × 0.05 = 1 stray flag
 # expected — exactly what we see. A rule such as "flag in two consecutive weeks" (lesson 08)
@@ -303,78 +305,14 @@ drift.dataset_drift(week12, share=0.5)
 # columns drifted, not just how many.
 
 # %% [markdown]
-# ## Multivariate drift: can a model tell the weeks apart? *(extension)*
-#
-# Per-column tests miss changes in how columns move *together*. A **domain classifier** learns
-# to tell reference rows (label 0) from production rows (label 1). Its cross-validated ROC-AUC
-# is **0.5 when it cannot** — no drift it can see — and near 1 when the two are easy to tell
-# apart. The features it relies on most are the ones that moved.
-
-# %%
-# 3 folds and 3 shuffles per feature keep this quick; the defaults (5 and 5) are steadier.
-quiet = drift.domain_classifier(reference, before, seed=0, cv=3, n_repeats=3)
-moved = drift.domain_classifier(reference, after, seed=0, cv=3, n_repeats=3)
-print(f"week 5:  AUC {quiet.auc:.2f} -> drifted: {quiet.drifted}")
-print(f"week 12: AUC {moved.auc:.2f} -> drifted: {moved.drifted}")
-
-ax = moved.importances.head(5).plot.barh(x="feature", y="importance", legend=False,
-                                          figsize=(6, 3), color=plots.PALETTE[1])
-ax.invert_yaxis()
-ax.set(xlabel="drop in AUC when the feature is shuffled", ylabel="",
-       title="week 12: features that separate production from reference")
-plt.show()
-
-# %% [markdown]
-# Week 5 is indistinguishable from the reference (AUC ≈ 0.5). Week 12 is easy to tell apart,
-# mostly by age and credit history, as the per-column tests said. But `employment_type` helps
-# too, although its own shares did not move: the campaign made applicants younger without
-# changing their employment mix, so combinations like *under 30 and retired* became almost
-# three times as common. That is a change in how columns move **together**, which only a
-# multivariate check sees. It costs more (a model is trained per check), so use it as a weekly
-# cross-check next to the per-column tests, not instead of them.
-
-# %%
-moved.importances.head(5).round(3)
-
-# %% [markdown]
-# ## Explore: how large must a shift be before each measure flags it? *(extension)*
-#
-# The explorer draws a fresh week of 1,000 applicants with one feature shifted by the slider
-# (in reference sds) and runs all five measures plus the `auto` verdict. Try `age` at
-# 0.02, 0.1, 0.25 and 0.5: which measures flag at 0.25, and which stay silent? Then switch to
-# `income`, and to `channel`. (Static outputs show the widget's starting state only: run the
-# notebook in JupyterLab to get the live widget.)
-
-# %%
-from modellab.widgets import drift_explorer
-
-explorer = drift_explorer(scenario, "age", shift=0.25)
-explorer
-
-# %% [markdown]
-# The tests behind the explorer's starting state, and the same 0.25-sd shift on `income`:
-
-# %%
-skewed = drift_explorer(scenario, "income", shift=0.25)
-pd.DataFrame({"age": explorer.tests.set_index("method")["statistic"],
-              "income": skewed.tests.set_index("method")["statistic"]}).round(3)
-
-# %% [markdown]
-# On `age` (roughly symmetric) PSI stays near 0.05 — below 0.1, as d² predicts — while KS and
-# the Wasserstein distance flag the shift. On `income` the same 0.25 sd gives PSI about 0.2:
-# income is skewed, its sd is inflated by a few very high earners, so adding 0.25 sd moves the
-# crowd of ordinary incomes across several quantile bins. PSI depends on the shape of the
-# distribution, not only on the size of the shift in sds.
-
-# %% [markdown]
 # ## Why it matters: drift is a warning, not a verdict
 #
 # Drift says the model now scores more applicants of a kind it saw *less often* in training.
 # It is **extrapolating** only when the shift leaves the training data's range altogether
 # (ages, incomes or categories it never saw); inside that range it has seen such applicants,
 # just fewer of them. Either way, whether its decisions got worse is a separate question,
-# answered by performance metrics once outcomes arrive. Here, the campaign brought riskier applicants, but who defaults *given a
-# profile* did not change:
+# answered by performance metrics once outcomes arrive. Here, the campaign brought riskier
+# applicants, but who defaults *given a profile* did not change:
 
 # %%
 from modellab import metrics
@@ -392,14 +330,18 @@ axes[1].set_ylim(0.5, 1.0)  # on the full 0.5 (chance) to 1 scale, week-to-week 
 plots.metric_over_time(history, "positive_rate", reference=validation["positive_rate"],
                        ax=axes[2])
 plt.show()
+campaign = history["batch"] >= 10
+print(f"default rate: weeks 0-9 {history.loc[~campaign, 'base_rate'].mean():.1%}, "
+      f"weeks 10-19 {history.loc[campaign, 'base_rate'].mean():.1%}")
 
 # %% [markdown]
 # From week 10 the drift share jumps to 30%, ROC-AUC stays near its validation level (the
 # model still ranks risk well), and the share of declined applications rises — because the
-# new applicants really are riskier (the default rate goes from about 11% to about 15%:
-# `history["base_rate"]`). The alert was right to fire: the business must decide whether it accepts more declines
-# from the new channel, and the team should confirm performance as outcomes arrive. **No
-# retraining is needed yet** — that is the verdict the metrics, not the drift test, deliver.
+# new applicants really are riskier (the default rate goes from about 11% to about 15%,
+# printed under the figure). The alert was right to fire: the business must decide whether
+# it accepts more declines from the new channel, and the team should confirm performance as
+# outcomes arrive. **No retraining is needed yet** — that is the verdict the metrics, not the
+# drift test, deliver.
 
 # %% [markdown]
 # ## Recap
@@ -408,19 +350,19 @@ plt.show()
 # - **KS** (numeric) and **chi-squared** (categorical) test *whether* a change is real;
 #   **PSI**, **Jensen–Shannon** and **Wasserstein** measure *how big* it is.
 # - **p-values depend on n**: at a million rows a 0.02-sd wobble is "significant". **PSI > 0.1**
-#   misses a 0.25-sd shift (PSI ≈ d², about 0.06). Read PSI with its bands (< 0.1 stable,
+#   misses a 0.25-sd shift of a normal feature (PSI ≈ d², about 0.06). Read PSI with its bands (< 0.1 stable,
 #   0.1–0.25 investigate, > 0.25 act), and remember its upward bias on small batches. The
 #   `auto` rule needs *significant* (after correction) **and** an effect above a floor.
 # - **Many tests**: 200 uncorrected tests give about 10 false alarms; **BH** controls the share
 #   of false alarms among flags and keeps more real drift than **Bonferroni**. Corrections work
 #   within a batch: over 20 weeks, about one stray flag remains.
 # - `DriftDetector().fit(reference).test(batch)` gives one tidy row per column;
-#   `dataset_drift` the drifted share; `domain_classifier` an AUC (0.5 = no drift) and the
-#   features that separate.
+#   `dataset_drift` the drifted share of columns.
 # - Drift is a **warning**: confirm with performance metrics before acting.
 #
 # **Next:** `ex02_data_drift` (graded), then `04_concept_drift` — when the inputs stay the same
-# but the world's rules change.
+# but the world's rules change. Optional: `03_data_drift_further` — drift in how columns move
+# *together* (a domain classifier), and an explorer of the shift each measure needs.
 
 # %% [markdown]
 # ## Self-check (not graded)

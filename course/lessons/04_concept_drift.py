@@ -3,24 +3,26 @@
 #
 # In lesson 03 the *inputs* changed and drift tests caught it. This lesson is about the harder
 # case: the model gets worse while its inputs look exactly as before — and the outcomes that
-# would prove it arrive weeks late. About 45 minutes: 35 for sections 1, 3 and 5 (the core a
-# short session keeps) and 10 for sections 2 and 4, marked *(extension)*.
+# would prove it arrive weeks late. About 45 minutes. The graded exercise `ex03_concept_drift`
+# follows this lesson. The optional notebook `04_concept_drift_further` (20 minutes) adds what a
+# prior shift does to the scores and to the cheapest threshold, how the detector's settings
+# change its alarms, and two more detectors.
 
 # %% [markdown]
 # > **Executive summary — for readers who skip the code**
 # >
 # > - **Concept drift:** the link between applicant and outcome changes (a relief scheme, a plant
 # >   closure). Input checks can stay green; then only performance measured on outcomes shows
-# >   the drop.
-# >   The fix is usually to **retrain** on recent, labelled data.
+# >   the drop. The fix is usually to **retrain** on recent, labelled data.
 # > - **Prior shift:** more borrowers default, but each group looks as before. The model still
 # >   *ranks* well, but its probabilities are too low: **recalibrate** and revisit the threshold
 # >   rather than rebuild the model.
 # > - **Label delay:** outcomes arrive weeks late, so this week's performance is unknown. Report
 # >   what you can (score and input drift, flag rate) as *early warnings*, say clearly what you
 # >   cannot, and decide how long you are willing to wait.
-# > - **Automatic detectors** (Page-Hinkley, CUSUM) watch a metric batch after batch. A lower alarm
-# >   level means faster detection and more false alarms: set it on a calm period, on purpose.
+# > - **Automatic detectors** (such as Page-Hinkley) watch a metric batch after batch. A lower
+# >   alarm level means faster detection and more false alarms: set it on a calm period, on
+# >   purpose.
 
 # %% [markdown]
 # ## What you will be able to do
@@ -38,7 +40,7 @@
 #
 # A credit model that silently ranks borrowers worse approves more loans that will not be paid
 # back — and the losses show up months later, in the accounts. Input monitoring alone gives a
-# false sense of safety: this lesson shows a world where every input check is green while the
+# false sense of safety: this lesson shows a world where the input checks stay quiet while the
 # model's ROC-AUC falls from 0.80 to 0.65. Knowing *which* kind of drift you face also decides
 # the cost of the fix: recalibrating takes a day, retraining takes weeks.
 
@@ -124,39 +126,32 @@ history.loc[7:13, ["batch", "roc_auc", "roc_auc_low", "roc_auc_high", "recall"]]
 # performance, not only data.
 
 # %% [markdown]
-# ## 2 · Prior shift: more defaults, same-looking borrowers *(extension)*
+# ## 2 · Prior shift: more defaults, same-looking borrowers
 #
 # In `prior_shift` a downturn raises the default rate by 8 points from batch 10. Defaulters look
 # like defaulters always did, and repayers like repayers; there are simply more defaulters.
-# (Scenarios with the same seed share the same reference period, so `reference` from section 1
-# still applies.)
+# The metrics per batch, averaged before and after the change:
 
 # %%
 prior = make("prior_shift", seed=0)
 prior_history = metrics.by_batch(prior.production,
                                  metrics=["roc_auc", "precision", "recall", "base_rate"],
                                  threshold=prior.threshold)
-plots.metric_over_time(prior_history, "base_rate", reference=reference["base_rate"],
-                            title="prior_shift: observed default rate per batch")
-plt.show()
-
-# %% [markdown]
-# Before versus after the change, averaged over batches:
-
-# %%
 start = int(prior.truth["start_batch"].iloc[0])
 period = (prior_history["batch"] >= start).map({False: "before", True: "after"})
 columns = ["roc_auc", "precision", "recall", "base_rate"]
 prior_history.groupby(period)[columns].mean().reindex(["before", "after"]).round(3)
 
 # %% [markdown]
+# - **The default rate** (`base_rate`) rises by about 8 points.
 # - **ROC-AUC barely moves:** the model still *ranks* borrowers well — a defaulter still tends to
 #   score higher than a repayer.
 # - **Precision rises:** with more defaulters around, more of the flagged loans really default.
 # - **Recall stays about the same:** each defaulter is as likely as before to score above 0.20.
 #
 # So a prior shift can make some metrics look *better*. What is wrong is the probabilities. A
-# calibration curve compares the predicted default probability with the observed default rate:
+# calibration curve compares the predicted default probability with the observed default rate
+# (scenarios with the same seed share the same reference period):
 
 # %%
 after = prior.production[prior.production["batch"] >= start]
@@ -170,40 +165,10 @@ plt.show()
 # %% [markdown]
 # After the downturn the curve sits above the diagonal: loans the model prices at 10% now default
 # far more often. Anyone using the score as a probability — for pricing, provisions, the expected
-# loss — now underestimates risk.
-#
-# **Why the score distribution moves.** The model itself did not change, but the *mix* of
-# applicants did: there are more defaulters, and defaulters have riskier profiles and therefore
-# higher scores. So the scores shift up — a little, far less than the default rate
-# (mean score before and after):
-
-# %%
-round(prior.reference["score"].mean(), 3), round(after["score"].mean(), 3)
-
-# %% [markdown]
-# The whole distribution, reference against the weeks after the downturn:
-
-# %%
-plots.distribution(prior.reference, after, column="score",
-                        labels=("reference", "after the downturn"))
-plt.show()
-
-# %% [markdown]
-# That small upward move is a label-free *early warning* of a prior shift. The remedy is usually
-# cheap: **recalibrate** the probabilities to the new default rate and revisit the threshold; no
-# need to rebuild the model.
-#
-# **Explore.** The threshold of 0.20 was chosen so that lending pays: a good loan earns about 15%
-# of its amount, a default loses about 60%. Below, the cost of each error is set to those values
-# for the loans *after* the downturn. Press *go to cheapest threshold*: with probabilities that
-# are now too low, the cheapest cut-off on the model's score is no longer 0.20. (On the reference
-# period it is close to 0.20.)
-
-# %%
-from modellab.widgets import threshold_explorer
-
-threshold_explorer(after["default"], after["score"], cost_fp=0.15, cost_fn=0.60,
-                   threshold=prior.threshold)
+# loss — now underestimates risk. The remedy is usually cheap: **recalibrate** the probabilities
+# to the new default rate and revisit the threshold; no need to rebuild the model.
+# (`04_concept_drift_further` shows the early warning a prior shift leaves in the scores before
+# any outcome arrives, and what the old threshold costs after the downturn.)
 
 # %% [markdown]
 # ## 3 · Label delay: what you can measure this week
@@ -271,20 +236,17 @@ plt.show()
 # > which population it was measured on.
 
 # %% [markdown]
-# ## 4 · Streaming detectors: an alarm that watches for you *(extension)*
+# ## 4 · A detector that watches for you: Page-Hinkley
 #
 # Nobody stares at a chart every week. A *change detector* reads one number per batch and raises
 # an alarm when the stream has moved. `modellab.streaming` has three; we use **Page-Hinkley**,
 # which adds up how far each value falls below the running average and alarms when the sum
 # passes `threshold` (in standard deviations of the metric).
 #
-# As with every monitor: **fit on the reference period**. We cut the reference into chunks,
-# compute ROC-AUC on each, and let the detector learn how much the metric wobbles.
-#
-# **The chunk size matters.** The detector will watch ROC-AUC on production batches of 1,000
-# loans, so it must learn the wobble of ROC-AUC on 1,000 loans. Chunks of 500 wobble about
-# √2 ≈ 1.4 times more: a detector fitted on them thinks the metric is noisier than it is, and
-# its threshold becomes 1.4 times looser than the one you set.
+# As with every monitor: **fit on the reference period**. We cut the reference into chunks of
+# the production batch size (1,000 loans), compute ROC-AUC on each, and let the detector learn
+# how much the metric wobbles on a batch of that size. (Smaller chunks wobble more and make
+# every threshold looser than the number you type: `04_concept_drift_further` measures it.)
 
 # %%
 import numpy as np
@@ -297,11 +259,6 @@ def chunk_auc(rows, size):
     chunks = rows.assign(batch=np.arange(len(rows)) // size)
     return metrics.by_batch(chunks, metrics=["roc_auc"])["roc_auc"]
 
-
-wobble = {size: chunk_auc(concept.reference, size).std() for size in (500, concept.batch_size)}
-print(f"ROC-AUC wobble (sd) on 500-row chunks: {wobble[500]:.3f}; on "
-      f"{concept.batch_size:,}-row chunks: {wobble[concept.batch_size]:.3f}; "
-      f"ratio {wobble[500] / wobble[concept.batch_size]:.1f}")
 
 reference_auc = chunk_auc(concept.reference, concept.batch_size)  # the production batch size
 detector = PageHinkley(threshold=8, min_samples=3, direction="decrease").fit(reference_auc)
@@ -318,9 +275,10 @@ plots.metric_over_time(history, "roc_auc", alerts=alarms["label"].tolist(),
 plt.show()
 
 # %% [markdown]
-# **Detection delay versus false alarms.** A low `threshold` alarms quickly but also on noise; a
-# high one is calm but slow. We measure both: the delay on `concept_drift` (the change is at
-# batch 10) and the false alarms on a `stable` world of 60 calm weeks, where every alarm is false.
+# **Why 8? Detection delay versus false alarms.** A low `threshold` alarms quickly but also on
+# noise; a high one is calm but slow. We measure both: the delay on `concept_drift` (the change
+# is at batch 10) and the false alarms on a `stable` world of 60 calm weeks, where every alarm
+# is false.
 
 # %%
 calm = make("stable", seed=0, n_batches=60)
@@ -342,15 +300,7 @@ pd.DataFrame(rows)
 # once but still raises a false alarm or two on calm data. At 8 it is silent on calm data and
 # still catches this large drop at once; at 12–15 it waits one more week. A smaller drop would
 # take longer to find at every level: pick the threshold on calm data for the false-alarm rate
-# you can live with, then check the delay on the changes you most fear. (Fitted on 500-row
-# chunks, every level would behave about 1.4–1.6 times looser: fewer false alarms *and* later
-# detection than the number you typed promises.) `CUSUM` works the same way, against a fixed in-control
-# level learnt with `fit`; `DDM` watches a stream of 0/1 errors, loan by loan.
-
-# %%
-from modellab.streaming import CUSUM
-
-CUSUM(h=5, direction="decrease").fit(reference_auc).run(concept_auc)
+# you can live with, then check the delay on the changes you most fear.
 
 # %% [markdown]
 # ## 5 · The business decision: retrain, recalibrate or wait?
@@ -373,14 +323,15 @@ CUSUM(h=5, direction="decrease").fit(reference_auc).run(concept_auc)
 # - Track **per-batch metrics with confidence intervals** (`metrics.by_batch(..., ci=True)`,
 #   `plots.metric_over_time`) to tell a real drop from a noisy week.
 # - **Prior shift** moves the default rate: ranking holds, precision can even rise, calibration
-#   breaks; the score distribution moves a little. Recalibrate.
+#   breaks. Recalibrate and revisit the threshold.
 # - Under **label delay**, report performance up to the last labelled batch and watch
 #   label-free proxies (score distribution, flag rate, input drift) for the rest.
-# - **Page-Hinkley / CUSUM** turn a metric stream into alarms; fit on the reference period and
-#   choose the threshold by trading detection delay against false alarms.
+# - **Page-Hinkley** turns a metric stream into alarms; fit it on reference chunks of the
+#   production batch size and choose the threshold by trading detection delay against false
+#   alarms.
 #
-# **Next:** `08_monitoring_alerting` — a monitor that runs all of this on every batch, with
-# alert rules and a history. Then practise in `ex03_concept_drift`.
+# **Next:** practise in `ex03_concept_drift`, then `05_performance_estimation` — estimating
+# performance before the labels arrive. Optional: `04_concept_drift_further`.
 
 # %% [markdown]
 # ## Self-check (not graded)

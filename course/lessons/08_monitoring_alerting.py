@@ -1,14 +1,14 @@
 # %% [markdown]
 # # 08 · Continuous monitoring and alerting
 #
-# Lessons 02–04 measured performance and drift one question at a time. In production nobody
-# runs those checks by hand: a **monitor** runs them on every new batch, keeps the results, and
+# Lessons 02–07 asked one question at a time: performance, drift, segments, data quality. In
+# production nobody runs those checks by hand: a **monitor** runs them on every new batch, keeps the results, and
 # raises an **alert** when an agreed rule is broken. This lesson builds that loop, tunes its
 # rules, and runs it unattended from the command line.
 #
-# About 60 minutes: 50 for the core path and 10 for the two parts marked *(extension)*, which
-# a short session leaves for self-study. The graded exercise `ex04_monitoring` follows this
-# lesson.
+# About 50 minutes. The graded exercise `ex04_monitoring` follows this lesson. The optional
+# notebook `08_monitoring_alerting_further` (25 minutes) measures why critical alerts need
+# enough defaults, tunes the ROC-AUC rule, and has a live alert tuner.
 
 # %% [markdown]
 # > **Executive summary**
@@ -142,42 +142,8 @@ for rule in default_rules():
 # Metric rules wait for at least 200 labelled rows in a batch (`min_labelled`): "no outcomes yet"
 # is not a performance drop. But 200 labelled loans is not 200 pieces of evidence: ROC-AUC and
 # recall rest on the **defaults** among them, and at an 11% default rate that is only about 22.
-# How noisy is ROC-AUC then? Draw random samples of 200 and of 1,000 loans from the reference
-# period, where nothing is wrong:
-
-# %%
-from sklearn.metrics import roc_auc_score
-
-y_ref = scenario.reference["default"].to_numpy()
-s_ref = scenario.reference["score"].to_numpy()
-ref_auc = roc_auc_score(y_ref, s_ref)
-rng = np.random.default_rng(0)
-noise = []
-for n_rows in (200, 1000):
-    for _ in range(300):
-        rows = rng.choice(len(y_ref), size=n_rows, replace=False)
-        noise.append({"labelled loans": n_rows, "defaults": y_ref[rows].sum(),
-                      "auc": roc_auc_score(y_ref[rows], s_ref[rows])})
-noise = pd.DataFrame(noise).groupby("labelled loans").agg(
-    defaults=("defaults", "mean"), auc_sd=("auc", "std"),
-    false_drop_rate=("auc", lambda a: (a < ref_auc - 0.10).mean()))
-noise.round(3)
-
-# %% [markdown]
-# On 200 loans (about 22 defaults) ROC-AUC wobbles by about 0.05, and a 0.10 "drop" appears by
-# pure chance in about 4% of quiet batches — too often to wake someone at night. On 1,000 loans
-# (about 110 defaults) the wobble halves and a chance 0.10 drop practically never happens.
-# So gate **critical** alerts on the number of defaults the metric was measured on (here: about
-# 100, i.e. `min_labelled` of about 100 / default rate ≈ 900 loans), or on a confidence bound
-# (alert only when the whole interval lies below the limit). Warnings can keep the lower gate.
-
-# %%
-from modellab.monitor import MetricDropFrom
-
-default_rate = scenario.reference["default"].mean()
-critical_auc = MetricDropFrom("roc_auc", by=0.10, severity="critical",
-                              min_labelled=int(np.ceil(100 / default_rate)))
-critical_auc  # pass rules=[critical_auc, ...] to a Monitor to page only on enough defaults
+# Enough for a warning, too few to wake someone at night: a **critical** alert should wait for
+# about 100 defaults (`08_monitoring_alerting_further` measures why, and builds that rule).
 
 # %% [markdown]
 # ### How noisy is a weekly ROC-AUC?
@@ -291,29 +257,8 @@ tradeoff
 # but also alarms on quiet weeks; a very high floor never alarms falsely but notices the squeeze
 # weeks late — or, for a smaller drift, not at all (`missed`). The default, 0.2, sits at the
 # knee: no false alarm here, and the drift is caught in its first week.
-#
-# *(Extension.)* The same trade-off for the ROC-AUC rule. It cannot see this covariate shift (the model still
-# ranks well), so only its false alarms differ:
-
-# %%
-pd.DataFrame([{"rule": f"MetricDropFrom('roc_auc', by={by})",
-               **score_rules([MetricDropFrom("roc_auc", by=by)])} for by in (0.03, 0.05, 0.10)])
-
-# %% [markdown]
-# ### Explore it yourself *(extension)*
-#
-# The alert tuner re-evaluates four rules on the 20-week history from the start of the lesson
-# and scores them against the scenario's truth: drag a slider and watch false alarms, missed
-# events and the delay. (Run the cell in JupyterLab to get the live widget.)
-
-# %%
-from modellab.widgets import alert_tuner
-
-alert_tuner(result, truth=scenario.truth)
-
-# %% [markdown]
-# Try: drag the *feature effect floor* to 0.05, then to 1.0. Which week does the first alert move
-# to, and how many false alarms appear?
+# (`08_monitoring_alerting_further` draws the same trade-off for the ROC-AUC rule, and has an
+# alert tuner to try the thresholds live.)
 
 # %% [markdown]
 # ## Alert fatigue: fewer, better alerts
@@ -360,7 +305,10 @@ alerts.drop_duplicates("rule")[["batch", "severity", "message"]]
 # - The `modellab monitor` command does the same from a terminal or a scheduler.
 #
 # We work in a temporary folder, so this notebook leaves nothing behind. First, the week files a
-# data pipeline would deliver: one Parquet file per batch.
+# data pipeline would deliver: one Parquet file per batch, `batch_000.parquet`,
+# `batch_001.parquet`, ... (the monitor reads the batch id from the number at the end of the
+# name). Ten small weeks of 500 applications from the campaign scenario stand in for the
+# pipeline; from a terminal, `modellab scenarios export` writes the same files.
 
 # %%
 import pathlib
@@ -368,25 +316,22 @@ import shutil
 import sys
 import tempfile
 
-MODELLAB = pathlib.Path(sys.executable).parent / "modellab"  # this kernel's modellab command
 workdir = pathlib.Path(tempfile.mkdtemp(prefix="modellab-08-"))
 data, store = workdir / "weeks", workdir / "monitor.db"
-
-# %%
-# !{MODELLAB} scenarios export covariate_shift_sudden --seed 1 --out {data} --format parquet --n-reference 2000 --n-batches 10 --batch-size 500
-
-# %% [markdown]
-# The export also writes the scenario's answer key, `truth.csv`; a real pipeline would not
-# deliver one, so we move it out of the batch folder.
-
-# %%
-shutil.move(data / "truth.csv", workdir / "truth.csv")
+data.mkdir()
+weeks = make("covariate_shift_sudden", seed=1, n_reference=2000, n_batches=10, batch_size=500)
+weeks.reference.to_parquet(data / "reference.parquet", index=False)
+for batch in weeks.iter_batches():
+    batch.to_parquet(data / f"batch_{batch['batch'].iloc[0]:03d}.parquet", index=False)
 sorted(p.name for p in data.iterdir())[:4]
 
 # %% [markdown]
-# Run the monitor on the folder. It prints each new alert on one line, then a summary.
+# Run the monitor on the folder, as a scheduler would: the `modellab monitor run` command in a
+# shell (in a notebook, `!` runs a terminal command; `MODELLAB` is this kernel's copy of the
+# command). It prints each new alert on one line, then a summary.
 
 # %%
+MODELLAB = pathlib.Path(sys.executable).parent / "modellab"
 # !{MODELLAB} monitor run --reference {data}/reference.parquet --batches {data} --store {store}
 
 # %% [markdown]
@@ -398,22 +343,21 @@ sorted(p.name for p in data.iterdir())[:4]
 
 # %% [markdown]
 # The history lives in the store, not in the process: any later session (or a report, lesson
-# 06) reads it back without the raw data. From a terminal, `modellab monitor alerts` prints the
-# stored alerts, here only the critical ones (none: performance held):
-
-# %%
-# !{MODELLAB} monitor alerts --store {store} --severity critical
-
-# %% [markdown]
-# And from Python, after a restart, `MonitorResult.from_store` returns the same tables as
-# `Monitor.run`:
+# 09) reads it back without the raw data. From Python, after a restart,
+# `MonitorResult.from_store` returns the same tables as `Monitor.run`. How many of the stored
+# alerts are critical? None: performance held, so nobody would have been paged.
 
 # %%
 from modellab.monitor import MonitorResult
 
 stored = MonitorResult.from_store(store)
 print(stored)
+print("stored alerts by severity:", stored.alerts["severity"].value_counts().to_dict())
 stored.history[["batch", "roc_auc", "mean_score", "drift_share"]].round(3).tail(4)
+
+# %% [markdown]
+# From a terminal, `modellab monitor alerts --store monitor.db --severity critical` prints the
+# same stored alerts, one sentence each, and `modellab monitor history` the history table.
 
 # %% [markdown]
 # A scheduler entry that runs the monitor every Monday at 6:00 and exits with status 1 when new
@@ -440,11 +384,12 @@ shutil.rmtree(workdir)
 # - Score rules on known scenarios: **false alarms** on `stable`, **detection delay** from the
 #   truth's onset. Tighter is sooner and noisier.
 # - Severities, plain messages and "tell people once" fight alert fatigue; only critical alerts
-#   page a person.
+#   page a person, and only when measured on enough defaults.
 # - A SQLite store makes re-runs idempotent and history durable; `modellab monitor run` fits a
 #   scheduler.
 #
-# **Next:** `09_reporting` — turning this history into a report stakeholders read.
+# **Next:** the exercise `ex04_monitoring`, then `09_reporting` — turning this history into a
+# report stakeholders read. Optional: `08_monitoring_alerting_further`.
 
 # %% [markdown]
 # ## Self-check (not graded)
