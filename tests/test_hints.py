@@ -275,6 +275,38 @@ _QUIZZES = {
 MISTAKES += [(name, f"{var}-check", f"{var} = {letter!r}", "not the best answer")
              for name, questions in _QUIZZES.items() for var, right in questions
              for letter in "abcd" if letter != right]
+# ex02 · Part A: the right psi with one rule broken at a time
+_PSI = """
+def psi(reference, current, bins=10):
+    ref = np.asarray(reference, dtype=float)
+    cur = np.asarray(current, dtype=float)
+    edges = np.unique(np.quantile(ref, np.arange(bins + 1) / bins))
+    inner = edges[1:-1]
+    n_bins = inner.size + 1
+    p = np.bincount(np.searchsorted(inner, ref, side="right"), minlength=n_bins) / ref.size
+    q = np.bincount(np.searchsorted(inner, cur, side="right"), minlength=n_bins) / cur.size
+    p = np.where(p == 0, 1e-4, p)
+    q = np.where(q == 0, 1e-4, q)
+    return float(np.sum((q - p) * np.log(q / p)))
+"""
+_PSI_SHARES = (
+    '    p = np.bincount(np.searchsorted(inner, ref, side="right"), minlength=n_bins) / ref.size\n'
+    '    q = np.bincount(np.searchsorted(inner, cur, side="right"), minlength=n_bins) / cur.size\n')
+_PSI_EPS = "    p = np.where(p == 0, 1e-4, p)\n    q = np.where(q == 0, 1e-4, q)\n"
+MISTAKES += [("ex02_data_drift", "a1-check", _PSI.replace(old, new), hint) for old, new, hint in [
+    ('side="right"', 'side="left"', "side='right'"),
+    ("np.quantile(ref,", "np.quantile(cur,", "not of the current week"),
+    ("np.quantile(ref,", "np.quantile(np.concatenate([ref, cur]),", "not of both samples"),
+    ("np.sum((q - p) * np.log(q / p))", "np.sum(q * np.log(q / p))", "not q · ln(q / p)"),
+    ("np.arange(bins + 1) / bins", "np.linspace(0, 1, bins)", "bins + 1 edges"),
+    ("np.unique(np.quantile(ref, np.arange(bins + 1) / bins))", "np.linspace(ref.min(), ref.max(), bins + 1)",
+     "not equal-width bins"),
+    # right on this week's ages (all inside the reference range); the made-up far sample shows it
+    (_PSI_SHARES, "    p = np.histogram(ref, edges)[0] / ref.size\n    q = np.histogram(cur, edges)[0] / cur.size\n",
+     "open outer bins keep them"),
+    (_PSI_EPS, "", "replace shares that are 0"),  # ln(0): numpy warns and returns inf
+    (_PSI_EPS, _PSI_EPS + "    p, q = p / p.sum(), q / q.sum()\n", "do not renormalise"),
+]]
 MISTAKES += [
     ("ex02_data_drift", "b1-check", "campaign_drift = {'age', 'channel'}", "pool batches 10 to 19"),
     ("ex02_data_drift", "b1-check", "campaign_drift = drifted_features(scenario, 0, 9)",
@@ -315,6 +347,19 @@ def incident_facts(result):
 """, "the batch from which the inputs changed"),
 ]
 MISTAKES += [("ex06_capstone", "affected-check", "affected = {'age', 'channel'}", "at least half")]
+# ex06 · Part A2: a find_onset that compares with the previous batch, or keeps the last pair
+_ONSET = """
+def find_onset(history):
+    ordered = history.sort_values("batch").reset_index(drop=True)
+    drift_cols = [c for c in ordered.columns if c.startswith("drift_") and c != "drift_share"]
+    missing_cols = [c for c in ordered.columns if c.startswith("missing_")]
+    abnormal = ordered[drift_cols].astype(bool).any(axis=1) | (ordered[missing_cols] > 0.05).any(axis=1)
+    sustained = abnormal & abnormal.shift({shift}, fill_value=False)
+    return ordered.loc[sustained, "batch"].iloc[{pick}] if sustained.any() else None
+onset = find_onset(history)
+"""
+MISTAKES += [("ex06_capstone", "onset-check", _ONSET.format(shift=1, pick=0), "shift(-1)"),
+             ("ex06_capstone", "onset-check", _ONSET.format(shift=-1, pick=-1), "take the first one")]
 MISTAKES += [("ex06_capstone", "first-signal-check", f"first_signal = {letter!r}", "not the best answer")
              for letter in "acde"]
 MISTAKES += [("ex06_capstone", "kind-check", f"kind = {kind!r}", "how the affected features changed")

@@ -11,9 +11,9 @@
 #   them read by your instructor);
 # - **Part D** — answer three decision questions a model-risk manager faces (3 points).
 #
-# After each answer, run the **check cell** below it. Each ✅ line says what it checked: a quiz
-# ✅ means right; "… is in a plausible range" or "has the right shape" means only the form was
-# checked, and the value is checked when graded. ❌ comes with a hint and the cell to change.
+# After each answer, run the **check cell** below it: ✅ means that answer is right (the check
+# compares it with a fingerprint of the right value, so the cell does not show the answer);
+# ❌ comes with a hint and the cell to change.
 # Check cells are locked (🔒): they are graded exactly as written, so edit your answer cell.
 # More tests run when your work is graded (on data you have not seen, so
 # write code that computes the answer rather than typing names or numbers in).
@@ -89,17 +89,42 @@ def psi(reference, current, bins=10):
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "a1-check", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+from modellab.checks import check_digest
+
+_grid = np.arange(1000.0)  # a made-up reference, and the same values moved far above it
 with answering("psi"):
     age_psi = psi(reference["age"], week["age"])
     same_psi = psi(reference["income"], reference["income"])
+    far_psi = psi(_grid, _grid + 10_000)
 check_true(age_psi is not None and np.ndim(age_psi) == 0 and not isinstance(age_psi, str),
            "return a single number, e.g. return float(np.sum(...))", name="psi returns one number",
            success="psi returns one number.")
 check_close(same_psi, 0.0, "psi of a sample against itself", tol=1e-12,
             hint="identical samples have identical shares, so every term is 0")
-check_close(age_psi, drift.psi(reference["age"], week["age"]).statistic, "psi for age in week 12",
-            tol=1e-6, hint="bin on quantiles of the reference; a value equal to an edge goes to "
-                           "the bin on its right (side='right'); replace empty shares by 0.0001")
+check_digest(age_psi, "8e806b553a64b085", "psi for age in week 12", digits=6,
+             hint="follow rules 2 to 6 one by one: quantile edges of the reference, open outer "
+                  "bins, side='right', 0.0001 for empty shares",
+             mistakes={
+                 "70ed0491d874a17a": "a value equal to an inner edge goes to the bin that starts "
+                                     "there: np.searchsorted(..., side='right') (rule 3)",
+                 "c3d57198c0e788a3": "bin edges are quantiles of the reference only (rule 2), "
+                                     "not of the current week",
+                 "03f2b96afb618264": "bin edges are quantiles of the reference only (rule 2), "
+                                     "not of both samples together",
+                 "17fecb0a7612949b": "PSI sums (q - p) · ln(q / p), not q · ln(q / p) (rule 6)",
+                 "99f6bbce17fda4ea": "bins need bins + 1 edges: np.arange(bins + 1) / bins (rule 2)",
+                 "8d5883f2b1e08fca": "quantile edges (equal shares of the reference), not "
+                                     "equal-width bins (rule 2)",
+             })
+check_digest(far_psi, "83ca80743bab9a54", "psi with every current value above the reference",
+             digits=6, hint="the last bin takes every value from the last inner edge up (rule 3)",
+             mistakes={
+                 "14b0065c5370a85c": "values beyond the reference range were dropped (as "
+                                     "np.histogram does): open outer bins keep them (rule 3)",
+                 "4d14bab049bbdd90": "an empty bin makes ln(0): replace shares that are 0 by "
+                                     "0.0001 (rule 5)",
+                 "f2e01be4ce8eb20a": "do not renormalise the shares after replacing zeros (rule 5)",
+             })
 ### BEGIN HIDDEN TESTS (trusted)
 _world = make("covariate_shift_gradual", seed=5)
 _rng = np.random.default_rng(2024)

@@ -14,10 +14,10 @@
 # - Part F: the incident report (5 points, read by your instructor)
 #
 # Write your code where it says `YOUR CODE HERE` (delete the `raise NotImplementedError()` line),
-# then run the check cell below it. The checks you see tell you whether your answer is plausible
-# (a quiz ✅ means right); check cells are locked (🔒), graded exactly as written;
-# the exact checks run when your work is graded, partly on **other incidents** than this one — so
-# compute your answers, never type them in. Every cell should run in a few seconds. At the end,
+# then run the check cell below it: ✅ means that answer is right (the check compares it with a
+# fingerprint of the right one, or tries your function on made-up histories), ❌ comes with a hint.
+# Check cells are locked (🔒), graded exactly as written; more tests run when your work is graded,
+# partly on **other incidents** than this one — so compute your answers, never type them in. Every cell should run in a few seconds. At the end,
 # use *Kernel → Restart Kernel and Run All Cells…* once.
 
 # %% [markdown]
@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from modellab import plots, report, scenarios
-from modellab.checks import answering, check_equal, check_in_range, check_true
+from modellab.checks import answering, check_true
 from modellab.monitor import Monitor
 
 CASE = (
@@ -116,9 +116,9 @@ def find_onset(history):
 # %% [markdown]
 # The check tries your function on three made-up histories: a drift that stays from batch 7
 # (batch 4 is an isolated flag), a broken feed that blanks out `income` from batch 2, and a calm
-# period with one isolated flag.
+# period with one isolated flag (Part B's check uses the first two as well).
 
-# %% nbgrader={"grade": true, "grade_id": "find-onset-check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "toy-histories", "locked": true, "schema_version": 3, "solution": false, "task": false}
 _toy_drift = pd.DataFrame({
     "batch": [3, 4, 5, 6, 7, 8],
     "drift_share": [0.0, 0.5, 0.0, 0.0, 1.0, 0.5],
@@ -137,6 +137,8 @@ _toy_missing = pd.DataFrame({
 })
 _toy_calm = _toy_drift.assign(drift_age=[False, True, False, False, False, False],
                               drift_income=[False] * 6)
+
+# %% nbgrader={"grade": true, "grade_id": "find-onset-check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 with answering("find_onset"):
     _got = [find_onset(_toy_drift), find_onset(_toy_missing), find_onset(_toy_calm)]
 check_true(_got[0] is not None and _got[0] == 7,
@@ -149,22 +151,6 @@ check_true(_got[1] is not None and _got[1] == 2,
 check_true(_got[2] is None, "one isolated abnormal batch is not an incident: return None",
            name="find_onset on the calm history", success="find_onset ignores an isolated flag.")
 ### BEGIN HIDDEN TESTS (trusted)
-_toy_drift = pd.DataFrame({
-    "batch": [3, 4, 5, 6, 7, 8],
-    "drift_share": [0.0, 0.5, 0.0, 0.0, 1.0, 0.5],
-    "drift_age": [False, True, False, False, True, True],
-    "drift_income": [False, False, False, False, True, False],
-    "missing_age": [0.0] * 6,
-    "missing_income": [0.0] * 6,
-})
-_toy_missing = pd.DataFrame({
-    "batch": [0, 1, 2, 3, 4, 5],
-    "drift_share": [0.0] * 6,
-    "drift_age": [False] * 6,
-    "drift_income": [False] * 6,
-    "missing_age": [0.0] * 6,
-    "missing_income": [0.0, 0.01, 0.30, 0.31, 0.29, 0.0],
-})
 for _label, _toy, _want in [("the drift history", _toy_drift, 7),
                             ("the missing-values history", _toy_missing, 2),
                             ("an unsorted history", _toy_drift.sample(frac=1, random_state=1), 7)]:
@@ -203,11 +189,16 @@ onset = find_onset(history)
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "onset-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+from modellab.checks import check_digest
+
 if onset is None:
     check_true(False, "find_onset(history) returned None: no batch stays abnormal for it; check "
                "which columns it reads", name="onset")
-check_in_range(onset, 0, int(history["batch"].max()), "onset",
-               hint="onset is a batch number of this stream")
+check_digest(onset, "05a2a58217b43daa", "onset", digits=0,
+             hint="the first abnormal batch whose next batch is abnormal too, as a 'batch' value",
+             mistakes={"c37aab3e4934d3f2": "that is the second batch of the first abnormal pair: "
+                                           "compare each batch with the NEXT one (shift(-1))",
+                       "643c771ce6d9fea1": "that is the last abnormal pair: take the first one"})
 ### BEGIN HIDDEN TESTS (trusted)
 _truth = _case.truth[_case.truth["kind"] != "label_delay"]
 _onset = learner.value("onset")
@@ -269,22 +260,6 @@ check_true(isinstance(_got[1], set) and _got[1] == {"income"},
            name="affected_features on the broken feed",
            success="affected_features works on the broken feed.")
 ### BEGIN HIDDEN TESTS (trusted)
-_toy_drift = pd.DataFrame({
-    "batch": [3, 4, 5, 6, 7, 8],
-    "drift_share": [0.0, 0.5, 0.0, 0.0, 1.0, 0.5],
-    "drift_age": [False, True, False, False, True, True],
-    "drift_income": [False, False, False, False, True, False],
-    "missing_age": [0.0] * 6,
-    "missing_income": [0.0] * 6,
-})
-_toy_missing = pd.DataFrame({
-    "batch": [0, 1, 2, 3, 4, 5],
-    "drift_share": [0.0] * 6,
-    "drift_age": [False] * 6,
-    "drift_income": [False] * 6,
-    "missing_age": [0.0] * 6,
-    "missing_income": [0.0, 0.01, 0.30, 0.31, 0.29, 0.0],
-})
 expect_equal(learner.call("affected_features", _toy_drift, 6), {"age"},
              "affected_features on the drift history",
              hint="income drifted in only 1 of the 3 batches from 6 on, so it does not count")
