@@ -161,6 +161,11 @@ def test_03_psi_claims_and_false_alarms(outputs):
     alarms = section(text, "None ")
     assert 4 <= table_row(alarms, "None", 1)[0] <= 8
     assert table_row(alarms, "bonferroni", 1) == [1] and table_row(alarms, "bh", 1) == [1]
+    # "One other cell is orange: `interest_rate` in week 9, a small effect of about 0.12 sd";
+    # "A stray flag is usually a small effect: ... lesson 08 alerts on a drift of 0.2 sd or more"
+    early = ast.literal_eval(found(text, r"flags before the campaign: (\[.*\])", "early flags").group(1))
+    assert [(f["batch"], f["column"]) for f in early] == [(9, "interest_rate")]
+    assert 0.1 <= early[0]["effect_size"] < 0.15
     # "the default rate goes from about 11% to about 15%, printed under the figure"
     before, after = values(text, rf"default rate: weeks 0-9 ({NUMBER})%, weeks 10-19 ({NUMBER})%",
                            "the default rate before and after the campaign")
