@@ -192,7 +192,7 @@ plt.show()
 # `by_batch` says why in its `note` column.
 
 # %%
-delayed_history[["batch", "n", "n_labelled", "roc_auc", "note"]].tail(6).round(3)
+delayed_history[["batch", "n", "n_labelled", "roc_auc", "note"]].tail(8).round(3)
 
 # %% [markdown]
 # **What you can measure now, without labels** — the *proxies*:

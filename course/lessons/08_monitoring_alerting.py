@@ -142,8 +142,10 @@ for rule in default_rules():
 # Metric rules wait for at least 200 labelled rows in a batch (`min_labelled`): "no outcomes yet"
 # is not a performance drop. But 200 labelled loans is not 200 pieces of evidence: ROC-AUC and
 # recall rest on the **defaults** among them, and at an 11% default rate that is only about 22.
-# Enough for a warning, too few to wake someone at night: a **critical** alert should wait for
-# about 100 defaults (`08_monitoring_alerting_further` measures why, and builds that rule).
+# Enough for a warning, too few to wake someone at night — yet the default ROC-AUC rule above
+# is critical with that same gate of 200. Before it pages anyone, give it a gate of about 100
+# defaults: `min_labelled` of about 100 divided by the default rate
+# (`08_monitoring_alerting_further` measures why, and builds that rule).
 
 # %% [markdown]
 # ### How noisy is a weekly ROC-AUC?
@@ -184,7 +186,7 @@ stable_history, stable_reference = stable_runs[1][0].history, stable_runs[1][0].
 tight.evaluate(stable_history, stable_reference)[["batch", "severity", "message"]]
 
 # %% [markdown]
-# Those are **false alarms**: nothing changed in this world.
+# That is a **false alarm**: nothing changed in this world.
 
 # %% [markdown]
 # ## False alarms versus detection delay
@@ -307,8 +309,9 @@ alerts.drop_duplicates("rule")[["batch", "severity", "message"]]
 # We work in a temporary folder, so this notebook leaves nothing behind. First, the week files a
 # data pipeline would deliver: one Parquet file per batch, `batch_000.parquet`,
 # `batch_001.parquet`, ... (the monitor reads the batch id from the number at the end of the
-# name). Ten small weeks of 500 applications from the campaign scenario stand in for the
-# pipeline; from a terminal, `modellab scenarios export` writes the same files.
+# name). Ten small weeks of 500 applications from lesson 03's campaign scenario
+# (`covariate_shift_sudden`) stand in for the pipeline; from a terminal,
+# `modellab scenarios export` writes the same files.
 
 # %%
 import pathlib
