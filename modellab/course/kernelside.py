@@ -142,7 +142,9 @@ class ReplyObject:
 
     def __getattr__(self, name):
         attrs = self.__dict__.get("attrs", {})
-        if name in attrs:
+        # public fields only: numpy and pandas look protocols up on the instance (a learner's
+        # "__array_interface__" would make numpy read any address of this process)
+        if name in attrs and not name.startswith("_"):
             return attrs[name]
         raise AttributeError(f"the learner's {self.__dict__.get('type_name')} has no field {name!r}")
 

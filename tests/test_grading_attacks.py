@@ -1,0 +1,46 @@
+"""Attacks on grading found after the acceptance class (tests/test_workshop_acceptance.py).
+
+Each test is one learner trick that once worked, reduced to its smallest form, asserting the
+safe behaviour. The learner controls everything its kernel sends back (it can replace
+``modellab.course.kernelside`` inside its kernel), so replies are written here by hand.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+# a reply naming a field "__array_interface__" pointing at address 4096 of the grader
+_ARRAY_INTERFACE_REPLY = {
+    "__object__": "X",
+    "repr": "X()",
+    "attrs": {
+        "__array_interface__": {
+            "__dict__": [
+                ["shape", {"__tuple__": [3]}],
+                ["typestr", "<f8"],
+                ["data", {"__tuple__": [4096, True]}],
+                ["version", 3],
+            ]
+        }
+    },
+}
+
+
+def test_a_reply_object_cannot_hand_numpy_a_memory_address():
+    # numpy looks __array_interface__ up on the instance: it read (and crashed on) any address
+    # the learner named, killing the grading worker and, with it, every learner queued there
+    code = textwrap.dedent(f"""
+        from modellab.course.judge import TestFailed, expect_close
+        from modellab.course.kernelside import decode
+        obj = decode({_ARRAY_INTERFACE_REPLY!r}, None)
+        assert not hasattr(obj, "__array_interface__")
+        try:
+            expect_close(obj, [0.5, 0.25, 1 / 3], "precision_recall_f1")
+        except TestFailed as exc:
+            print("REFUSED:", exc)
+    """)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, (run.returncode, run.stderr[-2000:])
+    assert "REFUSED: precision_recall_f1 should be a number" in run.stdout
