@@ -44,3 +44,35 @@ def test_a_reply_object_cannot_hand_numpy_a_memory_address():
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, (run.returncode, run.stderr[-2000:])
     assert "REFUSED: precision_recall_f1 should be a number" in run.stdout
+
+
+def _dies_for_mallory(job: dict) -> dict:
+    """A stand-in for grading one learner: mallory's notebook kills its worker."""
+    import os
+
+    if job["student"] == "mallory":
+        os._exit(139)  # what a segfault or the OOM killer does to the worker
+    return {"success": True, "student": job["student"]}
+
+
+def test_a_worker_killed_by_one_learner_does_not_fail_the_others(tmp_path):
+    # a worker's death broke the whole process pool: every learner still queued in it failed
+    from modellab.course import grading
+
+    job = {"assignment": "ex01_metrics"}
+    outcomes = dict(
+        grading._run_workers(
+            grading._worker_context(),
+            job,
+            ["aaa", "mallory", "zzz"],
+            1,
+            False,
+            tmp_path,
+            target=_dies_for_mallory,
+        )
+    )
+    assert sorted(outcomes) == ["aaa", "mallory", "zzz"]
+    assert outcomes["aaa"] == {"success": True, "student": "aaa"}
+    assert outcomes["zzz"] == {"success": True, "student": "zzz"}
+    assert not outcomes["mallory"]["success"]
+    assert "the process grading this notebook died" in outcomes["mallory"]["error"]

@@ -217,31 +217,53 @@ def grade_assignment(
     return GradingReport(assignment, ordered)
 
 
-def _run_workers(ctx, job: dict, students: list[str], jobs: int, progress: bool, root: Path):
-    """Yield ``(student, outcome)`` as workers finish, whatever happens to a worker."""
+def _run_workers(ctx, job: dict, students: list[str], jobs: int, progress: bool, root: Path,
+                 *, target=None):
+    """Yield ``(student, outcome)`` as workers finish, whatever happens to a worker.
+
+    ``target`` (default :func:`grade_one_in_copy`) grades one job in a worker.
+    """
     if not students:
         return
+    from concurrent.futures.process import BrokenProcessPool
+
     from tqdm.auto import tqdm
 
+    target = grade_one_in_copy if target is None else target
     logdir = root / ".modellab" / "logs"
     logdir.mkdir(parents=True, exist_ok=True)
-    with (
-        ProcessPoolExecutor(
-            max_workers=min(jobs, len(students)),
-            mp_context=ctx,
-            initializer=_init_worker,
-            initargs=(str(logdir),),
-        ) as pool,
-        tqdm(total=len(students), desc=f"grading {job['assignment']}", unit="notebook",
-             file=sys.stderr, disable=not progress) as bar,
-    ):
-        futures = {pool.submit(grade_one_in_copy, {**job, "student": s}): s for s in students}
-        for future in as_completed(futures):
-            student = futures[future]
-            try:
-                outcome = future.result()
-            except Exception as exc:  # a worker died (e.g. killed): report, keep going
-                outcome = {"success": False, "error": f"grading process failed: {exc!r}", "log": ""}
+
+    def pool(workers: int):
+        return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                                   initargs=(str(logdir),))
+
+    broken = []
+    with tqdm(total=len(students), desc=f"grading {job['assignment']}", unit="notebook",
+              file=sys.stderr, disable=not progress) as bar:
+        with pool(min(jobs, len(students))) as shared:
+            futures = {shared.submit(target, {**job, "student": s}): s for s in students}
+            for future in as_completed(futures):
+                student = futures[future]
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool:  # maybe another learner's doing: graded alone below
+                    broken.append(student)
+                    continue
+                except Exception as exc:
+                    outcome = {"success": False, "error": f"grading process failed: {exc!r}", "log": ""}
+                bar.update(1)
+                yield student, outcome
+        # a worker that dies (a crash, the OOM killer) breaks the pool, and every learner it
+        # still held fails with it: each is graded again in a pool of its own, so only the
+        # learner whose own grading kills the worker is failed
+        for student in broken:
+            with pool(1) as alone:
+                try:
+                    outcome = alone.submit(target, {**job, "student": student}).result()
+                except Exception as exc:
+                    outcome = {"success": False, "log": "",
+                               "error": f"grading process failed: the process grading this notebook "
+                                        f"died ({exc!r})"}
             bar.update(1)
             yield student, outcome
 
