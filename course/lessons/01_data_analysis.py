@@ -111,10 +111,11 @@ weekly.round(3)
 # both sides; *above* +2 alone happens half as often, about 1 week in 44.
 
 # %%
-from scipy.stats import norm
+from scipy import stats
 
-print(f"by chance alone: beyond ±3 SE {2 * norm.sf(3):.1%} of weeks; beyond ±2 SE 1 week in "
-      f"{1 / (2 * norm.sf(2)):.0f}; above +2 SE 1 week in {1 / norm.sf(2):.0f}")
+above = stats.norm.sf  # chance that noise alone lands more than z standard errors above
+print(f"by chance alone: beyond ±3 SE {2 * above(3):.1%} of weeks; beyond ±2 SE 1 week in "
+      f"{1 / (2 * above(2)):.0f}; above +2 SE 1 week in {1 / above(2):.0f}")
 n = scenario.batch_size
 column = "debt_to_income"
 ref_mean = reference[column].mean()
