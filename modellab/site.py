@@ -14,6 +14,11 @@ with execution switched off. Glossary terms are linked on their first use in eac
 Interactive explorers show a static snapshot (their ``text/html`` representation) with the
 command that opens them live. The site references nothing outside its folder.
 
+Two builds write the same bytes: each kernel runs with a fixed hash seed and one thread per
+numeric library, in a temporary folder the pages name ``/tmp/modellab-site/<lesson>``;
+temporary-file names and elapsed times in outputs are masked (:func:`stable_text`), stream
+chunks joined, and Sphinx gets ``SOURCE_DATE_EPOCH``.
+
 Example
 -------
 >>> from modellab.site import EDITIONS
@@ -66,6 +71,70 @@ class SiteResult:
 # --------------------------------------------------------------------------- execution
 
 
+#: What each lesson's kernel gets so that two builds print the same bytes: a fixed hash seed
+#: (set and dict-of-str orders) and one thread per numeric library (no thread-count-dependent
+#: floating-point sums; lessons run in parallel anyway).
+_KERNEL_ENV = {"PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+               "MKL_NUM_THREADS": "1"}
+#: Where the site says a lesson ran: its real folder is a fresh temporary one on every build.
+SHOWN_FOLDER = "/tmp/modellab-site/{name}"
+#: Outputs that differ from run to run, and what the site shows instead.
+_VOLATILE = (
+    # elapsed wall-clock times, e.g. "in 1.9s (52,700 rows/s)"
+    (re.compile(r"\bin \d+(?:\.\d+)? ?(?:s|ms|seconds)\b(?: \([\d,.]+ [\w ]+/s\))?"),
+     "in (time varies by machine)"),
+)
+#: The random part of a ``tempfile.mkdtemp``/``mkstemp`` name (8 of ``[a-z0-9_]``).
+_TEMP_NAME = r"([\w.-]*?)[a-z0-9_]{8}(?=[/\\\s'\"<>),]|$)"
+
+
+def stable_text(text: str, folder: str, shown: str) -> str:
+    """``text`` with what varies between builds replaced: the lesson's temporary ``folder``
+    (made by :mod:`tempfile`, so its last 8 characters are random) by ``shown``, also where a
+    printer cut it short (pandas ends long cells with "..."), random temporary names under its
+    ``tmp`` by ``XXXXXXXX``, and elapsed times (:data:`_VOLATILE`).
+
+    >>> stable_text("wrote /tmp/ab12cd34/tmp/run-k3x_9q2z/w in 1.9s (52,700 rows/s)",
+    ...             "/tmp/ab12cd34", "/c")
+    'wrote /c/tmp/run-XXXXXXXX/w in (time varies by machine)'
+    >>> stable_text("| /tmp/ab12c... |", "/tmp/ab12cd34", "/c")
+    '| /c... |'
+    """
+    text = re.sub(re.escape(f"{folder}/tmp/") + _TEMP_NAME,
+                  lambda m: f"{shown}/tmp/{m.group(1)}XXXXXXXX", text, flags=re.M)
+    text = text.replace(folder, shown)
+    text = re.sub(re.escape(folder[:-8]) + r"[a-z0-9_]{0,7}(?=\.\.\.|…)", lambda m: shown, text)
+    for pattern, shown_instead in _VOLATILE:
+        text = pattern.sub(shown_instead, text)
+    return text
+
+
+def _stabilise(nb, folder: str, shown: str) -> None:
+    """Make ``nb``'s outputs the same on every build (in place): consecutive stream chunks
+    joined (the kernel splits them where timing falls) with ``\\r\\n`` as ``\\n``, and
+    :func:`stable_text` applied to every text output."""
+    for cell in nb.cells:
+        if "outputs" not in cell:
+            continue
+        outputs = []
+        for output in cell.outputs:
+            last = outputs[-1] if outputs else None
+            if (output.output_type == "stream" and last is not None
+                    and last.output_type == "stream" and last.name == output.name):
+                last.text += output.text
+            else:
+                outputs.append(output)
+        cell.outputs = outputs
+        for output in outputs:
+            if "text" in output:
+                output["text"] = stable_text(output["text"].replace("\r\n", "\n"), folder, shown)
+            for mime, value in output.get("data", {}).items():
+                if mime.startswith("text/") and isinstance(value, str):
+                    output["data"][mime] = stable_text(value, folder, shown)
+            if "traceback" in output:
+                output["traceback"] = [stable_text(t, folder, shown) for t in output["traceback"]]
+
+
 def _execute_one(name: str, source: str) -> tuple[str, str, float]:
     """Render and execute one lesson in a fresh kernel; returns (name, notebook JSON, seconds)."""
     import nbformat
@@ -78,6 +147,10 @@ def _execute_one(name: str, source: str) -> tuple[str, str, float]:
     nb = nbformat.reads(render_lesson(source), as_version=4)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f"modellab-site-{name}-") as cwd:
+        # the lesson's own temporary files go to a folder of its own, so the site can show
+        # their paths the same way on every build (see stable_text)
+        (Path(cwd) / "tmp").mkdir()
+        env = {**os.environ, **_KERNEL_ENV, "TMPDIR": str(Path(cwd) / "tmp")}
         # IPC transport: no TCP ports (and no "running over TCP" warning) for a local kernel
         km = KernelManager(kernel_name="python3", transport="ipc",
                            connection_file=str(Path(cwd) / "kernel.json"))
@@ -86,13 +159,16 @@ def _execute_one(name: str, source: str) -> tuple[str, str, float]:
             resources={"metadata": {"path": cwd}},
         )
         try:
-            client.execute()
+            client.execute(env=env)
         except CellExecutionError as exc:
             plain = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
             raise RuntimeError(f"lesson {name} failed while executing:\n{plain}") from None
         finally:
             if km.has_kernel:
                 km.shutdown_kernel(now=True)
+        # as the kernel may have printed it (the longer one first: it may hold the other)
+        for folder in sorted({str(Path(cwd).resolve()), cwd}, key=len, reverse=True):
+            _stabilise(nb, folder, SHOWN_FOLDER.format(name=name))
     return name, nbformat.writes(nb), time.perf_counter() - start
 
 

@@ -7,6 +7,7 @@ editions; the checks read the HTML a reader gets.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -30,19 +31,27 @@ LESSONS = sorted(lesson_sources(ROOT))
 
 
 @pytest.fixture(scope="module")
-def executed():
+def course(tmp_path_factory):
+    """A copy of the course sources, read by every build here: two builds of the same sources."""
+    root = tmp_path_factory.mktemp("checkout")
+    shutil.copytree(ROOT / "course", root / "course")
+    return root
+
+
+@pytest.fixture(scope="module")
+def executed(course):
     start = time.perf_counter()
-    lessons = execute_lessons(ROOT, jobs=2, progress=None)
+    lessons = execute_lessons(course, jobs=2, progress=None)
     print(f"\nsite: executed {len(lessons)} lessons in {time.perf_counter() - start:.0f} s")
     return lessons
 
 
 @pytest.fixture(scope="module")
-def sites(executed, tmp_path_factory):
+def sites(executed, course, tmp_path_factory):
     out = {}
     for edition in EDITIONS:
         start = time.perf_counter()
-        out[edition] = render_site(executed, edition, tmp_path_factory.mktemp(edition), root=ROOT)
+        out[edition] = render_site(executed, edition, tmp_path_factory.mktemp(edition), root=course)
         print(f"site: {edition} edition built in {time.perf_counter() - start:.0f} s")
     return out
 
@@ -98,13 +107,26 @@ def test_explorers_appear_as_static_snapshots(sites, executed):
         assert not [s for s in scripts if "require" in s or "html-manager" in s or "embed" in s], name
 
 
-def test_the_build_is_deterministic(executed, sites, tmp_path):
-    again = render_site(executed, "executive", tmp_path / "again", root=ROOT)
+def _first_difference(a: bytes, b: bytes) -> str:
+    at = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    return f"{a[max(0, at - 80):at + 80]!r} vs {b[max(0, at - 80):at + 80]!r}"
+
+
+def test_two_builds_are_byte_identical(course, sites, tmp_path):
+    # A second build from scratch: every lesson executed again in fresh kernels (new
+    # processes, new temporary folders, other timings) and the executive edition rendered.
+    again = render_site(execute_lessons(course, jobs=2, progress=None), "executive",
+                        tmp_path / "again", root=course)
     first = sites["executive"].out
     files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(again.out) for p in again.out.rglob("*") if p.is_file())
-    different = [str(f) for f in files if (first / f).read_bytes() != (again.out / f).read_bytes()]
-    assert different == []
+    different = {str(f): _first_difference((first / f).read_bytes(), (again.out / f).read_bytes())
+                 for f in files if (first / f).read_bytes() != (again.out / f).read_bytes()}
+    assert different == {}
+    # no page shows a lesson's random temporary folder (the site names it /tmp/modellab-site/NAME)
+    for name in LESSONS:
+        page = (first / "lessons" / f"{name}.html").read_text(encoding="utf-8")
+        assert not re.search(r"modellab-site-\w", page), name
 
 
 def test_prepare_notebook_tags_code_and_drops_widget_state():
