@@ -76,3 +76,60 @@ def test_a_worker_killed_by_one_learner_does_not_fail_the_others(tmp_path):
     assert outcomes["zzz"] == {"success": True, "student": "zzz"}
     assert not outcomes["mallory"]["success"]
     assert "the process grading this notebook died" in outcomes["mallory"]["error"]
+
+
+def test_a_frame_reply_cannot_make_the_grader_read_its_own_files(tmp_path):
+    # a symlink in the exchange folder made the trusted process read any Parquet file of the
+    # instructor's as the learner's answer (and tell whether any path exists); a FIFO must
+    # not block it either
+    import os
+
+    import pandas as pd
+    import pytest
+
+    from modellab.course.kernelside import decode
+
+    secret = tmp_path / "instructor" / "grades.parquet"
+    secret.parent.mkdir()
+    pd.DataFrame({"score": [15.0]}).to_parquet(secret)
+    exchange = tmp_path / "exchange"
+    exchange.mkdir()
+    os.symlink(secret, exchange / "x.parquet")
+    os.mkfifo(exchange / "y.parquet")
+    for name in ("x.parquet", "y.parquet"):
+        with pytest.raises(ValueError) as refused:
+            decode({"__frame__": name, "kind": "frame"}, str(exchange))
+        assert str(tmp_path) not in str(refused.value)
+
+
+def test_the_kernel_cannot_redirect_the_exchange_folder_to_the_instructors(tmp_path):
+    # the exchange folder sat in the learner's home: the kernel replaced it with a symlink, and
+    # the grader (root) wrote its held-out inputs into a folder of the learner's choosing
+    import pandas as pd
+    import pytest
+
+    from modellab.course.harness import KernelSession, Learner
+    from modellab.course.sandbox import sandbox_problem
+
+    if sandbox_problem() is not None:
+        pytest.skip(f"no sandbox: {sandbox_problem()}")
+    target = tmp_path / "instructor"
+    target.mkdir(mode=0o777)
+    target.chmod(0o777)
+    home = tmp_path / "home"
+    home.mkdir()
+    with KernelSession(home, timeout=30) as session:
+        run = session.run(
+            "import os, shutil\n"
+            f"folder = {session.kernel_io_dir!r}\n"
+            "try:\n"
+            "    shutil.rmtree(folder)\n"
+            f"    os.symlink({str(target)!r}, folder)\n"
+            "except OSError as exc:\n"
+            "    print('refused:', exc)\n"
+            "def total(values):\n"
+            "    return float(values.sum())\n"
+        )
+        assert run.status == "ok", run
+        assert Learner(session).call("total", pd.Series([1.0, 2.0])) == 3.0
+    assert list(target.iterdir()) == []

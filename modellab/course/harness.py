@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .kernelside import REPLY_MIME, decode, encode
-from .sandbox import SandboxLimits, _uid_for, prepare_dirs, sandbox_argv, sandbox_env
+from .sandbox import EXCHANGE, SandboxLimits, _uid_for, prepare_dirs, sandbox_argv, sandbox_env
 
 _REQUEST_CODE = {
     "python": "__import__('modellab.course.kernelside', fromlist=['serve']).serve({payload!r})",
@@ -75,6 +75,7 @@ def _make_manager_class():
 
         sandbox_home: Path
         sandbox_runtime: Path
+        sandbox_exchange: Path
         sandbox_limits: SandboxLimits
         sandbox_uid: int
         sandboxed: bool
@@ -85,7 +86,8 @@ def _make_manager_class():
             if not self.sandboxed:
                 return cmd
             return sandbox_argv(cmd, home=self.sandbox_home, runtime=self.sandbox_runtime,
-                                limits=self.sandbox_limits, uid=self.sandbox_uid)
+                                limits=self.sandbox_limits, uid=self.sandbox_uid,
+                                exchange=self.sandbox_exchange)
 
         def write_connection_file(self, **kwargs):
             super().write_connection_file(**kwargs)
@@ -120,9 +122,11 @@ class KernelSession:
         self.timeout = float(timeout)
         self.grace = float(interrupt_grace)
         self.language = language
-        self.io_dir = self.home / ".modellab-io"
-        self.io_dir.mkdir(parents=True, exist_ok=True)
-        self.kernel_io_dir = "/home/learner/.modellab-io" if sandboxed else str(self.io_dir)
+        # the exchange folder (frames as Parquet), made by start(): outside the learner's home,
+        # a mount point in the sandbox, so the kernel cannot swap it for a symlink to a folder
+        # of the instructor's that the grader would then write its inputs into
+        self.io_dir: Path | None = None
+        self.kernel_io_dir: str | None = None
         # limits such as the process count hold per uid: one uid per grading process (which
         # runs one learner kernel at a time) unless told otherwise
         self.uid = _uid_for(os.getpid()) if uid is None else int(uid)
@@ -133,12 +137,15 @@ class KernelSession:
     # -- lifecycle ---------------------------------------------------------------------
     def start(self) -> None:
         self._runtime = Path(tempfile.mkdtemp(prefix="mlk-"))
+        self.io_dir = Path(tempfile.mkdtemp(prefix="mlx-"))
+        self.kernel_io_dir = EXCHANGE if self.sandboxed else str(self.io_dir)
         if self.sandboxed:
             prepare_dirs(self.home, self._runtime, self.uid)
+            prepare_dirs(self.io_dir, None, self.uid)
         km = _make_manager_class()(kernel_name="python3", transport="ipc",
                                    ip=str(self._runtime / "k"))
         km.connection_file = str(self._runtime / "kernel.json")
-        km.sandbox_home, km.sandbox_runtime = self.home, self._runtime
+        km.sandbox_home, km.sandbox_runtime, km.sandbox_exchange = self.home, self._runtime, self.io_dir
         km.sandbox_limits, km.sandbox_uid, km.sandboxed = self.limits, self.uid, self.sandboxed
         env = sandbox_env(str(self.home)) if not self.sandboxed else {}
         if not self.sandboxed:
@@ -154,6 +161,7 @@ class KernelSession:
             code = km.provisioner.process.poll() if km.provisioner and km.provisioner.process else None
             kc.stop_channels()
             km.shutdown_kernel(now=True)
+            self.close()
             raise RuntimeError(f"the learner's kernel did not start ({exc}; exit status {code})") from None
         self.km, self.kc = km, kc
 
@@ -165,9 +173,10 @@ class KernelSession:
                 self.km.shutdown_kernel(now=True)
             except Exception:  # already gone
                 pass
-        if self._runtime is not None:
-            shutil.rmtree(self._runtime, ignore_errors=True)
-        self.km = self.kc = self._runtime = None
+        for folder in (self._runtime, self.io_dir):
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+        self.km = self.kc = self._runtime = self.io_dir = None
 
     def restart(self) -> None:
         self.close()

@@ -4,6 +4,8 @@ A learner's notebook is untrusted code. At grading time its kernel runs under De
 ``bwrap`` (bubblewrap) with:
 
 - a **private home** (``/home/learner``) holding only that learner's files, and a tmpfs ``/tmp``;
+- an **exchange folder** (``/run/modellab-io``, values the grader and the kernel pass as
+  Parquet files) bound outside the home: a mount point the kernel cannot swap for a symlink;
 - read-only binds of exactly what the kernel needs: ``/usr`` (system libraries), the Python
   installation (``sys.base_prefix``, e.g. a pyenv build under ``/root``), the virtual
   environment (``sys.prefix``) and the ``modellab`` package — never ``/`` (that would expose
@@ -58,6 +60,10 @@ UNSAFE_WARNING = (
     "(including gradebook.db and your home), use the network, and take all memory and CPU. "
     "Only do this for notebooks you trust."
 )
+
+
+#: Where a sandboxed kernel sees the folder of values passed as files (outside its home).
+EXCHANGE = "/run/modellab-io"
 
 
 def _bytes(value, name: str) -> int:
@@ -188,11 +194,12 @@ def sandbox_env(home: str = "/home/learner") -> dict[str, str]:
 
 
 def sandbox_argv(command: list[str], *, home: Path, runtime: Path | None, limits: SandboxLimits,
-                 uid: int) -> list[str]:
+                 uid: int, exchange: Path | None = None) -> list[str]:
     """The ``bwrap`` command line that runs ``command`` in a learner sandbox.
 
     ``home`` (the learner's private folder) is mounted read-write at ``/home/learner`` (the
-    working directory); ``runtime`` (kernel connection file and sockets) at its own path.
+    working directory); ``runtime`` (kernel connection file and sockets) at its own path;
+    ``exchange`` (values passed as files) at :data:`EXCHANGE`.
     """
     argv = ["bwrap", "--die-with-parent", "--new-session"]
     root = os.geteuid() == 0
@@ -215,6 +222,8 @@ def sandbox_argv(command: list[str], *, home: Path, runtime: Path | None, limits
     binds.append((str(home), "/home/learner", "--bind"))
     if runtime is not None:
         binds.append((str(runtime), str(runtime), "--bind"))
+    if exchange is not None:  # a mount point: the learner cannot replace it with a symlink
+        binds.append((str(exchange), EXCHANGE, "--bind"))
     argv += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm",
              "--perms", "1777", "--tmpfs", "/tmp"]
     for _, dest, _ in binds:  # parents readable by the unprivileged uid (bwrap makes them 0700)
