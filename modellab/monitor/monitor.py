@@ -128,7 +128,7 @@ class Monitor:
         Bonferroni-corrected bootstrap interval of ``n_boot`` draws); a dict gives the
         bins of numeric columns. Results: :attr:`MonitorResult.segments`. Rule:
         :class:`~modellab.monitor.SegmentBehind`. Computed from the rows, so
-        :meth:`run` only (not :func:`modellab.scale.monitor_parquet`).
+        :meth:`run` only (:func:`modellab.scale.monitor_parquet` refuses such a monitor).
     segment_metric : str, default "recall"
         Metric compared between segments.
     expected_rows : float, optional
@@ -148,7 +148,7 @@ class Monitor:
         :func:`modellab.contracts.infer_contract`). Violations:
         :attr:`MonitorResult.contract`, their count in the history's
         ``contract_violations``. Rule: :class:`~modellab.monitor.ContractViolated`.
-        :meth:`run` only.
+        :meth:`run` only (:func:`modellab.scale.monitor_parquet` refuses such a monitor).
 
     Examples
     --------

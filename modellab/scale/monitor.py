@@ -110,6 +110,7 @@ def monitor_parquet(monitor, path, by: str = "batch", *, order="auto", client=No
             f"frame: set them on the Monitor you pass instead."
         )
     monitor._check_fitted()
+    _refuse_row_tables(monitor)
     if not isinstance(by, str):
         raise TypeError(f"by must be a column name such as 'batch', got {by!r}.")
     score_bins = positive_int(score_bins, "score_bins")
@@ -138,6 +139,21 @@ def monitor_parquet(monitor, path, by: str = "batch", *, order="auto", client=No
         skipped=skipped, n_rows=summary.n_rows, n_files=summary.files_read, engine=engine,
         monitor_result=monitor_result, notes=tuple(summary.notes(plan)),
     )
+
+
+def _refuse_row_tables(monitor) -> None:
+    """Segment gaps and contract violations are computed from a batch's rows (bootstrap per
+    segment, batch-level median and uniqueness checks), not from merged counts: a monitor
+    with them is refused before any file is read, never run with those tables left empty."""
+    wanted = [name for name, on in (("segments", bool(monitor.segments)),
+                                    ("contract", monitor.contract is not None)) if on]
+    if wanted:
+        raise ValueError(
+            f"this Monitor computes {' and '.join(wanted)} from each batch's rows, which "
+            f"monitor_parquet does not hold (it merges counts over chunks): run it with "
+            f"Monitor.run on the batches in memory, or pass monitor_parquet a Monitor built "
+            f"without {' and '.join(w + '=' for w in wanted)}."
+        )
 
 
 def drift_parquet(detector, path, *, client=None, engine=None,
