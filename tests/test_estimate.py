@@ -212,6 +212,20 @@ def test_merged_chunk_summaries_equal_the_whole_batch(fitted, cuts):
     pd.testing.assert_series_equal(chunked["alert"], whole["alert"])
 
 
+def test_many_batches_are_counted_in_blocks_with_the_same_result(fitted, monkeypatch):
+    from modellab.estimate import estimator as module
+
+    est, _ = fitted
+    prod = pd.concat([_world(200, 300 + b).assign(batch=b) for b in range(7)], ignore_index=True)
+    prod = prod.sample(frac=1.0, random_state=0)  # batches interleaved, as rows arrive
+    whole = est.estimate(prod)
+    monkeypatch.setattr(module, "MAX_CELLS", 2 * (est.edges_.size + 1))  # two batches at a time
+    blocked = est.estimate(prod)
+    pd.testing.assert_frame_equal(blocked, whole)
+    singles = est.estimate_summaries({b: est.summarise(g) for b, g in prod.groupby("batch")})
+    np.testing.assert_allclose(singles["estimate"], whole["estimate"], rtol=1e-12)
+
+
 def test_summary_merge_refuses_other_bins_and_types():
     a = EstimateSummary(np.ones(3), np.ones(3) / 2)
     with pytest.raises(ValueError, match="same fitted"):
