@@ -287,7 +287,7 @@ def test_08_noise_of_a_weekly_roc_auc_and_the_store(outputs):
 
 def test_08_further_critical_alerts_need_enough_defaults(outputs):
     text = outputs("08_monitoring_alerting_further")
-    # "On 200 loans (about 22 defaults) ROC-AUC wobbles by about 0.05, and a 0.10 'drop'
+    # "On 200 loans (about 23 defaults) ROC-AUC wobbles by about 0.05, and a 0.10 'drop'
     # appears by pure chance in about 5% of quiet batches"
     noise = section(text, "false_drop_rate")
     defaults, sd, rate = table_row(noise, "200", 3)
@@ -310,6 +310,9 @@ def test_08_further_critical_alerts_need_enough_defaults(outputs):
     assert rows[0.1][:2] == (0, "0.000000")
     assert rows[0.15][0] == 0 and float(rows[0.15][1]) > 0 and rows[0.15][2] == 0
     assert rows[0.2][1] == "NaN" and rows[0.2][2] == 3
+    # "here ROC-AUC fell by about 0.15"
+    drops = ast.literal_eval(found(text, r"per concept_drift seed: (\[.*\])", "the drops").group(1))
+    assert len(drops) == 3 and all(-0.18 <= d <= -0.12 for d in drops)
 
 
 # --------------------------------------------------------------------------- 09
