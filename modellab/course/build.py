@@ -279,7 +279,9 @@ def render_solution(source: str | os.PathLike) -> str:
     ------
     ValueError
         If no cell carries nbgrader metadata, a header lacks ``"schema_version": 3``,
-        or two cells share a ``grade_id``.
+        two cells share a ``grade_id``, the first code cell does not import
+        ``modellab.checks``, or a top-level solution region has no ``name = ...``
+        placeholder above it. Locked code cells get their :func:`lock_note`.
     """
     source = Path(source)
     nb = _read_source(source)
@@ -518,9 +520,10 @@ opens by itself.
 
 Each exercise is a notebook in `exercises/exNN_topic/`. Write your answers where it says
 `YOUR CODE HERE`, then run the **check cell** below each answer: ✅ means that answer is
-right; ❌ says what is wrong and which cell to change. Check cells are locked (🔒) because
-they are graded exactly as written. Before you hand in, use *Kernel → Restart Kernel and
-Run All Cells…* once, then save.
+right; ❌ says what is wrong and which cell to change; ⏳ means not answered yet (*Run All*
+goes on past it, so a fresh exercise shows every part that is left). Check cells are locked
+(🔒, said on their first line) because they are graded exactly as written. Before you hand
+in, use *Kernel → Restart Kernel and Run All Cells…* once, then save.
 
 ## How to submit
 
