@@ -133,3 +133,44 @@ def test_the_kernel_cannot_redirect_the_exchange_folder_to_the_instructors(tmp_p
         assert run.status == "ok", run
         assert Learner(session).call("total", pd.Series([1.0, 2.0])) == 3.0
     assert list(target.iterdir()) == []
+
+
+def _reads_a_bomb(job: dict) -> dict:
+    """A stand-in for grading one learner whose frame reply is a decompression bomb."""
+    import resource
+
+    from modellab.course.kernelside import decode
+
+    limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+    if limit == resource.RLIM_INFINITY or limit > 8 * 1024**3:
+        return {"unbounded": True}  # reading it here would take the machine's memory
+    try:
+        decode({"__frame__": "bomb.parquet", "kind": "frame"}, job["exchange"])
+    except MemoryError as exc:
+        return {"unbounded": False, "refused": type(exc).__name__}
+    return {"unbounded": False, "refused": None}
+
+
+def test_a_tiny_frame_reply_cannot_take_the_graders_memory(tmp_path):
+    # 1 KB of Parquet (one 8 MB dictionary value on each of 1,000 rows) decoded to 8 GB in the
+    # trusted worker: a few such learners and the OOM killer picks what dies on the machine
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from modellab.course import grading
+
+    column = pa.DictionaryArray.from_arrays(
+        pa.array(np.zeros(1000, dtype=np.int32)), pa.array(["x" * 8_000_000])
+    )
+    pq.write_table(
+        pa.table({"a": column}), tmp_path / "bomb.parquet", compression="zstd", store_schema=False
+    )
+    assert (tmp_path / "bomb.parquet").stat().st_size < 10_000
+    job = {"assignment": "ex01_metrics", "exchange": str(tmp_path)}
+    outcomes = dict(
+        grading._run_workers(
+            grading._worker_context(), job, ["mallory"], 1, False, tmp_path, target=_reads_a_bomb
+        )
+    )
+    assert outcomes["mallory"] == {"unbounded": False, "refused": "ArrowMemoryError"}

@@ -288,13 +288,26 @@ def _worker_context():
     return multiprocessing.get_context("spawn")
 
 
-def _init_worker(logdir: str) -> None:
-    """Send this worker's (and its kernels') raw stdout/stderr to a log file."""
+#: Address space of one grading worker (the trusted side). A learner's reply can be a tiny
+#: Parquet file that decodes to terabytes (a compressed page of one long string, a dictionary
+#: value repeated on every row); under this limit reading it fails with MemoryError, a cause in
+#: that learner's feedback, instead of the machine's OOM killer choosing what dies. Grading
+#: ex01_metrics peaks near 2.1 GB of address space per worker.
+WORKER_MEMORY = 6 * 1024**3
+
+
+def _init_worker(logdir: str, memory: int = WORKER_MEMORY) -> None:
+    """Send this worker's (and its kernels') raw stdout/stderr to a log file; bound its memory."""
+    import resource
+
     fd = os.open(os.path.join(logdir, f"worker-{os.getpid()}.log"),
                  os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
     os.close(fd)
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = memory if hard == resource.RLIM_INFINITY else min(memory, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
 _WORKER: dict = {}  # per worker process: its private course copy and nbgrader API, reused
