@@ -174,3 +174,41 @@ def test_a_tiny_frame_reply_cannot_take_the_graders_memory(tmp_path):
         )
     )
     assert outcomes["mallory"] == {"unbounded": False, "refused": "ArrowMemoryError"}
+
+
+def test_a_learner_cannot_change_a_cells_role_or_points():
+    # an answer cell tagged grade=True with 100 points, a check cell unlocked and untagged, a
+    # check cell turned into an answer cell: nbgrader failed the whole notebook ("failed",
+    # no score) instead of grading it part by part with the exercise's own roles
+    import copy
+
+    import learner_notebooks as ln
+    import nbformat
+
+    from modellab.course.judge import GuardSubmission
+
+    source = nbformat.read(ln.SOLUTION, as_version=4)
+    nb = nbformat.read(ln.RELEASED, as_version=4)
+    edits = {
+        "a1-answer": {"grade": True, "points": 100},
+        "a1-check": {"grade": False, "locked": False},
+        "a2-check": {"solution": True, "locked": False},
+    }
+    for cell in nb.cells:
+        cell.metadata.get("nbgrader", {}).update(edits.get(ln.meta(cell).get("grade_id"), {}))
+    untouched = copy.deepcopy(ln.meta(nb.cells[0]))
+    resources = {"nbgrader": {"assignment": ln.NAME, "notebook": ln.NAME}}
+    nb, _ = GuardSubmission(source_root=str(ln.SOLUTION.parents[1])).preprocess(nb, resources)
+    roles = ("grade", "solution", "locked", "points")
+    want = {
+        ln.meta(c)["grade_id"]: {k: ln.meta(c).get(k) for k in roles}
+        for c in source.cells
+        if ln.meta(c).get("grade_id") in edits
+    }
+    got = {
+        ln.meta(c)["grade_id"]: {k: ln.meta(c).get(k) for k in roles}
+        for c in nb.cells
+        if ln.meta(c).get("grade_id") in edits
+    }
+    assert got == want
+    assert ln.meta(nb.cells[0]) == untouched  # the release's own metadata (checksum) is kept

@@ -4,8 +4,9 @@ Two nbgrader preprocessors replace the part of ``nbgrader autograde`` where lear
 tests shared a process (see ``course/AUTHORING.md`` for the exercise format):
 
 - :class:`GuardSubmission` (sanitizing, before ``OverwriteCells``) restores nbgrader metadata a
-  learner's editor stripped (matched by cell id), drops metadata that names no cell of the
-  source (an extra or forged grade cell), un-tags an answer cell the
+  learner's editor stripped (matched by cell id), puts back a cell's role and points a learner
+  edited (``grade``, ``solution``, ``locked``, ``task``, ``points``), drops metadata that names
+  no cell of the source (an extra or forged grade cell), un-tags an answer cell the
   learner turned into markdown (it stays markdown and does not run) and puts back locked
   set-up cells the learner deleted;
 - :class:`TrustedExecute` (instead of ``Execute``) runs the learner's cells in a
@@ -179,6 +180,9 @@ def _source_notebook(source_root: str, resources) -> object:
     return nbformat.read(path, as_version=4)
 
 
+_ROLE = ("grade", "solution", "locked", "task", "points")  # nbgrader metadata a learner may not edit
+
+
 class GuardSubmission(NbGraderPreprocessor):
     """Make a learner's notebook gradable part by part (see the module docstring)."""
 
@@ -209,6 +213,14 @@ class GuardSubmission(NbGraderPreprocessor):
             elif _meta(src).get("solution") and src.cell_type != cell.cell_type:
                 self.log.warning("answer cell %r was turned into %s: it does not run", gid, cell.cell_type)
                 del cell.metadata["nbgrader"]
+            elif any(_meta(cell).get(k) != _meta(src).get(k) for k in _ROLE):
+                # a cell's role and points are the exercise's: a learner's edit (an answer cell
+                # claiming points, a check cell unlocked) made nbgrader fail the whole notebook
+                self.log.warning("cell %r had its nbgrader role changed: restored", gid)
+                for key in _ROLE:
+                    cell.metadata["nbgrader"].pop(key, None)
+                    if key in _meta(src):
+                        cell.metadata["nbgrader"][key] = copy.deepcopy(_meta(src)[key])
         # locked set-up cells the learner deleted come back where they were
         present = {_meta(c).get("grade_id") for c in nb.cells}
         position = -1
