@@ -13,12 +13,13 @@
 # - Part E: inside the average — who is hit? (3 points)
 # - Part F: the incident report (5 points, read by your instructor)
 #
-# Write your code where it says `YOUR CODE HERE` (delete the `raise NotImplementedError()` line),
-# then run the check cell below it: ✅ means that answer is right (the check compares it with a
-# fingerprint of the right one, or tries your function on made-up histories), ❌ comes with a hint.
-# Check cells are locked (🔒), graded exactly as written; more tests run when your work is graded,
-# partly on **other incidents** than this one — so compute your answers, never type them in. Every cell should run in a few seconds. At the end,
-# use *Kernel → Restart Kernel and Run All Cells…* once.
+# Write your code where it says `YOUR CODE HERE` (in a function, delete its
+# `raise NotImplementedError()`), then run the check cell below it: ✅ means that answer is right
+# (the check compares it with a fingerprint of the right one, or tries your function on made-up
+# histories), ❌ comes with a hint, ⏳ means not answered yet. Check cells are locked (🔒), graded
+# exactly as written; more tests run when your work is graded, partly on **other incidents** than
+# this one — so compute your answers, never type them in. Every cell should run in a few
+# seconds. At the end, use *Kernel → Restart Kernel and Run All Cells…* once.
 
 # %% [markdown]
 # ## The case
