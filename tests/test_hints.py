@@ -346,6 +346,19 @@ def incident_facts(result):
     return {**_right_facts(result), "since_batch": 0}
 """, "the batch from which the inputs changed"),
 ]
+_EX08_TOTAL = """
+total = {"tn": 0, "fp": 0, "fn": 0, "tp": 0}
+for path in files:
+    total = merge_counts(total, chunk_counts(pd.read_parquet(path), THRESHOLD))
+"""
+MISTAKES += [("ex08_scale", "b1-check", _EX08_TOTAL + "recall_all = " + wrong, hint) for wrong, hint in [
+    ('total["tp"] / (total["tp"] + total["fp"])', "that is the precision"),
+    ('(total["tp"] + total["tn"]) / sum(total.values())', "that is the accuracy"),
+    ('(lambda c: c["tp"] / (c["tp"] + c["fn"]))(chunk_counts(pd.read_parquet(files[-1]), THRESHOLD))',
+     "last file only"),
+]]
+MISTAKES += [("ex08_scale", "b1-check", "total = chunk_counts(pd.read_parquet(files[-1]), THRESHOLD)",
+              "all 20,000 rows")]
 MISTAKES += [("ex06_capstone", "affected-check", "affected = {'age', 'channel'}", "at least half")]
 # ex06 · Part A2: a find_onset that compares with the previous batch, or keeps the last pair
 _ONSET = """

@@ -12,9 +12,11 @@
 #   merged counts (3 points);
 # - **Part D** — one question an engineering manager asks (1 point).
 #
-# After each answer, run the **check cell** below it: ✅ means the answer has the right shape
-# and plausible values; ❌ comes with a hint. Graded tests also call your functions on data
-# you have not seen. Check cells are **locked** (🔒): edit the answer cell above them instead.
+# After each answer, run the **check cell** below it. Each ✅ line says what it checked: in
+# Part B, that the value is right (the check compares it with a fingerprint of the right one);
+# in Parts A and C, properties any right answer has (the four counts, every row counted, PSI 0
+# without change), the exact values being checked when graded. ❌ comes with a hint; ⏳ means
+# not answered yet. Graded tests also call your functions on data you have not seen. Check cells are **locked** (🔒): edit the answer cell above them instead.
 #
 # Total: 9 points, about 30 minutes.
 
@@ -127,12 +129,20 @@ recall_all = total["tp"] / (total["tp"] + total["fn"])
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "b1-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_in_range, require_answer
+from modellab.checks import check_digest, require_answer
 
 check_true(isinstance(require_answer(total, "total"), dict) and sum(total.values()) == 20_000,
            "total should hold the counts of all 20,000 rows (every file, merged)",
            name="total covers every file", success="total covers every row of every file.")
-check_in_range(recall_all, 0, 1, "recall_all", hint="TP / (TP + FN) from the merged counts")
+check_digest([total.get(k) for k in ("tn", "fp", "fn", "tp")], "581209a14f257a16",
+             "total (tn, fp, fn, tp)", digits=0,
+             hint="merge chunk_counts of every file with merge_counts, each file read once")
+check_digest(recall_all, "16574473016477cb", "recall_all", digits=6, bounds=(0, 1),
+             hint="TP / (TP + FN) from the merged counts",
+             mistakes={"37fd62e8d8b10969": "that is the precision: recall divides TP by TP + FN",
+                        "d68ed32eeb446e80": "that is the recall of the last file only: use the "
+                                            "merged total",
+                        "a67ac86a0c157bdf": "that is the accuracy: recall divides TP by TP + FN"})
 ### BEGIN HIDDEN TESTS (trusted)
 from modellab import metrics
 
