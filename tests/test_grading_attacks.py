@@ -212,3 +212,37 @@ def test_a_learner_cannot_change_a_cells_role_or_points():
     }
     assert got == want
     assert ln.meta(nb.cells[0]) == untouched  # the release's own metadata (checksum) is kept
+
+
+class _FakeSession:
+    """Stands in for the learner's kernel: every request gets the same (hostile) reply."""
+
+    restarts = 0
+
+    def __init__(self, reply):
+        self.reply = reply
+
+    def request(self, req, timeout=None):
+        from modellab.course.kernelside import decode
+
+        return decode(self.reply, None)
+
+    def alive(self):
+        return True
+
+
+def test_a_reply_slow_to_read_cannot_hold_the_grader(tmp_path):
+    # 40,000 integers equal modulo 2**61 - 1 (one hash) as a set: 1 MB of reply, quadratic to
+    # read (about 30 s here), in the trusted process with no time limit, for every request
+    import time
+
+    from modellab.course.judge import VOCABULARY, TrustedExecute
+
+    colliding = {"__set__": [k * (2**61 - 1) for k in range(1, 40_000)]}
+    judge = TrustedExecute(trusted_cpu_seconds=2)
+    judge._answers, judge._markdown, judge._part_answers = {}, {}, {}
+    hidden = "expect_equal(learner.value('features'), {'age'}, 'features')\n"
+    started = time.process_time()
+    cause = judge._judge(_FakeSession(colliding), [], dict(VOCABULARY), "a1-check", hidden)
+    assert time.process_time() - started < 10
+    assert "took more than 2 s of the grader's CPU time" in cause

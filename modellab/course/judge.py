@@ -250,6 +250,8 @@ class TrustedExecute(NbGraderPreprocessor):
     processes = Int(256, help="processes/threads of one learner kernel").tag(config=True)
     file_size = Unicode("256MiB", help="largest file a learner kernel may write").tag(config=True)
     output_bytes = Unicode("1MiB", help="outputs kept per cell").tag(config=True)
+    trusted_cpu_seconds = Int(120, help="CPU seconds this process may spend judging one part "
+                                        "(waiting for the kernel not counted)").tag(config=True)
 
     def limits(self) -> SandboxLimits:
         return SandboxLimits(memory=self.memory, cpu_seconds=self.cpu_seconds,
@@ -342,11 +344,15 @@ class TrustedExecute(NbGraderPreprocessor):
         namespace["learner"] = MarkdownLearner(session, self._answers, self._part_answers.get(gid, ()),
                                                markdown=self._markdown)
         try:
-            with contextlib.redirect_stdout(io.StringIO()):
+            with contextlib.redirect_stdout(io.StringIO()), _cpu_budget(self.trusted_cpu_seconds):
                 exec(compile(hidden, f"<trusted tests of {gid}>", "exec"), namespace)  # noqa: S102
             cause = None
         except (TestFailed, LearnerError) as exc:
             cause = str(exc)
+        except _OverBudget:
+            cause = (f"{gid}: judging your answers took more than {self.trusted_cpu_seconds} s of "
+                     f"the grader's CPU time (an answer far larger or slower to read than it "
+                     f"should be, e.g. thousands of keys or a huge text)")
         except Exception as exc:  # the test itself broke: say so, never blame the learner silently
             cause = f"the grader's test for {gid} could not run ({type(exc).__name__}: {exc}); tell the instructor"
         if not session.alive() and session.restarts <= MAX_RESTARTS:
@@ -365,6 +371,35 @@ class TrustedExecute(NbGraderPreprocessor):
                 continue  # it dies again: leave it out
             kept.append(code)
         history[:] = kept
+
+
+class _OverBudget(BaseException):
+    """Trusted tests ran out of CPU time (a BaseException: tests' ``except Exception`` miss it)."""
+
+
+@contextlib.contextmanager
+def _cpu_budget(seconds: float):
+    """Stop the block after ``seconds`` of this process's CPU time (ITIMER_VIRTUAL: time spent
+    waiting for the learner's kernel does not count, a reply slow to decode, a set of
+    colliding hashes or a regular expression backtracking over a learner's text does). Main
+    thread only (signals); elsewhere the block runs unbounded."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum, frame):
+        raise _OverBudget()
+
+    previous = signal.signal(signal.SIGVTALRM, expired)
+    signal.setitimer(signal.ITIMER_VIRTUAL, float(seconds))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        signal.signal(signal.SIGVTALRM, previous)
 
 
 def _answer_cells(nb, source) -> dict[str, str]:
