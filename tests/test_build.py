@@ -560,3 +560,16 @@ def test_learner_copies_raise_not_implemented_only_inside_functions(name):
     for cell in load(PATHS.exercise_notebook(name))["cells"]:
         text = "".join(cell["source"])
         assert not re.search(r"^raise NotImplementedError", text, re.M), (name, cell["id"])
+
+
+def test_exercise_with_old_format_or_no_hidden_tests_is_refused(course_root):
+    """Visible checks do not fail for a part not answered yet (⏳): points come only from trusted
+    tests, so the build refuses a grade cell that would rest on the visible check."""
+    src = course_root / "course" / "exercises" / "ex99_fixture.py"
+    text = src.read_text()
+    src.write_text(text.replace("### BEGIN HIDDEN TESTS (trusted)", "### BEGIN HIDDEN TESTS"))
+    with pytest.raises(ValueError, match="old format"):
+        build.render_solution(src)
+    src.write_text(re.sub(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n", "", text, flags=re.S))
+    with pytest.raises(ValueError, match="no trusted tests"):
+        build.render_solution(src)

@@ -279,7 +279,8 @@ def render_solution(source: str | os.PathLike) -> str:
     ------
     ValueError
         If no cell carries nbgrader metadata, a header lacks ``"schema_version": 3``,
-        two cells share a ``grade_id``, the first code cell does not import
+        two cells share a ``grade_id``, an autograded cell has no trusted tests
+        (:func:`modellab.course.judge.untrusted_cells`), the first code cell does not import
         ``modellab.checks``, or a top-level solution region has no ``name = ...``
         placeholder above it. Locked code cells get their :func:`lock_note`.
     """
@@ -313,6 +314,11 @@ def render_solution(source: str | os.PathLike) -> str:
             f"{source}: no cell has nbgrader metadata. Mark answer and test cells with "
             "'# %% nbgrader={...}' headers (see course/README.md)."
         )
+    from modellab.course.judge import untrusted_cells
+
+    untrusted = untrusted_cells(nb)  # a check not answered yet says ⏳ and passes in the kernel:
+    if untrusted:                    # the points must come from trusted tests
+        raise ValueError(f"{source}: {'; '.join(untrusted)}.")
     first = next((c for c in nb.cells if c.cell_type == "code"), None)
     if first is None or not _CHECKS_IMPORT.search(first.source):
         raise ValueError(
