@@ -246,3 +246,41 @@ def test_a_reply_slow_to_read_cannot_hold_the_grader(tmp_path):
     cause = judge._judge(_FakeSession(colliding), [], dict(VOCABULARY), "a1-check", hidden)
     assert time.process_time() - started < 10
     assert "took more than 2 s of the grader's CPU time" in cause
+
+
+def test_a_notebook_of_slow_cells_cannot_hold_a_worker_for_hours(tmp_path):
+    # each cell sleeping just under the time-out: a hundred of them held a grading worker for
+    # hours (replays after a restart again), as nothing bounded the notebook as a whole
+    import nbformat
+    import pytest
+
+    from modellab.course.harness import KernelSession
+    from modellab.course.judge import VOCABULARY, TrustedExecute
+    from modellab.course.sandbox import sandbox_problem
+
+    if sandbox_problem() is not None:
+        pytest.skip(f"no sandbox: {sandbox_problem()}")
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("import time\ntime.sleep(2)\nx = 1"),
+            *[nbformat.v4.new_code_cell("time.sleep(2)") for _ in range(5)],
+            nbformat.v4.new_code_cell("print(x)", metadata={"nbgrader": {"grade_id": "part"}}),
+        ]
+    )
+    judge = TrustedExecute(timeout=30, notebook_seconds=3)
+    judge._answers, judge._markdown, judge._part_answers = {}, {}, {}
+    hidden = "expect_equal(learner.value('x'), 1, 'x')\n"
+    home = tmp_path / "home"
+    home.mkdir()
+    with KernelSession(home, timeout=30) as session:
+        judge._run(nb, {"part": ("print(x)\n", hidden, True)}, session, dict(VOCABULARY))
+    not_run = [
+        c
+        for c in nb.cells[1:6]
+        if any("took more than 3 s in all" in str(o.get("evalue", "")) for o in c.outputs)
+    ]
+    assert len(not_run) >= 3  # two cells of 2 s fit in 3 s at most
+    part = [o for o in nb.cells[-1].outputs if o.get("output_type") == "error"]
+    assert (
+        part and part[0]["evalue"] == "not graded: the notebook's cells took more than 3 s in all"
+    )

@@ -36,6 +36,7 @@ import io
 import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -250,6 +251,8 @@ class TrustedExecute(NbGraderPreprocessor):
     processes = Int(256, help="processes/threads of one learner kernel").tag(config=True)
     file_size = Unicode("256MiB", help="largest file a learner kernel may write").tag(config=True)
     output_bytes = Unicode("1MiB", help="outputs kept per cell").tag(config=True)
+    notebook_seconds = Int(1200, help="wall-clock seconds one learner's cells may take in all, "
+                                      "replays after a restart included").tag(config=True)
     trusted_cpu_seconds = Int(120, help="CPU seconds this process may spend judging one part "
                                         "(waiting for the kernel not counted)").tag(config=True)
 
@@ -290,7 +293,14 @@ class TrustedExecute(NbGraderPreprocessor):
             shutil.rmtree(home, ignore_errors=True)
         return nb, resources
 
+    def _left(self) -> float:
+        """Seconds left of the notebook's wall-clock budget (``notebook_seconds``)."""
+        return self._deadline - time.monotonic()
+
     def _run(self, nb, parts: dict, session: KernelSession, base: dict) -> None:
+        # a budget for the whole notebook: cell time-outs alone let a notebook of a hundred
+        # cells that each sleep just under the time-out hold a grading worker for hours
+        self._deadline = time.monotonic() + self.notebook_seconds
         history: list[str] = []
         problem = ""  # the latest learner cell that failed since the last grade cell
         judged = []  # (cell, grade id, trusted tests, problem before it, skipped?)
@@ -300,13 +310,16 @@ class TrustedExecute(NbGraderPreprocessor):
             gid = _meta(cell).get("grade_id")
             is_part = gid in parts  # every part has trusted tests (untrusted_cells)
             code, hidden, _ = parts[gid] if is_part else (cell.source, "", False)
-            if session.restarts > MAX_RESTARTS:
-                cause = f"not run: the kernel was restarted {MAX_RESTARTS} times"
+            if session.restarts > MAX_RESTARTS or self._left() <= 0:
+                cause = (f"not run: the kernel was restarted {MAX_RESTARTS} times"
+                         if session.restarts > MAX_RESTARTS else
+                         f"not run: the notebook's cells took more than {self.notebook_seconds} s "
+                         f"in all")
                 cell.outputs = [] if is_part else [_error(cause)]
                 if is_part:
                     judged.append((cell, gid, hidden, cause, True))
                 continue
-            result = session.run(code) if code.strip() else None
+            result = session.run(code, timeout=min(self.timeout, self._left())) if code.strip() else None
             if result is not None and result.status == "died":
                 self._replay(session, history)
             elif result is not None:
@@ -324,7 +337,9 @@ class TrustedExecute(NbGraderPreprocessor):
                 label = f"answer cell {gid}" if gid else f"cell {index + 1}"
                 problem = f"{label}: {result.cause}"
         for cell, gid, hidden, problem, skipped in judged:
-            if skipped or session.restarts > MAX_RESTARTS:
+            if skipped:  # the reason it was not run
+                cause, problem = problem.replace("not run:", "not graded:", 1), ""
+            elif session.restarts > MAX_RESTARTS:
                 cause = f"not graded: the kernel was restarted more than {MAX_RESTARTS} times"
             else:
                 cause = self._judge(session, history, base, gid, hidden)
@@ -364,9 +379,9 @@ class TrustedExecute(NbGraderPreprocessor):
         """Bring a restarted kernel back to the state before the failing cell."""
         kept = []
         for code in history:
-            if session.restarts > MAX_RESTARTS:
+            if session.restarts > MAX_RESTARTS or self._left() <= 0:
                 break
-            result = session.run(code)
+            result = session.run(code, timeout=min(self.timeout, self._left()))
             if result.status == "died":
                 continue  # it dies again: leave it out
             kept.append(code)
