@@ -70,8 +70,10 @@ pending.to_numpy()
 # ## 2 · The idea in two pictures
 #
 # **Picture 1: calibration.** A calibrated score means what it says: among loans scored 0.30,
-# about 30% default. We check it on the reference period (labelled) and fit scikit-learn's
-# isotonic regression, which maps each score to the default rate observed at that score.
+# about 30% default. We check it on the reference period (labelled) and let the estimator
+# calibrate the scores with scikit-learn: isotonic regression (a step function from score to
+# observed default rate) or Platt scaling (a smooth S-curve), whichever predicts held-out
+# reference loans better in a 5-fold cross-validation. It prints its choice.
 
 # %%
 import matplotlib.pyplot as plt
@@ -85,12 +87,14 @@ estimator.fit(world.reference)
 ref = world.reference
 ax = plots.calibration_curve(ref["default"], ref["score"], n_bins=10, label="model score")
 plots.calibration_curve(ref["default"], estimator.calibrate(ref["score"]), n_bins=10,
-                        label="after isotonic calibration", ax=ax,
+                        label=f"after {estimator.calibration_} calibration", ax=ax,
                         title="Reference period: predicted vs observed default rate")
 plt.show()
+print(f"calibration chosen: {estimator.calibration_} "
+      f"(isotonic = step function, sigmoid = Platt scaling)")
 
 # %% [markdown]
-# The model's scores already sit close to the diagonal; the isotonic fit removes what is left.
+# The model's scores already sit close to the diagonal; the calibration removes what is left.
 # From now on `p` is the calibrated probability of default of each loan.
 #
 # **Picture 2: the expected confusion matrix.** Take week 15, which has no outcomes. Each loan
