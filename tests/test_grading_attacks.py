@@ -284,3 +284,20 @@ def test_a_notebook_of_slow_cells_cannot_hold_a_worker_for_hours(tmp_path):
     assert (
         part and part[0]["evalue"] == "not graded: the notebook's cells took more than 3 s in all"
     )
+
+
+def test_a_broken_trusted_test_does_not_quote_the_graders_values():
+    # ex10's shape: a dict answer indexed by the expected keys. A learner's empty dict made the
+    # KeyError name an expected segment of an unseen world in the learner's feedback
+    from modellab.course.judge import VOCABULARY, TrustedExecute
+
+    judge = TrustedExecute()
+    judge._answers, judge._markdown, judge._part_answers = {}, {}, {}
+    hidden = (
+        "want = {'unseen-segment-77': 0.8}\n"
+        "got = learner.value('rates')\n"
+        "expect_close([got[k] for k in want], list(want.values()), 'rates')\n"
+    )
+    cause = judge._judge(_FakeSession({"__dict__": []}), [], dict(VOCABULARY), "c1-check", hidden)
+    assert "could not run on your answer (KeyError)" in cause
+    assert "unseen-segment-77" not in cause

@@ -369,7 +369,11 @@ class TrustedExecute(NbGraderPreprocessor):
                      f"the grader's CPU time (an answer far larger or slower to read than it "
                      f"should be, e.g. thousands of keys or a huge text)")
         except Exception as exc:  # the test itself broke: say so, never blame the learner silently
-            cause = f"the grader's test for {gid} could not run ({type(exc).__name__}: {exc}); tell the instructor"
+            # the message stays in the instructor's log: it can quote the grader's values (a
+            # KeyError naming the expected key a learner's dict lacks)
+            self.log.warning("the trusted tests of %r raised %s: %s", gid, type(exc).__name__, exc)
+            cause = (f"the grader's test for {gid} could not run on your answer "
+                     f"({type(exc).__name__}); tell the instructor")
         if not session.alive() and session.restarts <= MAX_RESTARTS:
             session.restart()
             self._replay(session, history)
