@@ -301,3 +301,23 @@ def test_a_broken_trusted_test_does_not_quote_the_graders_values():
     cause = judge._judge(_FakeSession({"__dict__": []}), [], dict(VOCABULARY), "c1-check", hidden)
     assert "could not run on your answer (KeyError)" in cause
     assert "unseen-segment-77" not in cause
+
+
+def test_a_forged_error_reply_cannot_flood_the_causes(tmp_path):
+    # the kernel cuts its errors to 300 characters, but learner code can replace that code: a
+    # 1 MB error became the part's cause, in the grading summary and the feedback
+    import json
+
+    import pytest
+
+    from modellab.course.harness import KernelSession, Learner, LearnerError, RunResult
+    from modellab.course.kernelside import REPLY_MIME
+
+    session = KernelSession(tmp_path)
+    reply = json.dumps({"ok": False, "error": "ValueError: " + "spam " * 200_000})
+    session.run = lambda code, timeout=None: RunResult(
+        "ok", [{"output_type": "display_data", "data": {REPLY_MIME: reply}, "metadata": {}}]
+    )
+    with pytest.raises(LearnerError) as failed:
+        Learner(session).value("accuracy_model")
+    assert len(str(failed.value)) < 600

@@ -36,6 +36,9 @@ _REQUEST_CODE = {
 }
 
 
+MAX_ERROR_CHARS = 400  # of a learner's error message, in a cause (feedback, grading summary)
+
+
 class LearnerError(AssertionError):
     """A learner's answer could not be obtained (missing, crashed, too slow, kernel died)."""
 
@@ -273,7 +276,8 @@ class KernelSession:
         try:
             reply = json.loads(replies[0]["data"][REPLY_MIME])
             if not reply.get("ok"):
-                error = str(reply.get("error", "failed"))
+                # the kernel's own code may be replaced: its text is cut here, not only there
+                error = " ".join(str(reply.get("error", "failed")).split())[:MAX_ERROR_CHARS]
                 if error.startswith("NotImplementedError"):
                     label = req["name"] if req["op"] in ("value", "call") else what
                     raise LearnerError(f"{label} is not answered yet: replace "
