@@ -321,3 +321,19 @@ def test_a_forged_error_reply_cannot_flood_the_causes(tmp_path):
     with pytest.raises(LearnerError) as failed:
         Learner(session).value("accuracy_model")
     assert len(str(failed.value)) < 600
+
+
+def test_an_exception_with_a_huge_name_cannot_flood_the_causes(tmp_path):
+    # a cell's error is cut to 300 characters of message, but its exception's name was kept
+    # whole: a class named with 100,000 characters filled every later part's cause
+    import pytest
+
+    from modellab.course.harness import KernelSession
+    from modellab.course.sandbox import sandbox_problem
+
+    if sandbox_problem() is not None:
+        pytest.skip(f"no sandbox: {sandbox_problem()}")
+    with KernelSession(tmp_path, timeout=30) as session:
+        result = session.run("raise type('X' * 100_000, (Exception,), {})('boom')")
+    assert result.status == "error"
+    assert len(result.cause) < 500 and result.cause.endswith(": boom")

@@ -238,7 +238,8 @@ class KernelSession:
                 out.setdefault("metadata", {})
             if kind == "error" and status == "ok":
                 status = "error"
-                cause = f"{content.get('ename', 'Error')}: {str(content.get('evalue', ''))[:300]}"
+                cause = (f"{str(content.get('ename', 'Error'))[:100]}: "
+                         f"{str(content.get('evalue', ''))[:300]}")
             n = len(json.dumps(out, default=str))
             if size + n > self.limits.output_bytes:
                 if not dropped:
