@@ -337,3 +337,37 @@ def test_an_exception_with_a_huge_name_cannot_flood_the_causes(tmp_path):
         result = session.run("raise type('X' * 100_000, (Exception,), {})('boom')")
     assert result.status == "error"
     assert len(result.cause) < 500 and result.cause.endswith(": boom")
+
+
+def test_a_learners_lms_name_cannot_become_a_formula_in_the_export(tmp_path):
+    # "Lastname, First" comes from the LMS, where a learner may edit their own name: the
+    # export wrote =HYPERLINK(...) as the last_name cell, a formula once the instructor opens
+    # grades.csv in a spreadsheet
+    import contextlib
+    import csv
+    import io
+
+    import learner_notebooks as ln
+
+    from modellab.cli import main
+
+    root = tmp_path / "class"
+
+    def cli(*argv):
+        where = [] if argv[0] == "init" else ["--dir", str(root)]
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            code = main(["workshop", *argv, *where])
+        assert code == 0, out.getvalue()
+
+    cli("init", str(root))
+    cli("release", ln.NAME)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    name = '=HYPERLINK("evil.example"), Eve_12345_' + f"{ln.NAME}.ipynb"  # no "/" in a name
+    (inbox / name).write_bytes((root / "release" / ln.NAME / f"{ln.NAME}.ipynb").read_bytes())
+    cli("collect", ln.NAME, str(inbox))
+    cli("export", "--out", str(tmp_path / "grades.csv"))
+    with open(tmp_path / "grades.csv", newline="") as fh:
+        cells = [cell for row in csv.reader(fh) for cell in row]
+    assert '\'=HYPERLINK("evil.example")' in cells
+    assert not [c for c in cells if c.startswith(("=", "+", "@"))]

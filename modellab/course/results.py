@@ -20,6 +20,31 @@ QUESTION_COLUMNS = [
 ]
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(frame):
+    """``frame`` with each text cell that a spreadsheet would run as a formula (it starts with
+    ``= + - @``, a tab or a carriage return) prefixed with ``'``, for CSV files an instructor
+    opens in Excel or LibreOffice: learners' names come from the LMS, where a learner can be
+    called ``=HYPERLINK(...)``. Numbers are left as they are.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> spreadsheet_safe(pd.DataFrame({"name": ["=1+1", "Eve"], "score": [-1.0, 2.0]})).values.tolist()
+    [["'=1+1", -1.0], ['Eve', 2.0]]
+    """
+    def safe(value):
+        return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or str(out[column].dtype) in ("str", "string"):
+            out[column] = out[column].map(safe)
+    return out
+
+
 def grade_state(grade) -> tuple[str, float | None]:
     """``("not marked", None)`` while a grade waits for a human mark, else ``("scored", score)``.
 

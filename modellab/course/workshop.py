@@ -282,13 +282,13 @@ def _feedback(args) -> int:
 
 
 def _export(args) -> int:
-    from .results import grades_frame
+    from .results import grades_frame, spreadsheet_safe
 
     ws = open_workshop(args.dir)
     frame = grades_frame(ws, args.assignment)
     out = Path(args.out) if args.out else ws.root / "grades.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(out, index=False)
+    spreadsheet_safe(frame).to_csv(out, index=False)
     counts = frame["status"].value_counts().to_dict()
     print(f"wrote {len(frame)} row(s) ({', '.join(f'{k}: {v}' for k, v in counts.items())}) "
           f"to {out}")
