@@ -371,3 +371,23 @@ def test_a_learners_lms_name_cannot_become_a_formula_in_the_export(tmp_path):
         cells = [cell for row in csv.reader(fh) for cell in row]
     assert '\'=HYPERLINK("evil.example")' in cells
     assert not [c for c in cells if c.startswith(("=", "+", "@"))]
+
+
+def test_a_notebook_of_a_million_cells_is_refused_before_it_holds_the_class(tmp_path):
+    # 20,000 one-word markdown cells take 17 s to render as feedback; a 190 MB notebook (under
+    # collect's 200 MB) of such cells held the feedback step for the whole class for hours
+    import learner_notebooks as ln
+    import nbformat
+
+    from modellab.course.grading import unreadable_reason
+
+    nb = nbformat.read(ln.RELEASED, as_version=4)
+    nb.cells += [nbformat.v4.new_markdown_cell(f"x{i}") for i in range(20_000)]
+    nbformat.write(nb, tmp_path / f"{ln.NAME}.ipynb")
+    assert "too large to grade (20,0" in unreadable_reason(tmp_path)
+    nb.cells = nb.cells[:40]
+    nb.cells[-1].source = "# notes\\n" * 1_000_000
+    nbformat.write(nb, tmp_path / f"{ln.NAME}.ipynb")
+    assert "too large to grade (40 cells" in unreadable_reason(tmp_path)
+    nbformat.write(nbformat.read(ln.RELEASED, as_version=4), tmp_path / f"{ln.NAME}.ipynb")
+    assert unreadable_reason(tmp_path) is None

@@ -93,6 +93,10 @@ def submitted_students(ws: Workshop, assignment: str) -> list[str]:
     return sorted(p.name for p in base.iterdir() if (p / assignment).is_dir())
 
 
+MAX_CELLS = 2_000  # cells of one submitted notebook (an exercise has about 30)
+MAX_SOURCE_CHARS = 5_000_000  # characters of source in all its cells (outputs not counted)
+
+
 def unreadable_reason(folder: Path) -> str | None:
     """Why the notebooks in ``folder`` cannot be graded, or ``None`` when they all read."""
     import nbformat
@@ -104,10 +108,18 @@ def unreadable_reason(folder: Path) -> str | None:
         if path.stat().st_size == 0:
             return f"{path.name} is an empty file"
         try:
-            nbformat.read(path, as_version=4)
+            nb = nbformat.read(path, as_version=4)
         except Exception as exc:  # nbformat raises many kinds: JSON, schema, encoding
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             return f"{path.name} is not a readable notebook ({type(exc).__name__}: {first[:160]})"
+        # a notebook far beyond any answer (a million cells, a 100 MB cell) would hold every
+        # later step for the whole class: its feedback page alone takes hours to render
+        chars = sum(len(cell.source) for cell in nb.cells)
+        if len(nb.cells) > MAX_CELLS or chars > MAX_SOURCE_CHARS:
+            return (f"{path.name} is too large to grade ({len(nb.cells):,} cells, {chars:,} "
+                    f"characters of source; at most {MAX_CELLS:,} cells and "
+                    f"{MAX_SOURCE_CHARS:,} characters): ask the learner for the exercise's "
+                    f"notebook with their answers only")
     return None
 
 
