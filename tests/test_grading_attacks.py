@@ -391,3 +391,32 @@ def test_a_notebook_of_a_million_cells_is_refused_before_it_holds_the_class(tmp_
     assert "too large to grade (40 cells" in unreadable_reason(tmp_path)
     nbformat.write(nbformat.read(ln.RELEASED, as_version=4), tmp_path / f"{ln.NAME}.ipynb")
     assert unreadable_reason(tmp_path) is None
+
+
+def test_a_notebook_cannot_fill_the_graded_copy_with_outputs(tmp_path):
+    # outputs were capped per cell (1 MiB) only: a thousand cells of 1 MiB made a 1 GB graded
+    # notebook that feedback and Formgrader read whole, in the instructor's process
+    import nbformat
+    import pytest
+
+    from modellab.course.harness import KernelSession
+    from modellab.course.judge import VOCABULARY, TrustedExecute
+    from modellab.course.sandbox import sandbox_problem
+
+    if sandbox_problem() is not None:
+        pytest.skip(f"no sandbox: {sandbox_problem()}")
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("print('x' * 300_000)") for _ in range(6)]
+    )
+    judge = TrustedExecute(timeout=30, notebook_output_bytes="1MiB")
+    judge._answers, judge._markdown, judge._part_answers = {}, {}, {}
+    home = tmp_path / "home"
+    home.mkdir()
+    with KernelSession(home, timeout=30) as session:
+        judge._run(nb, {}, session, dict(VOCABULARY))
+    kept = sum(len(o.get("text", "")) for c in nb.cells for o in c.outputs)
+    assert kept <= 1024**2
+    assert (
+        "outputs not kept: the notebook's outputs went beyond 1MiB"
+        in nb.cells[-1].outputs[0]["text"]
+    )

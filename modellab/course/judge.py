@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import re
 import shutil
 import tempfile
@@ -251,6 +252,8 @@ class TrustedExecute(NbGraderPreprocessor):
     processes = Int(256, help="processes/threads of one learner kernel").tag(config=True)
     file_size = Unicode("256MiB", help="largest file a learner kernel may write").tag(config=True)
     output_bytes = Unicode("1MiB", help="outputs kept per cell").tag(config=True)
+    notebook_output_bytes = Unicode("16MiB", help="outputs kept per notebook (each cell: "
+                                    "output_bytes)").tag(config=True)
     notebook_seconds = Int(1200, help="wall-clock seconds one learner's cells may take in all, "
                                       "replays after a restart included").tag(config=True)
     trusted_cpu_seconds = Int(120, help="CPU seconds this process may spend judging one part "
@@ -301,6 +304,9 @@ class TrustedExecute(NbGraderPreprocessor):
         # a budget for the whole notebook: cell time-outs alone let a notebook of a hundred
         # cells that each sleep just under the time-out hold a grading worker for hours
         self._deadline = time.monotonic() + self.notebook_seconds
+        # and for its outputs: a thousand cells of 1 MiB each made a 1 GB graded notebook that
+        # every later step (feedback, Formgrader) reads whole
+        room = SandboxLimits(output_bytes=self.notebook_output_bytes).output_bytes
         history: list[str] = []
         problem = ""  # the latest learner cell that failed since the last grade cell
         judged = []  # (cell, grade id, trusted tests, problem before it, skipped?)
@@ -325,6 +331,11 @@ class TrustedExecute(NbGraderPreprocessor):
             elif result is not None:
                 history.append(code)
             outputs = result.outputs if result is not None else []
+            size = len(json.dumps(outputs, default=str))
+            if size > room:
+                outputs = [_note(f"outputs not kept: the notebook's outputs went beyond "
+                                 f"{self.notebook_output_bytes}")]
+            room -= min(size, room)
             if is_part:  # the visible check: shown to the learner, worth nothing
                 cell.outputs = [_as_text(o) for o in outputs]
                 judged.append((cell, gid, hidden, problem, False))
