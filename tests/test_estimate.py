@@ -54,6 +54,28 @@ def test_calibration_is_scikit_learns_isotonic_regression(fitted):
     np.testing.assert_array_equal(est.calibrate(s), oracle.predict(s))
 
 
+@pytest.mark.parametrize("shift", [0.0, -3.0])  # probabilities, and raw scores (an explicit method)
+def test_isotonic_probabilities_from_score_bins_equal_scikit_learns_predict(shift):
+    # calibrate() and estimate() read the isotonic fit off the score bins (no second search
+    # per row): the same numbers as IsotonicRegression.predict, bit for bit, also exactly
+    # on breakpoints and bin edges, between them and outside the reference's range.
+    ref = _world(30_000, 6).assign(score=lambda f: f["score"] * 7 + shift)
+    est = PerformanceEstimator(threshold=1.0 + shift, chunk_size=1000, calibration="isotonic").fit(ref)
+    oracle = IsotonicRegression(y_min=0, y_max=1, out_of_bounds="clip").fit(ref["score"], ref["default"])
+    knots = np.r_[est.edges_, oracle.X_thresholds_]
+    s = np.r_[ref["score"], knots, np.nextafter(knots, -np.inf), np.nextafter(knots, np.inf),
+              np.random.default_rng(7).uniform(shift - 1, shift + 8, 20_000)]
+    np.testing.assert_array_equal(est.calibrate(s), oracle.predict(s))
+    batch = pd.DataFrame({"score": s, "batch": 0})
+    summary = est.summarise(batch)
+    bins = np.searchsorted(est.edges_, s, side="right")
+    np.testing.assert_allclose(summary.expected_positives,
+                               np.bincount(bins, weights=oracle.predict(s), minlength=est.edges_.size + 1),
+                               rtol=1e-12, atol=1e-9)
+    with pytest.raises(ValueError, match="scores contains 1 NaN"):
+        est.calibrate(np.r_[0.5, np.nan])
+
+
 def test_sigmoid_calibration_is_platt_scaling_on_raw_scores():
     ref = _world(5000, 1)
     logit = np.log(ref["score"] / (1 - ref["score"]))

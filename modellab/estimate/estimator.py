@@ -395,11 +395,37 @@ class PerformanceEstimator(BaseEstimator):
                 self.calibrator_ = _isotonic().fit(s, y)
                 breaks = self.calibrator_.X_thresholds_
         self.edges_ = np.unique(np.concatenate([qs, breaks]))
+        self._bin_lines = self._isotonic_lines() if self.calibration_ == "isotonic" else None
         self.positive_from_ = int(np.searchsorted(self.edges_, self.threshold_, side="left")) + 1
         self.reference_ = {m: measured[m] for m in self.metrics_}
         self.spread_ = self._learn_spread(y, s)
         self.n_features_in_ = 1
         return self
+
+    def _isotonic_lines(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per score bin, the piece of the isotonic fit's linear interpolation that covers it.
+
+        Every breakpoint is a bin edge, so a bin lies inside one piece: a row's probability
+        is ``slope * (s - x0) + y0`` of its bin, the very expression ``np.interp`` evaluates
+        (the bins are already found, and a second binary search per row costs as much).
+        """
+        xp, fp = self.calibrator_.X_thresholds_, self.calibrator_.y_thresholds_
+        lower = np.r_[-np.inf, self.edges_]  # bin b holds scores in [lower[b], lower[b + 1])
+        j = np.searchsorted(xp, lower, side="right") - 1  # piece from xp[j] (-1: left of xp[0])
+        inside = (j >= 0) & (j < xp.size - 1)
+        lo = np.clip(j, 0, xp.size - 1)
+        hi = np.minimum(lo + 1, xp.size - 1)
+        slope = np.divide(fp[hi] - fp[lo], xp[hi] - xp[lo], out=np.zeros(lo.size), where=inside)
+        x0 = np.where(inside, xp[lo], 0.0)
+        y0 = fp[lo]  # left of xp[0]: fp[0]; right of xp[-1]: fp[-1] (clipped like predict)
+        return slope, x0, y0
+
+    def _probabilities(self, s: np.ndarray, bins: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities of scores ``s`` that fall in score bins ``bins``."""
+        if self._bin_lines is None:  # Platt scaling: no breakpoints
+            return self.calibrator_.predict_proba(self._platt_input(s))[:, 1]
+        slope, x0, y0 = self._bin_lines
+        return slope[bins] * (s - x0[bins]) + y0[bins]
 
     def _platt_input(self, s: np.ndarray) -> np.ndarray:
         # Probabilities are scaled on their log-odds (the identity map is then a + b z with
@@ -449,10 +475,10 @@ class PerformanceEstimator(BaseEstimator):
     def calibrate(self, scores) -> np.ndarray:
         """Calibrated probabilities of the positive class for ``scores``."""
         check_is_fitted(self, "calibrator_")
-        s = np.asarray(scores, dtype=np.float64)
-        if self.calibration_ == "sigmoid":
-            return self.calibrator_.predict_proba(self._platt_input(s))[:, 1]
-        return self.calibrator_.predict(s)
+        s = as_numeric(scores, "scores")
+        if not np.isfinite(s).all():
+            raise ValueError("scores contains infinite values: pass finite scores.")
+        return self._probabilities(s, np.searchsorted(self.edges_, s, side="right"))
 
     def summarise(self, chunk: pd.DataFrame) -> EstimateSummary:
         """The mergeable :class:`EstimateSummary` of one chunk of scored rows (labels not needed)."""
@@ -466,8 +492,10 @@ class PerformanceEstimator(BaseEstimator):
     def _binned(self, s: np.ndarray, codes: np.ndarray, n_batches: int) -> tuple[np.ndarray, np.ndarray]:
         """Rows and summed calibrated probabilities per (batch, score bin): two (batches, bins) arrays."""
         k = self.edges_.size + 1
-        cell = codes * k + np.searchsorted(self.edges_, s, side="right")
-        p = self.calibrate(s)
+        # One search per row, for the cells and for the calibration.
+        bins = np.searchsorted(self.edges_, s, side="right")
+        p = self._probabilities(s, bins)
+        cell = codes * k + bins
         rows = np.empty((n_batches, k))
         pos = np.empty((n_batches, k))
         step = max(1, MAX_CELLS // k)  # batches counted at once: bounded memory for many batches
