@@ -420,3 +420,30 @@ def test_a_notebook_cannot_fill_the_graded_copy_with_outputs(tmp_path):
         "outputs not kept: the notebook's outputs went beyond 1MiB"
         in nb.cells[-1].outputs[0]["text"]
     )
+
+
+def test_a_learners_script_does_not_run_in_the_feedback_page():
+    # a <script> or an onerror handler in a learner's markdown cell or HTML output ran in the
+    # feedback page: in the instructor's browser, or in the LMS that serves the page
+    import re
+
+    import nbformat
+
+    from modellab.course.feedback import render_html
+
+    payloads = ['<script>document.title="PWNED"</script>', '<img src=x onerror="alert(1)">']
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("\n\n".join(payloads)),
+            nbformat.v4.new_code_cell(
+                "display(HTML(...))",
+                outputs=[
+                    nbformat.v4.new_output("display_data", data={"text/html": "".join(payloads)})
+                ],
+            ),
+            nbformat.v4.new_markdown_cell("| a | b |\n|---|---|\n| 1 | 2 |\n\n**kept**"),
+        ]
+    )
+    page = render_html(nb)
+    assert not re.search(r"<script>document\.title|<img[^>]*onerror", page)  # shown as text
+    assert "<table" in page and "<strong>kept</strong>" in page

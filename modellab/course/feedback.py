@@ -16,7 +16,8 @@ afterwards either leaks or refuses learners whose own code resembles a test. So 
   trusted judge writes its failure message there), scanned like any output;
 - for a learner whose notebook could not be graded, the cause, in plain words.
 
-The page is rendered with nbconvert (``HTMLExporter``, JupyterLab template). The secret text
+The page is rendered with nbconvert (``HTMLExporter``, JupyterLab template, HTML sanitized:
+a learner's scripts do not run in the instructor's browser or the LMS). The secret text
 is every hidden-test line (its code: a trusted test's messages are written for learners, see
 ``course/AUTHORING.md``) and every solution line of the instructor's source notebooks, minus
 what learners are shown anyway (the released notebook) and minus what
@@ -447,7 +448,9 @@ def learner_notebook(released, submitted, graded, parts, secrets, *, header: str
 def _exporter():
     from nbconvert import HTMLExporter
 
-    return HTMLExporter(template_name="lab")  # compiling the template is the slow part
+    # sanitized: a learner's markdown and HTML outputs are the learner's to write, and the
+    # page reaches the instructor's browser and the LMS (a <script> in a markdown cell ran there)
+    return HTMLExporter(template_name="lab", sanitize_html=True)  # compiling it is the slow part
 
 
 def render_html(nb) -> str:
