@@ -225,3 +225,27 @@ def test_manager_path_covers_drift_and_the_new_lessons_and_its_minutes_add_up():
         assert promised in text, f"the manager's path should point to {promised}"
     assert (ROOT / "course" / "manager" / "glossary.md").is_file()
     assert (ROOT / "course" / "manager" / "questions_to_ask.md").is_file()
+
+
+def exercise_numbers(cell: str) -> set[str]:
+    """``"ex01–ex03, ex05"`` -> ``{"01", "02", "03", "05"}`` (ranges expanded)."""
+    found = re.findall(r"ex(\d\d)(?:[–-]ex(\d\d))?", cell)
+    return {f"{i:02d}" for a, b in found for i in range(int(a), int(b or a) + 1)}
+
+
+def test_welcome_role_paths_agree_with_the_syllabus():
+    """00_welcome shows each role its path: the same lessons and exercises as the syllabus
+    (the two tables drifted apart once, after the course was renumbered)."""
+    welcome = (ROOT / "course" / "lessons" / "00_welcome.py").read_text(encoding="utf-8")
+    rows = {}
+    for line in welcome.splitlines():
+        cells = [c.strip() for c in line.lstrip("# ").strip("|").split("|")]
+        if line.startswith("# | **") and len(cells) == 4:
+            rows[cells[0].strip("*")] = cells
+    syllabus = {row["role"]: row for row in table("Paths by role")}
+    assert set(rows) == set(syllabus), "00_welcome's role table names other roles than the syllabus"
+    for role, (_, lessons, exercises, _) in rows.items():
+        expected = syllabus[role]
+        if "all" not in lessons:
+            assert lesson_numbers(lessons) == lesson_numbers(expected["lessons"]), role
+        assert exercise_numbers(exercises) == exercise_numbers(expected["exercises"]), role

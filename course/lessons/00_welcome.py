@@ -47,10 +47,10 @@
 #
 # | your role | lessons | exercises | you will focus on |
 # |---|---|---|---|
-# | **Data scientist** | 01–06, 08 | ex01–ex03, ex05, ex06 | metrics with uncertainty, drift statistics, explaining a drop |
-# | **ML engineer** | 02, 03, 05, 07, 08 | ex01, ex02, ex04, ex06 | automated monitors, alert rules, statistics at scale |
-# | **Model monitoring specialist** | all | all | the whole loop: detect, diagnose, alert, report |
-# | **AI project manager** | 02, 04, 05, 06, 08 (summaries, figures, quizzes) | quizzes and written answers in ex05, ex06 | what the numbers mean, when to act, what to ask |
+# | **Data scientist** | 01–06, 09, 12 | ex01–ex03, ex05–ex07, ex09, ex10 | metrics with uncertainty, drift statistics, estimation before labels, segments, explaining a drop |
+# | **ML engineer** | 02, 03, 07, 08, 11, 12 | ex01, ex02, ex04, ex06, ex08 | data contracts, automated monitors, alert rules, statistics at scale |
+# | **Model monitoring specialist** | all, and the optional further notebooks | all | the whole loop: detect, diagnose, alert, report, govern |
+# | **AI project manager** | 00, 02–10, 12 (summaries, figures, quizzes) | the no-code assessment ex12; written answers in ex05, ex06, ex10, ex11 | what the numbers mean, when to act, what to ask |
 #
 # Not sure? Follow the specialist path: it is the whole course.
 
