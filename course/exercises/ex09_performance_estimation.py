@@ -28,7 +28,7 @@ from modellab.scenarios import make
 scenario = make("covariate_shift_delayed", seed=4)  # a world you have not seen in the lesson
 THRESHOLD = scenario.threshold                      # flag (decline) when score >= 0.20
 estimator = PerformanceEstimator(threshold=THRESHOLD, chunk_size=scenario.batch_size)
-estimator.fit(scenario.reference)                   # isotonic calibration + reference bands
+estimator.fit(scenario.reference)                   # calibration (chosen by cross-validation) + bands
 week = scenario.batch(14)                           # 1,000 applications, outcomes not known yet
 p = estimator.calibrate(week["score"])              # calibrated probability of default per loan
 flagged = (week["score"] >= THRESHOLD).to_numpy()   # True where the model declines
