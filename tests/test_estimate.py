@@ -76,6 +76,30 @@ def test_isotonic_probabilities_from_score_bins_equal_scikit_learns_predict(shif
         est.calibrate(np.r_[0.5, np.nan])
 
 
+@pytest.mark.parametrize("case", ["fitted", "crowded", "one edge", "raw", "tiny span", "huge span"])
+def test_bin_lookup_equals_searchsorted(fitted, case):
+    from modellab.estimate.estimator import _BinLookup
+
+    rng = np.random.default_rng(8)
+    edges = {
+        "fitted": fitted[0].edges_,
+        # Edges 1e-12 apart share a grid cell: those rows take the binary search.
+        "crowded": np.unique(np.r_[np.linspace(0, 1, 50), 0.5 + np.arange(20) * 1e-12, [0.9, 0.9 + 1e-15]]),
+        "one edge": np.array([0.3]),
+        "raw": np.sort(rng.normal(0, 50, 300)),
+        # Grids that would overflow: one cell (every row searched), and no warnings.
+        "tiny span": np.array([0.0, 5e-324, 1e-323]),
+        "huge span": np.array([-1e308, 0.0, 1e308]),
+    }[case]
+    lookup = _BinLookup(edges)
+    s = np.r_[edges, np.nextafter(edges, -np.inf), np.nextafter(edges, np.inf), [-1e300, 1e300, 0.0],
+              rng.uniform(*np.clip([edges[0] - 1, edges[-1] + 1], -1e300, 1e300), 50_000), rng.choice(edges, 1000) + rng.normal(0, 1e-12, 1000)]
+    assert case != "crowded" or lookup.crowded.any()
+    with np.errstate(all="raise"):
+        got = lookup(s)
+    np.testing.assert_array_equal(got, np.searchsorted(edges, s, side="right"))
+
+
 def test_sigmoid_calibration_is_platt_scaling_on_raw_scores():
     ref = _world(5000, 1)
     logit = np.log(ref["score"] / (1 - ref["score"]))

@@ -64,6 +64,9 @@ CV_FOLDS = 5
 #: Probabilities are clipped to [EPS, 1 - EPS] before taking log-odds (0 and 1 have none).
 EPS = 1e-9
 
+#: Cells of the uniform score grid per bin edge, in the lookup that finds a row's score bin.
+GRID_PER_EDGE = 16
+
 #: Most (batch x score bin) cells counted at once in :meth:`PerformanceEstimator.estimate`.
 MAX_CELLS = 1 << 22
 
@@ -177,6 +180,45 @@ def _binned_metrics(rows: np.ndarray, pos_b: np.ndarray, positive_from: int) -> 
         "f1": ratio(2 * tp, 2 * tp + fp + fn),
         "roc_auc": auc,
     }
+
+
+class _BinLookup:
+    """``np.searchsorted(edges, s, side="right")``, faster on many unsorted scores.
+
+    A binary search per row mispredicts a branch at most steps (tens of ns a row). Each row
+    goes to a cell of a uniform grid over the edges, ``clip((s - lo) * scale, 0, cells)``
+    rounded down: that is monotone in ``s``, so every edge in an earlier cell is below the
+    row and every edge in a later one above it; the edges counted before the row's cell,
+    plus a comparison with the cell's edge, give the answer. Rows in the rare cells holding
+    two or more edges take ``np.searchsorted``. Identical results, several times faster.
+    """
+
+    def __init__(self, edges: np.ndarray):
+        self.edges = edges
+        self.lo, cells = float(edges[0]), GRID_PER_EDGE * edges.size
+        span = float(edges[-1]) - self.lo
+        scale = cells / span if span > 0 else 0.0
+        # A span too small (or large) for the grid: one cell, every row takes the search.
+        self.scale, self.cells = (scale if np.isfinite(scale) else 0.0), cells
+        cell = self._cell(edges)
+        self.before = np.searchsorted(cell, np.arange(cells + 1), side="left")  # edges in earlier cells
+        self.crowded = np.bincount(cell, minlength=cells + 1) > 1
+        self.padded = np.r_[edges, np.inf]
+
+    def _cell(self, s: np.ndarray) -> np.ndarray:
+        if self.scale == 0.0:
+            return np.zeros(s.shape, dtype=np.intp)
+        with np.errstate(over="ignore"):  # far outside the edges: +-inf, clipped like the rest
+            return np.clip((s - self.lo) * self.scale, 0, self.cells).astype(np.intp)
+
+    def __call__(self, s: np.ndarray) -> np.ndarray:
+        cell = self._cell(s)
+        bins = self.before[cell]
+        bins += self.padded[bins] <= s  # the cell's only edge (if any) is at or below the row
+        crowded = self.crowded[cell]
+        if crowded.any():
+            bins[crowded] = np.searchsorted(self.edges, s[crowded], side="right")
+        return bins
 
 
 def _log_odds(p: np.ndarray) -> np.ndarray:
@@ -395,6 +437,7 @@ class PerformanceEstimator(BaseEstimator):
                 self.calibrator_ = _isotonic().fit(s, y)
                 breaks = self.calibrator_.X_thresholds_
         self.edges_ = np.unique(np.concatenate([qs, breaks]))
+        self._bins = _BinLookup(self.edges_)
         self._bin_lines = self._isotonic_lines() if self.calibration_ == "isotonic" else None
         self.positive_from_ = int(np.searchsorted(self.edges_, self.threshold_, side="left")) + 1
         self.reference_ = {m: measured[m] for m in self.metrics_}
@@ -463,7 +506,7 @@ class PerformanceEstimator(BaseEstimator):
         # an endless stream like the reference, so chunks are drawn with replacement.
         rng = np.random.default_rng(self.random_state)
         k = self.edges_.size + 1
-        cell = np.searchsorted(self.edges_, s, side="right") + k * y.astype(np.intp)
+        cell = self._bins(s) + k * y.astype(np.intp)
         counts = np.empty((self.n_chunks, 2 * k))  # negatives per bin, then positives per bin
         for i in range(self.n_chunks):
             counts[i] = np.bincount(cell[rng.integers(0, y.size, self.chunk_size)], minlength=2 * k)
@@ -478,7 +521,7 @@ class PerformanceEstimator(BaseEstimator):
         s = as_numeric(scores, "scores")
         if not np.isfinite(s).all():
             raise ValueError("scores contains infinite values: pass finite scores.")
-        return self._probabilities(s, np.searchsorted(self.edges_, s, side="right"))
+        return self._probabilities(s, self._bins(s))
 
     def summarise(self, chunk: pd.DataFrame) -> EstimateSummary:
         """The mergeable :class:`EstimateSummary` of one chunk of scored rows (labels not needed)."""
@@ -493,7 +536,7 @@ class PerformanceEstimator(BaseEstimator):
         """Rows and summed calibrated probabilities per (batch, score bin): two (batches, bins) arrays."""
         k = self.edges_.size + 1
         # One search per row, for the cells and for the calibration.
-        bins = np.searchsorted(self.edges_, s, side="right")
+        bins = self._bins(s)
         p = self._probabilities(s, bins)
         cell = codes * k + bins
         rows = np.empty((n_batches, k))
