@@ -623,3 +623,21 @@ def test_figures_are_the_reports_figures(sudden):
     assert "drift_heatmap" not in executive and "drift_share" in executive
     with pytest.raises(ValueError, match="audience"):
         figures(result, audience="board")
+
+
+def test_loans_scored_counts_only_scored_rows(stable):
+    """A scoring service that left rows unscored: the report says how many of the monitored
+    loans were scored, not the monitored count as 'scored'."""
+    scenario, full = stable
+    production = scenario.production.copy()
+    gaps = production.index[production["batch"] == 3][:200]
+    production.loc[gaps, "score"] = np.nan
+    result = _monitor(scenario).run(production)
+    facts = gather_facts(result)
+    assert facts.n_rows == len(production)
+    assert facts.n_scored == len(production) - 200
+    assert f"{len(production) - 200:,} of {len(production):,} loans scored" in to_markdown(result)
+    assert gather_facts(full).n_scored == gather_facts(full).n_rows == len(production)
+    table = gather_facts(result).to_frame().set_index("fact")["value"]
+    assert table["loans scored"] == len(production) - 200
+    assert table["loans monitored"] == len(production)

@@ -194,6 +194,7 @@ class ReportFacts:
     first_start: pd.Timestamp | None
     last_start: pd.Timestamp | None
     n_rows: int
+    n_scored: int
     n_labelled: int
     primary_metric: str
     reference_metrics: dict
@@ -256,7 +257,8 @@ class ReportFacts:
             ("batches monitored", self.n_batches),
             ("first batch start", self.first_start),
             ("last batch start", self.last_start),
-            ("loans scored", self.n_rows),
+            ("loans monitored", self.n_rows),
+            ("loans scored", self.n_scored),
             ("loans with outcome", self.n_labelled),
             ("onset batch", self.onset_batch),
             ("onset start", self.onset_start),
@@ -559,6 +561,17 @@ def _impact(history, after_mask, changes, ref, costs) -> BusinessImpact | None:
     )
 
 
+
+def _n_scored(history: pd.DataFrame) -> int:
+    """Rows that received a score: ``n`` times the batch's ``scored_share`` (a history stored
+    before the monitor counted unscored rows has no ``scored_share``: every row was scored)."""
+    if "n" not in history.columns:
+        return 0
+    if "scored_share" not in history.columns:
+        return int(history["n"].sum())
+    share = pd.to_numeric(history["scored_share"], errors="coerce")
+    return int(np.round((history["n"] * share).sum(min_count=1)) if share.notna().any() else 0)
+
 def gather_facts(
     result,
     *,
@@ -686,6 +699,7 @@ def gather_facts(
         first_start=starts.get(order[0]),
         last_start=starts.get(order[-1]),
         n_rows=int(history["n"].sum()) if "n" in history.columns else 0,
+        n_scored=_n_scored(history),
         n_labelled=int(labelled.sum()),
         primary_metric=primary_metric,
         reference_metrics=ref,

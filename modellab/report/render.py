@@ -32,7 +32,7 @@ from modellab.report.facts import (
     metric_name,
     metric_title,
 )
-from modellab.report.summary import summary_paragraphs
+from modellab.report.summary import scored_detail, summary_paragraphs
 
 __all__ = ["figures", "render", "render_markdown", "to_html", "to_markdown", "figure_to_data_uri"]
 
@@ -222,7 +222,7 @@ def _kpis(facts: ReportFacts, *, money_digits: int | None = None) -> list[dict]:
         {
             "label": "Batches monitored",
             "value": f"{facts.n_batches}",
-            "detail": f"{facts.n_rows:,} loans scored",
+            "detail": scored_detail(facts),
             "tone": "neutral",
         }
     ]

@@ -39,7 +39,14 @@ def _period(f: ReportFacts) -> str:
     span = f"{f.n_batches} batch{'es' if f.n_batches != 1 else ''}"
     if f.first_start is not None and f.last_start is not None:
         span += f" from {fmt_date(f.first_start)} to {fmt_date(f.last_start)}"
-    return f"{span}, {f.n_rows:,} loans scored" if f.n_rows else span
+    return f"{span}, {scored_detail(f)}" if f.n_rows else span
+
+
+def scored_detail(f: ReportFacts) -> str:
+    """"1,000 loans scored", or "950 of 1,000 loans scored" when the service left some unscored."""
+    if f.n_scored == f.n_rows:
+        return f"{f.n_rows:,} loans scored"
+    return f"{f.n_scored:,} of {f.n_rows:,} loans scored"
 
 
 def _join(names: list[str]) -> str:
