@@ -91,6 +91,8 @@ def main() -> None:
         for control, widget in explorer.controls.items():
             if name.startswith("drift_explorer (") and control == "feature":
                 continue  # timed above
+            if getattr(getattr(widget, "layout", None), "display", None) == "none":
+                continue  # hidden for this choice (the level slider of a numeric feature)
             values = [v for v in _values(widget, args.moves + 1) if v != widget.value] or []
             if len(values) < 2:
                 continue
