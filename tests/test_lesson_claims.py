@@ -315,6 +315,24 @@ def test_08_further_critical_alerts_need_enough_defaults(outputs):
     assert len(drops) == 3 and all(-0.18 <= d <= -0.12 for d in drops)
 
 
+# --------------------------------------------------------------------------- 07
+
+
+def test_07_service_health_table_alerts_and_the_monitor(outputs):
+    text = outputs("07_data_contracts")
+    # "week 3 holds a quarter of the usual rows"
+    assert values(text, r"^3\s+3\s+250\s+1000\.0\s+(" + NUMBER + ")", "week 3's volume") == [0.25]
+    # "week 6 comes **14 days** after week 4 (week 5 is missing)"
+    gap = values(text, r"^5\s+6\s+1000\s+1000\.0\s+" + NUMBER + r"\s+(" + NUMBER + r")\s+7\.0\s+True",
+                 "week 6's gap")
+    assert gap == [14.0]
+    # "90% of week 6 was scored"
+    found(text, r"Batch 6: only 90\.0% of rows were scored", "week 6's scored share")
+    # "give the same rules to the Monitor ... it computes the health columns"
+    found(text, r"Monitor alerts: 3, the same batches and severities as above: True",
+          "the Monitor's health alerts equal to service_health's")
+
+
 # --------------------------------------------------------------------------- 09
 
 

@@ -169,6 +169,20 @@ health_alerts = pd.concat([r.evaluate(health) for r in rules], ignore_index=True
 health_alerts[["batch", "rule", "severity", "message"]]
 
 # %% [markdown]
+# In production you do not call `service_health` by hand: give the same rules to the `Monitor`
+# (lesson 08) and it computes the health columns for every batch beside drift and performance,
+# in memory or chunk by chunk over Parquet files (lesson 11).
+
+# %%
+from modellab.monitor import Monitor
+
+watched = Monitor(stable.reference, threshold=stable.threshold, rules=rules,
+                  cadence_days=7).run(stream)
+same = (watched.alerts[["batch", "severity"]].reset_index(drop=True)
+        .equals(health_alerts[["batch", "severity"]].reset_index(drop=True)))
+print(f"Monitor alerts: {len(watched.alerts)}, the same batches and severities as above: {same}")
+
+# %% [markdown]
 # The order of checks on every batch: **health first** (was it fed and scored?), then the
 # **contract** (is the data what the model was built on?), then drift and performance (lessons
 # 03–05, 08). A failure at one level makes the next levels' numbers meaningless.
