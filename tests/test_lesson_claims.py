@@ -133,6 +133,12 @@ def test_02_precision_auc_and_uncertainty_by_denominator(outputs):
     assert 0.07 <= widths["roc_auc"] <= 0.12
     assert 0.03 <= widths["accuracy"] <= 0.05
     assert widths["recall"] > widths["precision"] > widths["roc_auc"] > widths["accuracy"]
+    # "The reference has about six times week 7's defaults, and its recall interval is about 2.5
+    # times narrower: width shrinks with 1/√k, and √6 ≈ 2.4"
+    week_defaults, ref_defaults, narrower = values(
+        text, rf"defaults: week 7 (\d+), reference (\d+); recall interval ({NUMBER}) times narrower",
+        "the defaults behind the two recall intervals")
+    assert 5.5 <= ref_defaults / week_defaults <= 6.5 and 2.2 <= narrower <= 2.8
     # "catching 70% of defaults means declining about a third of all applicants and costs
     # about a quarter more than the cheapest threshold"
     declines, = values(text, r"declines (\d+)% of applicants", "the declined share")
