@@ -271,6 +271,44 @@ def test_04_further_prior_shift_traces_and_detector_settings(outputs):
     assert calm == 0
 
 
+# --------------------------------------------------------------------------- 05
+
+
+def test_05_where_the_estimate_is_right_and_where_it_is_blind(outputs):
+    text = outputs("05_performance_estimation")
+    # "The estimate drops from about 0.80 to about 0.70 in week 10 and raises an alert the same
+    # week"; "The measured ROC-AUC stays inside the estimate's band in every week"
+    week9 = table_row(section(text, "estimate  lower  upper"), "9", 4)
+    week10 = found(text, rf"^10\s+({NUMBER})\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+(\w+)$", "week 10")
+    assert 0.77 <= week9[0] <= 0.83 and 0.67 <= float(week10.group(1)) <= 0.73
+    assert week10.group(2) == "True"
+    estimated, measured, gap, inside = values(
+        text, rf"estimated ({NUMBER}), measured ({NUMBER}), mean gap ({NUMBER}); "
+        r"weeks inside the band: (\d+)%", "estimated vs measured after the covariate shift")
+    assert inside == 100 and 0 < gap < 0.06  # "a little optimistic after the change"
+    # executive summary: under concept drift "the estimate stays flat while real performance
+    # moves (ROC-AUC falls ...)"; "Not one alert, while ROC-AUC really fell to below 0.70"
+    flat, fell, alerts = values(
+        text, rf"estimated ({NUMBER}), measured ({NUMBER}); alerts from the estimate: (\d+)",
+        "the estimate under concept drift")
+    assert abs(flat - 0.80) <= 0.03 and fell < 0.70 and alerts == 0
+    # "... or precision rises": "measured precision jumps from about 0.38 to 0.55 ... and the
+    # estimate barely moves; ROC-AUC ... is still estimated well"
+    prior = section(text, "estimate  realized")
+    est_after, real_after = table_row(prior, "precision after", 2)
+    est_before, real_before = table_row(prior, "before", 2)
+    assert 0.35 <= real_before <= 0.41 and 0.52 <= real_after <= 0.58
+    assert abs(est_after - est_before) < 0.05
+    auc_est, auc_real = table_row(prior, "roc_auc   after", 2)
+    assert abs(auc_est - auc_real) < 0.03
+    # "learnt from too few loans, it misses by more"
+    (big,) = values(text, rf"5,000 reference loans: mean absolute error of estimated ROC-AUC ({NUMBER})",
+                    "the error with 5,000 reference loans")
+    (small,) = values(text, rf"300 reference loans: mean absolute error of estimated ROC-AUC ({NUMBER})",
+                      "the error with 300 reference loans")
+    assert small > big
+
+
 # --------------------------------------------------------------------------- 08
 
 

@@ -16,9 +16,10 @@
 # >   ROC-AUC, precision and recall — today, not in three months.
 # > - **It works** when the applicants change but the rules of default do not (covariate shift):
 # >   here it flags the drop in the very week it happens, about two months before the outcomes.
-# > - **It is blind** when the rules of default change (concept drift), when the default rate
-# >   moves on its own (prior shift), or when the model was poorly calibrated to begin with:
-# >   then the estimate stays flat while real performance falls.
+# > - **It is blind** when the rules of default change (concept drift) or the default rate
+# >   moves on its own (prior shift): the estimate stays flat while real performance moves
+# >   (ROC-AUC falls, or precision rises). And it is only as good as its calibration: learnt
+# >   from too few loans, it misses by more.
 # > - **What to promise:** an early warning with an error bar, not a measurement. Keep
 # >   measuring as labels arrive, and alert when estimate and measurement disagree.
 
