@@ -309,6 +309,31 @@ def test_05_where_the_estimate_is_right_and_where_it_is_blind(outputs):
     assert small > big
 
 
+# --------------------------------------------------------------------------- 06
+
+
+def test_06_the_averages_stay_quiet_but_the_default_rate_moves(outputs):
+    text = outputs("06_segments_fairness")
+    # "ROC-AUC and recall dip a little after week 10 (0.805 to 0.785, 0.50 to 0.46), by less
+    # than they wander from one week to the next. The default rate rises by about three points
+    # (10.6% to 13.9%): several times its weekly wobble ... but below the five-point alert"
+    after = table_row(text, "after", 3)
+    before = table_row(text, "before", 3)
+    spread = printed_dict(text, "week-to-week SD before the closure:")
+    assert 0 < before[0] - after[0] < spread["roc_auc"]
+    assert 0 < before[1] - after[1] < spread["recall"]
+    rise = after[2] - before[2]
+    assert 0.025 <= rise < 0.05 and rise > 3 * spread["base_rate"]
+    # "each region has only 60 to 540 defaulters"; "The east stands out after the closure: its
+    # recall falls below every other region"
+    regions = section(text, "segment     metric")
+    defaulters = [int(n) for n in re.findall(r"^\d+\s+\w+\s+recall\s+[\d.]+\s+[\d.]+\s+[\d.]+"
+                                             r"\s+\d+\s+(\d+)$", regions, re.M)]
+    assert len(defaulters) == 6 and 50 <= min(defaulters) <= 70 and 530 <= max(defaulters) <= 550
+    recall = {m[0]: float(m[1]) for m in re.findall(r"^\d+\s+(\w+)\s+recall\s+([\d.]+)", regions, re.M)}
+    assert min(recall, key=recall.get) == "east"
+
+
 # --------------------------------------------------------------------------- 08
 
 
