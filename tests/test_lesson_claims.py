@@ -443,6 +443,19 @@ def test_12_sudden_is_not_proof_of_a_bug(outputs):
                      r"threshold=0.1, drifted=True", text)
 
 
+def test_12_the_broker_shift_has_not_hurt_the_ranking(outputs):
+    text = outputs("12_capstone")
+    # "Every broker week's interval contains the reference level. Larger loans default a little
+    # more often, and the model's scores rose with them; ranking holds"
+    inside, weeks = values(text, r"batches 9-13 whose interval contains the reference [\d.]+: "
+                                 r"(\d+) of (\d+)", "the broker weeks' ROC-AUC intervals")
+    assert inside == weeks == 5
+    calibration = section(text, "default rate  mean score")
+    rate_ref, score_ref, auc_ref = table_row(calibration, "reference", 3)
+    rate, score, auc = table_row(calibration, "batches 9-13", 3)
+    assert rate > rate_ref and score > score_ref and abs(auc - auc_ref) < 0.02
+
+
 def test_12_inside_the_average_and_who_is_affected(outputs):
     text = outputs("12_capstone")
     # "One group is behind: broker applications" (who_is_affected lists it, and only it)
