@@ -381,6 +381,76 @@ MISTAKES += [("ex06_capstone", "kind-check", "kind = 'drift'", "one of the four 
 MISTAKES += [("ex06_capstone", "segments-check", "hit_group = '[50, 81)'", "observed minus predicted"),
              ("ex06_capstone", "segments-check", "hit_group = 0.11", "a group name")]
 
+# ex07 · Part A: weekly z-scores, one rule broken at a time
+_WZ = """
+def weekly_z(reference, production, column):
+    weeks = production.groupby("batch")[column]
+    return (weeks.mean() - reference[column].mean()) / (reference[column].std() / np.sqrt(weeks.count()))
+"""
+MISTAKES += [("ex07_data_analysis", "a1-check", _WZ.replace(old, new), hint) for old, new, hint in [
+    ("/ np.sqrt(weeks.count())", "", "over the standard error"),
+    ("np.sqrt(weeks.count())", "np.sqrt(len(reference))", "not by s_ref alone"),
+    ("weeks.count()", "weeks.size()", "Series.count(), not size()"),
+    (".std()", ".std(ddof=0)", "not ddof=0"),
+    ("reference[column].std()", "weeks.std()", "not the week's"),
+    ("np.sqrt(weeks.count())", "weeks.count()", "sqrt(n_week)"),
+    ("return (", "return abs(", "keep the sign"),
+    ("production.groupby", "scenario.production.groupby", "not the notebook's global data"),
+    ("return (weeks.mean() - reference[column].mean()) / (reference[column].std() / np.sqrt(weeks.count()))",
+     "return ((weeks.mean() - reference[column].mean()) / (reference[column].std() / np.sqrt(weeks.count())))"
+     ".to_frame('z')", "one value per week"),
+]]
+# ex07 · Part B: Bonferroni flags
+_BF = """
+def bonferroni_flags(z, alpha=0.05):
+    return pd.DataFrame(2 * stats.norm.sf(np.abs(z)) < alpha / z.size, index=z.index, columns=z.columns)
+"""
+MISTAKES += [("ex07_data_analysis", "b1-check", _BF.replace(old, new), hint) for old, new, hint in [
+    ("alpha / z.size", "alpha", "with m = z.size"),
+    ("2 * stats.norm.sf", "stats.norm.sf", "two-sided"),
+    ("z.size", "len(z)", "not the number of rows"),
+    ("z.size", "z.shape[1]", "not the number of columns"),
+    ("alpha / z.size", "0.05 / z.size", "the alpha you are given"),
+    ("np.abs(z)", "z", "take |z|"),
+    ("stats.norm.sf", "stats.norm.cdf", "compare each p-value with alpha / m"),
+    ("pd.DataFrame(2 * stats.norm.sf(np.abs(z)) < alpha / z.size, index=z.index, columns=z.columns)",
+     "2 * stats.norm.sf(np.abs(z)) < alpha / z.size", "DataFrame shaped like z"),
+]]
+# ex07 · Part C: the back-test's ratio and interval
+_OE = """
+def observed_expected(rows):
+    n, k, p = len(rows), int(rows["default"].sum()), rows["score"].mean()
+    ci = stats.binomtest(k, n, p=p).proportion_ci()
+    return {"o_e": k / (n * p), "low": ci.low / p, "high": ci.high / p}
+"""
+MISTAKES += [("ex07_data_analysis", "c1-check", _OE.replace(old, new), hint) for old, new, hint in [
+    ('"o_e": k / (n * p), "low": ci.low / p, "high": ci.high / p',
+     '"o_e": n * p / k, "low": p / ci.high, "high": p / ci.low', "the interval should lie above 1"),
+    ('"low": ci.low / p, "high": ci.high / p', '"low": ci.low, "high": ci.high', "reference is calibrated"),
+    ("proportion_ci()", "proportion_ci(method='wilson')", "not 'wilson'"),
+    ("proportion_ci()", "proportion_ci(confidence_level=0.90)", "confidence_level=0.95"),
+    ('"low": ci.low / p, "high": ci.high / p',  # a normal (Wald) interval around the observed rate
+     '"low": (k / n - 1.96 * np.sqrt(p * (1 - p) / n)) / p, "high": (k / n + 1.96 * np.sqrt(p * (1 - p) / n)) / p',
+     "not a normal approximation"),
+    ('rows["score"].mean()', '(rows["score"] >= 0.5).mean()', "O/E = defaults / sum of scores"),
+    ('return {"o_e": k / (n * p), "low": ci.low / p, "high": ci.high / p}',
+     "return (k / (n * p), ci.low / p, ci.high / p)", "keys 'o_e', 'low' and 'high'"),
+]]
+# ex07 · Part D: unit changes
+_US = """
+def unit_suspects(reference, production, column):
+    ratio = production.groupby("batch")[column].median() / reference[column].median()
+    return sorted(int(b) for b in ratio.index[(ratio < 0.1) | (ratio > 10)])
+"""
+MISTAKES += [("ex07_data_analysis", "d1-check", _US.replace(old, new), hint) for old, new, hint in [
+    ("(ratio < 0.1) | (ratio > 10)", "ratio < 0.1", "in either direction"),
+    ("(ratio > 10)])", "(ratio > 10)])[:1]", "not the first one"),
+    ("return sorted(int(b) for b in ratio.index[(ratio < 0.1) | (ratio > 10)])",
+     "return ratio.index[(ratio < 0.1) | (ratio > 10)].to_numpy()", "Python ints"),
+    ("(ratio < 0.1) | (ratio > 10)", "(ratio < 0.1) | (ratio > 0.9)", "income arrived in thousands"),
+]]
+MISTAKES += [("ex07_data_analysis", "q1-check", f"q1 = {letter!r}", "not the best answer") for letter in "acd"]
+
 CATALOGUED = sorted({m[0] for m in MISTAKES})
 
 

@@ -12,8 +12,8 @@
 # - **Part D** — find the weeks where a feature arrived in the wrong unit (2 points);
 # - **Part E** — one question a credit-risk manager asks (1 point).
 #
-# After each answer, run the **check cell** below it: ✅ means the answer has the right shape
-# and plausible values; ❌ comes with a hint. Graded tests also call your functions on
+# After each answer, run the **check cell** below it: ✅ means the answer is right on this
+# portfolio (and on small cases the check makes up); ❌ comes with a hint. Graded tests also call your functions on
 # portfolios you have not seen, so write code that computes the answer rather than typing
 # numbers in. Check cells are **locked** (🔒): edit the answer cell above them instead.
 #
@@ -65,11 +65,13 @@ def weekly_z(reference, production, column):
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "a1-check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import answering, check_true
+from modellab.checks import answering, check_digest, check_true
 
 with answering("weekly_z"):
     z_loan = weekly_z(reference, production, "loan_amount")
     z_age = weekly_z(reference, production, "age")
+    # the same weeks with every fourth age missing: n_week must count what is there
+    z_gappy = weekly_z(reference, production.assign(age=production["age"].mask(production.index % 4 == 0)), "age")
 check_true(isinstance(z_loan, pd.Series) and list(z_loan.index) == list(range(16)),
            "return a Series with one value per week, indexed by batch 0-15 (groupby('batch'))",
            name="weekly_z returns one value per week", success="weekly_z returns 16 weeks.")
@@ -81,6 +83,13 @@ check_true(float(z_loan.iloc[-1]) > 10,
            "loan_amount rose in the last weeks: its z-score should be large and positive "
            "(week mean minus reference mean, over the standard error)",
            name="trend shows", success="loan_amount's rise shows as a large z-score.")
+check_digest(z_gappy, "af082bd2f31c0775", "weekly_z on weeks with missing ages", digits=3,
+             hint="z = (week mean - reference mean) / (reference sd / sqrt(n_week)), from the arguments",
+             mistakes={"fcb7857f1fda5add": "n_week counts the non-missing values: Series.count(), not size()",
+                       "bafc63d3851f8798": "s_ref is pandas' default std (ddof=1), not ddof=0",
+                       "b36b9c236e884e0c": "divide by the reference standard deviation, not the week's",
+                       "cd78fd44421fe7aa": "keep the sign: a week below the reference has a negative z",
+                       "2167d882ad7f1bef": "use the `production` argument, not the notebook's global data"})
 ### BEGIN HIDDEN TESTS (trusted)
 for seed, column in [(7, "loan_amount"), (7, "age"), (31, "debt_to_income"), (31, "income")]:
     world = portfolio(seed, bug_weeks=(9, 10))
@@ -133,6 +142,8 @@ def bonferroni_flags(z, alpha=0.05):
 # %% nbgrader={"grade": true, "grade_id": "b1-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 with answering("bonferroni_flags"):
     flags = bonferroni_flags(z_table)
+    small = pd.DataFrame([[2.7, 2.5, 0.0], [2.3, 2.2, -2.9], [2.9, 1.8, 0.1], [0.2, -0.3, 0.4]])
+    flags_small = np.asarray(bonferroni_flags(small, alpha=0.10), dtype=bool)
 check_true(isinstance(flags, pd.DataFrame) and flags.shape == z_table.shape,
            "return a DataFrame shaped like z (one row per week, one column per input)",
            name="bonferroni_flags shape", success="bonferroni_flags has the shape of z.")
@@ -140,6 +151,13 @@ check_true(not bool(flags["age"].any()) and bool(flags["loan_amount"].iloc[-4:].
            "age never changed and loan_amount rose: compare each p-value with alpha / m, "
            "with m = z.size (the number of tests)",
            name="flags follow the trend", success="the flags follow the trend.")
+check_digest(flags_small, "e66e30e591b689ef", "flags of the 4 x 3 table at alpha=0.10",
+             hint="flag where 2 * norm.sf(|z|) < alpha / z.size",
+             mistakes={"98eb328ba682d268": "the p-value is two-sided: 2 * norm.sf(|z|)",
+                       "087927c34bb6cdc2": "m is the number of cells (z.size), not the number of rows",
+                       "1f00058e162ccfa8": "m is the number of cells (z.size), not the number of columns",
+                       "d4697b42743f07b0": "use the alpha you are given, not 0.05",
+                       "1e245eb11c3ee899": "take |z|: a large negative z is significant too"})
 ### BEGIN HIDDEN TESTS (trusted)
 from modellab.drift import adjust_p_values
 
@@ -199,6 +217,12 @@ check_true(backtest_late["low"] > 1,
            "after week 10 more loans default than the model predicts: the interval should lie "
            "above 1",
            name="late weeks under-predicted", success="the late weeks' O/E lies above 1.")
+check_digest([backtest_late[key] for key in ("o_e", "low", "high")], "1437cfce89d0ab59",
+             "the late weeks' back-test", digits=3,
+             hint="binomtest(defaults, n, mean score).proportion_ci(confidence_level=0.95), ends over the mean score",
+             mistakes={"4e384a92c80a61ea": "a 95% interval: confidence_level=0.95",
+                       "d0ead31bd39f8e8a": "Clopper-Pearson is proportion_ci's default method ('exact'), not 'wilson'",
+                       "1eac0cc6fd2300ba": "the exact binomial interval (proportion_ci), not a normal approximation"})
 ### BEGIN HIDDEN TESTS (trusted)
 def _oe(rows):
     n, k, p = len(rows), int(rows["default"].sum()), rows["score"].mean()
@@ -245,6 +269,8 @@ def unit_suspects(reference, production, column):
 # %% nbgrader={"grade": true, "grade_id": "d1-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 with answering("unit_suspects"):
     suspects = unit_suspects(reference, production, "income")
+    in_months = production.assign(age=production["age"].where(production["batch"] != 2, production["age"] * 12))
+    suspects_months = unit_suspects(reference, in_months, "age")  # age in months in week 2
 check_true(isinstance(suspects, list) and all(isinstance(b, int) for b in suspects),
            "return a list of batch numbers as Python ints, e.g. [3, 4]",
            name="unit_suspects returns a list", success="unit_suspects returns a list of ints.")
@@ -252,6 +278,11 @@ check_true(0 < len(suspects) <= 4 and unit_suspects(reference, production, "age"
            "income arrived in thousands in a few weeks, and age never changed unit: compare "
            "each week's median with the reference median (ratio below 0.1 or above 10)",
            name="the unit change is found", success="the unit change is found, age is clean.")
+check_digest(list(suspects) + list(suspects_months), "3135eb34804f8021",
+             "the weeks found (income, then age in months in week 2)", digits=0,
+             hint="every week whose median is off by a factor of more than 10, sorted",
+             mistakes={"f2096710b02aee42": "a factor of more than 10 in either direction: below 0.1 or above 10",
+                       "6f46a562a81d57c2": "return every suspect week, not the first one"})
 ### BEGIN HIDDEN TESTS (trusted)
 for seed, bug in [(23, (3, 5)), (41, (14, 15))]:
     world = portfolio(seed, bug_weeks=bug)
