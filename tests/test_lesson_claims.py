@@ -110,6 +110,11 @@ def test_01_z_scores_and_the_backtest(outputs):
 
 def test_02_precision_auc_and_uncertainty_by_denominator(outputs):
     text = outputs("02_performance_metrics")
+    # "recall ≈ 0.49 ... precision ≈ 0.41 — nearly four times the 11% base rate"
+    (base,) = values(text, rf"default rate ({NUMBER})%", "the reference default rate")
+    precision, recall = table_row(text, "precision", 1) + table_row(text, "recall", 1)
+    assert 10.5 <= base <= 11.5 and 0.48 <= recall <= 0.50
+    assert 0.40 <= precision <= 0.42 and 3.5 <= precision / (base / 100) < 4
     # "The do-nothing model has *higher* accuracy (0.89 vs 0.86)"
     ours, never = table_row(section(text, "never predicts default"), "accuracy", 2)
     assert 0.885 <= never < 0.895 and 0.855 <= ours <= 0.865  # table rounds to 3 places

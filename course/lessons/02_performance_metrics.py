@@ -122,8 +122,8 @@ pd.DataFrame({"by hand": by_hand, "modellab (scikit-learn)": summary[by_hand.ind
 # From now on we use the package.
 #
 # **Reading it:** the model catches about half of the defaults (recall ≈ 0.49), and about 4 in
-# 10 of the applicants it declines would really have defaulted (precision ≈ 0.41) — four times
-# the 11% base rate, so the flags carry real information.
+# 10 of the applicants it declines would really have defaulted (precision ≈ 0.41) — nearly four
+# times the 11% base rate, so the flags carry real information.
 
 # %% [markdown]
 # ## The accuracy paradox
