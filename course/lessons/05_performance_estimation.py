@@ -159,9 +159,13 @@ def estimate_vs_measured(frame, title):
                                     "upper": "estimated_high"})
     ax = plots.metric_over_time(history, "estimated", reference=estimator.reference_["roc_auc"],
                                 title=title)
-    plots.metric_over_time(history, "realized", ci=False, ax=ax)
+    # measured in its own colour: a second metric_over_time call would reuse the first colour
+    # and replace the title
+    ax.plot(history["batch"], history["realized"], marker="s", markersize=4,
+            color=plots.PALETTE[1], label="measured later", zorder=4)
     ax.axhspan(frame["band_lower"].iloc[0], frame["band_upper"].iloc[0], color="grey", alpha=0.1)
     ax.set_ylabel("ROC-AUC")
+    ax.legend(loc="lower left")
     return ax
 
 
