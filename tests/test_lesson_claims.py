@@ -281,6 +281,11 @@ def test_04_further_prior_shift_traces_and_detector_settings(outputs):
 
 def test_05_where_the_estimate_is_right_and_where_it_is_blind(outputs):
     text = outputs("05_performance_estimation")
+    # "Below 0.4, where 95% of the loans are ... Above 0.5 each bin holds only a few dozen loans"
+    per_bin = ast.literal_eval(found(text, r"loans per score bin \(0.0-0.1 ... 0.9-1.0\): (\[.*\])",
+                                     "the loans per score bin").group(1))
+    assert len(per_bin) == 10 and 0.94 <= sum(per_bin[:4]) / sum(per_bin) <= 0.96
+    assert max(per_bin[5:]) < 100
     # "The estimate drops from about 0.80 to about 0.70 in week 10 and raises an alert the same
     # week"; "The measured ROC-AUC stays inside the estimate's band in every week"
     week9 = table_row(section(text, "estimate  lower  upper"), "9", 4)
