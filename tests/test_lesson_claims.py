@@ -531,3 +531,20 @@ def test_12_inside_the_average_and_who_is_affected(outputs):
     broker, young = values(text, r"hardest hit: broker applicants \((\d+)% of them\) and "
                                  r"under-25s \((\d+)%\)", "who was hit, in the log")
     assert (broker, young) == (round(channels["broker"] * 100), round(bands["[18, 25)"] * 100))
+
+
+# --------------------------------------------------------------------------- course order
+
+
+def test_next_names_the_next_lesson():
+    # the course was renumbered once; a lesson's "**Next:**" line must name the lesson that
+    # follows it (09 -> 10, not 11), never one further on
+    lessons = sorted(p.stem for p in (ROOT / "course" / "lessons").glob("[0-9][0-9]_*.py"))
+    main = [name for name in lessons if not name.endswith("_further")]
+    for name in lessons:
+        line = re.search(r"^# \*\*Next:\*\*(.*)$", (ROOT / "course" / "lessons" / f"{name}.py")
+                         .read_text(encoding="utf-8"), re.M)
+        named = re.findall(r"`(\d\d_[a-z_]+)`", line.group(1)) if line else []
+        later = [m for m in main if m[:2] > name[:2]]
+        if named:
+            assert later and named[0] == later[0], f"{name}: Next names {named[0]}, not {later[0]}"

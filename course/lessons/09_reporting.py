@@ -390,7 +390,7 @@ display(Markdown(card))
 #   monitoring plan and open incidents: it is the evidence auditors and successors need.
 # - Agree who gets what, how often — including the quiet months.
 #
-# **Next:** `11_monitoring_at_scale`. Graded practice: `ex05_reporting`.
+# **Next:** `10_governance`. Graded practice: `ex05_reporting`.
 
 # %% [markdown]
 # ## Self-check (not graded)
