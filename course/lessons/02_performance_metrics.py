@@ -329,7 +329,7 @@ print(f"weeks whose whole interval lies below the reference recall {recall:.2f}:
 # %% [markdown]
 # Better rules compare with the reference *allowing for uncertainty* (the whole interval below
 # the reference level), require several weeks in a row, or pool weeks before judging. Lesson 08
-# builds such rules; lesson 04 handles the extra problem that labels arrive late.
+# builds such rules; lessons 04 and 05 handle the extra problem that labels arrive late.
 
 # %% [markdown]
 # ## Recap
