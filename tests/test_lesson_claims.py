@@ -138,6 +138,15 @@ def test_02_precision_auc_and_uncertainty_by_denominator(outputs):
     assert 0.07 <= widths["roc_auc"] <= 0.12
     assert 0.03 <= widths["accuracy"] <= 0.05
     assert widths["recall"] > widths["precision"] > widths["roc_auc"] > widths["accuracy"]
+    # "Recall is a share of the ~100 defaults ... Precision is a share of the ~130 flagged
+    # loans"; "a share of k cases is uncertain by at most about ±1/√k ... less for a share
+    # near 0 or 1, like accuracy"
+    defaults, flagged = values(text, r"week 7 counts: (\d+) defaults, (\d+) flagged, 1,000 loans",
+                               "week 7's counts")
+    assert 90 <= defaults <= 110 and 120 <= flagged <= 140
+    for metric, k in (("recall", defaults), ("precision", flagged)):
+        assert 0.8 <= (widths[metric] / 2) * k**0.5 <= 1.05, metric
+    assert (widths["accuracy"] / 2) * 1000**0.5 < 0.8
     # "The reference has about six times week 7's defaults, and its recall interval is about 2.5
     # times narrower: width shrinks with 1/√k, and √6 ≈ 2.4"
     week_defaults, ref_defaults, narrower = values(

@@ -297,6 +297,8 @@ rows = [
     metrics.bootstrap_ci("accuracy", week["default"], week["score"], threshold=threshold, seed=0),
     metrics.bootstrap_ci("recall", y_true, score, threshold=threshold, seed=0),
 ]
+print(f"week 7 counts: {int(week['default'].sum())} defaults, "
+      f"{int((week['score'] >= threshold).sum())} flagged, {len(week):,} loans")
 print(f"defaults: week 7 {int(week['default'].sum())}, reference {int(y_true.sum())}; "
       f"recall interval {rows[0].width / rows[4].width:.1f} times narrower on the reference")
 pd.DataFrame({
@@ -313,8 +315,9 @@ pd.DataFrame({
 # - **Uncertainty follows the count in the metric's denominator.** Recall is a share of the
 #   ~100 defaults: about ±10 points. Precision is a share of the ~130 flagged loans: about ±8.
 #   ROC-AUC compares every default with every repayer: about ±5. Accuracy is a share of all
-#   1,000 loans: about ±2. A rule of thumb: a share of $k$ cases is uncertain by about
-#   $\pm 1/\sqrt{k}$.
+#   1,000 loans: about ±2. A rule of thumb: a share of $k$ cases is uncertain by at most
+#   about $\pm 1/\sqrt{k}$ (a share near one half, like recall); less for a share near 0 or 1,
+#   like accuracy's 0.86.
 # - The reference has about six times week 7's defaults, and its recall interval is about 2.5
 #   times narrower: width shrinks with $1/\sqrt{k}$, and $\sqrt{6} \approx 2.4$.
 # - **For alerts:** a naive rule such as "alert when weekly recall drops below 0.47" (a few
