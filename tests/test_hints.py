@@ -451,6 +451,53 @@ MISTAKES += [("ex07_data_analysis", "d1-check", _US.replace(old, new), hint) for
 ]]
 MISTAKES += [("ex07_data_analysis", "q1-check", f"q1 = {letter!r}", "not the best answer") for letter in "acd"]
 
+# ex08 · Part A: confusion counts of one chunk, one rule broken at a time
+_CC = """
+def chunk_counts(chunk, threshold):
+    known = chunk[chunk["default"].notna()]
+    actual = known["default"].astype(int).to_numpy() == 1
+    flagged = known["score"].to_numpy() >= threshold
+    return {"tn": int((~actual & ~flagged).sum()), "fp": int((~actual & flagged).sum()),
+            "fn": int((actual & ~flagged).sum()), "tp": int((actual & flagged).sum())}
+"""
+MISTAKES += [("ex08_scale", "a1-check", _CC.replace(old, new), hint) for old, new, hint in [
+    (">= threshold", "> threshold", "use >=, not >"),
+    (">= threshold", ">= THRESHOLD", "not the notebook's THRESHOLD"),
+    ('"fp": int((~actual & flagged).sum()),\n            "fn": int((actual & ~flagged).sum())',
+     '"fp": int((actual & ~flagged).sum()),\n            "fn": int((~actual & flagged).sum())', "swapped"),
+    ('chunk[chunk["default"].notna()]', 'chunk.fillna({"default": 0})', "not known outcomes yet"),
+    ('chunk[chunk["default"].notna()]', "chunk.dropna()", "dropna(subset=['default'])"),
+    ('known["score"].to_numpy() >= threshold', 'known["prediction"].to_numpy() == 1', "`default` and `score`"),
+    ('known["score"].to_numpy() >= threshold', 'known["score"].to_numpy() >= 0.5', "score >= threshold"),
+    ('return {"tn"', 'return {"tn": 0, "fp": 0, "fn": 0, "tp": 0} or {"tn"', "add up to the labelled rows"),
+]]
+MISTAKES += [("ex08_scale", "a1-check", "def merge_counts(a, b):\n    return {**a, **b}", "double every count")]
+# ex08 · Part C: bin counts and PSI from counts
+MISTAKES += [("ex08_scale", "c1-check", "def bin_counts(values, edges):\n    return " + body, hint)
+             for body, hint in [
+    ("[int(c) for c in pd.cut(pd.Series(values), edges, right=True).value_counts(sort=False)]", "its left edge"),
+    ("[int(c) for c in pd.cut(pd.Series(values), edges, right=False).value_counts(sort=False)]",
+     "the last bin also holds its right edge"),
+    ("[int(c) for c in pd.cut(pd.Series(values), edges, right=False).value_counts()]", "in bin order"),
+    ("[int(c) for c in np.bincount(np.searchsorted(edges, values), minlength=len(edges))[1:]]", "outside not counted"),
+]]
+_PSI_C = """
+def psi_from_counts(ref_counts, cur_counts):
+    p = np.clip(np.asarray(ref_counts, dtype=float) / np.sum(ref_counts), 1e-4, None)
+    q = np.clip(np.asarray(cur_counts, dtype=float) / np.sum(cur_counts), 1e-4, None)
+    return float(np.sum((q - p) * np.log(q / p)))
+"""
+MISTAKES += [("ex08_scale", "c1-check", _PSI_C.replace(old, new), hint) for old, new, hint in [
+    (") / np.sum(", ") * 0 + (", "not the counts"),
+    ("np.sum((q - p) * np.log(q / p))", "np.sum(q * np.log(q / p))", "not q * ln(q / p)"),
+    ("np.log(", "np.log10(", "not log10"),
+    ("1e-4", "1e-2", "at 1e-4 (0.0001)"),
+    ("np.sum((q - p) * np.log(q / p))", "np.sum(np.abs(q - p))", "PSI = sum((q - p) * ln(q / p))"),
+    ("1e-4", "0.0", "an empty bin gives inf"),
+    ("np.sum((q - p) * np.log(q / p))", "np.sum((q - p) * np.log(q / p)) + 0.01", "PSI is 0 for identical counts"),
+]]
+MISTAKES += [("ex08_scale", "q1-check", f"q1 = {letter!r}", "not the best answer") for letter in "abd"]
+
 CATALOGUED = sorted({m[0] for m in MISTAKES})
 
 

@@ -12,10 +12,9 @@
 #   merged counts (3 points);
 # - **Part D** — one question an engineering manager asks (1 point).
 #
-# After each answer, run the **check cell** below it. Each ✅ line says what it checked: in
-# Part B, that the value is right (the check compares it with a fingerprint of the right one);
-# in Parts A and C, properties any right answer has (the four counts, every row counted, PSI 0
-# without change), the exact values being checked when graded. ❌ comes with a hint; ⏳ means
+# After each answer, run the **check cell** below it. Each ✅ line says what it checked; a
+# "... is right" line compares your value with a fingerprint of the right one (on this data or
+# on a small made-up case). ❌ comes with a hint; ⏳ means
 # not answered yet. Graded tests also call your functions on data you have not seen. Check cells are **locked** (🔒): edit the answer cell above them instead.
 #
 # Total: 9 points, about 30 minutes.
@@ -71,17 +70,32 @@ def merge_counts(a, b):
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "a1-check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import answering, check_true
+from modellab.checks import answering, check_digest, check_true
 
 first = pd.read_parquet(files[0])
-with answering("chunk_counts"):
+tiny = pd.DataFrame({"default": [1, 0, None, 1, 0, 1, 0, 1, 0],  # one outcome not known yet
+                     "score": [0.25, 0.25, 0.9, 0.1, 0.05, 0.3, 0.28, 0.22, 0.26],
+                     "income": [None, 3.1, 2.4, 5.0, 4.2, 1.8, 2.9, 3.3, 4.0]})  # a missing input
+with answering("chunk_counts", {KeyError: "use only the columns `default` and `score`"}):
     counts_first = chunk_counts(first, THRESHOLD)
+    counts_tiny = chunk_counts(tiny, 0.25)
 check_true(isinstance(counts_first, dict) and set(counts_first) == {"tn", "fp", "fn", "tp"},
            "return a dict with the keys 'tn', 'fp', 'fn' and 'tp'",
            name="chunk_counts returns a dict", success="chunk_counts returns the four counts.")
 check_true(sum(counts_first.values()) == int(first["default"].notna().sum()),
            "the four counts should add up to the labelled rows of the chunk",
            name="counts cover the labelled rows", success="the counts cover every labelled row.")
+check_digest([counts_tiny.get(k) for k in ("tn", "fp", "fn", "tp")], "7e5a69286789642b",
+             "chunk_counts of a made-up 9-row chunk at threshold 0.25 (tn, fp, fn, tp)", digits=0,
+             hint="flag a loan when score >= threshold; count only rows whose default is known",
+             mistakes={"27e0d8a2254a7172": "a score equal to the threshold is flagged: use >=, not >",
+                       "772860c9177f22ec": "fp is a repaid loan flagged, fn a default not flagged: swapped",
+                       "6552efff2d341806": "drop rows whose default is missing: they are not known outcomes yet",
+                       "6439d69f06fd715e": "use the `threshold` argument, not the notebook's THRESHOLD",
+                       "ed8093bd79d1173d": "drop only rows whose default is missing: dropna(subset=['default'])"})
+check_digest([counts_first.get(k) for k in ("tn", "fp", "fn", "tp")], "43fa94f46a0eb15c",
+             "chunk_counts of the first file (tn, fp, fn, tp)", digits=0,
+             hint="actual = default == 1, flagged = score >= threshold; tn, fp, fn, tp in that order")
 with answering("merge_counts"):
     both = merge_counts(counts_first, counts_first)
 check_true(both == {k: 2 * v for k, v in counts_first.items()},
@@ -201,16 +215,33 @@ with answering("bin_counts"):
         chunk = pd.read_parquet(path)
         late = chunk.loc[chunk["batch"] >= 5, "age"]
         late_counts = [x + y for x, y in zip(late_counts, bin_counts(late, edges), strict=True)]
+    at_edges = bin_counts(np.array([0, 1, 1, 2, 3, 3, 4.0]), np.array([0, 1, 2, 3.0]))
 check_true(len(ref_counts) == 10 and sum(ref_counts) == len(reference),
            "bin_counts should return 10 counts that add up to the number of values",
            name="bin_counts", success="bin_counts counts every reference value.")
+check_digest(list(at_edges), "dc80a4f057cb790f", "bin_counts of [0, 1, 1, 2, 3, 3, 4] in bins [0, 1, 2, 3]",
+             digits=0, hint="np.histogram's bins: [e0, e1), [e1, e2), ..., [e_{k-1}, e_k]; outside not counted",
+             mistakes={"af4f95656619cb3e": "a bin holds its left edge, not its right one: [e0, e1), as np.histogram",
+                       "ed6d6870a7288b2a": "the last bin also holds its right edge, as np.histogram's",
+                       "540351e99ecc0e51": "keep the counts in bin order (value_counts sorts by count)"})
+check_digest(late_counts, "8f3807105ce6935a", "late_counts (ages of batches 5-9 in the reference bins)",
+             digits=0, hint="add each file's bin_counts of its late ages, bin by bin")
 with answering("psi_from_counts"):
     psi_same = psi_from_counts(ref_counts, ref_counts)
     psi_late = psi_from_counts(ref_counts, late_counts)
+    psi_empty = psi_from_counts([50, 30, 20, 0], [10, 30, 40, 20])  # an empty reference bin
 check_true(abs(psi_same) < 1e-12 and psi_late > 0.1,
            "PSI is 0 for identical counts, and age moved in the late weeks of this scenario. "
            "Use shares (counts / total), clipped at 1e-4, in sum((q - p) * ln(q / p))",
            name="psi_from_counts", success="PSI is 0 without change and large for age.")
+check_digest([psi_late, psi_empty], "986d92387a2f736d",
+             "PSI of the late ages, then of [50, 30, 20, 0] vs [10, 30, 40, 20]",
+             hint="p, q = shares clipped with np.clip(share, 1e-4, None); PSI = sum((q - p) * ln(q / p))",
+             mistakes={"d17cc10b16b26e42": "use shares (counts / their total), not the counts",
+                       "4213ce42fc27d098": "PSI is sum((q - p) * ln(q / p)), not q * ln(q / p)",
+                       "2cdef432d93763f3": "the natural log (np.log), not log10",
+                       "d385c87705296239": "clip the shares at 1e-4 (0.0001)",
+                       "32ff5dc07c579d7e": "clip the shares at 1e-4 before the log: an empty bin gives inf"})
 ### BEGIN HIDDEN TESTS (trusted)
 from scipy.special import rel_entr
 
