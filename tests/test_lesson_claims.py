@@ -339,6 +339,9 @@ def test_06_the_averages_stay_quiet_but_the_default_rate_moves(outputs):
     after = table_row(text, "after", 3)
     before = table_row(text, "before", 3)
     spread = printed_dict(text, "week-to-week SD before the closure:")
+    assert 0.795 <= before[0] <= 0.815 and 0.775 <= after[0] <= 0.795
+    assert 0.495 <= before[1] < 0.505 and 0.455 <= after[1] < 0.465
+    assert 0.1055 <= before[2] < 0.1065 and 0.1385 <= after[2] < 0.1395
     assert 0 < before[0] - after[0] < spread["roc_auc"]
     assert 0 < before[1] - after[1] < spread["recall"]
     rise = after[2] - before[2]
@@ -351,6 +354,10 @@ def test_06_the_averages_stay_quiet_but_the_default_rate_moves(outputs):
     assert len(defaulters) == 6 and 50 <= min(defaulters) <= 70 and 530 <= max(defaulters) <= 550
     recall = {m[0]: float(m[1]) for m in re.findall(r"^\d+\s+(\w+)\s+recall\s+([\d.]+)", regions, re.M)}
     assert min(recall, key=recall.get) == "east"
+    # "The east is about one application in six"; "Weekly batches hold about 160 easterners"
+    rows = {m[0]: int(m[1]) for m in re.findall(r"^\d+\s+(\w+)\s+recall\s+[\d.]+\s+[\d.]+\s+"
+                                              r"[\d.]+\s+(\d+)\s+\d+$", regions, re.M)}
+    assert 0.14 <= rows["east"] / sum(rows.values()) <= 0.19 and 150 <= rows["east"] / 10 <= 170
 
 
 # --------------------------------------------------------------------------- 08
