@@ -441,8 +441,8 @@ def test_09_impact_is_rounded_with_its_range(outputs):
     # "Catches 43% of defaults, down from 49%"; "The line stops at batch 15: the outcomes of
     # batches 16–19 are not in yet"
     facts = section(text, "question a manager asks")
-    assert found(facts, r"^\d+\s+(\d+)% → (\d+)%$", "the recall fact").groups() == ("49", "43")
-    found(facts, r"^\d+\s+16, 17, 18, 19$", "the batches without outcomes")
+    assert found(facts, r"^\d+\s+(\d+)% → (\d+)%\s*$", "the recall fact").groups() == ("49", "43")
+    found(facts, r"^\d+\s+16, 17, 18, 19\s*$", "the batches without outcomes")
 
 
 # --------------------------------------------------------------------------- 10
