@@ -147,6 +147,13 @@ def test_02_precision_auc_and_uncertainty_by_denominator(outputs):
     for metric, k in (("recall", defaults), ("precision", flagged)):
         assert 0.8 <= (widths[metric] / 2) * k**0.5 <= 1.05, metric
     assert (widths["accuracy"] / 2) * 1000**0.5 < 0.8
+    # "Nothing changed, yet weekly recall ranges from about 0.45 to 0.6. Each interval is about
+    # 20 points wide."
+    low, high, narrowest, widest, median = values(
+        text, rf"weekly recall from ({NUMBER}) to ({NUMBER}); interval widths ({NUMBER}) to "
+              rf"({NUMBER}) \(median ({NUMBER})\)", "the weekly recall range")
+    assert 0.43 <= low <= 0.47 and 0.58 <= high <= 0.62
+    assert 0.15 <= narrowest and widest <= 0.25 and 0.18 <= median <= 0.22
     # "The reference has about six times week 7's defaults, and its recall interval is about 2.5
     # times narrower: width shrinks with 1/√k, and √6 ≈ 2.4"
     week_defaults, ref_defaults, narrower = values(
