@@ -498,6 +498,78 @@ MISTAKES += [("ex08_scale", "c1-check", _PSI_C.replace(old, new), hint) for old,
 ]]
 MISTAKES += [("ex08_scale", "q1-check", f"q1 = {letter!r}", "not the best answer") for letter in "abd"]
 
+# ex09 · Part A: expected counts without labels
+_EC = """
+def expected_confusion(p, flagged):
+    p = np.asarray(p, dtype=float)
+    flagged = np.asarray(flagged, dtype=bool)
+    tn = float((1 - p)[~flagged].sum())
+    fp = float((1 - p)[flagged].sum())
+    fn = float(p[~flagged].sum())
+    tp = float(p[flagged].sum())
+    return tn, fp, fn, tp
+"""
+MISTAKES += [("ex09_performance_estimation", "a1-check", _EC.replace(old, new), hint) for old, new, hint in [
+    ("fp = float((1 - p)[flagged].sum())\n    fn = float(p[~flagged].sum())",
+     "fp = float(p[~flagged].sum())\n    fn = float((1 - p)[flagged].sum())", "swapped fp and fn"),
+    ("return tn, fp, fn, tp", "return tp, fp, fn, tn", "in the order"),
+    ("return tn, fp, fn, tp", "return {'tn': tn, 'fp': fp, 'fn': fn, 'tp': tp}", "as a tuple"),
+    ("flagged = np.asarray(flagged, dtype=bool)", "flagged = ~np.asarray(flagged, dtype=bool)",
+     "flagged loans give tp"),
+    ("p = np.asarray(p, dtype=float)", "p = (np.asarray(p, dtype=float) >= 0.5).astype(float)",
+     "flagged loans give tp"),
+    ("p = np.asarray(p, dtype=float)\n    flagged = np.asarray(flagged, dtype=bool)",
+     "p = estimator.calibrate(week['score'])\n    flagged = (week['score'] >= THRESHOLD).to_numpy()",
+     "the p and flagged passed in"),
+    ("p = np.asarray(p, dtype=float)", "p = week['score'].to_numpy()", "not the notebook's week"),
+]]
+_PR = """
+def expected_precision_recall(p, flagged):
+    tn, fp, fn, tp = expected_confusion(p, flagged)
+    return tp / (tp + fp), tp / (tp + fn)
+"""
+MISTAKES += [("ex09_performance_estimation", "a2-check", _PR.replace(old, new), hint) for old, new, hint in [
+    ("return tp / (tp + fp), tp / (tp + fn)", "return tp / (tp + fn), tp / (tp + fp)", "swapped precision and recall"),
+    ("return tp / (tp + fp), tp / (tp + fn)", "return (tp + tn) / (tn + fp + fn + tp), tp / (tp + fn)",
+     "divides tp by the flagged loans"),
+    ("return tp / (tp + fp), tp / (tp + fn)", "return 100 * tp / (tp + fp), 100 * tp / (tp + fn)",
+     "between 0 and 1"),
+    ("tn, fp, fn, tp = expected_confusion(p, flagged)", "tn, fp, fn, tp = week_counts",
+     "call expected_confusion(p, flagged)"),
+]]
+_A3 = """
+estimates = estimator.estimate(scenario.production)
+row = estimates[estimates["batch"] == 14].set_index("metric")["estimate"]
+package_pr = (row["precision"], row["recall"])
+"""
+MISTAKES += [("ex09_performance_estimation", "a3-check", _A3.replace(old, new), hint) for old, new, hint in [
+    ("== 14", "== 13", "filter estimates on batch == 14"),
+    ('(row["precision"], row["recall"])', '(row["recall"], row["precision"])', "filter estimates on batch == 14"),
+    ('["estimate"]', '["realized"]', "contains NaN"),
+    ('["estimate"]', '["lower"]', "read the 'estimate'"),
+]]
+_EW = """
+def escalation_week(estimates):
+    auc = estimates[estimates["metric"] == "roc_auc"].sort_values("batch")
+    below = (auc["estimate"] < auc["band_lower"]).to_numpy()
+    weeks = auc["batch"].to_numpy()
+    for i in range(1, len(below)):
+        if below[i] and below[i - 1]:
+            return int(weeks[i])
+    return None
+"""
+MISTAKES += [("ex09_performance_estimation", "b1-check", _EW.replace(old, new), hint) for old, new, hint in [
+    ("return int(weeks[i])", "return int(weeks[i - 1])", "return the second of the two weeks"),
+    ('auc["estimate"] < auc["band_lower"]', 'auc["estimate"] <= auc["band_lower"]', "use <, not <="),
+    ('auc["estimate"] < auc["band_lower"]', 'auc["lower"] < auc["band_lower"]', "band_lower"),
+    ("if below[i] and below[i - 1]:", "if below[i]:", "two weeks in a row"),
+    ("return int(weeks[i])", "return int(i)", "not the row position"),
+    ('estimates[estimates["metric"] == "roc_auc"]', "estimates", "use the roc_auc rows"),
+    ("return None\n", "return -1\n", "return None when the estimate never leaves the band"),
+]]
+MISTAKES += [("ex09_performance_estimation", f"{q}-check", f"{q} = {letter!r}", "not the best answer")
+             for q in ("b2", "q1") for letter in "acd"]
+
 CATALOGUED = sorted({m[0] for m in MISTAKES})
 
 

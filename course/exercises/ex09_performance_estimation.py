@@ -61,7 +61,7 @@ def expected_confusion(p, flagged):
 # %% nbgrader={"grade": true, "grade_id": "a1-check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 from modellab.checks import answering, check_digest, check_true
 
-with answering("expected_confusion"):
+with answering("expected_confusion", {IndexError: "compute from the p and flagged passed in, not the notebook's week"}):
     week_counts = expected_confusion(p, flagged)
     small_counts = expected_confusion(np.array([0.1, 0.5, 0.8]), np.array([False, True, True]))
 check_true(week_counts is not None and np.ndim(week_counts) == 1 and len(week_counts) == 4,
@@ -71,7 +71,8 @@ check_true(week_counts is not None and np.ndim(week_counts) == 1 and len(week_co
 check_digest(week_counts, "f99ca84fe224ad51", "expected_confusion for week 14", digits=2,
              hint="flagged loans give tp (sum of p) and fp (sum of 1 - p); accepted loans give fn and tn",
              mistakes={"5166076b474968f2": "you swapped fp and fn: a false positive is a *flagged* loan "
-                                    "that repays (1 - p)"})
+                                    "that repays (1 - p)",
+                       "c658d1653a926bf6": "return the counts in the order (tn, fp, fn, tp)"})
 check_digest(small_counts, "b728fa801b5a4707", "expected_confusion on three loans", digits=4,
              hint="compute from the p and flagged passed in")
 ### BEGIN HIDDEN TESTS (trusted)
@@ -121,10 +122,13 @@ from modellab.checks import answering, check_digest
 
 with answering("expected_precision_recall"):
     week_pr = expected_precision_recall(p, flagged)
+    small_pr = expected_precision_recall(np.array([0.1, 0.5, 0.8]), np.array([False, True, True]))
 check_digest(week_pr, "87eb43a618481c74", "(precision, recall) for week 14", bounds=(0, 1),
              hint="precision divides tp by the flagged loans (tp + fp), recall by the expected "
                   "defaults (tp + fn)",
              mistakes={"ad23c644f207cbec": "you swapped precision and recall"})
+check_digest(small_pr, "ef30bd014989c61b", "(precision, recall) on three loans", bounds=(0, 1),
+             hint="compute from the p and flagged passed in (call expected_confusion(p, flagged))")
 ### BEGIN HIDDEN TESTS (trusted)
 est = estimator.estimate(scenario.production).set_index(["batch", "metric"])["estimate"]
 expect_close(learner.call("expected_precision_recall", p, flagged),
@@ -207,8 +211,9 @@ from modellab.checks import answering, check_digest, check_true
 
 toy = pd.DataFrame({"batch": [0, 1, 2, 3, 4, 5], "metric": "roc_auc",
                     "estimate": [0.80, 0.70, 0.79, 0.70, 0.69, 0.68], "band_lower": 0.72})
-with answering("escalation_week"):
+with answering("escalation_week", {KeyError: "the table's columns are batch, metric, estimate and band_lower"}):
     toy_week = escalation_week(toy)
+    edge_week = escalation_week(toy.assign(batch=toy["batch"] + 10, estimate=[0.80, 0.72, 0.72, 0.70, 0.69, 0.80]))
     calm_week = escalation_week(toy.assign(estimate=0.80))
     this_world = escalation_week(estimates)
 check_true(calm_week is None, "return None when the estimate never leaves the band",
@@ -216,6 +221,9 @@ check_true(calm_week is None, "return None when the estimate never leaves the ba
 check_digest(toy_week, "51d836cb99cb111e", "escalation_week on the toy table", digits=0,
              hint="week 1 is below the band alone; the rule needs two weeks in a row and returns the second",
              mistakes={"fbcd28862c1faba5": "return the second of the two weeks (the week the rule can fire)"})
+check_digest(edge_week, "8747a091bc6a277b", "escalation_week with weeks on the band edge", digits=0,
+             hint="below the band is estimate < band_lower; return the `batch` value, not the row position",
+             mistakes={"a1e10d4782fa7c52": "an estimate equal to band_lower is inside the band: use <, not <="})
 check_digest(this_world, "c47570b19c1ac833", "escalation_week(estimates)", digits=0,
              hint="use the roc_auc rows: estimate < band_lower in two consecutive weeks")
 ### BEGIN HIDDEN TESTS (trusted)
