@@ -570,6 +570,51 @@ MISTAKES += [("ex09_performance_estimation", "b1-check", _EW.replace(old, new), 
 MISTAKES += [("ex09_performance_estimation", f"{q}-check", f"{q} = {letter!r}", "not the best answer")
              for q in ("b2", "q1") for letter in "acd"]
 
+# ex10 · Part A: metrics per segment, segments behind, the four-fifths rule
+_MS = """
+def metric_by_segment(frame, segment, metric, bins=None):
+    table = metrics.by_segment(frame, segment, [metric], bins=bins, n_boot=10)
+    return {str(s): float(v) for s, v in zip(table["segment"], table["value"], strict=True)}
+"""
+MISTAKES += [("ex10_segments_fairness", "a1-check", _MS.replace(old, new), hint) for old, new, hint in [
+    ("metrics.by_segment(frame,", "metrics.by_segment(production,", "whose metric is the one asked for"),
+    ("bins=bins, n_boot", "bins=BANDS, n_boot", "not BANDS"),
+    ("[metric]", "['recall']", "not 'recall'"),
+    ('table["value"]', 'table["lower"]', "the value is in 'value'"),
+    ('return {str(s): float(v) for s, v in zip(table["segment"], table["value"], strict=True)}', "return table",
+     "return a dict"),
+]]
+_BH = """
+def behind(frame, segment, metric, bins=None):
+    gaps = metrics.segment_gaps(frame, segment, metric, by=None, bins=bins)
+    alerts = SegmentBehind(metric).evaluate(gaps)
+    return sorted(str(s) for s in alerts["subject"])
+"""
+MISTAKES += [("ex10_segments_fairness", "a2-check", _BH.replace(old, new), hint) for old, new, hint in [
+    ("by=None", "by='batch'", "by=None, bins=bins"),
+    ('alerts["subject"]', 'gaps["segment"]', "SegmentBehind(metric).evaluate(gaps)"),
+    ("SegmentBehind(metric)", "SegmentBehind('recall')", "SegmentBehind(metric)"),
+    ("metrics.segment_gaps(frame,", "metrics.segment_gaps(recent,", "pass your arguments"),
+    ("bins=bins)", "bins=None)", "pass your arguments"),
+    ('for s in alerts["subject"])', 'for s in alerts["subject"]) or None', "not None"),
+]]
+_FF = """
+def four_fifths(frame, group, bins=None):
+    result = metrics.approval_rate_ratio(frame, group, bins=bins, n_boot=20)
+    return float(result.value), bool(result.value < 0.8)
+"""
+MISTAKES += [("ex10_segments_fairness", "a3-check", _FF.replace(old, new), hint) for old, new, hint in [
+    ("result.value < 0.8", "result.value > 0.8", "below 0.8"),
+    ("bool(result.value < 0.8)", "'yes' if result.value < 0.8 else 'no'", "below 0.8"),
+    ("float(result.value)", "float(1 / result.value)", "approval_rate_ratio(frame, group, bins=bins).value"),
+    ("float(result.value)", "float(100 * result.value)", "approval_rate_ratio(frame, group, bins=bins).value"),
+    ("float(result.value), bool(result.value < 0.8)", "result", "a tuple (ratio, adverse)"),
+    ("float(result.value), bool(result.value < 0.8)", "float(result.value)", "a tuple (ratio, adverse)"),
+    ("bins=bins, n_boot", "bins=None, n_boot", "pass your arguments"),
+]]
+MISTAKES += [("ex10_segments_fairness", f"{q}-check", f"{q} = {letter!r}", "not the best answer")
+             for q, right in [("b1", "b"), ("b2", "c")] for letter in "abcd" if letter != right]
+
 CATALOGUED = sorted({m[0] for m in MISTAKES})
 
 

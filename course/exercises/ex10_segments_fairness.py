@@ -53,11 +53,16 @@ from modellab.checks import answering, check_digest, check_true
 
 with answering("metric_by_segment"):
     recall_by_age = metric_by_segment(recent, "age", "recall", bins=BANDS)
+    auc_two_bands = metric_by_segment(recent, "age", "roc_auc", bins=[18, 35, 81])
 check_true(isinstance(recall_by_age, dict) and list(recall_by_age) == ["[18, 25)", "[25, 35)", "[35, 50)", "[50, 81)"],
            "return a dict whose keys are the segment labels of by_segment, in its order",
            name="metric_by_segment returns a dict", success="metric_by_segment returns one value per age band.")
 check_digest(list(recall_by_age.values()), "4c0a2989036a4e3c", "recall per age band", digits=3,
              hint="keep the rows of by_segment's table whose metric is the one asked for; the value is in 'value'")
+check_digest(list(auc_two_bands.values()), "b352f4b3d99dc0f0", "roc_auc per age band [18, 35), [35, 81)", digits=3,
+             hint="pass your arguments on to by_segment",
+             mistakes={"86ec68c72fc781b8": "use the `bins` argument, not BANDS",
+                       "227a1dd6ef057f6a": "use the `metric` argument, not 'recall'"})
 ### BEGIN HIDDEN TESTS (trusted)
 from sklearn.metrics import recall_score, roc_auc_score
 
@@ -103,12 +108,16 @@ def behind(frame, segment, metric, bins=None):
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "a2-check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import answering, check_digest
+from modellab.checks import answering, check_digest, check_true
 
-with answering("behind"):
+with answering("behind", {ValueError: "pass your arguments (`frame`, `segment`, `bins`) on to segment_gaps"}):
     behind_age = behind(recent, "age", "roc_auc", bins=BANDS)
+    halves = recent.assign(half=np.where(np.arange(len(recent)) % 2 == 0, "even rows", "odd rows"))
+    behind_halves = behind(halves, "half", "roc_auc")  # a random split: nobody is behind
 check_digest(behind_age, "4bbcff3da2016e18", "behind(recent, 'age', 'roc_auc', bins=BANDS)",
              hint="segment_gaps(..., by=None, bins=bins), then SegmentBehind(metric).evaluate(gaps)['subject']")
+check_true(behind_halves == [], "return an empty list [] when no segment is behind (not None)",
+           name="behind on two random halves", success="behind returns [] when no segment is behind.")
 ### BEGIN HIDDEN TESTS (trusted)
 for world, seed, seg, metric, bins in [("segment_shift", 5, "region", "recall", None),
                                        ("stable", 6, "region", "recall", None),
@@ -136,12 +145,17 @@ def four_fifths(frame, group, bins=None):
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "a3-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import answering, check_digest
+from modellab.checks import answering, check_digest, check_true
 
-with answering("four_fifths"):
+with answering("four_fifths", {ValueError: "pass your arguments (`frame`, `group`, `bins`) on to approval_rate_ratio"}):
     ratio_age = four_fifths(recent, "age", bins=BANDS)
+check_true(isinstance(ratio_age, tuple) and len(ratio_age) == 2, "return a tuple (ratio, adverse)",
+           name="four_fifths returns (ratio, adverse)", success="four_fifths returns two values.")
 check_digest(ratio_age[0], "985c22957af3ab20", "the approval-rate ratio by age band", digits=3,
              hint="approval_rate_ratio(frame, group, bins=bins).value")
+check_true(isinstance(ratio_age[1], bool | np.bool_) and bool(ratio_age[1]) == (ratio_age[0] < 0.8),
+           "adverse is True when the ratio is below 0.8 (the four-fifths line), else False",
+           name="adverse follows the four-fifths line", success="adverse follows the four-fifths line.")
 ### BEGIN HIDDEN TESTS (trusted)
 from fairlearn.metrics import demographic_parity_ratio
 
