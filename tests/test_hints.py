@@ -615,6 +615,62 @@ MISTAKES += [("ex10_segments_fairness", "a3-check", _FF.replace(old, new), hint)
 MISTAKES += [("ex10_segments_fairness", f"{q}-check", f"{q} = {letter!r}", "not the best answer")
              for q, right in [("b1", "b"), ("b2", "c")] for letter in "abcd" if letter != right]
 
+# ex11 · the plan, the Art. 73 deadline and the lifecycle decision table
+_PLAN = re.search(r"### BEGIN SOLUTION\n(plan = monitoring_plan.*?)### END SOLUTION",
+                  (EXERCISES / "ex11_monitoring_plan.py").read_text(), re.S).group(1)
+MISTAKES += [("ex11_monitoring_plan", "a1-check", _PLAN.replace(old, new), hint) for old, new, hint in [
+    ('Escalation("critical", "model_owner", 4,', 'Escalation("critical", "monitoring_operator", 4,',
+     "go to the model_owner"),
+    ('Escalation("critical", "model_owner", 4,', 'Escalation("critical", "model_owner", 96,', "not 4 days"),
+    ('"age band (protected)", "region"', '"age", "region"', "segments exactly as listed"),
+    ('version="3.0"', 'version="3"', 'version="3.0"'),
+    ("known 12 weeks after", "known 3 months after", "label delay (12 weeks)"),
+    ('rule_cadence={"segment": "monthly"},', "", "rule_cadence={'segment': 'monthly'}"),
+    ('retraining_policy="Recalibrate', 'retraining_policy="" and "Recalibrate', "still misses"),
+]]
+_RD = """
+def report_deadline(aware, kind):
+    days = {"general": 15, "death": 10, "widespread": 2}
+    if kind not in days:
+        raise ValueError(f"kind must be one of {list(days)}, got {kind!r}")
+    return aware + dt.timedelta(days=days[kind])
+"""
+MISTAKES += [("ex11_monitoring_plan", "b1-check", _RD.replace(old, new), hint) for old, new, hint in [
+    ('"general": 15', '"general": 14', "add 15 calendar days"),
+    ('"death": 10, "widespread": 2', '"death": 2, "widespread": 10', "swapped"),
+    ('"death": 10', '"death": 15', "10 if a person died"),
+    ("if kind not in days:", "if False:", "raise ValueError"),
+    ("raise ValueError(", "raise KeyError(", "raise ValueError"),
+    ("return aware + dt.timedelta(days=days[kind])", "return str(aware + dt.timedelta(days=days[kind]))",
+     "not text or a datetime"),
+    ("return aware + dt.timedelta(days=days[kind])",
+     "return dt.datetime.combine(aware, dt.time()) + dt.timedelta(days=days[kind])", "not text or a datetime"),
+]]
+_LA = """
+def lifecycle_action(auc_drop, calibration_gap, contract_violations):
+    if contract_violations > 0:
+        return "roll back"
+    if auc_drop >= 0.10:
+        return "retrain"
+    if abs(calibration_gap) >= 0.03:
+        return "recalibrate"
+    return "none"
+"""
+MISTAKES += [("ex11_monitoring_plan", "b2-check", _LA.replace(old, new), hint) for old, new, hint in [
+    (">= 0.10", "> 0.10", "an AUC drop >= 0.10"),
+    (">= 0.", "> 0.", "include the limit: use >="),
+    ("abs(calibration_gap)", "calibration_gap", "compare abs(gap) with 0.03"),
+    ('    if contract_violations > 0:\n        return "roll back"\n    if auc_drop >= 0.10:\n        return "retrain"',
+     '    if auc_drop >= 0.10:\n        return "retrain"\n    if contract_violations > 0:\n        return "roll back"',
+     "a contract violation comes first"),
+    ('"roll back"', '"rollback"', 'return exactly "roll back"'),
+    ("abs(calibration_gap) >= 0.03", "abs(calibration_gap) >= 0.05", "|gap| >= 0.03"),
+    ('return "retrain"', 'return "Retrain"', 'return exactly "roll back"'),
+    ('    if abs(calibration_gap) >= 0.03:\n        return "recalibrate"\n', "", "defaults outran the scores"),
+    ("if contract_violations > 0:", "if contract_violations > 1:", "a contract violation comes first"),
+]]
+MISTAKES += [("ex11_monitoring_plan", "b3-check", f"b3 = {letter!r}", "not the best answer") for letter in "abd"]
+
 CATALOGUED = sorted({m[0] for m in MISTAKES})
 
 

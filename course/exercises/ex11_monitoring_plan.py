@@ -81,12 +81,24 @@ plan_text = plan.to_markdown()
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "a1-check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_true, require_answer
+from modellab.checks import check_digest, check_true, require_answer
 
 check_true(require_answer(plan_missing, "plan_missing") == [], f"the plan still misses: {plan_missing}", name="plan.missing()",
            success="the plan has every required field.")
 check_true("| monthly |" in plan_text, "segment rules must run monthly: rule_cadence={'segment': 'monthly'}",
            name="segment cadence", success="segment rules run monthly.")
+check_digest([plan.model, plan.version, *sorted(plan.segments)], "01708c54fa3d9646",
+             "the plan's model, version and segments",
+             hint='model="retail-credit-pd", version="3.0", the three segments exactly as listed')
+check_true("12" in plan.label_delay and ("5,000" in plan.reference_window or "5000" in plan.reference_window),
+           "say the label delay (12 weeks) and the reference window (the 5,000 validation loans)",
+           name="label delay and reference window", success="the plan states the label delay and reference.")
+routes = sorted((e.severity, e.notify, e.within_hours) for e in plan.escalation)
+check_digest([v for route in routes for v in route], "ee068fcd9f0554c8",
+             "the escalation (severity, who, within hours)", digits=1,
+             hint="critical -> model_owner in 4 h, warning -> monitoring_operator in 48 h, info in 168 h",
+             mistakes={"6754911632a3c622": "critical alerts go to the model_owner, not the operator",
+                       "2f53c529ac4c0a6c": "within_hours is in hours: critical within 4 hours, not 4 days"})
 ### BEGIN HIDDEN TESTS (trusted)
 import re
 
@@ -136,12 +148,29 @@ def report_deadline(aware, kind):
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "b1-check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import answering, check_equal
+from modellab.checks import answering, check_digest, check_true
 
 with answering("report_deadline"):
     first = report_deadline(dt.date(2026, 3, 2), "general")
-check_equal(str(first), "2026-03-17", "report_deadline(2026-03-02, 'general')",
-            hint="15 days after the day the provider became aware")
+    by_kind = [str(report_deadline(dt.date(2026, 12, 24), kind)) for kind in ("general", "death", "widespread")]
+    try:
+        report_deadline(dt.date(2026, 3, 2), "minor")
+        refused = False
+    except ValueError:
+        refused = True
+    except Exception:  # another error is not the ValueError asked for
+        refused = False
+check_true(isinstance(first, dt.date) and not isinstance(first, dt.datetime),
+           "return a datetime.date (aware + dt.timedelta(days=...)), not text or a datetime",
+           name="report_deadline returns a date", success="report_deadline returns a date.")
+check_digest(str(first), "d9973671edc8e326", "report_deadline(2026-03-02, 'general')",
+             hint="return a datetime.date: the day the provider became aware plus 15 days",
+             mistakes={"b5cfac1132337e21": "add 15 calendar days: aware + timedelta(days=15)"})
+check_digest(by_kind, "ce02cadeca0149bb", "report_deadline(2026-12-24, kind) for 'general', 'death', 'widespread'",
+             hint="15 days in general, 10 if a person died, 2 for a widespread infringement",
+             mistakes={"8f745c65f488aaa6": "death is 10 days and widespread 2: swapped"})
+check_true(refused, "raise ValueError for a kind that is not 'general', 'death' or 'widespread'",
+           name="an unknown kind is refused", success="an unknown kind raises ValueError.")
 ### BEGIN HIDDEN TESTS (trusted)
 from modellab.report.plan import ART73_DEADLINES
 
@@ -192,12 +221,22 @@ def lifecycle_action(auc_drop, calibration_gap, contract_violations):
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "b2-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import answering, check_equal
+from modellab.checks import answering, check_digest
 
 with answering("lifecycle_action"):
     downturn = lifecycle_action(0.01, 0.064, 0)
-check_equal(downturn, "recalibrate", "lifecycle_action(0.01, 0.064, 0)",
-            hint="the ranking held (small drop) but defaults outran the scores")
+    cases = [(0.10, 0.0, 0), (0.2, 0.05, 1), (0.0, -0.04, 0), (0.05, 0.029, 0), (0.0, 0.03, 0), (0.12, 0.05, 0)]
+    actions = [downturn] + [lifecycle_action(*case) for case in cases]
+check_true(all(action in ("roll back", "retrain", "recalibrate", "none") for action in actions),
+           'return exactly "roll back", "retrain", "recalibrate" or "none"',
+           name="lifecycle_action's answers", success="lifecycle_action returns the four actions' names.")
+check_digest(downturn, "d312c5d66da03485", "lifecycle_action(0.01, 0.064, 0)",
+             hint="the ranking held (small drop) but defaults outran the scores")
+check_digest(actions, "de61a82b57b228a5", "lifecycle_action on 7 cases (the one above, then `cases`)",
+             hint="check the rules in order: any contract violation, then an AUC drop >= 0.10, then |gap| >= 0.03",
+             mistakes={"17eddc3bf5322d4a": "'0.10 or more' and '0.03 or more' include the limit: use >=",
+                       "5e13c5bdded964ce": "the calibration gap counts either way: compare abs(gap) with 0.03",
+                       "0f7b74a4ed02f610": "a contract violation comes first: roll back, never retrain on broken inputs"})
 ### BEGIN HIDDEN TESTS (trusted)
 def _rule(drop, gap, violations):
     if violations > 0:
