@@ -30,6 +30,17 @@ ARTIFACTS = ROOT / "artifacts" / "browser"
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 
 
+def require_chromium() -> None:
+    """Skip the calling test module where Debian's chromium is not installed; in CI (where
+    `.ci/run` installs it) a missing browser is an error, never a silent skip."""
+    import pytest
+
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            raise RuntimeError(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)",
+                    allow_module_level=True)
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -6,15 +6,12 @@ chromium. Screenshots of each step go to artifacts/browser/ (git-ignored).
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-from pathlib import Path
 
 import nbformat
 import pytest
 from jupyterlab_driver import (
-    CHROMIUM,
     PANEL,
     ROOT,
     LabServer,
@@ -23,6 +20,7 @@ from jupyterlab_driver import (
     error_outputs,
     menu_items,
     open_notebook,
+    require_chromium,
     run_all,
     screenshot,
     wait_kernel_idle,
@@ -31,10 +29,7 @@ from jupyterlab_driver import (
 
 from modellab.lab import configure_lab
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        raise RuntimeError(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
+require_chromium()
 
 WIDGET_LESSON = "02_performance_metrics.ipynb"
 EXERCISE = "ex01_metrics"

@@ -8,7 +8,6 @@ grade`` as in tests/test_manager_assessment.py. No code cell is touched or run.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -18,12 +17,12 @@ from pathlib import Path
 import nbformat
 import pytest
 from jupyterlab_driver import (
-    CHROMIUM,
     PANEL,
     ROOT,
     LabServer,
     chromium_page,
     open_notebook,
+    require_chromium,
     screenshot,
 )
 
@@ -32,10 +31,7 @@ from modellab.course.judge import ticked_letters
 from modellab.course.workshop import release
 from modellab.lab import configure_lab
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        raise RuntimeError(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
+require_chromium()
 
 NAME = "ex12_manager_assessment"
 _CHOICE = re.compile(r'expect_choice\(learner\.ticked\("(\w+)"\), "([a-z])"')

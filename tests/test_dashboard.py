@@ -17,14 +17,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from jupyterlab_driver import CHROMIUM, chromium_page, free_port, screenshot
+from jupyterlab_driver import chromium_page, free_port, require_chromium, screenshot
 
 from modellab.dashboard import DASHBOARDS, voila_command, write_dashboards
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        raise RuntimeError(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
+require_chromium()
 
 # dashboard -> the text of its summary line that must change when the first slider moves
 SUMMARY = {
