@@ -175,13 +175,15 @@ def test_monitor_parquet_refuses_rules_that_need_rows(tmp_path):
     s = scenarios.make("stable", seed=0, n_batches=3)
     s.production.to_parquet(tmp_path / "p.parquet")
     monitor = Monitor(s.reference, contract=True, rules=[ContractViolated()])
-    with pytest.raises(ValueError, match="computes contract from each batch's rows"):
+    with pytest.raises(ValueError, match="computes contract violations from each batch's rows"):
         monitor_parquet(monitor, tmp_path)
     # without a rule reading them, the tables would be silently missing: refused as well
-    with pytest.raises(ValueError, match=r"segments and contract .* without segments= and contract=\."):
-        monitor_parquet(Monitor(s.reference, segments=["region"], contract=True), tmp_path)
-    with pytest.raises(ValueError, match="computes segments"):
-        monitor_parquet(s.reference, tmp_path, segments=["region"])
+    with pytest.raises(ValueError, match=r"segment gaps on 'roc_auc' and contract violations .*"
+                                         r"segment_metric= one of .* and contract=None\."):
+        monitor_parquet(Monitor(s.reference, segments=["region"], segment_metric="roc_auc",
+                                contract=True), tmp_path)
+    with pytest.raises(ValueError, match="computes segment gaps on 'brier'"):
+        monitor_parquet(s.reference, tmp_path, segments=["region"], segment_metric="brier")
 
 
 def test_store_refuses_a_monitor_set_up_differently_in_estimator_segments_contract(tmp_path):

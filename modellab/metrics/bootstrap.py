@@ -127,12 +127,15 @@ def weighted_metrics(
     w: np.ndarray,
     threshold: float,
     zero_division: float,
+    n: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Metrics for each row of draw counts ``w`` (shape (b, n)) over labelled rows ``y``, ``s``.
 
     Equal to the scikit-learn metric on the rows a resample drew; ``NaN`` where undefined.
+    ``n``: the rows each draw holds, when it is not ``y.size`` (``y``, ``s`` are then
+    distinct cells, e.g. the four of a confusion matrix, and ``w`` how many rows each holds).
     """
-    n = y.size
+    n = y.size if n is None else n
     pred = (s >= threshold).astype(np.float64)
     pos = w @ y
     neg = n - pos
@@ -157,7 +160,7 @@ def weighted_metrics(
         elif m == "positive_rate":
             out[m] = (tp + fp) / n
         elif m == "n":
-            out[m] = np.full(w.shape[0], float(n))
+            out[m] = np.broadcast_to(np.asarray(n, dtype=np.float64), (w.shape[0],)).copy()
         elif m == "brier":
             out[m] = w @ (s - y) ** 2 / n
         elif m == "log_loss":

@@ -53,6 +53,13 @@ from modellab.metrics.classification import (
     check_probabilities,
     check_zero_division,
 )
+from modellab.metrics.segment_counts import (
+    ALPHA,
+    COUNT_METRICS,
+    MIN_CLASS,
+    MIN_ROWS,
+    gaps_from_cells,
+)
 
 #: Columns of :func:`by_segment`.
 SEGMENT_COLUMNS = ["segment", "metric", "value", "lower", "upper", "n", "n_positive"]
@@ -660,6 +667,11 @@ CALIBRATION_COLUMNS = ["group", "n", "predicted", "observed", "gap", "lower", "u
 
 
 # --------------------------------------------------------------------------- segment vs rest
+def cell_decisions(p, y, rows) -> np.ndarray:
+    """The 0/1 decisions of ``rows`` as cell offsets (base rate needs no decisions: all 0)."""
+    return np.zeros(int(rows.sum()), dtype=np.int64) if p is None else p[rows].astype(np.int64)
+
+
 #: Metrics where lower is worse, from the metric registry (losses and rates are not).
 HIGHER_IS_BETTER = frozenset(n for n, m in _registry.METRICS.items() if m.direction == "higher")
 
@@ -677,11 +689,11 @@ def segment_gaps(
     *,
     by: str | None = "batch",
     bins=None,
-    alpha: float = 0.05,
+    alpha: float = ALPHA,
     n_boot: int = 1000,
     seed: int = 0,
-    min_rows: int = 50,
-    min_class: int = 20,
+    min_rows: int = MIN_ROWS,
+    min_class: int = MIN_CLASS,
 ) -> pd.DataFrame:
     """Each segment's metric against the rest of the same batch, beyond noise.
 
@@ -749,6 +761,17 @@ def segment_gaps(
         pos = int(np.nansum(y[mask]))
         return int(mask.sum()) >= min_rows and min(pos, int(mask.sum()) - pos) >= min_class
 
+    if metric in COUNT_METRICS:
+        # Counts are all a threshold metric needs: the monitor's core, chunk by chunk or not.
+        k = len(labels.cat.categories)
+        for b in pd.unique(batches):
+            in_b = (batches == b) & labelled
+            flat = codes[in_b] * 4 + 2 * y[in_b].astype(np.int64) + cell_decisions(p, y, in_b)
+            cells = np.bincount(flat, minlength=4 * k).reshape(k, 4)
+            rows.extend({"batch": b, **r} for r in gaps_from_cells(
+                [str(c) for c in labels.cat.categories], cells, metric, alpha=alpha,
+                n_boot=n_boot, rng=rng, min_rows=min_rows, min_class=min_class))
+        return pd.DataFrame(rows, columns=GAP_COLUMNS)
     for b in pd.unique(batches):
         in_b = (batches == b) & labelled
         judged = [(c, n) for c, n in enumerate(labels.cat.categories)

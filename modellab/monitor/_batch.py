@@ -6,7 +6,8 @@ are computed from: the drift counts over the reference's profile
 score histograms on bins fixed by the reference scores (ROC-AUC, PR-AUC), sums for the
 Brier score, the mean score and the flag rate, the number of rows scored, and the first
 timestamp (with the row count, the per-batch part of service health,
-:mod:`modellab.monitor.health`). Rows without a score (the model did not score them) count
+:mod:`modellab.monitor.health`), and with segments, the confusion counts of each segment
+(:class:`modellab.metrics.segment_counts.SegmentCounts`, from which the segment gaps come). Rows without a score (the model did not score them) count
 in ``n`` and in the drift and missing-value counts, and in no model metric. The feature
 histograms are a view of the drift counts (:meth:`ReferenceProfile.histograms`), so each
 chunk is counted once. Summaries of any split of the rows merge (:meth:`BatchSummary.merge`)
@@ -22,8 +23,10 @@ Guarantees against :meth:`Monitor.run` on the same rows (tested in ``tests/test_
 and ``tests/test_monitor_properties.py``)
 ---------------------------------------------------------------------------------------
 - **Exact**: every count (``n``, ``n_labelled``, ``n_current``, ``n_missing``,
-  ``n_unseen``, confusion counts), the threshold metrics (accuracy, precision, recall,
-  F1, base rate, positive rate), missing and non-finite rates, the histograms, and every
+  ``n_unseen``, confusion counts, per segment too), the threshold metrics (accuracy,
+  precision, recall, F1, base rate, positive rate), the segment gaps and their bootstrap
+  intervals (drawn from the counts with the same seed), missing and non-finite rates,
+  the histograms, and every
   drift statistic computed from counts (KS statistic and p-value, chi-squared, PSI,
   Jensen-Shannon), hence the drift flags and the drift share.
 - **Equal up to floating-point summation order** (relative error ~1e-12): the mean
@@ -75,6 +78,8 @@ class BatchSummary:
     exact: tuple | None = None
     # calibrated-score summary for performance estimation (Plan.estimator), mergeable
     estimate: object | None = None
+    # {segment column: SegmentCounts} of the labelled scored rows (Plan.segments), mergeable
+    segments: dict | None = None
 
     def merge(self, other: BatchSummary) -> BatchSummary:
         def add(a, b):
@@ -92,7 +97,14 @@ class BatchSummary:
             None if self.exact is None or other.exact is None else tuple(
                 np.concatenate([a, b]) for a, b in zip(self.exact, other.exact, strict=True)),
             _merge_optional(self.estimate, other.estimate),
+            _merge_segments(self.segments, other.segments),
         )
+
+
+def _merge_segments(a, b):
+    if a is None or b is None:
+        return a if b is None else b
+    return {c: a[c].merge(b[c]) for c in a}
 
 
 def _merge_optional(a, b):
@@ -161,6 +173,10 @@ class Plan:
     rows_name: str = ""  # prefix of column names in messages, e.g. "production "
     # a fitted modellab.estimate.PerformanceEstimator: estimated_<metric> columns (labels pending)
     estimator: object | None = None
+    # {column: SegmentSpec} fixed at fit: each segment's metric against the rest of its batch
+    # (modellab.metrics.segment_counts), from counts merged over chunks
+    segments: dict | None = None
+    segment_metric: str = "recall"
 
     @property
     def features(self) -> list[str]:
@@ -169,7 +185,7 @@ class Plan:
     @property
     def columns(self) -> list[str]:
         """Columns every file must have (a file without one is skipped)."""
-        extra = [self.by, self.score]
+        extra = [self.by, self.score, *(self.segments or ())]
         return list(dict.fromkeys([*self.features, *[c for c in extra if c]]))
 
     @property
@@ -241,6 +257,11 @@ class Plan:
         out.sq_error = float(np.dot(yl - sl, yl - sl))
         if self.estimator is not None and len(frame):
             out.estimate = self.estimator.summarise(frame)
+        if self.segments:
+            from modellab.metrics.segment_counts import SegmentCounts
+
+            out.segments = {c: SegmentCounts.of(spec.labels(frame), y, chosen)
+                            for c, spec in self.segments.items()}
         if self.exact:
             out.exact = (y, s)
         return out
@@ -327,14 +348,15 @@ def ordered_keys(summary: DatasetSummary, order="auto") -> list:
 
 
 def batch_result(plan: Plan, key, b: BatchSummary, cache: dict | None = None, *,
-                 with_drift: bool = True) -> tuple[dict, pd.DataFrame, pd.DataFrame | None]:
-    """History row, drift rows and histogram rows of one batch: the one ``to_row``.
+                 with_drift: bool = True) -> tuple[dict, pd.DataFrame, pd.DataFrame | None, dict]:
+    """History row, drift rows, histogram rows and long tables of one batch: the one ``to_row``.
 
     :meth:`Monitor.run` (one summary per batch, exact) and the chunked path (summaries
     merged over chunks, files or Dask partitions) both build their rows here. The row has
     the columns of :attr:`MonitorResult.history`, plus ``roc_auc_max_error`` when ROC-AUC
     comes from the score histograms; ``cache`` keeps restricted detectors between
-    batches; ``with_drift=False`` (the reference row) leaves drift out (share 0).
+    batches; ``with_drift=False`` (the reference row) leaves drift out (share 0). The
+    tables are ``{"segments": ...}`` when the plan has segments (else ``{}``).
     """
     row = {"batch": key, "start": b.start if b.start is not None else pd.NaT}
     metrics = metrics_row(b, plan.metrics)
@@ -369,7 +391,30 @@ def batch_result(plan: Plan, key, b: BatchSummary, cache: dict | None = None, *,
     row["note"] = note
     if bound is not None:
         row["roc_auc_max_error"] = bound
-    return row, drift, hist
+    tables = {}
+    if plan.segments:
+        tables["segments"] = segment_table(plan, key, b.segments or {})
+    return row, drift, hist, tables
+
+
+def segment_table(plan: Plan, key, counts: dict) -> pd.DataFrame:
+    """The batch's segment gaps (:data:`modellab.monitor.store.SEGMENT_COLUMNS`), from its
+    segment counts, with :func:`modellab.metrics.segment_gaps`' defaults and a generator
+    seeded with ``plan.seed`` per column (as ``segment_gaps(..., seed=plan.seed)``)."""
+    from modellab.metrics.segment_counts import ALPHA, MIN_CLASS, MIN_ROWS, gaps_from_cells
+    from modellab.monitor.store import SEGMENT_COLUMNS
+
+    rows = []
+    label_only = plan.segment_metric in ("base_rate", "positive_rate")
+    for column, spec in plan.segments.items():
+        cells = counts[column].cells if column in counts else {}
+        levels = spec.order(list(cells))
+        found = gaps_from_cells(
+            levels, np.array([cells[v] for v in levels]).reshape(-1, 4), plan.segment_metric,
+            alpha=ALPHA, n_boot=plan.n_boot, rng=np.random.default_rng(plan.seed),
+            min_rows=MIN_ROWS, min_class=0 if label_only else MIN_CLASS)
+        rows.extend({"batch": key, "column": column, **r} for r in found)
+    return pd.DataFrame(rows, columns=SEGMENT_COLUMNS).astype({"segment": str})
 
 
 def estimated_columns(estimator, key, summary) -> dict:

@@ -126,11 +126,16 @@ class Monitor:
         Columns to look inside the average by (:func:`modellab.metrics.segment_gaps`:
         each segment's ``segment_metric`` against the rest of its batch, with a
         Bonferroni-corrected bootstrap interval of ``n_boot`` draws); a dict gives the
-        bins of numeric columns. Results: :attr:`MonitorResult.segments`. Rule:
-        :class:`~modellab.monitor.SegmentBehind`. Computed from the rows, so
-        :meth:`run` only (:func:`modellab.scale.monitor_parquet` refuses such a monitor).
+        bins of numeric columns (an int: that many quantile bins *of the reference*, outer
+        bins open, so every batch uses the same segments; a list: edges). Fixed at fit in
+        ``segment_specs_``. Results: :attr:`MonitorResult.segments`. Rule:
+        :class:`~modellab.monitor.SegmentBehind`.
     segment_metric : str, default "recall"
-        Metric compared between segments.
+        Metric compared between segments. Threshold metrics and the base rate come from
+        each segment's confusion counts (:mod:`modellab.metrics.segment_counts`), so
+        :func:`modellab.scale.monitor_parquet` computes them chunk by chunk, equal to
+        :meth:`run`; ranking and probability metrics (``"roc_auc"``, ``"brier"``, ...) need
+        the rows: :meth:`run` only (``monitor_parquet`` refuses such a monitor).
     expected_rows : float, optional
         The usual rows per batch, for service health's ``volume_ratio`` (rule
         :class:`~modellab.monitor.VolumeOutside`). Default: the median rows per batch of
@@ -310,6 +315,19 @@ class Monitor:
     def _fit_extras(self, reference) -> None:
         """Fit the estimator and the contract, and check the rules have what they read."""
         self.estimator_ = self.contract_ = None
+        from modellab.metrics.segment_counts import fit_segment
+
+        # Segments are fixed now (quantile bins are the reference's), so every batch and every
+        # chunk of one puts a row in the same segment.
+        self.segment_specs_ = {}
+        for column, bins in self._segment_bins.items():
+            if column not in reference.columns:
+                raise ValueError(
+                    f"segments names {column!r}, which the reference lacks: segments are "
+                    f"learned from the reference, so give it that column (columns: "
+                    f"{list(reference.columns)[:20]})."
+                )
+            self.segment_specs_[column] = fit_segment(reference, column, bins)
         if self.estimator is not None:
             from sklearn.base import clone
 
@@ -508,7 +526,18 @@ class Monitor:
             metrics=tuple(self._metrics), monitor=self if histograms else None,
             exact=exact, ci=self.ci, n_boot=self.n_boot, seed=self.seed,
             rows_name=rows_name, estimator=self.__dict__.get("estimator_") if histograms else None,
+            segments=self._counted_segments() if histograms else None,
+            segment_metric=self.segment_metric,
         )
+
+    def _counted_segments(self) -> dict | None:
+        """Segment specs when the segment metric comes from confusion counts (the batch core
+        computes the gaps, in memory and chunk by chunk); ``None`` otherwise (ranking and
+        probability metrics: :meth:`_row_tables` computes them from the rows)."""
+        from modellab.metrics.segment_counts import COUNT_METRICS
+
+        specs = self.__dict__.get("segment_specs_")
+        return specs if specs and self.segment_metric in COUNT_METRICS else None
 
     def _batch_row(self, frame, key, *, with_drift=True):
         """History row, drift rows and histogram rows of one batch: the batch core on one
@@ -520,30 +549,35 @@ class Monitor:
                            False: self._plan(histograms=False, rows_name="reference ")}
         plan = self._plans[with_drift]
         cache = self.__dict__.setdefault("_sub_detectors", {})
-        row, drift, hist = batch_result(plan, key, plan.summarise_rows(frame), cache,
-                                        with_drift=with_drift)
+        row, drift, hist, extras = batch_result(plan, key, plan.summarise_rows(frame), cache,
+                                                with_drift=with_drift)
         if not with_drift:
             return row, drift, hist
-        extras = self._row_tables(frame, key)
+        extras = {**extras, **self._row_tables(frame, key)}
         if "contract" in extras:
             row["contract_violations"] = len(extras["contract"])
         return row, drift, hist, extras
 
     def _row_tables(self, frame, key) -> dict:
-        """Per-segment gaps and contract violations of one batch, from its rows."""
+        """Per-segment gaps on a ranking or probability metric (threshold metrics come from
+        the batch core's counts) and contract violations of one batch, from its rows."""
         from modellab.monitor.store import CONTRACT_COLUMNS, SEGMENT_COLUMNS
 
         out = {}
-        if self._segment_bins:
+        if self._segment_bins and self._counted_segments() is None:
             from modellab.metrics.segments import segment_gaps
 
             prediction = self.prediction if self.prediction in frame.columns else None
-            parts = [
-                segment_gaps(frame, column, self.segment_metric, self.target, self.score,
-                             prediction, by=None, bins=bins, n_boot=self.n_boot,
-                             seed=self.seed).assign(batch=key, column=column)
-                for column, bins in self._segment_bins.items()
-            ]
+            parts = []
+            for column, spec in self.segment_specs_.items():
+                # the segments fixed at fit, as text the gaps keep (then in the spec's order)
+                labelled = frame.assign(**{column: np.asarray(spec.labels(frame), dtype=object)})
+                gaps = segment_gaps(labelled, column, self.segment_metric, self.target,
+                                    self.score, prediction, by=None, n_boot=self.n_boot,
+                                    seed=self.seed)
+                rank = {name: i for i, name in enumerate(spec.order(list(gaps["segment"])))}
+                gaps = gaps.sort_values("segment", key=lambda s: s.map(rank), kind="stable")
+                parts.append(gaps.assign(batch=key, column=column))
             table = pd.concat(parts, ignore_index=True)
             table["segment"] = table["segment"].astype(str)
             out["segments"] = table[SEGMENT_COLUMNS]

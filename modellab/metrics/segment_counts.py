@@ -1,0 +1,185 @@
+"""Segment gaps from confusion counts: one core for rows in memory and for chunks.
+
+A threshold metric (recall, precision, accuracy, F1, specificity, positive rate) and the base
+rate of a segment depend on its rows only through four counts: true negatives, false
+positives, false negatives and true positives. So does a bootstrap of it: resampling a
+segment's ``n`` labelled rows with replacement draws its four cells from a multinomial with
+``n`` trials and the cells' shares (the row bootstrap and the multinomial draw have the same
+distribution). This module keeps those counts per segment (:class:`SegmentCounts`, mergeable
+over chunks of a batch) and turns them into each segment's gap to the rest of its batch
+(:func:`gaps_from_cells`). :func:`modellab.metrics.segment_gaps` on rows in memory and the
+monitor's batch core (:meth:`modellab.monitor.Monitor.run` and
+:func:`modellab.scale.monitor_parquet`, chunk by chunk) both call it, so the same rows give
+the same table either way.
+
+Segments of a monitor are fixed when it is fitted (:func:`fit_segment`): categories are read
+as they come (a new one is a new segment), numeric quantile bins are the *reference's*
+quantiles with open outer bins (``[-inf, a)`` ... ``[z, inf)``), so every batch and every
+chunk puts a row in the same segment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from modellab.metrics.bootstrap import _interval, weighted_metrics
+from modellab.metrics.classification import THRESHOLD_METRICS
+
+#: Metrics a segment gap can be computed from confusion counts (so chunk by chunk).
+COUNT_METRICS: frozenset[str] = frozenset(THRESHOLD_METRICS) | {"base_rate"}
+#: :func:`modellab.metrics.segment_gaps`' defaults (the monitor uses them): family-wise error
+#: rate per batch, labelled rows and rows of each class a segment (and its rest) needs.
+ALPHA, MIN_ROWS, MIN_CLASS = 0.05, 50, 20
+#: The four cells, in the order of :attr:`SegmentCounts.cells`: (label, decision).
+CELL_LABELS = np.array([0.0, 0.0, 1.0, 1.0])
+CELL_DECISIONS = np.array([0.0, 1.0, 0.0, 1.0])
+
+
+# --------------------------------------------------------------------------- segments
+@dataclass(frozen=True)
+class SegmentSpec:
+    """How rows of one column fall into segments, fixed at fit (see :func:`fit_segment`)."""
+
+    column: str
+    kind: str  # "levels" (categories or a few numbers, read as they come) or "bins"
+    edges: tuple = ()  # "bins": all edges, the outer ones -inf/inf when learned from quantiles
+    explicit: bool = False  # edges given by the user: values outside them are an error
+
+    @property
+    def names(self) -> list[str]:
+        """The bins' names in order (``"bins"`` only)."""
+        return [f"[{a:g}, {b:g})" for a, b in zip(self.edges[:-1], self.edges[1:], strict=True)]
+
+    def labels(self, frame: pd.DataFrame) -> pd.Categorical:
+        """The segment of each row of ``frame``."""
+        from modellab.metrics.segments import MISSING, segment_labels
+
+        if self.kind == "levels":
+            return segment_labels(frame, self.column).array
+        values = pd.to_numeric(frame[self.column], errors="raise").to_numpy(dtype=np.float64)
+        edges = np.asarray(self.edges, dtype=np.float64)
+        codes = np.searchsorted(edges, values, side="right") - 1
+        outside = ~np.isnan(values) & ((codes < 0) | (codes >= len(edges) - 1))
+        if outside.any():
+            raise ValueError(
+                f"{int(outside.sum())} value(s) of {self.column!r} fall outside the bins "
+                f"[{edges[0]:g}, {edges[-1]:g}) (e.g. {values[outside][0]!r}): widen the edges."
+            )
+        names = self.names
+        codes = np.where(np.isnan(values), len(names), codes)
+        return pd.Categorical.from_codes(codes, categories=[*names, MISSING])
+
+    def order(self, levels) -> list[str]:
+        """``levels`` (segment names seen in a batch) in the order tables list them: bins
+        ascending, numbers in numeric order, text alphabetically, missing last."""
+        from modellab.metrics.segments import MISSING
+
+        present = [v for v in levels if v != MISSING]
+        if self.kind == "bins":
+            rank = {name: i for i, name in enumerate(self.names)}
+            present.sort(key=rank.__getitem__)
+        else:
+            try:
+                present.sort(key=float)
+            except ValueError:
+                present.sort()
+        return present + ([MISSING] if MISSING in levels else [])
+
+
+def fit_segment(reference: pd.DataFrame, column: str, bins=None) -> SegmentSpec:
+    """Learn how ``column`` is split into segments from the reference.
+
+    ``bins=None``: categories (or a numeric column's few values) as they come; an int: that
+    many quantile bins of the reference, the outer ones open so no later value falls outside;
+    a list: those edges (a later value outside them is an error, as in
+    :func:`~modellab.metrics.segments.segment_labels`).
+    """
+    from modellab.metrics.segments import _edges, segment_labels
+
+    segment_labels(reference, column, bins)  # the same checks, messages and fixes
+    if bins is None:
+        return SegmentSpec(column, "levels")
+    edges = _edges(reference[column], bins, column)
+    explicit = not (isinstance(bins, (int, np.integer)) and not isinstance(bins, bool))
+    if not explicit:
+        edges = np.concatenate([[-np.inf], edges[1:-1], [np.inf]])
+    return SegmentSpec(column, "bins", tuple(float(e) for e in edges), explicit)
+
+
+# --------------------------------------------------------------------------- counts
+@dataclass
+class SegmentCounts:
+    """Confusion counts of a batch's labelled rows per segment of one column (mergeable)."""
+
+    cells: dict = field(default_factory=dict)  # {segment name: int64 array [tn, fp, fn, tp]}
+
+    @classmethod
+    def of(cls, labels: pd.Categorical, y: np.ndarray, decisions: np.ndarray) -> SegmentCounts:
+        """Counts of rows with segment ``labels``, 0/1 labels ``y`` (NaN: not arrived, not
+        counted) and 0/1 ``decisions``."""
+        codes = np.asarray(labels.codes)
+        keep = ~np.isnan(y)
+        k = len(labels.categories)
+        flat = codes[keep] * 4 + 2 * y[keep].astype(np.int64) + decisions[keep].astype(np.int64)
+        table = np.bincount(flat, minlength=4 * k).reshape(k, 4)
+        return cls({str(name): table[i] for i, name in enumerate(labels.categories)
+                    if table[i].any()})
+
+    def merge(self, other: SegmentCounts) -> SegmentCounts:
+        cells = dict(self.cells)
+        for name, c in other.cells.items():
+            cells[name] = cells[name] + c if name in cells else c
+        return SegmentCounts(cells)
+
+
+# --------------------------------------------------------------------------- gaps
+def _metric(metric: str, cells: np.ndarray) -> np.ndarray:
+    """``metric`` for each row of ``cells`` (shape (b, 4)); NaN where undefined."""
+    cells = np.asarray(cells, dtype=np.float64)
+    return weighted_metrics((metric,), CELL_LABELS, CELL_DECISIONS, cells, 0.5, np.nan,
+                            n=cells.sum(axis=1))[metric]
+
+
+def gaps_from_cells(levels, cells: np.ndarray, metric: str, *, alpha: float, n_boot: int,
+                    rng: np.random.Generator, min_rows: int, min_class: int) -> list[dict]:
+    """Each segment's ``metric`` against the rest of its batch, from its confusion counts.
+
+    ``cells[i]`` holds segment ``levels[i]``'s ``[tn, fp, fn, tp]``. A segment is judged when
+    it and the rest both have ``min_rows`` labelled rows and ``min_class`` of each class; with
+    ``k`` >= 2 judged, each gap gets a percentile bootstrap interval at ``1 - alpha / k``
+    (Bonferroni). The bootstrap is stratified: every segment's cells are drawn on their own
+    (multinomial, its ``n`` rows), a segment's rest is the other segments' draws.
+    Returns rows with ``segment, metric, value, rest, gap, lower, upper, n, n_segments, ci``.
+    """
+    cells = np.asarray(cells, dtype=np.int64).reshape(-1, 4)
+    n = cells.sum(axis=1)
+    pos = cells[:, 2] + cells[:, 3]
+    total = cells.sum(axis=0)
+
+    def enough(count, positives) -> bool:
+        return count >= min_rows and min(positives, count - positives) >= min_class
+
+    judged = [i for i in range(len(levels))
+              if enough(n[i], pos[i]) and enough(n.sum() - n[i], pos.sum() - pos[i])]
+    k = len(judged)
+    if k < 2:
+        return []
+    level = 1 - alpha / k
+    draws = np.zeros((len(levels), n_boot, 4), dtype=np.int64)
+    for i in np.flatnonzero(n):
+        draws[i] = rng.multinomial(n[i], cells[i] / n[i], size=n_boot)
+    drawn_total = draws.sum(axis=0)
+    rows = []
+    for i in judged:
+        v_seg = float(_metric(metric, cells[i][None])[0])
+        v_rest = float(_metric(metric, (total - cells[i])[None])[0])
+        gap = v_seg - v_rest
+        boot = _metric(metric, draws[i]) - _metric(metric, drawn_total - draws[i])
+        lo, hi, _ = _interval(boot, gap, level, "percentile")
+        rows.append({"segment": str(levels[i]), "metric": metric, "value": v_seg,
+                     "rest": v_rest, "gap": gap, "lower": lo, "upper": hi, "n": int(n[i]),
+                     "n_segments": k, "ci": level})
+    return rows
