@@ -156,3 +156,12 @@ def test_the_multinomial_bootstrap_has_the_row_bootstraps_spread():
     a = next(r for r in table if r["segment"] == "a")
     # a 95% percentile interval spans about 2 x 1.96 standard deviations
     assert (a["upper"] - a["lower"]) / (2 * 1.96) == pytest.approx(row_sd, rel=0.1)
+
+
+def test_a_numeric_segment_is_named_alike_whether_stored_as_int_or_float():
+    # pandas stores a whole-number column as float64 once a value is missing: a batch (or a
+    # Parquet file) with a gap must not split segment 2 into "2" and "2.0".
+    spec = fit_segment(pd.DataFrame({"accounts": [1, 2, 3, 2]}), "accounts")
+    with_gap = pd.DataFrame({"accounts": [1.0, 2.0, np.nan]})
+    assert list(np.asarray(spec.labels(with_gap))) == ["1", "2", "(missing)"]
+    assert list(np.asarray(spec.labels(pd.DataFrame({"accounts": [2, 3]})))) == ["2", "3"]

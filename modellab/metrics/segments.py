@@ -112,9 +112,10 @@ def segment_labels(frame: pd.DataFrame, segment: str, bins=None) -> pd.Series:
             )
         values = col.astype(object).where(col.notna(), None)
         present = col.dropna().unique()
+        name = _number_name if numeric else str
         # numbers in numeric order (2 before 10), text alphabetically
-        levels = [str(v) for v in (sorted(present) if numeric else sorted(map(str, present)))]
-        labels = pd.Series([MISSING if v is None else str(v) for v in values], index=frame.index)
+        levels = [name(v) for v in (sorted(present) if numeric else sorted(map(str, present)))]
+        labels = pd.Series([MISSING if v is None else name(v) for v in values], index=frame.index)
     else:
         edges = _edges(col, bins, segment)
         cut = pd.cut(col, edges, right=False)
@@ -134,6 +135,16 @@ def segment_labels(frame: pd.DataFrame, segment: str, bins=None) -> pd.Series:
         levels = [*levels, MISSING]
     return pd.Series(pd.Categorical(labels, categories=levels, ordered=True), index=frame.index,
                      name=segment)
+
+
+def _number_name(value) -> str:
+    """A numeric segment's name: whole numbers without ``.0``, so a column stored as int64 in
+    one batch and as float64 in another (pandas' way with a missing value) names its
+    segments alike."""
+    value = value.item() if isinstance(value, np.generic) else value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _edges(col: pd.Series, bins, segment: str) -> np.ndarray:
