@@ -314,8 +314,11 @@ def metric_over_time(
     ys = frame[metric].to_numpy(dtype=float)
     with style():
         ax = _new_axes(ax, (8, 3.6))
-        colour = REFERENCE_COLOUR if reference is None else PALETTE[0]
-        ax.plot(xs, ys, marker="o", markersize=4, color=colour, label=_pretty(metric), zorder=3)
+        # A second call on the same axes adds a series: its own colour, a shared title.
+        earlier = [line for line in ax.get_lines() if line.get_gid() == _SERIES_GID]
+        colour = PALETTE[len(earlier) % len(PALETTE)]
+        ax.plot(xs, ys, marker="o", markersize=4, color=colour, label=_pretty(metric), zorder=3,
+                gid=_SERIES_GID)
         low, high = f"{metric}_low", f"{metric}_high"
         if ci and low in frame.columns and high in frame.columns:
             ax.fill_between(
@@ -327,9 +330,10 @@ def metric_over_time(
                 linewidth=0,
                 label="95% confidence band",
             )
-        if reference is not None:
+        drawn = {line.get_ydata()[0] for line in ax.get_lines() if line.get_gid() == _REFERENCE_GID}
+        if reference is not None and reference not in drawn:
             ax.axhline(
-                reference,
+                reference, gid=_REFERENCE_GID,
                 color=NEUTRAL_COLOUR,
                 linestyle="--",
                 linewidth=1.2,
@@ -343,9 +347,16 @@ def metric_over_time(
             _percent_axis(ax)
         if x == "batch" and pd.api.types.is_integer_dtype(frame[x].dtype):
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_title(title or f"{_pretty(metric)} per batch")
+        if title is None:
+            names = [line.get_label() for line in ax.get_lines() if line.get_gid() == _SERIES_GID]
+            title = f"{' and '.join(names)} per batch"
+        ax.set_title(title)
         _legend(ax)
     return ax
+
+
+# gids marking what metric_over_time drew, so a second call on the same axes adds to it
+_SERIES_GID, _REFERENCE_GID = "modellab-metric-series", "modellab-reference-line"
 
 
 _SEVERITY_MARKERS = (

@@ -91,6 +91,19 @@ def test_metric_over_time_dates_and_existing_axes(history):
     assert out.get_xlabel() == "Start"
 
 
+def test_metric_over_time_twice_on_one_axes_adds_a_series(history):
+    ax = plots.metric_over_time(history, "roc_auc", reference=0.8)
+    plots.metric_over_time(history, "recall", reference=0.8, ax=ax)
+    series = [line for line in ax.get_lines() if line.get_marker() == "o"]
+    assert [line.get_label() for line in series] == ["ROC-AUC", "Recall"]
+    assert series[0].get_color() != series[1].get_color()  # each its own colour
+    assert ax.get_title() == "ROC-AUC and Recall per batch"  # the title names both
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels.count("reference period") == 1  # the same reference line is drawn once
+    plots.metric_over_time(history, "roc_auc", ax=plt.subplots()[1], title="Mine")
+    assert plt.gca().get_title() == "Mine"
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
