@@ -47,6 +47,23 @@ def cli(folder, *extra, store="monitor.db"):
                  "--batches", str(folder / "batches"), "--store", str(folder / store), *extra])
 
 
+def test_a_run_with_nothing_new_never_imports_scikit_learn(folder):
+    # A scheduled no-op must stay cheap: list the folder, read the store, stop.
+    import subprocess
+    import sys
+
+    assert cli(folder, "--quiet") == 0
+    probe = ("import sys; from modellab.cli import main; "
+             f"code = main(['monitor', 'run', '--reference', {str(folder / 'reference.csv')!r}, "
+             f"'--batches', {str(folder / 'batches')!r}, '--store', "
+             f"{str(folder / 'monitor.db')!r}, '--quiet']); "
+             "print(code, 'sklearn' in sys.modules, 'scipy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["0", "False", "False"]
+    # a typo in a file name is still an error, with nothing new to monitor
+    assert cli(folder, "--rules", str(folder / "rules-typo.toml")) == 2
+
+
 def test_batch_files_and_ids(folder):
     files = list_batch_files(folder / "batches")
     assert [k for k, _ in files] == [0, 1, 2, 3, 4, 5]

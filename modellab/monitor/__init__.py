@@ -15,28 +15,34 @@
 - The ``modellab monitor`` command lives in :mod:`modellab.monitor.cli`.
 """
 
-from modellab.monitor.batches import batch_id_from_path, list_batch_files, read_batch
-from modellab.monitor.monitor import PERFORMANCE_METRICS, Monitor
-from modellab.monitor.result import MonitorResult
-from modellab.monitor.rules import (
-    ALERT_COLUMNS,
-    METRICS,
-    MIN_LABELLED,
-    DetectorFires,
-    DriftShareAbove,
-    FeatureDrifted,
-    MetricAbove,
-    MetricBelow,
-    MetricDropFrom,
-    MetricRiseFrom,
-    MissingRateAbove,
-    Rule,
-    default_rules,
-    rule_from_dict,
-    rules_from_toml,
-)
-from modellab.monitor.scoring import AlertScore, drift_windows, score_alerts
-from modellab.monitor.store import SCHEMA_VERSION, MonitorStore
+import importlib
+
+# Names load on first use (PEP 562), so `modellab monitor run` can check the store for new
+# batch files without importing scikit-learn and scipy first (a scheduled no-op stays fast).
+_WHERE = {
+    "batch_id_from_path": "batches", "list_batch_files": "batches", "read_batch": "batches",
+    "PERFORMANCE_METRICS": "monitor", "Monitor": "monitor", "MonitorResult": "result",
+    "ALERT_COLUMNS": "rules", "METRICS": "rules", "MIN_LABELLED": "rules",
+    "DetectorFires": "rules", "DriftShareAbove": "rules", "FeatureDrifted": "rules",
+    "MetricAbove": "rules", "MetricBelow": "rules", "MetricDropFrom": "rules",
+    "MetricRiseFrom": "rules", "MissingRateAbove": "rules", "Rule": "rules",
+    "default_rules": "rules", "rule_from_dict": "rules", "rules_from_toml": "rules",
+    "AlertScore": "scoring", "drift_windows": "scoring", "score_alerts": "scoring",
+    "SCHEMA_VERSION": "store", "MonitorStore": "store",
+}
+
+
+def __getattr__(name):
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f"modellab.monitor.{_WHERE[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'modellab.monitor' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *_WHERE})
+
 
 __all__ = [
     "ALERT_COLUMNS", "METRICS", "AlertScore", "drift_windows", "score_alerts", "MIN_LABELLED", "PERFORMANCE_METRICS", "SCHEMA_VERSION",

@@ -6,7 +6,9 @@ Actions
     Monitor every batch file in ``DIR`` (``batch_000.csv``, ``batch_001.parquet``, ...;
     the batch id is the number at the end of the file name) that is not yet in the
     store, oldest first, and print the alerts they raise, one line each. Files already
-    stored are skipped, so a scheduled job can simply run this again and again. A file
+    stored are skipped, so a scheduled job can simply run this again and again; with
+    nothing new it only lists the folder and the store (the reference and rules files are
+    read, and checked, when there is a batch to monitor). A file
     that cannot be read or monitored (bad format, missing columns) is reported on
     stderr and skipped; the others are processed and nothing already stored is lost.
 ``modellab monitor alerts --store monitor.db [--severity critical] [--batch 12] [--csv]``
@@ -85,22 +87,30 @@ def _alert_line(alert) -> str:
 
 
 def _run(args) -> int:
+    import pathlib
+
     from modellab.monitor.batches import list_batch_files, read_batch, read_table
-    from modellab.monitor.monitor import Monitor
-    from modellab.monitor.rules import rules_from_toml
     from modellab.monitor.store import MonitorStore, batch_key
 
-    rules = rules_from_toml(args.rules) if args.rules else None
-    features = [f.strip() for f in args.features.split(",") if f.strip()] if args.features else None
-    reference = read_table(args.reference)
+    for option, path in (("--reference", args.reference), ("--rules", args.rules)):
+        if path is not None and not pathlib.Path(path).is_file():
+            raise FileNotFoundError(f"{option} {path}: no such file.")
     files = list_batch_files(args.batches)
     with MonitorStore(args.store) as store:
         stored = set(store.batches())
     todo = [(k, p) for k, p in files if args.replace or batch_key(k) not in stored]
     new_alerts, skipped, done = [], [], []
-    if not todo:  # nothing new: skip fitting the monitor on the reference (the slow part)
+    if not todo:
+        # Nothing new: a scheduled run ends here, before scikit-learn is even imported and
+        # before the reference is read and the monitor fitted (the slow parts).
         _summary(args, done, files, todo, skipped, new_alerts)
         return EXIT_OK
+    from modellab.monitor.monitor import Monitor
+    from modellab.monitor.rules import rules_from_toml
+
+    rules = rules_from_toml(args.rules) if args.rules else None
+    features = [f.strip() for f in args.features.split(",") if f.strip()] if args.features else None
+    reference = read_table(args.reference)
     monitor = Monitor(
         reference, target=args.target, score=args.score, prediction=args.prediction,
         features=features, rules=rules, store=args.store, threshold=args.threshold,
