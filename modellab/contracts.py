@@ -24,12 +24,15 @@ How :func:`infer_contract` sets each check
 - **unique**: integer or text columns whose reference values are all different (an id).
 
 :func:`validate` never raises for bad data: it returns a tidy violations table, empty when the
-batch conforms.
+batch conforms. A batch too large for memory is checked chunk by chunk (files, record batches):
+:func:`summarise` each chunk, :meth:`ContractSummary.merge` the summaries in any order, and read
+``violations()`` - :func:`validate` is that path on a single chunk, so both agree.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -184,12 +187,382 @@ def infer_contract(reference: pd.DataFrame, columns: Sequence[str] | None = None
     return pa.DataFrameSchema(schema, strict=False, coerce=False, name="contract")
 
 
-def _examples(values: pd.Series) -> str:
-    distinct = list(dict.fromkeys(
-        f"{v:.6g}" if isinstance(v, (float, np.floating)) else str(v) for v in values
-    ))
-    shown = ", ".join(distinct[:N_EXAMPLES])
-    return shown + (", ..." if len(distinct) > N_EXAMPLES else "")
+# ------------------------------------------------------------ summaries of chunks of a batch
+#
+# One path for a batch in memory and for a batch read chunk by chunk (Parquet files, record
+# batches): pandera runs the row-level checks on each chunk, the checks that need the whole
+# batch (median, uniqueness, not empty) are kept out of that run and judged from the merged
+# summary. ``validate(contract, batch)`` is ``summarise(contract, batch).violations()``.
+
+_MISSING = "column_in_dataframe"
+
+
+@dataclass(frozen=True)
+class _Count:
+    """Failures of one check: rows failing, and the first distinct failing values (as text)
+    with their position ``(file, row of the chunk in the file, row order in the chunk)``."""
+
+    failures: int
+    examples: tuple[tuple[tuple[int, int, int], str], ...]
+
+    def merge(self, other: _Count, keep: int | None) -> _Count:
+        first: dict[str, tuple[int, int, int]] = {}
+        for pos, text in (*self.examples, *other.examples):
+            if text not in first or pos < first[text]:
+                first[text] = pos
+        ordered = sorted((pos, text) for text, pos in first.items())
+        return _Count(self.failures + other.failures, tuple(ordered[:keep]))
+
+    def text(self, keep: int | None) -> str:
+        texts = [t for _, t in sorted(self.examples)]
+        shown = ", ".join(texts[:keep])
+        return shown + (", ..." if keep is not None and len(texts) > keep else "")
+
+
+@dataclass(frozen=True)
+class _MedianCounts:
+    """What decides ``median_between(lo, hi)`` exactly, and merges by adding and min/max.
+
+    ``m`` non-missing values, ``below`` of them ``< lo`` and ``above`` ``> hi``; the largest
+    value below ``lo`` and the smallest at or above it (and the mirror pair for ``hi``) settle
+    an even count split exactly at the bound, where pandas averages the two middle values.
+    """
+
+    lo: float
+    hi: float
+    rows: int = 0
+    m: int = 0
+    below: int = 0
+    above: int = 0
+    below_max: float | None = None
+    from_lo_min: float | None = None
+    above_min: float | None = None
+    to_hi_max: float | None = None
+    not_numeric: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, col: pd.Series, lo: float, hi: float) -> _MedianCounts:
+        try:
+            x = col.dropna().to_numpy(dtype=np.float64)
+        except (TypeError, ValueError):
+            return cls(lo, hi, rows=len(col), not_numeric=(str(col.dtype),))
+
+        def ext(fn, values):
+            return float(fn(values)) if len(values) else None
+
+        return cls(lo, hi, rows=len(col), m=len(x), below=int((x < lo).sum()), above=int((x > hi).sum()),
+                   below_max=ext(np.max, x[x < lo]), from_lo_min=ext(np.min, x[x >= lo]),
+                   above_min=ext(np.min, x[x > hi]), to_hi_max=ext(np.max, x[x <= hi]))
+
+    def merge(self, other: _MedianCounts) -> _MedianCounts:
+        def pick(fn, a, b):
+            return b if a is None else a if b is None else fn(a, b)
+
+        return _MedianCounts(
+            self.lo, self.hi, self.rows + other.rows, self.m + other.m, self.below + other.below,
+            self.above + other.above, pick(max, self.below_max, other.below_max),
+            pick(min, self.from_lo_min, other.from_lo_min), pick(min, self.above_min, other.above_min),
+            pick(max, self.to_hi_max, other.to_hi_max),
+            tuple(dict.fromkeys((*self.not_numeric, *other.not_numeric))),
+        )
+
+    def verdict(self) -> str | None:
+        """Why the median breaks ``[lo, hi]`` (None if it does not), as pandas' median would."""
+        lo, hi = self.lo, self.hi
+        if self.not_numeric:
+            return f"no median of a {', '.join(self.not_numeric)} column"
+        m = self.m
+        if m == 0:
+            return None  # all missing: pandas' median is NaN, which the check lets pass
+        k = (m + 1) // 2  # odd m: the median is the k-th smallest value
+        low = f"median below {lo:.6g} ({self.below:,} of {m:,} values below)"
+        high = f"median above {hi:.6g} ({self.above:,} of {m:,} values above)"
+        if m % 2 or self.below > k or self.above > k:
+            return low if self.below >= k else high if self.above >= k else None
+        # even m with exactly half the values beyond a bound: the two middle values are known
+        for count, a, b in ((self.below, self.below_max, self.from_lo_min),
+                            (self.above, self.to_hi_max, self.above_min)):
+            if count == k:
+                with np.errstate(invalid="ignore"):  # -inf and inf: NaN, as pandas
+                    median = float(np.mean(np.array([a, b], dtype=np.float64)))
+                return low if median < lo else high if median > hi else None
+        return None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The contract split into what pandera runs per chunk and what is judged per batch."""
+
+    per_chunk: object  # pandera DataFrameSchema
+    medians: tuple[tuple[str, str, float, float], ...]  # (column, check, min_value, max_value)
+    unique: tuple[tuple[str, str], ...]  # (column, report_duplicates)
+    unmergeable: tuple[str, ...]
+    signature: str
+
+
+def _row_level(check, empty) -> bool:
+    """Whether a check answers row by row (a boolean per row), probed on an empty input."""
+    try:
+        out = check(empty).check_output
+    except Exception:  # noqa: BLE001 - a check that fails on no rows cannot be classified
+        return False
+    return isinstance(out, (pd.Series, pd.DataFrame))
+
+
+def _empty_like(column) -> pd.Series:
+    try:
+        return pd.Series([], dtype=column.dtype.type if column.dtype is not None else object)
+    except TypeError:
+        return pd.Series([], dtype=object)
+
+
+def _plan(contract) -> _Plan:
+    medians, unique, unmergeable, updates = [], [], [], {}
+    for name, column in contract.columns.items():
+        keep = []
+        for check in column.checks:
+            label = str(check.error or check.name)
+            if check.name == "median_between" and not column.regex:
+                stats = check.statistics
+                medians.append((name, label, float(stats["min_value"]), float(stats["max_value"])))
+                continue
+            if not _row_level(check, _empty_like(column)):
+                unmergeable.append(f"{name}: {label}")
+            keep.append(check)
+        batch_unique = bool(column.unique) and not column.regex
+        if column.unique and column.regex:
+            unmergeable.append(f"{name}: field_uniqueness")
+        if batch_unique:
+            unique.append((name, str(column.report_duplicates)))
+        if batch_unique or len(keep) < len(column.checks):
+            updates[name] = {"checks": keep, "unique": False}
+    if contract.unique:
+        unmergeable.append(f"{contract.unique}: multiple_fields_uniqueness")
+    frame = pd.DataFrame({n: _empty_like(c) for n, c in contract.columns.items() if not c.regex})
+    unmergeable += [f"(frame): {c.error or c.name}" for c in contract.checks
+                    if not _row_level(c, frame)]
+    per_chunk = contract.update_columns(updates) if updates else contract
+    signature = repr((list(contract.columns), medians, unique))
+    return _Plan(per_chunk, tuple(medians), tuple(unique), tuple(unmergeable), signature)
+
+
+def _tally(cases: pd.DataFrame, origin: tuple[int, int]) -> dict:
+    """Failure cases of pandera, per (column, check): count and first distinct values."""
+    out = {}
+    for (column, check), grp in cases.groupby(["column", "check"], dropna=False, sort=False):
+        column = None if pd.isna(column) else column
+        values = grp["failure_case"].reset_index(drop=True)
+        try:
+            values = values[~values.duplicated()]
+        except TypeError:  # unhashable failing values: format them all
+            pass
+        first: dict[str, tuple[int, int, int]] = {}
+        for i, v in values.items():
+            text = f"{v:.6g}" if isinstance(v, (float, np.floating)) else str(v)
+            if text not in first:
+                first[text] = (origin[0], origin[1], int(i))
+                if len(first) > N_EXAMPLES:  # one more than shown: the merge knows "..." is due
+                    break
+        out[(column, str(check))] = _Count(len(grp), tuple((p, t) for t, p in first.items()))
+    return out
+
+
+def _add(a: dict, b: dict, merge) -> dict:
+    out = dict(a)
+    for key, value in b.items():
+        out[key] = merge(out[key], value) if key in out else value
+    return out
+
+
+@dataclass(frozen=True)
+class ContractSummary:
+    """What a chunk of a batch (or several, merged) tells about the batch against a contract.
+
+    Made by :func:`summarise`; :meth:`merge` summaries of disjoint chunks of one batch (in any
+    order) and read :meth:`violations`. Plain data only, so it pickles (Dask, processes).
+
+    Memory: counts and a few examples per check, except for a column the contract wants
+    unique, whose values are kept (one column of the batch) until :meth:`violations`.
+    """
+
+    signature: str
+    n_rows: int
+    columns: frozenset
+    spans: tuple[tuple[int, int, int], ...]
+    row_checks: dict = field(default_factory=dict)
+    structural: dict = field(default_factory=dict)
+    medians: dict = field(default_factory=dict)
+    unique_modes: tuple[tuple[str, str], ...] = ()
+    unique_values: tuple = field(default=(), repr=False)
+    unmergeable: tuple[str, ...] = ()
+
+    def merge(self, other: ContractSummary) -> ContractSummary:
+        """The summary of both chunks: same for any order and grouping of the merges."""
+        if not isinstance(other, ContractSummary):
+            raise TypeError(f"other must be a ContractSummary (from summarise), got "
+                            f"{type(other).__name__}.")
+        if other.signature != self.signature:
+            raise ValueError("other summarises against another contract: merge summaries made "
+                             "with the same contract.")
+        if self.unmergeable or other.unmergeable:
+            raise ValueError(
+                f"the contract has checks judged on a whole batch that cannot be merged from "
+                f"chunks: {list(self.unmergeable or other.unmergeable)}. Validate the batch in "
+                f"one piece with validate(), or write these checks row by row."
+            )
+        spans = tuple(sorted(self.spans + other.spans))
+        filled = [s for s in spans if s[1] < s[2]]
+        for (f1, _, b1), (f2, a2, _) in zip(filled, filled[1:], strict=False):
+            if f1 == f2 and a2 < b1:  # sorted by start: any overlap shows between neighbours
+                raise ValueError(f"row {a2} of file {f1} is in both summaries: summarise each "
+                                 f"chunk once, with its own origin (file, first row).")
+        return ContractSummary(
+            signature=self.signature, n_rows=self.n_rows + other.n_rows,
+            columns=self.columns | other.columns, spans=spans,
+            row_checks=_add(self.row_checks, other.row_checks,
+                            lambda a, b: a.merge(b, N_EXAMPLES + 1)),
+            structural=_add(self.structural, other.structural, lambda a, b: a.merge(b, None)),
+            medians=_add(self.medians, other.medians, _MedianCounts.merge),
+            unique_modes=self.unique_modes,
+            unique_values=tuple(sorted(self.unique_values + other.unique_values,
+                                       key=lambda item: item[0])),
+            unmergeable=(),
+        )
+
+    def violations(self) -> pd.DataFrame:
+        """The violations table of the summarised rows (see :func:`validate`)."""
+        rows = []
+        if self.n_rows == 0:
+            rows.append(("(batch)", "not_empty", 0, f"{len(self.columns)} columns, 0 rows"))
+        rows += [(c, k, n.failures, n.text(None)) for (c, k), n in self.structural.items()]
+        counts = dict(self.row_checks)
+        pa = _pa()
+        for column, mode in self.unique_modes:
+            parts = [v for _, c, v in self.unique_values if c == column]
+            if not parts:
+                continue
+            values = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+            # pandera's own uniqueness check on the batch's column: today's failures/examples
+            only = pa.DataFrameSchema({column: pa.Column(None, nullable=True, unique=True,
+                                                         report_duplicates=mode)})
+            try:
+                only.validate(values.to_frame(column), lazy=True)
+            except pa.errors.SchemaErrors as err:
+                counts.update(_tally(err.failure_cases, (0, 0)))
+        rows += [(c, k, n.failures, n.text(N_EXAMPLES)) for (c, k), n in counts.items()]
+        for (column, check), stats in self.medians.items():
+            why = stats.verdict()
+            if why is not None:
+                rows.append((column, check, stats.rows, why))
+        out = pd.DataFrame(rows, columns=VIOLATION_COLUMNS)
+        out = out.sort_values(["column", "check"], kind="stable", ignore_index=True)
+        return out.astype({"failures": np.int64})
+
+
+def _require_contract(contract):
+    pa = _pa()
+    if not isinstance(contract, pa.DataFrameSchema):
+        raise TypeError(
+            f"contract must be a pandera DataFrameSchema (from infer_contract), got "
+            f"{type(contract).__name__}."
+        )
+    return pa
+
+
+def contract_columns(contract) -> list:
+    """The columns a contract names, in its order (a regex column as its pattern).
+
+    Examples
+    --------
+    >>> contract_columns(infer_contract(pd.DataFrame({"age": [30.0, 41.0], "channel": ["a", "b"]})))
+    ['age', 'channel']
+    """
+    _require_contract(contract)
+    return list(contract.columns)
+
+
+def summarise(contract, chunk: pd.DataFrame, origin: tuple[int, int] = (0, 0)) -> ContractSummary:
+    """Summarise a chunk of one batch against a contract, to merge with the batch's other chunks.
+
+    Parameters
+    ----------
+    contract : pandera.DataFrameSchema
+        From :func:`infer_contract` (or written by hand, or loaded from YAML/JSON).
+    chunk : DataFrame
+        Some rows of one batch (a whole batch, a file, a record batch of a file).
+    origin : (int, int), default (0, 0)
+        ``(file index, row in that file)`` of the chunk's first row. It only orders the
+        examples (by file, then row) and catches a chunk summarised twice.
+
+    Returns
+    -------
+    ContractSummary
+        ``merge`` it with the summaries of the batch's other chunks, in any order; its
+        ``violations()`` is the table :func:`validate` returns.
+
+    Notes
+    -----
+    Row-level checks (pandera's ``in_range``, ``isin``, ``not_nullable``, any check that answers
+    row by row) run on the chunk: failures add up, the examples are the first distinct failing
+    values. A chunk lacking a contract column, or holding it with another type, counts all its
+    rows against ``column_in_dataframe`` or ``dtype(...)``; that chunk's values of a retyped
+    column are not checked further (the type is the violation to report). ``median_between``,
+    uniqueness and ``not_empty`` are judged on the merged summary, exactly as on the whole
+    batch: the median from counts of values beyond each bound (exact as long as the two middle
+    values do not overflow float64 when added, beyond about 8.9e307), uniqueness by pandera on
+    the column's values, kept until ``violations()``. A check the summary cannot merge (one
+    that returns a single boolean for the whole column, a uniqueness over several columns) is
+    exact on a single chunk, and ``merge`` refuses it with a ValueError.
+
+    Examples
+    --------
+    >>> contract = infer_contract(pd.DataFrame({"id": [1, 2, 3], "channel": ["a", "b", "a"]}))
+    >>> first = summarise(contract, pd.DataFrame({"id": [1, 2], "channel": ["a", "c"]}))
+    >>> second = summarise(contract, pd.DataFrame({"id": [2], "channel": ["z"]}), origin=(1, 0))
+    >>> second.merge(first).violations()
+        column             check  failures examples
+    0  channel  isin(['a', 'b'])         2     c, z
+    1       id  field_uniqueness         2        2
+    """
+    pa = _require_contract(contract)
+    if not isinstance(chunk, pd.DataFrame):
+        raise TypeError(f"chunk must be a pandas DataFrame, got {type(chunk).__name__}.")
+    if (not isinstance(origin, (tuple, list)) or len(origin) != 2
+            or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0
+                       for v in origin)):
+        raise ValueError(f"origin must be (file index, row in file), two whole numbers >= 0, "
+                         f"got {origin!r}.")
+    origin = (int(origin[0]), int(origin[1]))
+    plan = _plan(contract)
+    structural, row_checks = {}, {}
+    missing, retyped = set(), set()
+    try:
+        plan.per_chunk.validate(chunk, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+        check = cases["check"].astype(str)
+        where = (*origin, 0)
+        for name in cases.loc[check == _MISSING, "failure_case"]:
+            missing.add(name)
+            structural[(name, _MISSING)] = _Count(len(chunk), ((where, "column missing"),))
+        is_type = check.str.startswith("dtype(")
+        for (name, label), _ in cases[is_type].groupby(["column", "check"], sort=False):
+            retyped.add(name)
+            structural[(name, str(label))] = _Count(len(chunk), ((where, str(chunk[name].dtype)),))
+        # A retyped column fails its value checks too; the type is the violation to report.
+        rest = cases[(check != _MISSING) & ~is_type & ~cases["column"].isin(retyped)]
+        row_checks = _tally(rest, origin)
+    checked = [c for c in chunk.columns if c not in retyped and c not in missing]
+    medians = {(name, label): _MedianCounts.of(chunk[name], lo, hi)
+               for name, label, lo, hi in plan.medians if name in checked}
+    unique_values = tuple((origin, name, chunk[name].reset_index(drop=True))
+                          for name, _ in plan.unique if name in checked)
+    return ContractSummary(
+        signature=plan.signature, n_rows=len(chunk), columns=frozenset(chunk.columns),
+        spans=((origin[0], origin[1], origin[1] + len(chunk)),), row_checks=row_checks,
+        structural=structural, medians=medians, unique_modes=plan.unique,
+        unique_values=unique_values, unmergeable=plan.unmergeable,
+    )
 
 
 def validate(contract, batch: pd.DataFrame) -> pd.DataFrame:
@@ -208,10 +581,16 @@ def validate(contract, batch: pd.DataFrame) -> pd.DataFrame:
     DataFrame
         Columns ``column, check, failures, examples``: one row per failing check. ``check``
         is pandera's name (``column_in_dataframe``, ``dtype('float64')``, ``not_nullable``,
-        ``in_range(...)``, ``isin(...)``, ``field_uniqueness``, ``not_empty``); ``failures``
-        counts failing rows (the whole batch for a missing or retyped column); ``examples``
-        shows up to three distinct failing values (the batch's dtype for a type check).
-        Empty when the batch conforms.
+        ``in_range(...)``, ``isin(...)``, ``field_uniqueness``, ``median_between(...)``,
+        ``not_empty``); ``failures`` counts failing rows (the whole batch for a missing or
+        retyped column or a median out of bounds); ``examples`` shows up to three distinct
+        failing values (the batch's dtype for a type check, how many values lie beyond the
+        bound for a median). Empty when the batch conforms.
+
+    Notes
+    -----
+    ``summarise(contract, batch).violations()``: the same computation as a batch read chunk
+    by chunk and merged (:func:`summarise`).
 
     Examples
     --------
@@ -219,51 +598,17 @@ def validate(contract, batch: pd.DataFrame) -> pd.DataFrame:
     >>> batch = pd.DataFrame({"income": [25.0, 40.0, 30000.0], "channel": ["a", "c", None]})
     >>> v = validate(infer_contract(ref), batch)
     >>> v[["column", "failures", "examples"]]
-        column  failures   examples
-    0  channel         1          c
-    1  channel         1        nan
-    2   income         3  median 40
+        column  failures                                  examples
+    0  channel         1                                         c
+    1  channel         1                                       nan
+    2   income         3  median below 17500 (2 of 3 values below)
     >>> v["check"].tolist()
     ["isin(['a', 'b'])", 'not_nullable', 'median_between(min_value=17500.0, max_value=70000.0)']
     """
-    pa = _pa()
-    if not isinstance(contract, pa.DataFrameSchema):
-        raise TypeError(
-            f"contract must be a pandera DataFrameSchema (from infer_contract), got "
-            f"{type(contract).__name__}."
-        )
+    _require_contract(contract)
     if not isinstance(batch, pd.DataFrame):
         raise TypeError(f"batch must be a pandas DataFrame, got {type(batch).__name__}.")
-    rows = []
-    if batch.empty:
-        rows.append({"column": "(batch)", "check": "not_empty", "failures": 0,
-                     "examples": f"{len(batch.columns)} columns, 0 rows"})
-    try:
-        contract.validate(batch, lazy=True)
-    except pa.errors.SchemaErrors as err:
-        cases = err.failure_cases
-        retyped = set(cases.loc[cases["check"].astype(str).str.startswith("dtype("), "column"])
-        # A retyped column fails its value checks too; the type is the violation to report.
-        cases = cases[~cases["column"].isin(retyped) | cases["check"].astype(str).str.startswith("dtype(")]
-        for (column, check), grp in cases.groupby(["column", "check"], dropna=False, sort=True):
-            column = None if pd.isna(column) else column
-            if check == "column_in_dataframe":
-                column = str(grp["failure_case"].iloc[0])
-                rows.append({"column": column, "check": check, "failures": len(batch),
-                             "examples": "column missing"})
-            elif str(check).startswith("dtype("):
-                rows.append({"column": column, "check": check, "failures": len(batch),
-                             "examples": str(batch[column].dtype)})
-            elif str(check).startswith("median_between("):
-                rows.append({"column": column, "check": check, "failures": len(batch),
-                             "examples": f"median {batch[column].median():.6g}"})
-            else:
-                failing = grp["failure_case"]
-                rows.append({"column": column, "check": str(check), "failures": len(grp),
-                             "examples": _examples(failing)})
-    out = pd.DataFrame(rows, columns=VIOLATION_COLUMNS)
-    out = out.sort_values(["column", "check"], kind="stable", ignore_index=True)
-    return out.astype({"failures": np.int64})
+    return summarise(contract, batch).violations()
 
 
 def validate_batches(contract, production: pd.DataFrame, by: str = "batch") -> pd.DataFrame:
