@@ -97,11 +97,11 @@ plt.show()
 violations[["batch", "column", "check", "failures", "examples"]]
 
 # %% [markdown]
-# All three bugs are caught in their first week, with the column and examples: a median income
-# of 33 (thousands), about 300 empty debt ratios, `gig_worker`. Weeks 5 and 6 also flag the
-# **score**: its median rose from about 0.05 (the check allows half to twice that) to 0.17,
-# because the model read every applicant as poor — the contract on the model's output sees the
-# damage the input bug does.
+# All three bugs are caught in their first week, with the column and examples: all 1,000
+# incomes below the median's lower bound (half the reference median), about 300 empty debt
+# ratios, `gig_worker`. Weeks 5 and 6 also flag the **score**: more than 800 of 1,000 scores lie
+# above twice the reference median (about 0.05), because the model read every applicant as
+# poor — the contract on the model's output sees the damage the input bug does.
 #
 # **Why a median check?** Income in thousands (38 instead of 38,000) is still a possible
 # income: a range check passes it. Its median a thousand times smaller is not possible. The
