@@ -195,6 +195,8 @@ def infer_contract(reference: pd.DataFrame, columns: Sequence[str] | None = None
 # summary. ``validate(contract, batch)`` is ``summarise(contract, batch).violations()``.
 
 _MISSING = "column_in_dataframe"
+#: Checks of the frame's layout: each chunk that breaks one counts all its rows.
+_LAYOUT = ("column_in_schema", "column_ordered", "dataframe_column_labels_unique")
 
 
 @dataclass(frozen=True)
@@ -250,7 +252,8 @@ class _MedianCounts:
         def ext(fn, values):
             return float(fn(values)) if len(values) else None
 
-        return cls(lo, hi, rows=len(col), m=len(x), below=int((x < lo).sum()), above=int((x > hi).sum()),
+        return cls(lo, hi, rows=len(col), m=len(x), below=int((x < lo).sum()),
+                   above=int((x > hi).sum()),
                    below_max=ext(np.max, x[x < lo]), from_lo_min=ext(np.min, x[x >= lo]),
                    above_min=ext(np.min, x[x > hi]), to_hi_max=ext(np.max, x[x <= hi]))
 
@@ -261,8 +264,8 @@ class _MedianCounts:
         return _MedianCounts(
             self.lo, self.hi, self.rows + other.rows, self.m + other.m, self.below + other.below,
             self.above + other.above, pick(max, self.below_max, other.below_max),
-            pick(min, self.from_lo_min, other.from_lo_min), pick(min, self.above_min, other.above_min),
-            pick(max, self.to_hi_max, other.to_hi_max),
+            pick(min, self.from_lo_min, other.from_lo_min),
+            pick(min, self.above_min, other.above_min), pick(max, self.to_hi_max, other.to_hi_max),
             tuple(dict.fromkeys((*self.not_numeric, *other.not_numeric))),
         )
 
@@ -338,6 +341,8 @@ def _plan(contract) -> _Plan:
             updates[name] = {"checks": keep, "unique": False}
     if contract.unique:
         unmergeable.append(f"{contract.unique}: multiple_fields_uniqueness")
+    if contract.index is not None:
+        unmergeable.append("(index): index checks")
     frame = pd.DataFrame({n: _empty_like(c) for n, c in contract.columns.items() if not c.regex})
     unmergeable += [f"(frame): {c.error or c.name}" for c in contract.checks
                     if not _row_level(c, frame)]
@@ -374,7 +379,7 @@ def _add(a: dict, b: dict, merge) -> dict:
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ContractSummary:
     """What a chunk of a batch (or several, merged) tells about the batch against a contract.
 
@@ -549,8 +554,18 @@ def summarise(contract, chunk: pd.DataFrame, origin: tuple[int, int] = (0, 0)) -
         for (name, label), _ in cases[is_type].groupby(["column", "check"], sort=False):
             retyped.add(name)
             structural[(name, str(label))] = _Count(len(chunk), ((where, str(chunk[name].dtype)),))
+        for label in _LAYOUT:  # strict, ordered, unique column names: the chunk's layout
+            names = list(dict.fromkeys(str(v) for v in cases.loc[check == label, "failure_case"]))
+            if label == "column_in_schema":
+                for name in names:
+                    structural[(name, label)] = _Count(len(chunk),
+                                                       ((where, "not in the contract"),))
+            elif names:
+                structural[(None, label)] = _Count(
+                    len(chunk), tuple(((*origin, i), n) for i, n in enumerate(names)))
         # A retyped column fails its value checks too; the type is the violation to report.
-        rest = cases[(check != _MISSING) & ~is_type & ~cases["column"].isin(retyped)]
+        rest = cases[(check != _MISSING) & ~check.isin(_LAYOUT) & ~is_type
+                     & ~cases["column"].isin(retyped)]
         row_checks = _tally(rest, origin)
     checked = [c for c in chunk.columns if c not in retyped and c not in missing]
     medians = {(name, label): _MedianCounts.of(chunk[name], lo, hi)

@@ -387,3 +387,21 @@ def test_parquet_chunks_merge_to_the_in_memory_result(tmp_path, name):
             assert got.empty, (b, got)
     if name == "data_quality":
         assert any(not merged[b].violations().empty for b in range(s.n_batches))
+
+
+def test_layout_checks_count_the_rows_of_each_chunk_that_breaks_them():
+    strict = pa.DataFrameSchema(
+        {"x": pa.Column(float), "y": pa.Column(float)}, strict=True, ordered=True
+    )
+    frame = pd.DataFrame({"y": np.arange(5.0), "x": np.arange(5.0), "z": 1, "w": 2})
+    merged = summarise(strict, frame.iloc[3:], (0, 3)).merge(summarise(strict, frame.iloc[:3]))
+    got = merged.violations()
+    pd.testing.assert_frame_equal(got, validate(strict, frame))
+    assert got.fillna({"column": "(frame)"}).values.tolist() == [
+        ["w", "column_in_schema", 5, "not in the contract"],
+        ["z", "column_in_schema", 5, "not in the contract"],
+        ["(frame)", "column_ordered", 5, "y, x"],
+    ]
+    indexed = strict.set_index(["x"])
+    with pytest.raises(ValueError, match="index"):
+        summarise(indexed, frame.iloc[:3]).merge(summarise(indexed, frame.iloc[3:], (0, 3)))
