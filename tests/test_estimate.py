@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sklearn import metrics as skm
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import PredefinedSplit, StratifiedKFold, cross_val_predict
 
 from modellab import scenarios as sc
 from modellab.estimate import (
@@ -94,7 +94,7 @@ def test_bin_lookup_equals_searchsorted(fitted, case):
     lookup = _BinLookup(edges)
     s = np.r_[edges, np.nextafter(edges, -np.inf), np.nextafter(edges, np.inf), [-1e300, 1e300, 0.0],
               rng.uniform(*np.clip([edges[0] - 1, edges[-1] + 1], -1e300, 1e300), 50_000), rng.choice(edges, 1000) + rng.normal(0, 1e-12, 1000)]
-    assert case != "crowded" or lookup.crowded.any()
+    assert case != "crowded" or (lookup.before < 0).any()  # cells holding several edges
     with np.errstate(all="raise"):
         got = lookup(s)
     np.testing.assert_array_equal(got, np.searchsorted(edges, s, side="right"))
@@ -112,11 +112,81 @@ def test_sigmoid_calibration_is_platt_scaling_on_raw_scores():
     np.testing.assert_allclose(est.calibrate(raw["score"]), expected, rtol=1e-6)
 
 
-def test_probability_scores_get_the_calibration_chosen_by_cross_validation():
-    calibrated = _world(5000, 2)  # score = P(y = 1): Platt scaling of the log-odds is exact
+def _rounded_cv_oracle(frame, n_bins, folds):
+    """cv_scores_ by scikit-learn on the rows, each score replaced by the mean of its bin."""
+    x, y = frame["score"].to_numpy(), frame["default"].to_numpy()
+    # Bins of equal mass by rank; tied scores go with the first of them.
+    bins = np.searchsorted(np.sort(x), x, side="left") * min(n_bins, x.size) // x.size
+    centre = pd.Series(x).groupby(bins).transform("mean").to_numpy()
+    cv = PredefinedSplit(folds)
+    oof = {
+        "isotonic": cross_val_predict(IsotonicRegression(y_min=0, y_max=1, out_of_bounds="clip"), centre, y, cv=cv),
+        "sigmoid": cross_val_predict(LogisticRegression(C=1e6, tol=1e-12, max_iter=10_000),
+                                     np.log(centre / (1 - centre)).reshape(-1, 1), y, cv=cv,
+                                     method="predict_proba")[:, 1],
+    }
+    measured = skm.roc_auc_score(y, centre)
+    out = {}
+    for name, p in oof.items():
+        # Expected ROC-AUC of the out-of-fold probabilities: the pairwise expectation,
+        # sum p_i (1 - p_j) [s_i > s_j] (+ half for ties) / E[pairs], is ROC-AUC with p and
+        # 1 - p as weights.
+        expected = skm.roc_auc_score(np.r_[np.ones(y.size), np.zeros(y.size)], np.r_[centre, centre],
+                                     sample_weight=np.r_[p, 1 - p])
+        out[name] = {"brier": skm.brier_score_loss(y, p), "roc_auc_gap": abs(expected - measured)}
+    return out
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(400, 1500), n_bins=st.integers(10, 600),
+       tied=st.booleans(), shape=st.sampled_from([(1.2, 3.0), (0.5, 0.5), (3.0, 1.5)]))
+def test_cross_validation_on_binned_rows_is_scikit_learns_on_rounded_scores(seed, n, n_bins, tied, shape):
+    from modellab.estimate import estimator as module
+
+    frame = _world(n, seed, *shape)
+    if tied:  # scores on a coarse grid: ties inside and across bins
+        frame["score"] = frame["score"].round(2).clip(0.005, 0.995)
+    y = frame["default"].to_numpy()
+    if min(y.sum(), y.size - y.sum()) < 20:
+        return
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(module, "CV_BINS", n_bins)
+        est = PerformanceEstimator(threshold=THR, chunk_size=100, random_state=seed).fit(frame)
+    folds = module._stratified_folds(y, 5, np.random.default_rng(seed).spawn(1)[0])
+    expected = _rounded_cv_oracle(frame, n_bins, folds)
+    for name in ("isotonic", "sigmoid"):
+        got = est.cv_scores_[name]
+        assert got["brier"] == pytest.approx(expected[name]["brier"], rel=1e-6), name
+        assert got["roc_auc_gap"] == pytest.approx(expected[name]["roc_auc_gap"], abs=1e-7), name
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(10, 3000), share=st.floats(0.02, 0.98))
+def test_stratified_folds_deal_each_class_evenly_at_random(seed, n, share):
+    from modellab.estimate.estimator import _stratified_folds
+
+    y = (np.random.default_rng(seed).random(n) < share).astype(np.float64)
+    fold = _stratified_folds(y, 5, np.random.default_rng(seed))
+    for label in (0, 1):
+        sizes = np.bincount(fold[y == label], minlength=5)
+        assert sizes.sum() == (y == label).sum() and sizes.max() - sizes.min() <= 1
+    again = _stratified_folds(y, 5, np.random.default_rng(seed))
+    np.testing.assert_array_equal(fold, again)
+    if n >= 100:  # another seed deals the rows differently
+        assert (fold != _stratified_folds(y, 5, np.random.default_rng(seed + 1))).any()
+
+
+def test_binned_cross_validation_chooses_what_cross_validation_on_the_rows_chooses():
+    # 20,000 rows in CV_BINS = 2,000 bins: ten rows share a rounded score. On clear cases
+    # the choice is the one of scikit-learn's cross-validation on the raw rows, and the
+    # scores differ by less than the folds' randomness.
+    from modellab.estimate.estimator import CV_BINS
+
+    calibrated = _world(20_000, 2)  # score = P(y = 1): Platt scaling of the log-odds is exact
     rng = np.random.default_rng(3)
-    u = rng.uniform(0.01, 0.99, 5000)  # P(y = 1 | score) is a step: no sigmoid fits it
+    u = rng.uniform(0.01, 0.99, 20_000)  # P(y = 1 | score) is a step: no sigmoid fits it
     steps = pd.DataFrame({"score": u, "default": (rng.random(u.size) < np.where(u < 0.5, 0.05, 0.6)).astype(int)})
+    assert CV_BINS < 20_000 / 5
     for frame, chosen in [(calibrated, "sigmoid"), (steps, "isotonic")]:
         est = PerformanceEstimator(threshold=THR, chunk_size=500).fit(frame)
         x, y = frame["score"].to_numpy(), frame["default"].to_numpy()
@@ -127,17 +197,20 @@ def test_probability_scores_get_the_calibration_chosen_by_cross_validation():
                                          np.log(x / (1 - x)).reshape(-1, 1), y, cv=folds,
                                          method="predict_proba")[:, 1],
         }
+        rows_cv = {}
         for name, p in oof.items():
-            got = est.cv_scores_[name]
-            assert got["brier"] == pytest.approx(skm.brier_score_loss(y, p), rel=1e-6)
-            # Expected ROC-AUC of the out-of-fold probabilities: the pairwise expectation,
-            # sum p_i (1 - p_j) [s_i > s_j] / E[pairs], is ROC-AUC with p and 1 - p as weights.
             expected = skm.roc_auc_score(np.r_[np.ones(y.size), np.zeros(y.size)], np.r_[x, x],
                                          sample_weight=np.r_[p, 1 - p])
-            assert got["roc_auc_gap"] == pytest.approx(abs(expected - skm.roc_auc_score(y, x)), abs=5e-4)
-        iso, platt = est.cv_scores_["isotonic"], est.cv_scores_["sigmoid"]
-        rule = platt["brier"] < iso["brier"] and platt["roc_auc_gap"] <= iso["roc_auc_gap"]
-        assert est.calibration_ == chosen == ("sigmoid" if rule else "isotonic")
+            rows_cv[name] = {"brier": skm.brier_score_loss(y, p),
+                             "roc_auc_gap": abs(expected - skm.roc_auc_score(y, x))}
+            assert est.cv_scores_[name]["brier"] == pytest.approx(rows_cv[name]["brier"], abs=5e-4)
+            assert est.cv_scores_[name]["roc_auc_gap"] == pytest.approx(rows_cv[name]["roc_auc_gap"], abs=1e-3)
+
+        def rule(scores):
+            iso, platt = scores["isotonic"], scores["sigmoid"]
+            return "sigmoid" if platt["brier"] < iso["brier"] and platt["roc_auc_gap"] <= iso["roc_auc_gap"] else "isotonic"
+
+        assert est.calibration_ == rule(est.cv_scores_) == rule(rows_cv) == chosen
 
 
 def test_chosen_calibration_is_closer_to_the_truth_than_in_sample_isotonic_on_a_small_reference():
@@ -236,6 +309,46 @@ def test_spread_matches_the_spread_of_independent_batches(fitted):
         recalls.append(skm.recall_score(b["default"], b["score"] >= THR))
     assert est.spread_["roc_auc"] == pytest.approx(np.std(aucs, ddof=1), rel=0.25)
     assert est.spread_["recall"] == pytest.approx(np.std(recalls, ddof=1), rel=0.25)
+
+
+@pytest.mark.parametrize("n", [300, 5000, 40_000])
+def test_reference_metrics_equal_scikit_learns(n):
+    # reference_ is the reference counted like a batch: exact confusion counts (the
+    # threshold is a bin edge), ROC-AUC with the rows of one narrow bin tied.
+    ref = _world(n, 11)
+    est = PerformanceEstimator(threshold=THR, chunk_size=100).fit(ref)
+    y, s = ref["default"], ref["score"]
+    pred = (s >= THR).astype(int)
+    oracle = {
+        "accuracy": skm.accuracy_score(y, pred), "precision": skm.precision_score(y, pred),
+        "recall": skm.recall_score(y, pred), "f1": skm.f1_score(y, pred),
+    }
+    for m, value in oracle.items():
+        assert est.reference_[m] == pytest.approx(value, rel=1e-12), m
+    assert est.reference_["roc_auc"] == pytest.approx(skm.roc_auc_score(y, s), abs=1e-4)
+    if n <= est.n_bins:  # a bin per row: no ties, the exact area
+        assert est.reference_["roc_auc"] == pytest.approx(skm.roc_auc_score(y, s), rel=1e-12)
+
+
+def test_spread_of_chunks_longer_than_spread_rows_follows_the_square_root_law():
+    from modellab.estimate import estimator as module
+
+    ref = _world(40_000, 12)
+    chunk = 4 * module.SPREAD_ROWS
+    scaled = PerformanceEstimator(threshold=THR, chunk_size=chunk, n_chunks=1000).fit(ref)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(module, "SPREAD_ROWS", chunk)  # chunks drawn at their full length
+        full = PerformanceEstimator(threshold=THR, chunk_size=chunk, n_chunks=1000).fit(ref)
+    # Independent batches of that length (the oracle): the spread of ROC-AUC and recall.
+    aucs, recalls = [], []
+    for i in range(300):
+        b = _world(chunk, 2000 + i)
+        aucs.append(skm.roc_auc_score(b["default"], b["score"]))
+        recalls.append(skm.recall_score(b["default"], b["score"] >= THR))
+    for m in scaled.metrics_:  # 1,000 chunks each: the SDs agree to a few percent
+        assert scaled.spread_[m] == pytest.approx(full.spread_[m], rel=0.1), m
+    assert scaled.spread_["roc_auc"] == pytest.approx(np.std(aucs, ddof=1), rel=0.25)
+    assert scaled.spread_["recall"] == pytest.approx(np.std(recalls, ddof=1), rel=0.25)
 
 
 # ------------------------------------------------------------------- merging
