@@ -136,11 +136,29 @@ class SegmentCounts:
 
 
 # --------------------------------------------------------------------------- gaps
-def _metric(metric: str, cells: np.ndarray) -> np.ndarray:
-    """``metric`` for each row of ``cells`` (shape (b, 4)); NaN where undefined."""
+def cell_metric(metric: str, cells: np.ndarray, zero_division: float = np.nan) -> np.ndarray:
+    """``metric`` for each row of ``cells`` (shape (b, 4): tn, fp, fn, tp); 0/0 ratios are
+    ``zero_division``."""
     cells = np.asarray(cells, dtype=np.float64)
-    return weighted_metrics((metric,), CELL_LABELS, CELL_DECISIONS, cells, 0.5, np.nan,
+    return weighted_metrics((metric,), CELL_LABELS, CELL_DECISIONS, cells, 0.5, zero_division,
                             n=cells.sum(axis=1))[metric]
+
+
+def cells_of(y: np.ndarray, decisions: np.ndarray | None) -> np.ndarray:
+    """``[tn, fp, fn, tp]`` of labelled rows ``y`` (0/1) and their 0/1 ``decisions`` (``None``:
+    all 0, for the base rate, which reads no decision)."""
+    d = np.zeros(y.size, dtype=np.int64) if decisions is None else decisions.astype(np.int64)
+    return np.bincount(2 * y.astype(np.int64) + d, minlength=4)
+
+
+def resampled_cells(cells: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """``n_boot`` bootstrap resamples of the rows behind ``cells``, as cells (shape
+    (n_boot, 4)): resampling ``n`` rows with replacement draws the cells from a multinomial
+    with ``n`` trials and the cells' shares."""
+    n = int(cells.sum())
+    if n == 0:
+        return np.zeros((n_boot, 4), dtype=np.int64)
+    return rng.multinomial(n, cells / n, size=n_boot)
 
 
 def gaps_from_cells(levels, cells: np.ndarray, metric: str, *, alpha: float, n_boot: int,
@@ -170,14 +188,14 @@ def gaps_from_cells(levels, cells: np.ndarray, metric: str, *, alpha: float, n_b
     level = 1 - alpha / k
     draws = np.zeros((len(levels), n_boot, 4), dtype=np.int64)
     for i in np.flatnonzero(n):
-        draws[i] = rng.multinomial(n[i], cells[i] / n[i], size=n_boot)
+        draws[i] = resampled_cells(cells[i], n_boot, rng)
     drawn_total = draws.sum(axis=0)
     rows = []
     for i in judged:
-        v_seg = float(_metric(metric, cells[i][None])[0])
-        v_rest = float(_metric(metric, (total - cells[i])[None])[0])
+        v_seg = float(cell_metric(metric, cells[i][None])[0])
+        v_rest = float(cell_metric(metric, (total - cells[i])[None])[0])
         gap = v_seg - v_rest
-        boot = _metric(metric, draws[i]) - _metric(metric, drawn_total - draws[i])
+        boot = cell_metric(metric, draws[i]) - cell_metric(metric, drawn_total - draws[i])
         lo, hi, _ = _interval(boot, gap, level, "percentile")
         rows.append({"segment": str(levels[i]), "metric": metric, "value": v_seg,
                      "rest": v_rest, "gap": gap, "lower": lo, "upper": hi, "n": int(n[i]),

@@ -58,7 +58,10 @@ from modellab.metrics.segment_counts import (
     COUNT_METRICS,
     MIN_CLASS,
     MIN_ROWS,
+    cell_metric,
+    cells_of,
     gaps_from_cells,
+    resampled_cells,
 )
 
 #: Columns of :func:`by_segment`.
@@ -325,8 +328,20 @@ def _segment_rows(name, mask, names, y, s, p, n_boot, ci, rng, zd) -> list[dict]
     if n == 0:
         return [dict(segment=name, metric=m, value=np.nan, lower=np.nan, upper=np.nan, n=0,
                      n_positive=0) for m in names]
-    est = _estimates(names, ys, ss, ps, zd)
-    draws = _draws(names, ys, ss, ps, n_boot, rng, zd)
+    # Threshold metrics and the base rate from the segment's confusion counts (one core with
+    # segment_gaps and the monitor); ranking and probability metrics from the rows.
+    counted = tuple(m for m in names if m in COUNT_METRICS)
+    ranked = tuple(m for m in names if m not in COUNT_METRICS)
+    est, draws = {}, {}
+    if counted:
+        cells = cells_of(ys, ps)
+        resamples = resampled_cells(cells, n_boot, rng)
+        for m in counted:
+            est[m] = float(cell_metric(m, cells[None], zd)[0])
+            draws[m] = cell_metric(m, resamples, zd)
+    if ranked:
+        est.update(_estimates(ranked, ys, ss, ps, zd))
+        draws.update(_draws(ranked, ys, ss, ps, n_boot, rng, zd))
     rows = []
     for m in names:
         lo, hi, _ = _interval(draws[m], est[m], ci, "percentile") if not np.isnan(est[m]) else (
