@@ -169,19 +169,15 @@ def test_monitor_parquet_estimates_like_monitor_run(delayed, tmp_path):
     pd.testing.assert_frame_equal(chunked.alerts[["batch", "rule"]], in_memory.alerts[["batch", "rule"]])
 
 
-def test_monitor_parquet_refuses_rules_that_need_rows(tmp_path):
+def test_monitor_parquet_refuses_segment_metrics_that_need_rows(tmp_path):
     from modellab.scale import monitor_parquet
 
     s = scenarios.make("stable", seed=0, n_batches=3)
     s.production.to_parquet(tmp_path / "p.parquet")
-    monitor = Monitor(s.reference, contract=True, rules=[ContractViolated()])
-    with pytest.raises(ValueError, match="computes contract violations from each batch's rows"):
-        monitor_parquet(monitor, tmp_path)
-    # without a rule reading them, the tables would be silently missing: refused as well
-    with pytest.raises(ValueError, match=r"segment gaps on 'roc_auc' and contract violations .*"
-                                         r"segment_metric= one of .* and contract=None\."):
+    # without a rule reading them, the table would be silently missing: refused as well
+    with pytest.raises(ValueError, match=r"segment gaps on 'roc_auc' .* segment_metric= one of"):
         monitor_parquet(Monitor(s.reference, segments=["region"], segment_metric="roc_auc",
-                                contract=True), tmp_path)
+                                rules=[SegmentBehind("roc_auc")]), tmp_path)
     with pytest.raises(ValueError, match="computes segment gaps on 'brier'"):
         monitor_parquet(s.reference, tmp_path, segments=["region"], segment_metric="brier")
 

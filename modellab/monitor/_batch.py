@@ -80,6 +80,8 @@ class BatchSummary:
     estimate: object | None = None
     # {segment column: SegmentCounts} of the labelled scored rows (Plan.segments), mergeable
     segments: dict | None = None
+    # modellab.contracts.ContractSummary of all the rows (Plan.contract), mergeable
+    contract: object | None = None
 
     def merge(self, other: BatchSummary) -> BatchSummary:
         def add(a, b):
@@ -98,6 +100,7 @@ class BatchSummary:
                 np.concatenate([a, b]) for a, b in zip(self.exact, other.exact, strict=True)),
             _merge_optional(self.estimate, other.estimate),
             _merge_segments(self.segments, other.segments),
+            _merge_optional(self.contract, other.contract),
         )
 
 
@@ -133,8 +136,9 @@ class DatasetSummary:
         meaning = {plan.target: "its rows count as unlabelled",
                    plan.prediction: "its decisions are score >= threshold",
                    plan.timestamp: "its rows give no start time"}
+        contract = "the contract counts its rows as a column_in_dataframe violation"
         return [
-            f"{name} has no {col!r} column: {meaning[col]}."
+            f"{name} has no {col!r} column: {meaning.get(col, contract)}."
             for name in sorted(self.lacking) for col in self.lacking[name]
         ]
 
@@ -177,6 +181,8 @@ class Plan:
     # (modellab.metrics.segment_counts), from counts merged over chunks
     segments: dict | None = None
     segment_metric: str = "recall"
+    # a pandera schema every batch is checked against (modellab.contracts), chunk by chunk
+    contract: object | None = None
 
     @property
     def features(self) -> list[str]:
@@ -193,7 +199,11 @@ class Plan:
         """Columns read where a file has them: a file without labels counts as unlabelled,
         without predictions as ``score >= threshold``, without timestamps as no start."""
         extra = [self.target, self.prediction, self.timestamp]
-        return [c for c in extra if c and c not in self.columns]
+        if self.contract is not None:  # a file without one is a violation, not a skipped file
+            from modellab.contracts import contract_columns
+
+            extra += [c for c in contract_columns(self.contract) if isinstance(c, str)]
+        return list(dict.fromkeys(c for c in extra if c and c not in self.columns))
 
     def summarise(self, frame: pd.DataFrame, origin: tuple = (0, 0)) -> dict:
         """``{batch id: BatchSummary}`` of one chunk whose first row is at ``origin``
@@ -212,14 +222,18 @@ class Plan:
         for i, key in enumerate(uniques):
             rows = order[bounds[i]:bounds[i + 1]]
             part = frame if len(uniques) == 1 else frame.take(rows)
-            out[key] = self.summarise_rows(part)
-            out[key].seen = (origin[0], origin[1] + int(rows[0]))
+            out[key] = self.summarise_rows(part, (origin[0], origin[1] + int(rows[0])))
         return out
 
-    def summarise_rows(self, frame: pd.DataFrame) -> BatchSummary:
-        """The :class:`BatchSummary` of rows that all belong to one batch."""
+    def summarise_rows(self, frame: pd.DataFrame, origin: tuple = (0, 0)) -> BatchSummary:
+        """The :class:`BatchSummary` of rows that all belong to one batch, the first at
+        ``origin`` (file index, row in file)."""
         counts = self.detector.profile_.summarise(frame)
-        out = BatchSummary(len(frame), counts)
+        out = BatchSummary(len(frame), counts, seen=tuple(origin))
+        if self.contract is not None:
+            from modellab.contracts import summarise
+
+            out.contract = summarise(self.contract, frame, tuple(origin))
         if self.timestamp and self.timestamp in frame.columns:
             out.start = pd.to_datetime(frame[self.timestamp]).min()
         if self.score is None:
@@ -394,6 +408,11 @@ def batch_result(plan: Plan, key, b: BatchSummary, cache: dict | None = None, *,
     tables = {}
     if plan.segments:
         tables["segments"] = segment_table(plan, key, b.segments or {})
+    if plan.contract is not None:
+        from modellab.monitor.store import CONTRACT_COLUMNS
+
+        tables["contract"] = b.contract.violations().assign(batch=key)[CONTRACT_COLUMNS]
+        row["contract_violations"] = len(tables["contract"])
     return row, drift, hist, tables
 
 

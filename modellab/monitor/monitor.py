@@ -152,8 +152,9 @@ class Monitor:
         ``True`` infers it from the reference features with
         :func:`modellab.contracts.infer_contract`). Violations:
         :attr:`MonitorResult.contract`, their count in the history's
-        ``contract_violations``. Rule: :class:`~modellab.monitor.ContractViolated`.
-        :meth:`run` only (:func:`modellab.scale.monitor_parquet` refuses such a monitor).
+        ``contract_violations``. Rule: :class:`~modellab.monitor.ContractViolated`. From
+        mergeable summaries (:func:`modellab.contracts.summarise`), so
+        :func:`modellab.scale.monitor_parquet` checks it chunk by chunk too.
 
     Examples
     --------
@@ -528,6 +529,7 @@ class Monitor:
             rows_name=rows_name, estimator=self.__dict__.get("estimator_") if histograms else None,
             segments=self._counted_segments() if histograms else None,
             segment_metric=self.segment_metric,
+            contract=self.__dict__.get("contract_") if histograms else None,
         )
 
     def _counted_segments(self) -> dict | None:
@@ -553,15 +555,12 @@ class Monitor:
                                                 with_drift=with_drift)
         if not with_drift:
             return row, drift, hist
-        extras = {**extras, **self._row_tables(frame, key)}
-        if "contract" in extras:
-            row["contract_violations"] = len(extras["contract"])
-        return row, drift, hist, extras
+        return row, drift, hist, {**extras, **self._row_tables(frame, key)}
 
     def _row_tables(self, frame, key) -> dict:
-        """Per-segment gaps on a ranking or probability metric (threshold metrics come from
-        the batch core's counts) and contract violations of one batch, from its rows."""
-        from modellab.monitor.store import CONTRACT_COLUMNS, SEGMENT_COLUMNS
+        """Per-segment gaps on a ranking or probability metric of one batch, from its rows
+        (threshold metrics and contract violations come from the batch core's summary)."""
+        from modellab.monitor.store import SEGMENT_COLUMNS
 
         out = {}
         if self._segment_bins and self._counted_segments() is None:
@@ -581,10 +580,6 @@ class Monitor:
             table = pd.concat(parts, ignore_index=True)
             table["segment"] = table["segment"].astype(str)
             out["segments"] = table[SEGMENT_COLUMNS]
-        if self.contract_ is not None:
-            from modellab.contracts import validate
-
-            out["contract"] = validate(self.contract_, frame).assign(batch=key)[CONTRACT_COLUMNS]
         return out
 
     # ---------------------------------------------------------------- histograms by chunks

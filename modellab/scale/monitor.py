@@ -77,7 +77,12 @@ def monitor_parquet(monitor, path, by: str = "batch", *, order="auto", client=No
         ``effect_<feature>``, ``missing_<feature>``, ``note``; no confidence intervals)
         plus ``roc_auc_max_error``; with ``Monitor(segments=...)``, the segment gaps of
         :attr:`MonitorResult.segments <modellab.monitor.MonitorResult.segments>` (from
-        confusion counts per segment merged over chunks: the same table as ``Monitor.run``); ``alerts`` (:data:`modellab.monitor.ALERT_COLUMNS`);
+        confusion counts per segment merged over chunks: the same table as ``Monitor.run``);
+        with ``Monitor(contract=...)``, the contract violations of
+        :attr:`MonitorResult.contract <modellab.monitor.MonitorResult.contract>` and the
+        history's ``contract_violations`` (from contract summaries merged over chunks,
+        :func:`modellab.contracts.summarise`: the same table as ``Monitor.run``; a file
+        without a contract column is a ``column_in_dataframe`` violation for its rows); ``alerts`` (:data:`modellab.monitor.ALERT_COLUMNS`);
         ``drift`` and ``metrics`` for all rows together; ``skipped``; ``n_rows``,
         ``n_files``, ``engine``; :meth:`~ScaleResult.to_monitor_result` for the whole
         :class:`~modellab.monitor.MonitorResult` (reports, alert scoring). With a store,
@@ -144,25 +149,19 @@ def monitor_parquet(monitor, path, by: str = "batch", *, order="auto", client=No
 
 
 def _refuse_row_tables(monitor) -> None:
-    """Segment gaps on a ranking or probability metric (ROC-AUC, Brier, ...) and contract
-    violations are computed from a batch's rows, not from merged counts: a monitor with them
-    is refused before any file is read, never run with those tables left empty. (Segment gaps
-    on a threshold metric or the base rate come from counts, chunk by chunk.)"""
+    """Segment gaps on a ranking or probability metric (ROC-AUC, Brier, ...) are computed
+    from a batch's rows, not from merged counts: such a monitor is refused before any file is
+    read, never run with its segment table left empty. (Segment gaps on a threshold metric or
+    the base rate come from per-segment counts, and contract violations from mergeable
+    contract summaries, chunk by chunk.)"""
     from modellab.metrics.segment_counts import COUNT_METRICS
 
-    wanted, fixes = [], []
     if monitor.segments and monitor.segment_metric not in COUNT_METRICS:
-        wanted.append(f"segment gaps on {monitor.segment_metric!r}")
-        fixes.append(f"segment_metric= one of {sorted(COUNT_METRICS)}")
-    if monitor.contract is not None:
-        wanted.append("contract violations")
-        fixes.append("contract=None")
-    if wanted:
         raise ValueError(
-            f"this Monitor computes {' and '.join(wanted)} from each batch's rows, which "
-            f"monitor_parquet does not hold (it merges counts over chunks): run it with "
-            f"Monitor.run on the batches in memory, or pass monitor_parquet a Monitor with "
-            f"{' and '.join(fixes)}."
+            f"this Monitor computes segment gaps on {monitor.segment_metric!r} from each "
+            f"batch's rows, which monitor_parquet does not hold (it merges counts over "
+            f"chunks): run it with Monitor.run on the batches in memory, or pass "
+            f"monitor_parquet a Monitor with segment_metric= one of {sorted(COUNT_METRICS)}."
         )
 
 

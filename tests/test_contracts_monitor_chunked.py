@@ -1,0 +1,70 @@
+"""A monitor's data contract over Parquet: Monitor.run on the same rows is the oracle."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from modellab import scenarios
+from modellab.contracts import infer_contract
+from modellab.monitor import Monitor
+from modellab.monitor.segment_rules import ContractViolated
+from modellab.scale import monitor_parquet
+
+KEYS = ["batch", "column", "check"]
+
+
+def _write(frame: pd.DataFrame, folder, rows_per_file: int) -> None:
+    folder.mkdir()
+    for i, start in enumerate(range(0, len(frame), rows_per_file)):
+        frame.iloc[start:start + rows_per_file].to_parquet(folder / f"part-{i:05d}.parquet")
+
+
+@pytest.mark.parametrize("name", ["data_quality", "stable"])
+def test_monitor_parquet_checks_the_contract_as_monitor_run_does(name, tmp_path):
+    s = scenarios.make(name, seed=0, n_reference=3000, n_batches=12, batch_size=1500)
+    monitor = Monitor(s.reference, contract=True, rules=[ContractViolated()])
+    in_memory = monitor.run(s.production)
+    _write(s.production, tmp_path / "data", 2300)  # batches spread over files ...
+    chunked = monitor_parquet(monitor, tmp_path / "data", batch_size=600)  # ... and chunks
+    expected = in_memory.contract.sort_values(KEYS, ignore_index=True)
+    got = chunked.to_monitor_result().contract.sort_values(KEYS, ignore_index=True)
+    pd.testing.assert_frame_equal(got, expected)
+    pd.testing.assert_series_equal(chunked.history["contract_violations"],
+                                   in_memory.history["contract_violations"])
+    alerts = ["batch", "rule", "subject", "message"]
+    pd.testing.assert_frame_equal(chunked.alerts[alerts].reset_index(drop=True),
+                                  in_memory.alerts[alerts].reset_index(drop=True))
+    if name == "stable":
+        assert expected.empty  # no false violation on a calm stream
+    else:  # the scenario's three faults, each caught
+        checks = set(expected["check"].str.split("(").str[0])
+        assert {"median_between", "isin", "not_nullable"} <= checks, checks
+
+
+def test_a_file_without_a_contract_column_is_a_violation_for_its_rows(tmp_path):
+    s = scenarios.make("stable", seed=1, n_reference=2000, n_batches=4, batch_size=1000)
+    monitor = Monitor(s.reference, features=["income", "age"],
+                      contract=infer_contract(
+                          s.reference, ["income", "age", "region"]))
+    folder = tmp_path / "data"
+    folder.mkdir()
+    s.production.iloc[:2500].to_parquet(folder / "part-0.parquet")
+    s.production.iloc[2500:].drop(columns="region").to_parquet(folder / "part-1.parquet")
+    table = monitor_parquet(monitor, folder).to_monitor_result().contract
+    missing = table[table["check"] == "column_in_dataframe"]
+    assert missing["column"].unique().tolist() == ["region"]
+    # the rows of part-1: half of batch 2 and all of batch 3
+    assert dict(zip(missing["batch"], missing["failures"], strict=True)) == {2: 500, 3: 1000}
+
+
+def test_the_note_names_the_file_without_a_contract_column(tmp_path):
+    s = scenarios.make("stable", seed=1, n_reference=2000, n_batches=2, batch_size=1000)
+    monitor = Monitor(s.reference, features=["income"],
+                      contract=infer_contract(s.reference, ["income", "region"]))
+    folder = tmp_path / "data"
+    folder.mkdir()
+    s.production.drop(columns="region").to_parquet(folder / "part-0.parquet")
+    result = monitor_parquet(monitor, folder)
+    assert result.notes == ("part-0.parquet has no 'region' column: the contract counts its rows "
+                            "as a column_in_dataframe violation.",)
