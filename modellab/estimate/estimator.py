@@ -32,8 +32,9 @@ from functools import cache
 import numpy as np
 import pandas as pd
 from scipy.special import logit
+from sklearn import config_context
 from sklearn.base import BaseEstimator
-from sklearn.isotonic import IsotonicRegression
+from sklearn.isotonic import IsotonicRegression, isotonic_regression
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss
 from sklearn.utils.validation import check_is_fitted
@@ -71,6 +72,9 @@ CV_BINS = 2000
 
 #: Longest reference chunk drawn to learn a metric's spread (longer chunk sizes are scaled).
 SPREAD_ROWS = 2000
+
+#: scikit-learn settings for inputs this module has validated (finite scores and labels).
+CHECKED = {"assume_finite": True, "skip_parameter_validation": True}
 
 #: Most (batch x score bin) cells counted at once in :meth:`PerformanceEstimator.estimate`.
 MAX_CELLS = 1 << 22
@@ -456,7 +460,8 @@ class PerformanceEstimator(BaseEstimator):
         qs = np.unique(np.concatenate([np.quantile(ranked, np.linspace(0, 1, self.n_bins + 1)[1:-1]),
                                        [self.threshold_]]))
         # One feature: threads only add synchronisation (and spin-waiting on a busy machine).
-        with _thread_pools().limit(limits=1):
+        # The inputs are checked above: scikit-learn's own checks would repeat on every fold.
+        with _thread_pools().limit(limits=1), config_context(**CHECKED):
             if self.calibration is None:
                 self.cv_scores_ = self._cross_validate_calibrations(s, y, order, ranked)
                 iso, platt = self.cv_scores_["isotonic"], self.cv_scores_["sigmoid"]
@@ -507,7 +512,8 @@ class PerformanceEstimator(BaseEstimator):
     def _probabilities(self, s: np.ndarray, bins: np.ndarray) -> np.ndarray:
         """Calibrated probabilities of scores ``s`` that fall in score bins ``bins``."""
         if self._bin_lines is None:  # Platt scaling: no breakpoints
-            return self.calibrator_.predict_proba(self._platt_input(s))[:, 1]
+            with config_context(**CHECKED):
+                return self.calibrator_.predict_proba(self._platt_input(s))[:, 1]
         slope, x0, y0 = self._bin_lines
         return slope[bins] * (s - x0[bins]) + y0[bins]
 
@@ -540,9 +546,12 @@ class PerformanceEstimator(BaseEstimator):
         platt = _platt().set_params(warm_start=True)  # each fold starts from the last fold's fit
         for f in range(CV_FOLDS):
             neg, pos = (total - counts[f]).T
-            seen = neg + pos > 0
-            iso = _isotonic().fit(centre[seen], pos[seen] / (neg + pos)[seen], sample_weight=(neg + pos)[seen])
-            oof["isotonic"][f] = iso.predict(centre)
+            # Bins (and so centres) are in score order: IsotonicRegression's fit is the
+            # isotonic regression of the bins' default rates, its predict a linear
+            # interpolation between them (clipped outside), as here without its overhead.
+            n, seen = neg + pos, neg + pos > 0
+            fitted = isotonic_regression(pos[seen] / n[seen], sample_weight=n[seen], y_min=0.0, y_max=1.0)
+            oof["isotonic"][f] = np.interp(centre, centre[seen], fitted)
             # A bin is a positive row weighted by its positives and a negative row weighted by
             # its negatives: the likelihood of its rows.
             x, label, weight = _weighted_labels(z, neg, pos)
