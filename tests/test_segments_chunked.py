@@ -165,3 +165,125 @@ def test_a_numeric_segment_is_named_alike_whether_stored_as_int_or_float():
     with_gap = pd.DataFrame({"accounts": [1.0, 2.0, np.nan]})
     assert list(np.asarray(spec.labels(with_gap))) == ["1", "2", "(missing)"]
     assert list(np.asarray(spec.labels(pd.DataFrame({"accounts": [2, 3]})))) == ["2", "3"]
+
+
+# ------------------------------------------------------------ data real users have (review)
+def _stream(seed=1):
+    s = scenarios.make("segment_shift", seed=seed, n_reference=3000, n_batches=10, batch_size=1200)
+    return s.reference.copy(), s.production.copy()
+
+
+def _same_segments(monitor, production, folder, **kw):
+    expected = monitor.run(production).segments.sort_values(SORT, ignore_index=True)
+    chunked = monitor_parquet(monitor, folder, **kw)
+    got = chunked.to_monitor_result().segments.sort_values(SORT, ignore_index=True)
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
+    return chunked, expected
+
+
+def test_too_many_numeric_levels_are_refused_however_the_batch_is_chunked(tmp_path):
+    ref, prod = _stream()
+    ref["grade"] = (ref["age"] // 5).clip(upper=15).astype(int)  # 13 values at fit
+    prod["grade"] = prod["age"].astype(int)  # ~60 values per batch
+    monitor = Monitor(ref, features=["income"], segments=["grade"])
+    _write(prod, tmp_path / "data", 3000)
+    with pytest.raises(ValueError, match="pass bins=5"):
+        monitor.run(prod)
+    for batch_size in (20, 5000):
+        with pytest.raises(ValueError, match="pass bins=5"):
+            monitor_parquet(monitor, tmp_path / "data", batch_size=batch_size)
+
+
+def test_a_file_without_the_segment_column_keeps_its_rows_in_the_missing_segment(tmp_path):
+    ref, prod = _stream()
+    monitor = Monitor(ref, features=["income", "debt_to_income"], segments=["region"])
+    folder = tmp_path / "data"
+    folder.mkdir()
+    prod.iloc[:5000].to_parquet(folder / "part-0.parquet")
+    prod.iloc[5000:7000].drop(columns="region").to_parquet(folder / "part-1.parquet")
+    prod.iloc[7000:].to_parquet(folder / "part-2.parquet")
+    as_missing = prod.assign(region=prod["region"].where(~prod.index.isin(prod.index[5000:7000])))
+    chunked, _ = _same_segments(monitor, as_missing, folder, batch_size=900)
+    assert chunked.history["n"].tolist() == [1200] * 10  # no batch lost or cut
+    assert chunked.notes == ("part-1.parquet has no 'region' column: its rows count in the "
+                             "segment (missing).",)
+    with pytest.raises(ValueError, match="production lacks segment column"):
+        monitor.run(prod.drop(columns="region"))
+
+
+def test_a_bool_segment_stored_as_0_1_and_float32_values_name_their_segments_alike(tmp_path):
+    ref, prod = _stream()
+    ref["repeat"] = ref["age"] > 40
+    prod["repeat"] = prod["age"] > 40
+    ref["rate"], prod["rate"] = (np.where(ref["age"] > 40, 0.1, 0.2),
+                                 np.where(prod["age"] > 40, 0.1, 0.2))
+    monitor = Monitor(ref, features=["income"], segments=["repeat", "rate"])
+    folder = tmp_path / "data"
+    folder.mkdir()
+    prod.iloc[:6000].to_parquet(folder / "part-0.parquet")
+    prod.iloc[6000:].astype({"repeat": "int64", "rate": "float32"}).to_parquet(
+        folder / "part-1.parquet")
+    _, table = _same_segments(monitor, prod, folder)
+    got = monitor_parquet(monitor, folder).to_monitor_result().segments
+    assert set(got.loc[got["column"] == "repeat", "segment"]) == {"False", "True"}
+    assert set(got.loc[got["column"] == "rate", "segment"]) == {"0.1", "0.2"}
+
+
+def test_close_bin_edges_read_differently_and_text_in_a_binned_column_is_named(tmp_path):
+    ref, prod = _stream()
+    rng = np.random.default_rng(0)
+    ref["t"] = 1.7e9 + rng.uniform(0, 3600, len(ref))  # epoch seconds within one hour
+    prod["t"] = 1.7e9 + rng.uniform(0, 3600, len(prod))
+    monitor = Monitor(ref, features=["income"], segments={"t": 4})
+    names = monitor.segment_specs_["t"].names
+    assert len(set(names)) == 4
+    prod["t"] = prod["t"].astype(object)
+    prod.loc[prod.index[0], "t"] = "unknown"
+    with pytest.raises(ValueError, match="'t' is binned on numbers.*export it as numbers"):
+        monitor.run(prod)
+
+
+def test_numeric_looking_text_segments_give_segment_gaps_table():
+    ref, prod = _stream()
+    codes = np.array(["1", "2", "3", "4", "10", "20"])
+    ref["code"] = codes[np.arange(len(ref)) % 6]
+    prod["code"] = codes[np.arange(len(prod)) % 6]
+    monitor = Monitor(ref, segments=["code"], n_boot=200, seed=5)
+    table = monitor.run(prod).segments
+    batch = prod[prod["batch"] == 0]
+    direct = segment_gaps(batch, "code", "recall", by=None, n_boot=200, seed=5)
+    mine = table[table["batch"] == 0].drop(columns=["batch", "column"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(mine, direct.drop(columns="batch"), check_exact=False, rtol=1e-12)
+
+
+def test_a_store_refuses_a_monitor_whose_quantile_bins_moved(tmp_path):
+    ref, prod = _stream()
+    path = tmp_path / "m.db"
+    Monitor(ref, store=path, segments={"age": 4}).run(prod[prod["batch"] < 5])
+    shifted = ref.assign(age=ref["age"] + 3)
+    with pytest.raises(ValueError, match="segment_edges"):
+        Monitor(shifted, store=path, segments={"age": 4})
+
+
+def test_the_report_reads_a_base_rate_segment_run(tmp_path):
+    from modellab.report import to_markdown
+
+    ref, prod = _stream()
+    _write(prod, tmp_path / "data", 3000)
+    monitor = Monitor(ref, segments=["region"], segment_metric="base_rate")
+    text = to_markdown(monitor_parquet(monitor, tmp_path / "data").to_monitor_result())
+    assert "differs between segments by design" in text
+
+
+def test_forty_segments_count_right():
+    # Categorical codes are int8 for under 128 categories: code * 4 must not overflow.
+    rng = np.random.default_rng(3)
+    n = 20_000
+    frame = pd.DataFrame({"g": rng.integers(0, 40, n).astype(str),
+                          "default": rng.integers(0, 2, n), "prediction": rng.integers(0, 2, n)})
+    table = segment_gaps(frame, "g", "recall", by=None, n_boot=50, min_rows=10, min_class=5)
+    assert len(table) == 40
+    for r in table.itertuples():
+        mine = frame["g"] == r.segment
+        assert r.value == pytest.approx(recall_score(frame.loc[mine, "default"],
+                                                     frame.loc[mine, "prediction"]))

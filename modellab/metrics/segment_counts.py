@@ -47,19 +47,32 @@ class SegmentSpec:
     kind: str  # "levels" (categories or a few numbers, read as they come) or "bins"
     edges: tuple = ()  # "bins": all edges, the outer ones -inf/inf when learned from quantiles
     explicit: bool = False  # edges given by the user: values outside them are an error
+    values: str = "text"  # the reference column's values: "text", "number" or "bool"
 
     @property
     def names(self) -> list[str]:
         """The bins' names in order (``"bins"`` only)."""
-        return [f"[{a:g}, {b:g})" for a, b in zip(self.edges[:-1], self.edges[1:], strict=True)]
+        from modellab.metrics.segments import bin_names
+
+        return bin_names(self.edges)
 
     def labels(self, frame: pd.DataFrame) -> pd.Categorical:
-        """The segment of each row of ``frame``."""
-        from modellab.metrics.segments import MISSING, segment_labels
+        """The segment of each row of ``frame``; a frame without the column (a file that
+        lacks it) puts every row in the missing segment."""
+        from modellab.metrics.segments import MISSING
 
+        if self.column not in frame.columns:
+            return pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int64), [MISSING])
+        col = frame[self.column]
         if self.kind == "levels":
-            return segment_labels(frame, self.column).array
-        values = pd.to_numeric(frame[self.column], errors="raise").to_numpy(dtype=np.float64)
+            return self._level_labels(col)
+        try:
+            values = pd.to_numeric(col, errors="raise").to_numpy(dtype=np.float64, na_value=np.nan)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"segment column {self.column!r} is binned on numbers, but it holds "
+                f"{col.dtype} values such as {col.dropna().iloc[0]!r}: export it as numbers."
+            ) from None
         edges = np.asarray(self.edges, dtype=np.float64)
         codes = np.searchsorted(edges, values, side="right") - 1
         outside = ~np.isnan(values) & ((codes < 0) | (codes >= len(edges) - 1))
@@ -72,21 +85,61 @@ class SegmentSpec:
         codes = np.where(np.isnan(values), len(names), codes)
         return pd.Categorical.from_codes(codes, categories=[*names, MISSING])
 
+    def _level_labels(self, col: pd.Series) -> pd.Categorical:
+        """Names of a categorical/text/few-numbers column, alike however a chunk stores it:
+        whole numbers without ``.0``, float32 at its own precision, a 0/1 column and a bool
+        one named after the reference's kind."""
+        from modellab.metrics.segments import MISSING, _number_name
+
+        codes, uniques = pd.factorize(col, use_na_sentinel=True)  # missing: -1
+        is_bool = pd.api.types.is_bool_dtype(col.dtype)
+        numeric = pd.api.types.is_numeric_dtype(col.dtype) and not is_bool
+        if self.values == "bool" and (is_bool or numeric):
+            name = lambda v: str(bool(v))  # noqa: E731 - 0/1 stored as numbers in a bool column
+        elif numeric or (self.values == "number" and is_bool):
+            name = _number_name
+        else:
+            name = str
+        names = [name(uniques[i]) for i in range(len(uniques))]  # numpy scalars keep float32
+        table = list(dict.fromkeys([*names, MISSING]))
+        where = np.array([table.index(n) for n in names] + [table.index(MISSING)], dtype=np.int64)
+        return pd.Categorical.from_codes(where[np.asarray(codes)], categories=table)
+
     def order(self, levels) -> list[str]:
-        """``levels`` (segment names seen in a batch) in the order tables list them: bins
-        ascending, numbers in numeric order, text alphabetically, missing last."""
+        """``levels`` (segment names seen in a batch) in the order tables list them, as
+        :func:`~modellab.metrics.segments.segment_labels` does: bins ascending, numbers in
+        numeric order, text (and bool) alphabetically, missing last."""
         from modellab.metrics.segments import MISSING
 
         present = [v for v in levels if v != MISSING]
         if self.kind == "bins":
             rank = {name: i for i, name in enumerate(self.names)}
             present.sort(key=rank.__getitem__)
+        elif self.values == "number":
+            present.sort(key=_numeric_key)
         else:
-            try:
-                present.sort(key=float)
-            except ValueError:
-                present.sort()
+            present.sort()
         return present + ([MISSING] if MISSING in levels else [])
+
+    def check_levels(self, levels) -> None:
+        """A numeric column read as levels must keep to a few values, however it is chunked
+        (checked on a batch's merged segments)."""
+        from modellab.metrics.segments import MAX_LEVELS, MISSING
+
+        n = len([v for v in levels if v != MISSING])
+        if self.kind == "levels" and self.values == "number" and n > MAX_LEVELS:
+            raise ValueError(
+                f"segment column {self.column!r} is numeric with {n} distinct values in a "
+                f"batch: pass bins=5 (quantile bins) or bins=[18, 25, 40, 81] (edges) to group "
+                f"it, e.g. segments={{{self.column!r}: 5}}."
+            )
+
+
+def _numeric_key(name: str):
+    try:
+        return (0, float(name), "")
+    except ValueError:  # text in a numeric column: after the numbers
+        return (1, 0.0, name)
 
 
 def fit_segment(reference: pd.DataFrame, column: str, bins=None) -> SegmentSpec:
@@ -100,13 +153,16 @@ def fit_segment(reference: pd.DataFrame, column: str, bins=None) -> SegmentSpec:
     from modellab.metrics.segments import _edges, segment_labels
 
     segment_labels(reference, column, bins)  # the same checks, messages and fixes
+    col = reference[column]
+    values = ("bool" if pd.api.types.is_bool_dtype(col.dtype)
+              else "number" if pd.api.types.is_numeric_dtype(col.dtype) else "text")
     if bins is None:
-        return SegmentSpec(column, "levels")
-    edges = _edges(reference[column], bins, column)
+        return SegmentSpec(column, "levels", values=values)
+    edges = _edges(col, bins, column)
     explicit = not (isinstance(bins, (int, np.integer)) and not isinstance(bins, bool))
     if not explicit:
         edges = np.concatenate([[-np.inf], edges[1:-1], [np.inf]])
-    return SegmentSpec(column, "bins", tuple(float(e) for e in edges), explicit)
+    return SegmentSpec(column, "bins", tuple(float(e) for e in edges), explicit, values)
 
 
 # --------------------------------------------------------------------------- counts
@@ -120,7 +176,7 @@ class SegmentCounts:
     def of(cls, labels: pd.Categorical, y: np.ndarray, decisions: np.ndarray) -> SegmentCounts:
         """Counts of rows with segment ``labels``, 0/1 labels ``y`` (NaN: not arrived, not
         counted) and 0/1 ``decisions``."""
-        codes = np.asarray(labels.codes)
+        codes = np.asarray(labels.codes, dtype=np.int64)  # int8 for few categories: 4x overflows
         keep = ~np.isnan(y)
         k = len(labels.categories)
         flat = codes[keep] * 4 + 2 * y[keep].astype(np.int64) + decisions[keep].astype(np.int64)

@@ -128,7 +128,7 @@ def segment_labels(frame: pd.DataFrame, segment: str, bins=None) -> pd.Series:
                 f"{int(outside.sum())} value(s) of {segment!r} fall outside the bins "
                 f"[{edges[0]:g}, {edges[-1]:g}) (e.g. {col[outside].iloc[0]!r}): widen the edges."
             )
-        names = [f"[{a:g}, {b:g})" for a, b in zip(edges[:-1], edges[1:], strict=True)]
+        names = bin_names(edges)
         levels = names
         codes = cut.cat.codes.to_numpy()
         labels = pd.Series(
@@ -140,10 +140,25 @@ def segment_labels(frame: pd.DataFrame, segment: str, bins=None) -> pd.Series:
                      name=segment)
 
 
+def bin_names(edges) -> list[str]:
+    """``[a, b)`` for each bin, with as many significant digits as it takes (six at least)
+    for different edges to read differently (1.7e9 + a few seconds would all be 1.7e+09)."""
+    edges = [float(e) for e in edges]
+    for digits in range(6, 18):
+        text = [f"{e:.{digits}g}" for e in edges]
+        if len(set(text)) == len(text):
+            break
+    return [f"[{a}, {b})" for a, b in zip(text[:-1], text[1:], strict=True)]
+
+
 def _number_name(value) -> str:
     """A numeric segment's name: whole numbers without ``.0``, so a column stored as int64 in
     one batch and as float64 in another (pandas' way with a missing value) names its
     segments alike."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(int(value))
+    if isinstance(value, np.floating) and value.dtype.itemsize < 8:
+        value = float(str(value))  # at its own precision: float32 0.1 is "0.1", not 0.10000000149
     value = value.item() if isinstance(value, np.generic) else value
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -779,7 +794,7 @@ def segment_gaps(
         require_columns(frame, [by])
         batches = frame[by].to_numpy()
     min_class = positive_int(min_class, "min_class") if metric not in ("base_rate", "positive_rate") else 0
-    codes = labels.cat.codes.to_numpy()
+    codes = labels.cat.codes.to_numpy().astype(np.int64)  # int8 for few segments: 4x overflows
     labelled = ~np.isnan(y)
     rows = []
 

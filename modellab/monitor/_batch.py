@@ -136,6 +136,8 @@ class DatasetSummary:
         meaning = {plan.target: "its rows count as unlabelled",
                    plan.prediction: "its decisions are score >= threshold",
                    plan.timestamp: "its rows give no start time"}
+        meaning.update({c: "its rows count in the segment (missing)"
+                        for c in plan.segments or ()})
         contract = "the contract counts its rows as a column_in_dataframe violation"
         return [
             f"{name} has no {col!r} column: {meaning.get(col, contract)}."
@@ -191,14 +193,14 @@ class Plan:
     @property
     def columns(self) -> list[str]:
         """Columns every file must have (a file without one is skipped)."""
-        extra = [self.by, self.score, *(self.segments or ())]
+        extra = [self.by, self.score]
         return list(dict.fromkeys([*self.features, *[c for c in extra if c]]))
 
     @property
     def optional(self) -> list[str]:
         """Columns read where a file has them: a file without labels counts as unlabelled,
         without predictions as ``score >= threshold``, without timestamps as no start."""
-        extra = [self.target, self.prediction, self.timestamp]
+        extra = [self.target, self.prediction, self.timestamp, *(self.segments or ())]
         if self.contract is not None:  # a file without one is a violation, not a skipped file
             from modellab.contracts import contract_columns
 
@@ -427,6 +429,7 @@ def segment_table(plan: Plan, key, counts: dict) -> pd.DataFrame:
     label_only = plan.segment_metric in ("base_rate", "positive_rate")
     for column, spec in plan.segments.items():
         cells = counts[column].cells if column in counts else {}
+        spec.check_levels(cells)
         levels = spec.order(list(cells))
         found = gaps_from_cells(
             levels, np.array([cells[v] for v in levels]).reshape(-1, 4), plan.segment_metric,

@@ -51,6 +51,7 @@ _RESERVED = ("batch", "timestamp")
 # What makes two runs comparable: a store refuses a monitor that differs in any of these.
 _STORE_IDENTITY = ("target", "score", "prediction", "features", "threshold", "metrics",
                    "drift_method", "drift_options", "estimator", "segments", "segment_bins",
+                   "segment_edges",
                    "segment_metric", "contract_schema", "expected_rows", "cadence_days")
 #: History columns of service health derived from the history so far (the rest of
 #: :data:`modellab.monitor.health.HEALTH_COLUMNS` is per batch: n, start, scored_share).
@@ -455,6 +456,12 @@ class Monitor:
                 f"leave them out."
             )
         require_columns(production, [self.score], "production")
+        lacking = [c for c in self._segment_bins if c not in production.columns]
+        if lacking:
+            raise ValueError(
+                f"production lacks segment column(s) {lacking}: send them with the batches, "
+                f"or build the Monitor without them in segments=."
+            )
         if production[by].isna().any():
             raise ValueError(f"production column {by!r} has missing batch ids: fill or drop those rows.")
         return production
@@ -474,6 +481,9 @@ class Monitor:
             "segments": list(self._segment_bins), "segment_metric": self.segment_metric,
             "contract": self.contract_ is not None,
             "segment_bins": {c: b for c, b in self._segment_bins.items()},
+            # the bins fitted from the reference's quantiles (segments={"age": 4})
+            "segment_edges": {c: list(s.edges) for c, s in self.segment_specs_.items()
+                              if s.kind == "bins" and not s.explicit},
             "contract_schema": None if self.contract_ is None else self.contract_.to_yaml(),
             "estimator": None if self.estimator_ is None else _estimator_spec(self.estimator_),
             "expected_rows": self.expected_rows_, "cadence_days": self.cadence_days_,
@@ -570,7 +580,9 @@ class Monitor:
             parts = []
             for column, spec in self.segment_specs_.items():
                 # the segments fixed at fit, as text the gaps keep (then in the spec's order)
-                labelled = frame.assign(**{column: np.asarray(spec.labels(frame), dtype=object)})
+                labels = spec.labels(frame)
+                spec.check_levels(labels.categories)
+                labelled = frame.assign(**{column: np.asarray(labels, dtype=object)})
                 gaps = segment_gaps(labelled, column, self.segment_metric, self.target,
                                     self.score, prediction, by=None, n_boot=self.n_boot,
                                     seed=self.seed)

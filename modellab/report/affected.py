@@ -106,6 +106,11 @@ def affected_items(gaps: Mapping[str, pd.DataFrame], metric: str = "recall", *,
         :class:`~modellab.monitor.segment_rules.SegmentBehind`, its worst period quoted),
         and the note on what was checked.
     """
+    if metric in ("base_rate", "positive_rate"):
+        # SegmentBehind refuses these: segments differ in them by design, so none is "behind"
+        return [], (f"Segments were compared on {metric}, which differs between segments by "
+                    f"design (who applies, who defaults): no segment is judged behind on it; "
+                    f"monitor a performance metric such as recall to see who is affected.")
     rule = SegmentBehind(metric)
     items, checked, level = [], [], None
     for column, table in gaps.items():

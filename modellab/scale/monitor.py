@@ -128,6 +128,12 @@ def monitor_parquet(monitor, path, by: str = "batch", *, order="auto", client=No
         )
     # The union of the files' columns: labels in any file count (files without are unlabelled).
     have = {c for cols in file_schemas(list_files(path)).values() for c in cols}
+    lacking = [c for c in monitor.segment_specs_ if c not in have]
+    if lacking:
+        raise ValueError(
+            f"no Parquet file has the segment column(s) {lacking}: export them with the data, "
+            f"or build the Monitor without them in segments=."
+        )
     plan = monitor._plan(exact=False, score_bins=score_bins, by=by, available=have)
     summary, skipped, engine = chunked.run(plan, path, _engine(client, engine), batch_size, on_error)
     cache: dict = {}
