@@ -189,6 +189,15 @@ checks = pd.Series({
 checks
 
 # %% [markdown]
+# The same holds for looking inside the average and for the data contract (lessons 06 and
+# 07): a `Monitor(reference, segments=["region"], contract=True)` gives `monitor_parquet` the
+# same segment gaps and contract violations as `Monitor.run`. Each segment keeps its four
+# confusion counts, which is all recall or precision needs, and each contract check keeps
+# counts and a few examples (a column that must be unique keeps its values, one column of the
+# batch). Only a segment gap on ROC-AUC needs every row, so
+# `monitor_parquet` refuses that set-up and says how to fix it.
+
+# %% [markdown]
 # ### A damaged file does not stop the run
 #
 # Files get truncated, half-copied or deleted. Each file is the unit of failure: a bad one is
