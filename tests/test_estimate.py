@@ -325,9 +325,14 @@ def test_reference_metrics_equal_scikit_learns(n):
     }
     for m, value in oracle.items():
         assert est.reference_[m] == pytest.approx(value, rel=1e-12), m
-    assert est.reference_["roc_auc"] == pytest.approx(skm.roc_auc_score(y, s), abs=1e-4)
+    # Ties inside a bin move the area by at most half the share of the pairs they hold.
+    bins = np.searchsorted(est.edges_, s, side="right")
+    pos, neg = np.bincount(bins, weights=y), np.bincount(bins, weights=1 - y)
+    bound = 0.5 * (pos * neg).sum() / (pos.sum() * neg.sum())
+    gap = abs(est.reference_["roc_auc"] - skm.roc_auc_score(y, s))
+    assert gap <= bound + 1e-12 and gap < 1e-4
     if n <= est.n_bins:  # a bin per row: no ties, the exact area
-        assert est.reference_["roc_auc"] == pytest.approx(skm.roc_auc_score(y, s), rel=1e-12)
+        assert gap < 1e-12
 
 
 def test_spread_of_chunks_longer_than_spread_rows_follows_the_square_root_law():

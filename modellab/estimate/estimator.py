@@ -338,9 +338,10 @@ class PerformanceEstimator(BaseEstimator):
     edges_ : ndarray
         Inner score-bin edges (the threshold is one of them).
     reference_ : dict
-        Each metric measured on the whole reference, counted like a batch (exact confusion
-        counts; ROC-AUC with the rows of one narrow score bin tied: within 1e-4 of
-        scikit-learn's).
+        Each metric measured on the whole reference, counted like a batch: exact confusion
+        counts; ROC-AUC with the rows of one narrow score bin tied, so it differs from
+        scikit-learn's by at most half the share of positive-negative pairs within a bin
+        (~1e-5 with 1,000 bins).
     spread_ : dict
         Standard deviation of each metric over chunks of ``chunk_size`` rows drawn like the
         reference (with replacement from it); chunks longer than :data:`SPREAD_ROWS` are
