@@ -221,6 +221,11 @@ def test_chosen_calibration_is_closer_to_the_truth_than_in_sample_isotonic_on_a_
     err_auto = np.abs(auto.calibrate(fresh) - fresh).mean()
     err_iso = np.abs(iso.calibrate(fresh) - fresh).mean()
     assert auto.calibration_ == "sigmoid" and err_auto < 0.5 * err_iso
+    # Platt scaling of the log-odds, fitted on the rows (started from the last fold's fit):
+    # the same maximum-likelihood fit as another solver's from scratch.
+    z = np.log(ref[["score"]] / (1 - ref[["score"]])).to_numpy()
+    oracle = LogisticRegression(C=1e6, tol=1e-12, max_iter=10_000).fit(z, ref["default"])
+    np.testing.assert_allclose(auto.calibrate(fresh), oracle.predict_proba(np.log(fresh / (1 - fresh)).to_numpy()[:, None])[:, 1], rtol=1e-6)
 
 
 # --------------------------------------------------------- expected vs simulated

@@ -463,15 +463,18 @@ class PerformanceEstimator(BaseEstimator):
         # One feature: threads only add synchronisation (and spin-waiting on a busy machine).
         # The inputs are checked above: scikit-learn's own checks would repeat on every fold.
         with _thread_pools().limit(limits=1), config_context(**CHECKED):
+            start = _platt()
             if self.calibration is None:
-                self.cv_scores_ = self._cross_validate_calibrations(s, y, order, ranked)
+                self.cv_scores_, start = self._cross_validate_calibrations(s, y, order, ranked)
                 iso, platt = self.cv_scores_["isotonic"], self.cv_scores_["sigmoid"]
                 better = platt["brier"] < iso["brier"] and platt["roc_auc_gap"] <= iso["roc_auc_gap"]
                 self.calibration_ = "sigmoid" if better else "isotonic"
             else:
                 self.cv_scores_, self.calibration_ = {}, self.calibration
             if self.calibration_ == "sigmoid":
-                self.calibrator_ = _platt().fit(self._platt_input(s), y)
+                # After a cross-validation, from its last fold's fit (on 4/5 of the rows): the
+                # same maximum of the likelihood, in fewer Newton steps.
+                self.calibrator_ = start.fit(self._platt_input(s), y)
                 breaks = np.array([])
             else:
                 # Rows in score order: the same fit (bit for bit), and scikit-learn's sort of
@@ -525,7 +528,7 @@ class PerformanceEstimator(BaseEstimator):
         # a = 0, b = 1); raw scores as they are (classic Platt scaling).
         return _log_odds(s) if self.calibration is None else s.reshape(-1, 1)
 
-    def _cross_validate_calibrations(self, s, y, order, ranked) -> dict[str, dict[str, float]]:
+    def _cross_validate_calibrations(self, s, y, order, ranked) -> tuple[dict, LogisticRegression]:
         # Out-of-fold probabilities (an in-sample isotonic fit always looks best, and is not)
         # of the rows with their scores rounded to the mean score of their bin of CV_BINS of
         # equal mass: rows of one bin are then alike, so a fold is its (negatives,
@@ -568,7 +571,7 @@ class PerformanceEstimator(BaseEstimator):
             auc = _binned_metrics(rows[None, :], (p * counts.sum(axis=2)).sum(axis=0)[None, :], 1)["roc_auc"][0]
             brier = brier_score_loss(label, p.ravel()[cell], sample_weight=weight)
             scores[name] = {"brier": float(brier), "roc_auc_gap": float(abs(auc - measured))}
-        return scores
+        return scores, platt
 
     def _realized(self, y: np.ndarray, s: np.ndarray) -> dict[str, float]:
         values = classification_summary(y, s, self.threshold_, metrics=list(self.metrics_))
