@@ -303,13 +303,32 @@ class _Plan:
     signature: str
 
 
-def _row_level(check, empty) -> bool:
-    """Whether a check answers row by row (a boolean per row), probed on an empty input."""
+def _row_level(check, empty, probe=None) -> bool:
+    """Whether a check answers row by row: one verdict per row, depending on that row only.
+
+    Probed on an empty input (the answer must be a Series/DataFrame, not one boolean) and, when
+    ``probe`` (a few rows of the column's type) can be checked, on the probe split in two:
+    a row-level check gives the same verdicts, on the same index, in one piece and in two
+    (``s.value_counts() < 300`` or ``s < s.quantile(0.95)`` do not).
+    """
     try:
         out = check(empty).check_output
     except Exception:  # noqa: BLE001 - a check that fails on no rows cannot be classified
         return False
-    return isinstance(out, (pd.Series, pd.DataFrame))
+    if not isinstance(out, (pd.Series, pd.DataFrame)):
+        return False
+    if probe is None:
+        return True
+    try:
+        whole = check(probe).check_output
+        halves = [check(probe.iloc[:3]).check_output, check(probe.iloc[3:]).check_output]
+    except Exception:  # noqa: BLE001 - not checkable on made-up values: keep the empty probe's answer
+        return True
+    if not all(isinstance(o, (pd.Series, pd.DataFrame)) for o in (whole, *halves)):
+        return False
+    joined = pd.concat(halves)
+    return bool(whole.index.equals(probe.index) and joined.index.equals(probe.index)
+                and np.array_equal(np.asarray(whole, dtype=object), np.asarray(joined, dtype=object)))
 
 
 def _empty_like(column) -> pd.Series:
@@ -317,6 +336,24 @@ def _empty_like(column) -> pd.Series:
         return pd.Series([], dtype=column.dtype.type if column.dtype is not None else object)
     except TypeError:
         return pd.Series([], dtype=object)
+
+
+def _probe_like(column) -> pd.Series | None:
+    """Six made-up values of the column's type (``None`` when there is no telling)."""
+    dtype = getattr(column.dtype, "type", None) if column.dtype is not None else None
+    if isinstance(dtype, pd.CategoricalDtype):
+        known = list(dtype.categories)
+        return pd.Series(np.resize(np.asarray(known, dtype=object), 6), dtype=dtype) if known else None
+    candidates = ([0, 1, 2, 3, 5, 8], [0.5, 1.0, 2.5, 3.0, 5.5, 8.0],
+                  ["a", "b", "c", "d", "e", "f"], [True, False, True, True, False, True])
+    for values in candidates:
+        try:
+            probe = pd.Series(values, dtype=dtype if dtype is not None else None)
+        except (TypeError, ValueError):
+            continue
+        if len(probe.dropna()) == len(values):
+            return probe
+    return None
 
 
 def _plan(contract) -> _Plan:
@@ -329,7 +366,7 @@ def _plan(contract) -> _Plan:
                 stats = check.statistics
                 medians.append((name, label, float(stats["min_value"]), float(stats["max_value"])))
                 continue
-            if not _row_level(check, _empty_like(column)):
+            if not _row_level(check, _empty_like(column), _probe_like(column)):
                 unmergeable.append(f"{name}: {label}")
             keep.append(check)
         batch_unique = bool(column.unique) and not column.regex
@@ -344,8 +381,11 @@ def _plan(contract) -> _Plan:
     if contract.index is not None:
         unmergeable.append("(index): index checks")
     frame = pd.DataFrame({n: _empty_like(c) for n, c in contract.columns.items() if not c.regex})
+    probes = {n: _probe_like(c) for n, c in contract.columns.items() if not c.regex}
+    probe = (pd.DataFrame(probes) if all(p is not None for p in probes.values()) and probes
+             else None)
     unmergeable += [f"(frame): {c.error or c.name}" for c in contract.checks
-                    if not _row_level(c, frame)]
+                    if not _row_level(c, frame, probe)]
     per_chunk = contract.update_columns(updates) if updates else contract
     signature = repr((list(contract.columns), medians, unique))
     return _Plan(per_chunk, tuple(medians), tuple(unique), tuple(unmergeable), signature)
@@ -472,6 +512,15 @@ def _require_contract(contract):
             f"{type(contract).__name__}."
         )
     return pa
+
+
+def unmergeable_checks(contract) -> list[str]:
+    """The contract's checks that cannot be merged from chunks (``"column: check"``): checks
+    that judge a whole column at once (a mean, a quantile, value counts), uniqueness over
+    several columns or a regex column, index checks. :func:`validate` runs them on a batch in
+    one piece; :meth:`ContractSummary.merge` refuses them."""
+    _require_contract(contract)
+    return list(_plan(contract).unmergeable)
 
 
 def contract_columns(contract) -> list:

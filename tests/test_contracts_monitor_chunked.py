@@ -68,3 +68,57 @@ def test_the_note_names_the_file_without_a_contract_column(tmp_path):
     result = monitor_parquet(monitor, folder)
     assert result.notes == ("part-0.parquet has no 'region' column: the contract counts its rows "
                             "as a column_in_dataframe violation.",)
+
+
+def test_batches_whose_rows_interleave_in_a_file(tmp_path):
+    s = scenarios.make("data_quality", seed=2, n_reference=2000, n_batches=10, batch_size=500)
+    production = s.production.sample(frac=1.0, random_state=0)  # every batch spread out
+    monitor = Monitor(s.reference, contract=True)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    production.to_parquet(folder / "part-0.parquet")
+    got = monitor_parquet(monitor, folder, batch_size=700).to_monitor_result().contract
+    expected = monitor.run(production).contract
+    pd.testing.assert_frame_equal(got.sort_values(KEYS, ignore_index=True),
+                                  expected.sort_values(KEYS, ignore_index=True))
+
+
+def test_checks_that_judge_a_whole_column_are_refused_before_anything_is_read(tmp_path):
+    import pandera.pandas as pa
+
+    from modellab.contracts import unmergeable_checks
+
+    s = scenarios.make("stable", seed=0, n_reference=2000, n_batches=3, batch_size=500)
+    s.production.to_parquet(tmp_path / "p.parquet")
+    base = infer_contract(s.reference, ["income", "channel"])
+    whole_column = {
+        "mean": base.update_column("income", checks=[pa.Check(lambda v: v.mean() > 0)]),
+        "quantile": base.update_column("income", checks=[pa.Check(lambda v: v < v.quantile(0.95))]),
+        "value counts": base.update_column("channel", checks=[pa.Check(lambda v: v.value_counts() < 300)]),
+    }
+    for name, contract in whole_column.items():
+        assert unmergeable_checks(contract), name
+        store = tmp_path / f"{name}.db"
+        with pytest.raises(ValueError, match="cannot judge chunk by chunk.*Monitor.run"):
+            monitor_parquet(Monitor(s.reference, contract=contract, store=store), tmp_path)
+        assert Monitor.load_history(store).history.empty  # nothing written before the refusal
+    row_wise = base.update_column("income", checks=[pa.Check(lambda v: v > 0)])
+    assert unmergeable_checks(row_wise) == []
+    for contract, why in ((pa.DataFrameSchema(base.columns, strict=True), "strict=True"),
+                          (pa.DataFrameSchema(base.columns, ordered=True), "ordered=True"),
+                          (pa.DataFrameSchema({"inc.*": pa.Column(float, regex=True)}), "regex")):
+        with pytest.raises(ValueError, match=why):
+            monitor_parquet(Monitor(s.reference, contract=contract), tmp_path)
+
+
+def test_a_violation_of_the_whole_table_raises_an_alert():
+    import pandera.pandas as pa
+
+    s = scenarios.make("stable", seed=0, n_reference=2000, n_batches=3, batch_size=500)
+    contract = pa.DataFrameSchema(infer_contract(s.reference, ["income", "age"]).columns,
+                                  ordered=True)
+    production = s.production[["batch", "score", "prediction", "default", "age", "income"]]
+    result = Monitor(s.reference, features=["income", "age"], contract=contract,
+                     rules=[ContractViolated()]).run(production)
+    assert result.history["contract_violations"].tolist() == [1, 1, 1]
+    assert len(result.alerts) == 3 and result.alerts["message"].str.contains("the table").all()

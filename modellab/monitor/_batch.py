@@ -149,8 +149,12 @@ class DatasetSummary:
         return sum(b.rows for b in self.batches.values())
 
     def total(self) -> BatchSummary:
-        """All batches merged into one."""
-        parts = list(self.batches.values())
+        """All batches merged into one, for the overall metrics and drift (segment counts
+        and contract summaries are per batch: batches' rows interleave in files, and a
+        contract summary refuses to merge overlapping row spans)."""
+        from dataclasses import replace
+
+        parts = [replace(b, segments=None, contract=None) for b in self.batches.values()]
         out = parts[0]
         for p in parts[1:]:
             out = out.merge(p)

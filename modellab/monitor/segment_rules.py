@@ -125,7 +125,9 @@ class ContractViolated(Rule):
         structural = history["check"].astype(str).str.match(r"column_in_dataframe|dtype\(|not_empty")
         hits = history[structural | (history["failures"] >= self.min_failures)]
         rows = []
-        for (batch, column), grp in hits.groupby(["batch", "column"], sort=False):
+        # dropna=False: a check on the whole frame (column_ordered, ...) has no column
+        for (batch, column), grp in hits.groupby(["batch", "column"], sort=False, dropna=False):
+            column = "(the table)" if pd.isna(column) else column
             checks = "; ".join(
                 f"{c} ({f} rows, e.g. {e})" for c, f, e in
                 zip(grp["check"], grp["failures"], grp["examples"], strict=True)

@@ -162,12 +162,35 @@ def _refuse_row_tables(monitor) -> None:
     contract summaries, chunk by chunk.)"""
     from modellab.metrics.segment_counts import COUNT_METRICS
 
+    if monitor.contract_ is not None:
+        _refuse_contract(monitor.contract_)
     if monitor.segments and monitor.segment_metric not in COUNT_METRICS:
         raise ValueError(
             f"this Monitor computes segment gaps on {monitor.segment_metric!r} from each "
             f"batch's rows, which monitor_parquet does not hold (it merges counts over "
             f"chunks): run it with Monitor.run on the batches in memory, or pass "
             f"monitor_parquet a Monitor with segment_metric= one of {sorted(COUNT_METRICS)}."
+        )
+
+
+def _refuse_contract(contract) -> None:
+    """Contract checks monitor_parquet cannot judge chunk by chunk, refused before any file
+    is read: checks on a whole column at once, and the file's column layout (strict, ordered,
+    regex columns), which it does not read (it reads the monitor's columns only)."""
+    from modellab.contracts import unmergeable_checks
+
+    why = unmergeable_checks(contract)
+    if contract.strict:
+        why.append(f"strict={contract.strict!r} (no columns beyond the contract's)")
+    if contract.ordered:
+        why.append("ordered=True (columns in the contract's order)")
+    why += [f"{name}: a regex column" for name, col in contract.columns.items() if col.regex]
+    if why:
+        raise ValueError(
+            f"this Monitor's contract has checks monitor_parquet cannot judge chunk by chunk: "
+            f"{'; '.join(why)}. Run Monitor.run on the batches in memory, or drop these checks "
+            f"from the contract (e.g. contract.update_column(name, checks=[...]), "
+            f"strict=False, ordered=False, named columns instead of regex)."
         )
 
 
