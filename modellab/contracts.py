@@ -356,7 +356,33 @@ def _probe_like(column) -> pd.Series | None:
     return None
 
 
+_PLANS: dict = {}
+
+
+def _fingerprint(contract) -> tuple:
+    """What :func:`_plan` reads of a contract, cheaply: a contract edited in place (a column
+    or check added, replaced or re-parametrised) gets another fingerprint."""
+    def checks(items):
+        return tuple((id(c), c.name, repr(c.statistics), c.element_wise) for c in items)
+
+    return (id(contract), contract.strict, contract.ordered, repr(contract.unique),
+            contract.index is not None, checks(contract.checks),
+            tuple((n, str(c.dtype), c.nullable, c.unique, c.regex, str(c.report_duplicates),
+                   checks(c.checks)) for n, c in contract.columns.items()))
+
+
 def _plan(contract) -> _Plan:
+    """The contract's :class:`_Plan`, built once per contract (probing every check costs
+    milliseconds, and a monitor summarises thousands of chunks)."""
+    key = _fingerprint(contract)
+    if key not in _PLANS:
+        if len(_PLANS) > 32:
+            _PLANS.clear()
+        _PLANS[key] = _build_plan(contract)
+    return _PLANS[key]
+
+
+def _build_plan(contract) -> _Plan:
     medians, unique, unmergeable, updates = [], [], [], {}
     for name, column in contract.columns.items():
         keep = []

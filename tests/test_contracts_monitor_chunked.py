@@ -122,3 +122,20 @@ def test_a_violation_of_the_whole_table_raises_an_alert():
                      rules=[ContractViolated()]).run(production)
     assert result.history["contract_violations"].tolist() == [1, 1, 1]
     assert len(result.alerts) == 3 and result.alerts["message"].str.contains("the table").all()
+
+
+def test_a_contract_edited_in_place_is_read_afresh():
+    # summarise() keeps what it learnt of a contract (probing its checks costs milliseconds
+    # per chunk); an edit in place must not be missed.
+    import pandera.pandas as pa
+
+    from modellab.contracts import validate
+
+    ref = pd.DataFrame({"income": [-10.0, 30.0, 40.0]})
+    contract = infer_contract(ref, median_factor=None)
+    batch = pd.DataFrame({"income": [25.0, -5.0]})
+    assert validate(contract, batch).empty
+    contract.columns["income"].checks.append(pa.Check.ge(0))
+    assert validate(contract, batch)["check"].tolist() == ["greater_than_or_equal_to(0)"]
+    contract.columns["income"].checks[-1] = pa.Check.ge(30)
+    assert validate(contract, batch)["failures"].tolist() == [2]
