@@ -538,9 +538,9 @@ class PerformanceEstimator(BaseEstimator):
         k = min(CV_BINS, s.size)
         # Bin of each sorted row from its rank; tied scores share the bin of their first rank.
         first = np.r_[True, ranked[1:] != ranked[:-1]]
-        start = np.maximum.accumulate(np.where(first, np.arange(s.size), 0))
+        first_rank = np.maximum.accumulate(np.where(first, np.arange(s.size), 0))
         bins = np.empty(s.size, dtype=np.intp)
-        bins[order] = start * k // s.size
+        bins[order] = first_rank * k // s.size
         fold = _stratified_folds(y, CV_FOLDS, np.random.default_rng(self.random_state).spawn(1)[0])
         counts = np.bincount((fold * k + bins) * 2 + y.astype(np.intp), minlength=CV_FOLDS * k * 2)
         counts = counts.reshape(CV_FOLDS, k, 2).astype(np.float64)  # [fold, bin] = (neg, pos)
