@@ -163,8 +163,7 @@ def estimate_vs_measured(frame, title):
                                     "upper": "estimated_high"})
     ax = plots.metric_over_time(history, "estimated", reference=estimator.reference_["roc_auc"],
                                 title=title)
-    # measured in its own colour: a second metric_over_time call would reuse the first colour
-    # and replace the title
+    # measured later: squares in the next colour, beside the estimate and its band
     ax.plot(history["batch"], history["realized"], marker="s", markersize=4,
             color=plots.PALETTE[1], label="measured later", zorder=4)
     ax.axhspan(frame["band_lower"].iloc[0], frame["band_upper"].iloc[0], color="grey", alpha=0.1)
