@@ -637,6 +637,13 @@ def report_deadline(aware, kind):
 """
 MISTAKES += [("ex11_monitoring_plan", "b1-check", _RD.replace(old, new), hint) for old, new, hint in [
     ('"general": 15', '"general": 14', "add 15 calendar days"),
+    ('"general": 15', '"general": 16', "not a day later"),
+    ("return aware + dt.timedelta(days=days[kind])",
+     "import numpy as np\n    return np.busday_offset(aware, days[kind], roll='forward').item()",
+     "calendar days, not working days"),
+    ("return aware + dt.timedelta(days=days[kind])",
+     "import pandas as pd\n    return (pd.Timestamp(aware) + pd.offsets.BDay(days[kind])).date()",
+     "calendar days, not working days"),
     ('"death": 10, "widespread": 2', '"death": 2, "widespread": 10', "swapped"),
     ('"death": 10', '"death": 15', "10 if a person died"),
     ("if kind not in days:", "if False:", "raise ValueError"),

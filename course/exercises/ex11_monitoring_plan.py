@@ -165,10 +165,15 @@ check_true(isinstance(first, dt.date) and not isinstance(first, dt.datetime),
            name="report_deadline returns a date", success="report_deadline returns a date.")
 check_digest(str(first), "d9973671edc8e326", "report_deadline(2026-03-02, 'general')",
              hint="return a datetime.date: the day the provider became aware plus 15 days",
-             mistakes={"b5cfac1132337e21": "add 15 calendar days: aware + timedelta(days=15)"})
+             mistakes={"b5cfac1132337e21": "add 15 calendar days: aware + timedelta(days=15)",
+                       "b4c32339a8d045f5": "the deadline is aware + 15 days, not a day later",
+                       "d5d8a0f89d71d8cf": "Art. 73 counts calendar days, not working days: "
+                                           "aware + timedelta(days=15), weekends included"})
 check_digest(by_kind, "ce02cadeca0149bb", "report_deadline(2026-12-24, kind) for 'general', 'death', 'widespread'",
              hint="15 days in general, 10 if a person died, 2 for a widespread infringement",
-             mistakes={"8f745c65f488aaa6": "death is 10 days and widespread 2: swapped"})
+             mistakes={"8f745c65f488aaa6": "death is 10 days and widespread 2: swapped",
+                       "38d0688490cd7196": "Art. 73 counts calendar days, not working days: "
+                                           "aware + timedelta(days=n), weekends included"})
 check_true(refused, "raise ValueError for a kind that is not 'general', 'death' or 'widespread'",
            name="an unknown kind is refused", success="an unknown kind raises ValueError.")
 ### BEGIN HIDDEN TESTS (trusted)
@@ -182,7 +187,8 @@ for aware in [dt.date(2026, 12, 20), dt.date(2027, 2, 27), dt.date(2028, 2, 28)]
     for kind, n in days.items():
         got = learner.evaluate(f"str(report_deadline(dt.date({aware.year}, {aware.month}, {aware.day}), {kind!r}))")
         expect_equal(got, str(aware + dt.timedelta(days=n)), f"report_deadline for a {kind} incident",
-                     hint="general 15 days, death 10 days, widespread 2 days after awareness")
+                     hint="general 15 days, death 10 days, widespread 2 days after awareness "
+                          "(calendar days, weekends included)")
 outcome = learner.evaluate("_outcome", setup=[
     "try:",
     "    report_deadline(dt.date(2026, 1, 1), 'minor')",
