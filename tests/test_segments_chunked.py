@@ -287,3 +287,22 @@ def test_forty_segments_count_right():
         mine = frame["g"] == r.segment
         assert r.value == pytest.approx(recall_score(frame.loc[mine, "default"],
                                                      frame.loc[mine, "prediction"]))
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), [
+    ({"cells": [[1, 2, 3]]}, ValueError, "4 columns"),
+    ({"cells": [[1, 2, 3, -1]]}, ValueError, "whole numbers >= 0"),
+    ({"cells": [[1, 2, 3, 0.5]]}, ValueError, "whole numbers >= 0"),
+    ({"levels": ["a"]}, ValueError, "one segment name per row"),
+    ({"metric": "roc_auc"}, ValueError, "confusion counts"),
+    ({"alpha": 1.5}, ValueError, "alpha"),
+    ({"n_boot": 0}, ValueError, "n_boot"),
+    ({"min_class": -1}, ValueError, "min_class"),
+    ({"rng": 0}, TypeError, "default_rng"),
+])
+def test_gaps_from_cells_refuses_bad_input(kwargs, error, match):
+    args = {"levels": ["a", "b"], "cells": [[50, 10, 10, 30], [40, 20, 15, 25]],
+            "metric": "recall", "alpha": 0.05, "n_boot": 10, "rng": np.random.default_rng(0),
+            "min_rows": 1, "min_class": 1, **kwargs}
+    with pytest.raises(error, match=match):
+        gaps_from_cells(args.pop("levels"), args.pop("cells"), args.pop("metric"), **args)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from modellab._validate import positive_int, probability
 from modellab.metrics.bootstrap import _interval, weighted_metrics
 from modellab.metrics.classification import THRESHOLD_METRICS
 
@@ -192,10 +193,31 @@ class SegmentCounts:
 
 
 # --------------------------------------------------------------------------- gaps
+def _check_cells(cells, name: str) -> np.ndarray:
+    """Counts as an int64 array of rows ``[tn, fp, fn, tp]``, or a clear error."""
+    try:
+        array = np.asarray(cells, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be counts [tn, fp, fn, tp] per row, got "
+                        f"{type(cells).__name__}.") from None
+    if array.ndim not in (1, 2) or array.shape[-1] != 4:
+        raise ValueError(f"{name} must have 4 columns [tn, fp, fn, tp], got shape {array.shape}.")
+    if not np.isfinite(array).all() or (array < 0).any() or (array != np.round(array)).any():
+        raise ValueError(f"{name} must hold whole numbers >= 0 (counts of rows).")
+    return array.astype(np.int64).reshape(-1, 4)
+
+
+def _check_metric(metric) -> None:
+    if metric not in COUNT_METRICS:
+        raise ValueError(f"metric must be one of {sorted(COUNT_METRICS)} (they come from "
+                         f"confusion counts), got {metric!r}.")
+
+
 def cell_metric(metric: str, cells: np.ndarray, zero_division: float = np.nan) -> np.ndarray:
     """``metric`` for each row of ``cells`` (shape (b, 4): tn, fp, fn, tp); 0/0 ratios are
     ``zero_division``."""
-    cells = np.asarray(cells, dtype=np.float64)
+    _check_metric(metric)
+    cells = _check_cells(cells, "cells").astype(np.float64)
     return weighted_metrics((metric,), CELL_LABELS, CELL_DECISIONS, cells, 0.5, zero_division,
                             n=cells.sum(axis=1))[metric]
 
@@ -228,7 +250,20 @@ def gaps_from_cells(levels, cells: np.ndarray, metric: str, *, alpha: float, n_b
     (multinomial, its ``n`` rows), a segment's rest is the other segments' draws.
     Returns rows with ``segment, metric, value, rest, gap, lower, upper, n, n_segments, ci``.
     """
-    cells = np.asarray(cells, dtype=np.int64).reshape(-1, 4)
+    cells = _check_cells(cells, "cells")
+    levels = list(levels)
+    if len(levels) != len(cells):
+        raise ValueError(f"levels has {len(levels)} names for {len(cells)} rows of cells: give "
+                         f"one segment name per row of [tn, fp, fn, tp].")
+    _check_metric(metric)
+    alpha = probability(alpha, "alpha")
+    n_boot = positive_int(n_boot, "n_boot")
+    min_rows = positive_int(min_rows, "min_rows")
+    if isinstance(min_class, bool) or not isinstance(min_class, (int, np.integer)) or min_class < 0:
+        raise ValueError(f"min_class must be a whole number >= 0, got {min_class!r}.")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy Generator (np.random.default_rng(seed)), got "
+                        f"{type(rng).__name__}.")
     n = cells.sum(axis=1)
     pos = cells[:, 2] + cells[:, 3]
     total = cells.sum(axis=0)
