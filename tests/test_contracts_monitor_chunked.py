@@ -68,6 +68,7 @@ def test_the_note_names_the_file_without_a_contract_column(tmp_path):
     result = monitor_parquet(monitor, folder)
     assert result.notes == ("part-0.parquet has no 'region' column: the contract counts its rows "
                             "as a column_in_dataframe violation.",)
+    assert "skipped=0, notes=1," in repr(result)  # a file lacking a column shows in the repr
 
 
 def test_batches_whose_rows_interleave_in_a_file(tmp_path):

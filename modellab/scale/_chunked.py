@@ -154,8 +154,9 @@ class ScaleResult:
         batches = "" if self.history is None else (
             f", batches={len(self.history)}, alerts={len(self.alerts)}")
         drifted = self.drift.loc[self.drift["drifted"], "column"].tolist()
+        notes = f", notes={len(self.notes)}" if self.notes else ""  # files lacking a column
         return (f"ScaleResult(engine={self.engine!r}, n_rows={self.n_rows:,}, "
-                f"n_files={self.n_files}{batches}, skipped={len(self.skipped)}, "
+                f"n_files={self.n_files}{batches}, skipped={len(self.skipped)}{notes}, "
                 f"drifted={drifted})")
 
 
