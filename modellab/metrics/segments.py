@@ -1,9 +1,13 @@
 """Inside the average: metrics per segment, and the fairness measures a lender is asked about.
 
-Every point value comes from the same validated scikit-learn wrappers as
-:func:`modellab.metrics.classification_summary`, and every interval from the same vectorised
-bootstrap as :func:`modellab.metrics.bootstrap_ci` (rows resampled *within* each segment). The
-tests check the values against Fairlearn's :class:`fairlearn.metrics.MetricFrame` and its
+Threshold metrics and the base rate come from each segment's confusion counts
+(:mod:`modellab.metrics.segment_counts`, the core the monitor shares, in memory and chunk by
+chunk), their intervals from resampling those counts (a multinomial draw of the segment's
+rows, the row bootstrap's distribution); ranking and probability metrics (ROC-AUC, PR-AUC,
+Brier, log loss) from the validated scikit-learn wrappers of
+:func:`modellab.metrics.classification_summary` and the vectorised row bootstrap of
+:func:`modellab.metrics.bootstrap_ci`. Rows are resampled *within* each segment. The tests
+check the values against Fairlearn's :class:`fairlearn.metrics.MetricFrame` and its
 ``demographic_parity_ratio`` / ``equal_opportunity_difference``.
 
 Decisions and the favourable outcome
