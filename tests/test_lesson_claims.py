@@ -420,6 +420,21 @@ def test_08_further_critical_alerts_need_enough_defaults(outputs):
 # --------------------------------------------------------------------------- 07
 
 
+def test_07_the_contract_catches_the_three_bugs_as_the_prose_says(outputs):
+    text = outputs("07_data_contracts")
+    # "all 1,000 incomes below the median's lower bound (half the reference median)"
+    # (weeks 5 and 6, in the violations table and again in the monitor's contract table)
+    assert len(re.findall(r"median below 16635 \(1,000 of 1,000 values below\)", text)) >= 2
+    found(text, r"median_between\(min_value=16635\.0, max_value=66540\.0\)",
+          "the income median check at half and twice the reference median")
+    # "more than 800 of 1,000 scores lie above twice the reference median (about 0.05)"
+    above = [int(v) for v in re.findall(r"median above 0\.099\d* \((\d+) of 1,000 values ab", text)]
+    assert len(above) >= 2 and min(above) > 800
+    # "about 300 empty debt ratios"
+    empty = [int(v) for v in re.findall(r"^[45]\s+(\d+)\s+nan\s*$", text, re.M)]
+    assert len(empty) >= 2 and all(280 <= v <= 320 for v in empty)
+
+
 def test_07_service_health_table_alerts_and_the_monitor(outputs):
     text = outputs("07_data_contracts")
     # "week 3 holds a quarter of the usual rows"
