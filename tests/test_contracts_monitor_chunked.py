@@ -140,3 +140,12 @@ def test_a_contract_edited_in_place_is_read_afresh():
     assert validate(contract, batch)["check"].tolist() == ["greater_than_or_equal_to(0)"]
     contract.columns["income"].checks[-1] = pa.Check.ge(30)
     assert validate(contract, batch)["failures"].tolist() == [2]
+
+
+def test_contract_violations_read_back_from_a_store_as_counts(tmp_path):
+    s = scenarios.make("data_quality", seed=0, n_reference=2000, n_batches=12, batch_size=500)
+    in_memory = Monitor(s.reference, contract=True).run(s.production)
+    stored = Monitor(s.reference, contract=True, store=tmp_path / "m.db").run(s.production)
+    pd.testing.assert_series_equal(stored.history["contract_violations"],
+                                   in_memory.history["contract_violations"])
+    assert stored.history["contract_violations"].dtype == "int64"

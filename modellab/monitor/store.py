@@ -389,6 +389,8 @@ class MonitorStore:
                 base[col] = base[col].astype(float).fillna(0).astype(bool)
             elif col.startswith("estimated_") and col.endswith("_alert") or col == "late":
                 base[col] = base[col].astype(float).fillna(0).astype(bool)
+            elif col == "contract_violations" and base[col].notna().all():
+                base[col] = base[col].astype(np.int64)  # a count, as Monitor.run gives it
         return base.reset_index(drop=True)
 
     def _with_wide_view(self, base: pd.DataFrame) -> pd.DataFrame:
