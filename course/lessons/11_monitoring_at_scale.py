@@ -194,8 +194,8 @@ checks
 # same segment gaps and contract violations as `Monitor.run`. Each segment keeps its four
 # confusion counts, which is all recall or precision needs, and each contract check keeps
 # counts and a few examples (a column that must be unique keeps its values, one column of the
-# batch). Only a segment gap on ROC-AUC needs every row, so
-# `monitor_parquet` refuses that set-up and says how to fix it.
+# batch). Only a segment gap on a ranking or probability metric (ROC-AUC, Brier score) needs
+# every row, so `monitor_parquet` refuses that set-up and says how to fix it.
 
 # %% [markdown]
 # ### A damaged file does not stop the run
