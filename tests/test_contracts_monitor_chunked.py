@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from parquet_parts import write_parts
 
 from modellab import scenarios
 from modellab.contracts import infer_contract
@@ -14,18 +15,12 @@ from modellab.scale import monitor_parquet
 KEYS = ["batch", "column", "check"]
 
 
-def _write(frame: pd.DataFrame, folder, rows_per_file: int) -> None:
-    folder.mkdir()
-    for i, start in enumerate(range(0, len(frame), rows_per_file)):
-        frame.iloc[start:start + rows_per_file].to_parquet(folder / f"part-{i:05d}.parquet")
-
-
 @pytest.mark.parametrize("name", ["data_quality", "stable"])
 def test_monitor_parquet_checks_the_contract_as_monitor_run_does(name, tmp_path):
     s = scenarios.make(name, seed=0, n_reference=3000, n_batches=12, batch_size=1500)
     monitor = Monitor(s.reference, contract=True, rules=[ContractViolated()])
     in_memory = monitor.run(s.production)
-    _write(s.production, tmp_path / "data", 2300)  # batches spread over files ...
+    write_parts(s.production, tmp_path / "data", 2300)  # batches spread over files ...
     chunked = monitor_parquet(monitor, tmp_path / "data", batch_size=600)  # ... and chunks
     expected = in_memory.contract.sort_values(KEYS, ignore_index=True)
     got = chunked.to_monitor_result().contract.sort_values(KEYS, ignore_index=True)

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from parquet_parts import write_parts
 from sklearn.metrics import precision_score, recall_score
 
 from modellab import scenarios
@@ -29,12 +30,6 @@ from modellab.scale import monitor_parquet
 SORT = ["batch", "column", "segment"]
 
 
-def _write(frame: pd.DataFrame, folder, rows_per_file: int) -> None:
-    folder.mkdir()
-    for i, start in enumerate(range(0, len(frame), rows_per_file)):
-        frame.iloc[start:start + rows_per_file].to_parquet(folder / f"part-{i:05d}.parquet")
-
-
 @pytest.mark.parametrize("name", ["segment_shift", "protected_group"])
 def test_monitor_parquet_gives_monitor_runs_segment_table(name, tmp_path):
     s = scenarios.make(name, seed=1, n_reference=3000, n_batches=12, batch_size=1500)
@@ -45,7 +40,7 @@ def test_monitor_parquet_gives_monitor_runs_segment_table(name, tmp_path):
                       rules=[SegmentBehind("recall")], n_boot=300, seed=3)
     in_memory = monitor.run(production)
     # batches spread over files of an odd size, read in chunks of another
-    _write(production, tmp_path / "data", 2300)
+    write_parts(production, tmp_path / "data", 2300)
     chunked = monitor_parquet(monitor, tmp_path / "data", batch_size=700)
     expected = in_memory.segments.sort_values(SORT, ignore_index=True)
     got = chunked.to_monitor_result().segments.sort_values(SORT, ignore_index=True)
@@ -59,7 +54,7 @@ def test_monitor_parquet_gives_monitor_runs_segment_table(name, tmp_path):
 def test_the_monitor_finds_the_segment_the_scenario_breaks(tmp_path):
     s = scenarios.make("segment_shift", seed=0, n_reference=4000, n_batches=20, batch_size=4000)
     monitor = Monitor(s.reference, segments=["region"], rules=[SegmentBehind("recall")])
-    _write(s.production, tmp_path / "data", 10_000)
+    write_parts(s.production, tmp_path / "data", 10_000)
     alerts = monitor_parquet(monitor, tmp_path / "data").alerts
     behind = alerts[alerts["rule"].str.startswith("SegmentBehind")]
     east = behind[behind["subject"] == "east"]
@@ -186,7 +181,7 @@ def test_too_many_numeric_levels_are_refused_however_the_batch_is_chunked(tmp_pa
     ref["grade"] = (ref["age"] // 5).clip(upper=15).astype(int)  # 13 values at fit
     prod["grade"] = prod["age"].astype(int)  # ~60 values per batch
     monitor = Monitor(ref, features=["income"], segments=["grade"])
-    _write(prod, tmp_path / "data", 3000)
+    write_parts(prod, tmp_path / "data", 3000)
     with pytest.raises(ValueError, match="pass bins=5"):
         monitor.run(prod)
     for batch_size in (20, 5000):
@@ -269,7 +264,7 @@ def test_the_report_reads_a_base_rate_segment_run(tmp_path):
     from modellab.report import to_markdown
 
     ref, prod = _stream()
-    _write(prod, tmp_path / "data", 3000)
+    write_parts(prod, tmp_path / "data", 3000)
     monitor = Monitor(ref, segments=["region"], segment_metric="base_rate")
     text = to_markdown(monitor_parquet(monitor, tmp_path / "data").to_monitor_result())
     assert "differs between segments by design" in text

@@ -34,6 +34,8 @@ COUNT_METRICS: frozenset[str] = frozenset(THRESHOLD_METRICS) | {"base_rate"}
 #: :func:`modellab.metrics.segment_gaps`' defaults (the monitor uses them): family-wise error
 #: rate per batch, labelled rows and rows of each class a segment (and its rest) needs.
 ALPHA, MIN_ROWS, MIN_CLASS = 0.05, 50, 20
+#: Metrics that read no rate within one class: ``min_class`` does not apply to them.
+CLASS_FREE = frozenset({"base_rate", "positive_rate"})
 #: The four cells, in the order of :attr:`SegmentCounts.cells`: (label, decision).
 CELL_LABELS = np.array([0.0, 0.0, 1.0, 1.0])
 CELL_DECISIONS = np.array([0.0, 1.0, 0.0, 1.0])
@@ -244,7 +246,8 @@ def gaps_from_cells(levels, cells: np.ndarray, metric: str, *, alpha: float, n_b
     """Each segment's ``metric`` against the rest of its batch, from its confusion counts.
 
     ``cells[i]`` holds segment ``levels[i]``'s ``[tn, fp, fn, tp]``. A segment is judged when
-    it and the rest both have ``min_rows`` labelled rows and ``min_class`` of each class; with
+    it and the rest both have ``min_rows`` labelled rows and ``min_class`` of each class (not
+    for :data:`CLASS_FREE` metrics); with
     ``k`` >= 2 judged, each gap gets a percentile bootstrap interval at ``1 - alpha / k``
     (Bonferroni). The bootstrap is stratified: every segment's cells are drawn on their own
     (multinomial, its ``n`` rows), a segment's rest is the other segments' draws.
@@ -264,6 +267,8 @@ def gaps_from_cells(levels, cells: np.ndarray, metric: str, *, alpha: float, n_b
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy Generator (np.random.default_rng(seed)), got "
                         f"{type(rng).__name__}.")
+    if metric in CLASS_FREE:
+        min_class = 0  # a share of rows, not a rate within one class: no class needs filling
     n = cells.sum(axis=1)
     pos = cells[:, 2] + cells[:, 3]
     total = cells.sum(axis=0)

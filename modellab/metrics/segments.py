@@ -797,7 +797,7 @@ def segment_gaps(
     else:
         require_columns(frame, [by])
         batches = frame[by].to_numpy()
-    min_class = positive_int(min_class, "min_class") if metric not in ("base_rate", "positive_rate") else 0
+    min_class = positive_int(min_class, "min_class")
     codes = labels.cat.codes.to_numpy().astype(np.int64)  # int8 for few segments: 4x overflows
     labelled = ~np.isnan(y)
     rows = []

@@ -6,9 +6,11 @@ are computed from: the drift counts over the reference's profile
 score histograms on bins fixed by the reference scores (ROC-AUC, PR-AUC), sums for the
 Brier score, the mean score and the flag rate, the number of rows scored, and the first
 timestamp (with the row count, the per-batch part of service health,
-:mod:`modellab.monitor.health`), and with segments, the confusion counts of each segment
-(:class:`modellab.metrics.segment_counts.SegmentCounts`, from which the segment gaps come). Rows without a score (the model did not score them) count
-in ``n`` and in the drift and missing-value counts, and in no model metric. The feature
+:mod:`modellab.monitor.health`), with segments the confusion counts of each segment
+(:class:`modellab.metrics.segment_counts.SegmentCounts`, which the segment gaps come from),
+and with a contract its mergeable summary (:func:`modellab.contracts.summarise`). Rows
+without a score (the model did not score them) count in ``n`` and in the drift and
+missing-value counts, and in no model metric. The feature
 histograms are a view of the drift counts (:meth:`ReferenceProfile.histograms`), so each
 chunk is counted once. Summaries of any split of the rows merge (:meth:`BatchSummary.merge`)
 into the summary of all of them; :func:`batch_result` turns one into the
@@ -376,7 +378,7 @@ def batch_result(plan: Plan, key, b: BatchSummary, cache: dict | None = None, *,
     the columns of :attr:`MonitorResult.history`, plus ``roc_auc_max_error`` when ROC-AUC
     comes from the score histograms; ``cache`` keeps restricted detectors between
     batches; ``with_drift=False`` (the reference row) leaves drift out (share 0). The
-    tables are ``{"segments": ...}`` when the plan has segments (else ``{}``).
+    tables are ``{"segments": ..., "contract": ...}`` for what the plan has (else ``{}``).
     """
     row = {"batch": key, "start": b.start if b.start is not None else pd.NaT}
     metrics = metrics_row(b, plan.metrics)
@@ -430,7 +432,6 @@ def segment_table(plan: Plan, key, counts: dict) -> pd.DataFrame:
     from modellab.monitor.store import SEGMENT_COLUMNS
 
     rows = []
-    label_only = plan.segment_metric in ("base_rate", "positive_rate")
     for column, spec in plan.segments.items():
         cells = counts[column].cells if column in counts else {}
         spec.check_levels(cells)
@@ -438,7 +439,7 @@ def segment_table(plan: Plan, key, counts: dict) -> pd.DataFrame:
         found = gaps_from_cells(
             levels, np.array([cells[v] for v in levels]).reshape(-1, 4), plan.segment_metric,
             alpha=ALPHA, n_boot=plan.n_boot, rng=np.random.default_rng(plan.seed),
-            min_rows=MIN_ROWS, min_class=0 if label_only else MIN_CLASS)
+            min_rows=MIN_ROWS, min_class=MIN_CLASS)
         rows.extend({"batch": key, "column": column, **r} for r in found)
     return pd.DataFrame(rows, columns=SEGMENT_COLUMNS).astype({"segment": str})
 

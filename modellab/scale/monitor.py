@@ -82,7 +82,8 @@ def monitor_parquet(monitor, path, by: str = "batch", *, order="auto", client=No
         :attr:`MonitorResult.contract <modellab.monitor.MonitorResult.contract>` and the
         history's ``contract_violations`` (from contract summaries merged over chunks,
         :func:`modellab.contracts.summarise`: the same table as ``Monitor.run``; a file
-        without a contract column is a ``column_in_dataframe`` violation for its rows); ``alerts`` (:data:`modellab.monitor.ALERT_COLUMNS`);
+        without a contract column is a ``column_in_dataframe`` violation for its rows);
+        ``alerts`` (:data:`modellab.monitor.ALERT_COLUMNS`);
         ``drift`` and ``metrics`` for all rows together; ``skipped``; ``n_rows``,
         ``n_files``, ``engine``; :meth:`~ScaleResult.to_monitor_result` for the whole
         :class:`~modellab.monitor.MonitorResult` (reports, alert scoring). With a store,
