@@ -79,8 +79,11 @@ def test_quantile_bins_are_fixed_at_fit_and_open_at_the_ends():
     ref = pd.DataFrame({"age": np.arange(20.0, 60.0)})
     spec = fit_segment(ref, "age", 4)
     assert spec.names[0].startswith("[-inf, ") and spec.names[-1].endswith(", inf)")
-    later = pd.DataFrame({"age": [5.0, 90.0, np.nan]})  # outside the reference: still binned
-    assert list(np.asarray(spec.labels(later))) == [spec.names[0], spec.names[-1], "(missing)"]
+    later = pd.DataFrame({"age": [5.0, 90.0, np.nan, np.inf, -np.inf]})  # still binned
+    assert list(np.asarray(spec.labels(later))) == [spec.names[0], spec.names[-1], "(missing)",
+                                                    spec.names[-1], spec.names[0]]
+    with pytest.raises(ValueError, match="infinite.*replace them with NaN"):
+        fit_segment(pd.DataFrame({"age": [20.0, 30.0, 40.0, np.inf]}), "age", 2)
     explicit = fit_segment(ref, "age", [18, 40, 65])
     with pytest.raises(ValueError, match="widen the edges"):
         explicit.labels(later)

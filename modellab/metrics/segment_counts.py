@@ -78,6 +78,8 @@ class SegmentSpec:
             ) from None
         edges = np.asarray(self.edges, dtype=np.float64)
         codes = np.searchsorted(edges, values, side="right") - 1
+        if not self.explicit:  # open outer bins: +inf belongs to the top one, "[z, inf)"
+            codes = np.minimum(codes, len(edges) - 2)
         outside = ~np.isnan(values) & ((codes < 0) | (codes >= len(edges) - 1))
         if outside.any():
             raise ValueError(

@@ -127,6 +127,13 @@ def segment_labels(frame: pd.DataFrame, segment: str, bins=None) -> pd.Series:
         edges = _edges(col, bins, segment)
         cut = pd.cut(col, edges, right=False)
         outside = cut.isna() & col.notna()
+        infinite = outside & np.isinf(pd.to_numeric(col, errors="coerce"))
+        if infinite.any():
+            raise ValueError(
+                f"{int(infinite.sum())} value(s) of {segment!r} are infinite, which no bin "
+                f"holds: replace them with NaN (they then form the segment {MISSING!r}) or "
+                f"with a finite value."
+            )
         if outside.any():
             raise ValueError(
                 f"{int(outside.sum())} value(s) of {segment!r} fall outside the bins "
@@ -171,8 +178,10 @@ def _number_name(value) -> str:
 
 def _edges(col: pd.Series, bins, segment: str) -> np.ndarray:
     values = col.dropna().to_numpy(dtype=np.float64)
+    values = values[np.isfinite(values)]  # quantile edges of the finite values
     if values.size == 0:
-        raise ValueError(f"segment column {segment!r} has no values to bin (all missing).")
+        raise ValueError(f"segment column {segment!r} has no finite values to bin (all missing "
+                         f"or infinite).")
     if isinstance(bins, (int, np.integer)) and not isinstance(bins, bool):
         k = positive_int(bins, "bins")
         edges = np.unique(np.quantile(values, np.linspace(0, 1, k + 1)))
