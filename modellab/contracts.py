@@ -561,6 +561,80 @@ def contract_columns(contract) -> list:
     return list(contract.columns)
 
 
+def _stable_repr(value) -> str:
+    """``repr`` without memory addresses (they change from run to run)."""
+    text = repr(value)
+    return type(value).__qualname__ if " at 0x" in text else text
+
+
+def _code_fingerprint(code) -> list[str]:
+    # Nested code objects (a lambda inside the check) by their own contents: their repr
+    # holds an address.
+    return [code.co_code.hex(), repr(code.co_names), *(
+        "|".join(_code_fingerprint(c)) if hasattr(c, "co_code") else _stable_repr(c)
+        for c in code.co_consts)]
+
+
+def _function_fingerprint(fn) -> str:
+    """A short hash of what a check function computes: its byte code, the constants and
+    names it uses, its defaults and the values it closes over (``lambda s: s > t`` with
+    another ``t`` differs). The same function defined again (a notebook re-run) keeps it."""
+    import functools
+    import hashlib
+
+    parts = []
+    while isinstance(fn, functools.partial):
+        parts += [_stable_repr(fn.args), _stable_repr(sorted(fn.keywords.items()))]
+        fn = fn.func
+    code = getattr(fn, "__code__", None)
+    if code is None:  # a callable object or a builtin: its type and value
+        parts.append(_stable_repr(fn))
+    else:
+        parts += _code_fingerprint(code)
+        parts += [_stable_repr(fn.__defaults__), _stable_repr(fn.__kwdefaults__)]
+        for cell in fn.__closure__ or ():
+            try:
+                parts.append(_stable_repr(cell.cell_contents))
+            except ValueError:  # an empty cell
+                parts.append("<empty>")
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:16]
+
+
+def custom_checks(contract) -> list[dict]:
+    """The contract's checks that ``contract.to_yaml()`` leaves out, with a fingerprint each.
+
+    pandera saves a check as its name and statistics, so a check written as a function
+    (``pa.Check(lambda s: s > 0, name="positive")``) is skipped with a warning: two contracts
+    that differ only there have the same YAML. A monitor's store keeps this list beside the
+    YAML, so a store is never shared by monitors that check different things. One dict per
+    check: ``column`` (``None`` for a check of the whole table), ``check`` (its name),
+    ``element_wise`` and ``code`` (a hash of the function; see :func:`_function_fingerprint`).
+
+    Examples
+    --------
+    >>> pa = _pa()
+    >>> one = pa.DataFrameSchema({"x": pa.Column(float, pa.Check(lambda s: s > 0, name="pos"))})
+    >>> two = pa.DataFrameSchema({"x": pa.Column(float, pa.Check(lambda s: s > 5, name="pos"))})
+    >>> [c["check"] for c in custom_checks(one)]
+    ['pos']
+    >>> custom_checks(one) == custom_checks(two)
+    False
+    """
+    _require_contract(contract)
+
+    def listed(column, checks):
+        return [
+            {"column": column, "check": str(c.name), "element_wise": bool(c.element_wise),
+             "code": _function_fingerprint(c._check_fn)}
+            for c in checks if not c.statistics  # registered and built-in checks have statistics
+        ]
+
+    out = listed(None, contract.checks)
+    for name, column in contract.columns.items():
+        out += listed(str(name), column.checks)
+    return out
+
+
 def summarise(contract, chunk: pd.DataFrame, origin: tuple[int, int] = (0, 0)) -> ContractSummary:
     """Summarise a chunk of one batch against a contract, to merge with the batch's other chunks.
 

@@ -200,3 +200,45 @@ def test_service_health_arrival_delay_and_errors():
         VolumeOutside(low=2)
     with pytest.raises(ValueError, match="service_health"):
         VolumeOutside().evaluate(pd.DataFrame({"batch": [0]}))
+
+
+def _above(bound):
+    return lambda v: v > bound
+
+
+def _custom(*checks):
+    from modellab.contracts import custom_checks
+
+    return custom_checks(pa.DataFrameSchema({"x": pa.Column(float, list(checks))}))
+
+
+def test_custom_checks_fingerprint_what_a_check_computes_not_where_it_was_defined():
+    import functools
+
+    # listed: the checks the YAML leaves out; built-in and registered ones are in the YAML
+    listed = _custom(pa.Check(lambda v: v > 0, name="pos"), pa.Check.greater_than(0))
+    assert [(c["column"], c["check"], c["element_wise"]) for c in listed] == [("x", "pos", False)]
+    assert _custom(pa.Check.greater_than(0), pa.Check.median_between(0, 1)) == []
+    # defined again (a notebook re-run): the same fingerprint; another constant, closure
+    # value, default, operator or partial argument: another one
+    same = [_custom(pa.Check(lambda v: v > 0, name="pos")) for _ in range(2)]
+    assert same[0] == same[1]
+    assert _custom(pa.Check(_above(1), name="a")) == _custom(pa.Check(_above(1), name="a"))
+    variants = [
+        pa.Check(lambda v: v > 0, name="c"), pa.Check(lambda v: v > 5, name="c"),
+        pa.Check(lambda v: v >= 0, name="c"), pa.Check(_above(1), name="c"),
+        pa.Check(_above(2), name="c"), pa.Check(lambda v, t=3: v > t, name="c"),
+        pa.Check(lambda v, t=4: v > t, name="c"),
+        pa.Check(functools.partial(lambda v, t: v > t, t=5), name="c"),
+        pa.Check(functools.partial(lambda v, t: v > t, t=6), name="c"),
+        pa.Check(lambda v: v.notna(), name="c"), pa.Check(lambda v: v.isna(), name="c"),
+    ]
+    codes = [_custom(c)[0]["code"] for c in variants]
+    assert len(set(codes)) == len(codes)
+    # a check of the whole table is listed with column None
+    from modellab.contracts import custom_checks
+
+    table = pa.DataFrameSchema({"x": pa.Column(float)}, checks=[pa.Check(lambda df: df["x"] > 0, name="t")])
+    assert [(c["column"], c["check"]) for c in custom_checks(table)] == [(None, "t")]
+    with pytest.raises(TypeError, match="pandera DataFrameSchema"):
+        custom_checks({"x": "float"})

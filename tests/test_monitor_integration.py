@@ -211,3 +211,30 @@ def test_store_refuses_a_monitor_set_up_differently_in_estimator_segments_contra
         Monitor(s.reference, store=path, **{**setup, "contract": edited})
     # nothing was written by the refused monitors
     assert MonitorResult.from_store(path).history["batch"].tolist() == [0, 1]
+
+
+def test_store_refuses_a_contract_whose_custom_checks_differ(tmp_path, recwarn):
+    # pandera's YAML leaves out checks written as functions: the store compares them as well
+    import pandera.pandas as pa
+
+    s = scenarios.make("stable", seed=0, n_reference=2000, n_batches=2, batch_size=500)
+    base = infer_contract(s.reference, ["income"])
+
+    def contract(bound):
+        column = base.columns["income"]
+        return base.update_column("income", checks=[*column.checks,
+                                                    pa.Check(lambda v: v > bound, name="above")])
+
+    with pytest.warns(UserWarning, match="Check `above` will be skipped"):
+        assert contract(0).to_yaml() == contract(10**9).to_yaml() == base.to_yaml()
+    recwarn.clear()
+    path = tmp_path / "m.db"
+    Monitor(s.reference, store=path, contract=contract(0)).run(s.production)
+    Monitor(s.reference, store=path, contract=contract(0)).run(s.production)  # defined again: same
+    for other, says in [(contract(10**9), "income: above changed"), (base, "income: above only in the store")]:
+        with pytest.raises(ValueError, match=f"custom checks differ \\(contract_checks; {says}\\)") as err:
+            Monitor(s.reference, store=path, contract=other)
+        assert "with the store's contract" in str(err.value)
+    assert MonitorResult.from_store(path).history["batch"].tolist() == [0, 1]
+    # the monitor no longer passes on pandera's "will be skipped" warning
+    assert not [w for w in recwarn if "Only registered checks" in str(w.message)]

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -52,7 +53,8 @@ _RESERVED = ("batch", "timestamp")
 _STORE_IDENTITY = ("target", "score", "prediction", "features", "threshold", "metrics",
                    "drift_method", "drift_options", "estimator", "segments", "segment_bins",
                    "segment_edges",
-                   "segment_metric", "contract_schema", "expected_rows", "cadence_days")
+                   "segment_metric", "contract_schema", "contract_checks", "expected_rows",
+                   "cadence_days")
 #: History columns of service health derived from the history so far (the rest of
 #: :data:`modellab.monitor.health.HEALTH_COLUMNS` is per batch: n, start, scored_share).
 _HEALTH_DERIVED = ("expected_rows", "volume_ratio", "gap_days", "cadence_days", "late",
@@ -484,7 +486,9 @@ class Monitor:
             # the bins fitted from the reference's quantiles (segments={"age": 4})
             "segment_edges": {c: list(s.edges) for c, s in self.segment_specs_.items()
                               if s.kind == "bins" and not s.explicit},
-            "contract_schema": None if self.contract_ is None else self.contract_.to_yaml(),
+            "contract_schema": None if self.contract_ is None else _contract_yaml(self.contract_),
+            # checks written as functions, which the YAML leaves out
+            "contract_checks": [] if self.contract_ is None else _custom_checks(self.contract_),
             "estimator": None if self.estimator_ is None else _estimator_spec(self.estimator_),
             "expected_rows": self.expected_rows_, "cadence_days": self.cadence_days_,
         }
@@ -504,7 +508,8 @@ class Monitor:
                             f"{self.store_} was written by a monitor with "
                             f"{_differs(key, meta[key], ours)}: one store holds one monitoring "
                             f"set-up, so its history stays comparable. Start a new store "
-                            f"(store='<new file>'), or build the Monitor with the store's {key}."
+                            f"(store='<new file>'), or build the Monitor with the store's "
+                            f"{'contract' if key.startswith('contract') else key}."
                         )
                 # Keep the first reference metrics, so a re-run never rewrites history's yardstick.
                 config = self._config()
@@ -860,6 +865,20 @@ def _estimator_spec(estimator) -> dict:
             **{k: v for k, v in estimator.get_params(deep=False).items()}}
 
 
+def _custom_checks(contract) -> list[dict]:
+    from modellab.contracts import custom_checks
+
+    return custom_checks(contract)
+
+
+def _contract_yaml(contract) -> str:
+    """``contract.to_yaml()`` without pandera's warning that checks written as functions are
+    skipped: the store keeps those as ``contract_checks``."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Only registered checks may be serialized")
+        return contract.to_yaml()
+
+
 def _differs(key, stored, ours) -> str:
     """``key=<stored>, not <ours>`` for the refusal message; a contract by its differing
     lines, long values shortened."""
@@ -869,6 +888,16 @@ def _differs(key, stored, ours) -> str:
                                                       lineterm="")][2:8]
         return "a different data contract (contract_schema; " + "; ".join(
             s.strip() for s in diff if not s.startswith("@@")) + ")"
+
+    if key == "contract_checks" and isinstance(stored, list) and isinstance(ours, list):
+        def named(checks):
+            return {f"{c.get('column') or '(table)'}: {c.get('check')}": c for c in checks}
+
+        a, b = named(stored), named(ours)
+        changed = [n for n in dict.fromkeys([*a, *b]) if a.get(n) != b.get(n)]
+        return "a data contract whose custom checks differ (contract_checks; " + "; ".join(
+            f"{n} {'only in the store' if n not in b else 'only here' if n not in a else 'changed'}"
+            for n in changed[:6]) + ")"
 
     def short(value):
         text = repr("<a data contract>" if key == "contract_schema" and value else value)
