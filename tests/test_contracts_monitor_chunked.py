@@ -64,6 +64,21 @@ def test_the_note_names_the_file_without_a_contract_column(tmp_path):
     assert result.notes == ("part-0.parquet has no 'region' column: the contract counts its rows "
                             "as a column_in_dataframe violation.",)
     assert "skipped=0, notes=1," in repr(result)  # a file lacking a column shows in the repr
+    # the MonitorResult carries it, and both reports list it where a reader looks
+    from modellab.report import render, render_markdown
+
+    monitor_result = result.to_monitor_result()
+    assert monitor_result.notes == result.notes
+    for fmt in ("md", "html"):
+        path = tmp_path / f"report.{fmt}"
+        (render_markdown if fmt == "md" else render)(monitor_result, path)
+        text = path.read_text()
+        assert "How the data files were read" in text and "part-0.parquet has no" in text
+    # a run in memory has no files, hence no such section
+    in_memory = monitor.run(s.production)
+    assert in_memory.notes == ()
+    render_markdown(in_memory, tmp_path / "plain.md")
+    assert "How the data files were read" not in (tmp_path / "plain.md").read_text()
 
 
 def test_batches_whose_rows_interleave_in_a_file(tmp_path):

@@ -76,6 +76,11 @@ class MonitorResult:
     contract : DataFrame
         With ``Monitor(contract=...)``: one row per batch x failing check, ``batch, column,
         check, failures, examples`` (:func:`modellab.contracts.validate`); empty otherwise.
+    notes : tuple of str
+        From :func:`modellab.scale.monitor_parquet`: how this run counted the rows of files
+        that lacked a column (e.g. a file without the label column: its rows count as
+        unlabelled), one sentence each; the report lists them. Empty otherwise (and not
+        kept in a store: they describe one run's files).
 
     With ``Monitor(estimator=...)`` the history also has, per estimated metric,
     ``estimated_<metric>``, ``estimated_<metric>_lower``/``_upper`` and
@@ -94,6 +99,7 @@ class MonitorResult:
     new_batches: list = field(default_factory=list)
     segments: pd.DataFrame = field(default_factory=lambda: _empty("segments"))
     contract: pd.DataFrame = field(default_factory=lambda: _empty("contract"))
+    notes: tuple = ()
 
     @classmethod
     def from_store(cls, path) -> MonitorResult:

@@ -369,13 +369,16 @@ def _context(result, facts: ReportFacts, audience, title, max_features, html: bo
 
 def _inside_sections(result, facts: ReportFacts) -> dict:
     """Measured vs estimated performance, "Who is affected" and the data-contract line, for a
-    monitor run with ``estimator=``, ``segments=`` or ``contract=`` (``None`` otherwise)."""
+    monitor run with ``estimator=``, ``segments=`` or ``contract=`` (``None`` otherwise), and
+    the notes on files that lacked a column (``monitor_parquet``; empty otherwise)."""
     from modellab.report.affected import affected_items, contract_lines
     from modellab.report.estimated import has_estimates, performance_status
 
     history, config = result.history, getattr(result, "config", None) or {}
     metric = facts.primary_metric
-    out = {"estimated": None, "affected": None, "contract": None}
+    # files of a monitor_parquet run that lacked a column, and how their rows counted
+    out = {"estimated": None, "affected": None, "contract": None,
+           "data_notes": list(getattr(result, "notes", ()) or ())}
     if has_estimates(history, metric):
         status = performance_status(history, metric)
         out["estimated"] = {

@@ -147,11 +147,12 @@ def monitor_parquet(monitor, path, by: str = "batch", *, order="auto", client=No
     metrics = _batch.metrics_row(total, plan.metrics)
     metrics["roc_auc_max_error"] = metrics.pop("_roc_bound")
     metrics.pop("_note")
+    notes = tuple(summary.notes(plan))
     return chunked.ScaleResult(
         drift=_batch.drift_table(plan.detector, total.counts),
         metrics=pd.Series(metrics, dtype="float64", name="value"),
         skipped=skipped, n_rows=summary.n_rows, n_files=summary.files_read, engine=engine,
-        monitor_result=monitor_result, notes=tuple(summary.notes(plan)),
+        monitor_result=monitor_result._with(notes=notes), notes=notes,
     )
 
 
