@@ -6,8 +6,10 @@
 # happened, decide what to do, and tell the people who need to know — before the outcomes that
 # would prove you right have arrived.
 #
-# About 30 minutes. The graded exercise `ex06_capstone` gives you a different incident to solve
-# on your own.
+# About 30 minutes as a workshop briefing, where the instructor runs the cells and the class
+# discusses each decision. On your own, allow about an hour and a quarter: there are over 40 code
+# cells and an incident log to read. The graded exercise `ex06_capstone` gives you a different
+# incident to solve on your own.
 
 # %% [markdown]
 # > **Executive summary — for readers who skip the code**
