@@ -40,7 +40,54 @@ MAX_ERROR_CHARS = 400  # of a learner's error message, in a cause (feedback, gra
 
 
 class LearnerError(AssertionError):
-    """A learner's answer could not be obtained (missing, crashed, too slow, kernel died)."""
+    """A learner's answer could not be obtained (missing, crashed, too slow, kernel died).
+
+    ``str(error)`` is for the learner; ``detail`` holds text they must not see (their own error
+    message once their code had the grader's held-out inputs), for the instructor's log only.
+    """
+
+    def __init__(self, message: str = "", *, detail: str = ""):
+        super().__init__(message)
+        self.detail = detail
+
+
+# requests whose inputs the grader chose (held-out data): after one, learner code has seen them
+_HELD_OUT_OPS = ("call", "evaluate", "rerun")
+
+
+def _known_exception_names() -> frozenset:
+    """Exception type names a cause may show: Python's own and the libraries' a learner's code
+    typically calls. Any other name is the learner's to choose, and could spell out data."""
+    import builtins
+    import importlib
+
+    names = {n for n, v in vars(builtins).items()
+             if isinstance(v, type) and issubclass(v, BaseException)}
+    for module in ("numpy.exceptions", "numpy.linalg", "pandas.errors", "sklearn.exceptions",
+                   "scipy.linalg", "pyarrow.lib", "modellab.checks", "modellab.scale.parquet"):
+        try:
+            found = vars(importlib.import_module(module)).values()
+        except Exception:  # a library that is not installed: its names are not shown
+            continue
+        names |= {v.__name__ for v in found if isinstance(v, type) and issubclass(v, BaseException)}
+    return frozenset(names)
+
+
+_KNOWN_EXCEPTIONS: frozenset | None = None
+
+
+def _shown_type(error: str) -> str:
+    """The exception type of a learner error ``"Type: message"``, as a cause may show it: a
+    known name, else ``"an exception"`` (a type the learner named could carry the data)."""
+    global _KNOWN_EXCEPTIONS
+    if _KNOWN_EXCEPTIONS is None:
+        _KNOWN_EXCEPTIONS = _known_exception_names()
+    name = error.split(":", 1)[0].strip()
+    return name if name in _KNOWN_EXCEPTIONS else "an exception"
+
+
+def _error_name(error: str) -> str:
+    return error.split(":", 1)[0].strip()
 
 
 @dataclass
@@ -134,6 +181,10 @@ class KernelSession:
         # runs one learner kernel at a time) unless told otherwise
         self.uid = _uid_for(os.getpid()) if uid is None else int(uid)
         self.restarts = 0
+        # True once a request gave learner code inputs the grader chose: from then on its error
+        # texts (even in a later `value` request) may quote them, and stay out of the causes. Not
+        # reset by a restart: the kernel may have written them to a file in its home
+        self.held_out_seen = False
         self.km = self.kc = None
         self._runtime = None
 
@@ -261,7 +312,18 @@ class KernelSession:
 
     # -- requests ----------------------------------------------------------------------
     def request(self, req: dict, *, timeout: float | None = None):
-        """Send one protocol request; return the decoded value or raise :class:`LearnerError`."""
+        """Send one protocol request; return the decoded value or raise :class:`LearnerError`.
+
+        Once learner code has been given inputs the grader chose (``call``, ``evaluate``,
+        ``rerun``), the text of its errors never reaches a cause: a learner could raise an
+        exception whose message is the held-out data (``raise ValueError(df.to_csv())``), and
+        an honest error may quote it (a missing column, a value that is not a number). The
+        cause keeps the exception's type and says how to see the message; the text goes to
+        :attr:`LearnerError.detail` (the instructor's log).
+        """
+        if req["op"] in _HELD_OUT_OPS:
+            self.held_out_seen = True
+        private = self.held_out_seen
         payload = json.dumps({**req, "io_dir": self.kernel_io_dir})
         code = _REQUEST_CODE[self.language].format(payload=payload)
         result = self.run(code, timeout=timeout)
@@ -273,25 +335,51 @@ class KernelSession:
         if result.status in ("timeout", "died"):
             raise LearnerError(f"{what} {result.cause}")
         if len(replies) != 1:
+            if private and result.cause:  # an error of the request code: learner code may replace it
+                raise LearnerError(f"{what}: the kernel gave no answer (it raised "
+                                   f"{_shown_type(result.cause)})", detail=result.cause)
             raise LearnerError(f"{what}: the kernel gave no answer ({result.cause or 'no reply'})")
         try:
             reply = json.loads(replies[0]["data"][REPLY_MIME])
             if not reply.get("ok"):
                 # the kernel's own code may be replaced: its text is cut here, not only there
                 error = " ".join(str(reply.get("error", "failed")).split())[:MAX_ERROR_CHARS]
-                if error.startswith("NotImplementedError"):
+                if _error_name(error) == "NotImplementedError":
                     label = req["name"] if req["op"] in ("value", "call") else what
                     raise LearnerError(f"{label} is not answered yet: replace "
                                        "`raise NotImplementedError()` with your code")
-                if error.startswith("NameError") and req["op"] == "value":
+                if _error_name(error) == "NameError" and req["op"] == "value":
                     raise LearnerError(f"{req['name']} is not defined in your notebook "
                                        "(did its cell run without an error?)")
+                if private:
+                    raise LearnerError(_private_cause(req, what, _shown_type(error)), detail=error)
                 raise LearnerError(f"{what} raised {error}")
             return decode(reply["value"], str(self.io_dir))
         except LearnerError:
             raise
         except Exception as exc:
+            if private:  # e.g. a forged reply naming a "file" spelled from the held-out data
+                raise LearnerError(f"{what}: the answer could not be read ({type(exc).__name__})",
+                                   detail=str(exc)[:MAX_ERROR_CHARS]) from None
             raise LearnerError(f"{what}: the answer could not be read ({type(exc).__name__}: {exc})") from None
+
+
+def _private_cause(req: dict, what: str, kind: str) -> str:
+    """The cause of a learner error whose message is withheld (see :meth:`KernelSession.request`)."""
+    op = req["op"]
+    if op == "value":  # the learner's own variable, read after their code had held-out data
+        return (f"{what} raised {kind} when the grader read it; its message is not shown, as "
+                "your code had been given the grader's held-out data before: run the cell in "
+                "your notebook to see it")
+    where = "" if op == "rerun" else " on the grader's held-out data"
+    hint = {"NameError": "; a name it uses is not defined (an import or a variable from another "
+                         "cell?)",
+            "KeyError": "; a key or column it looks up is not there"}.get(kind, "")
+    subject = "your answer cell" if op == "rerun" else "your code"
+    data = "those data" if where else "the grader's held-out data"
+    return (f"{what} raised {kind}{where}{hint}. Its message is not shown (it could quote "
+            f"{data}): run {subject} on examples of your own (another week or seed, missing "
+            "values, an edge case) to see it")
 
 
 class Learner:

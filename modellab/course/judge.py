@@ -375,6 +375,9 @@ class TrustedExecute(NbGraderPreprocessor):
             cause = None
         except (TestFailed, LearnerError) as exc:
             cause = str(exc)
+            if getattr(exc, "detail", ""):  # the learner's own error text: could quote held-out data
+                self.log.warning("%s: the learner's error, not shown to them (it could quote "
+                                 "held-out data): %s", gid, exc.detail)
         except _OverBudget:
             cause = (f"{gid}: judging your answers took more than {self.trusted_cpu_seconds} s of "
                      f"the grader's CPU time (an answer far larger or slower to read than it "
