@@ -19,7 +19,8 @@ tests shared a process (see ``course/AUTHORING.md`` for the exercise format):
 
 Trusted tests use the small vocabulary below (:func:`expect_close`, :func:`expect_equal`,
 :func:`expect_true`, :func:`expect_in_range`, :func:`expect_choice`): their messages name
-what is wrong and never show an expected value.
+what is wrong and never show an expected value, nor a learner's value beyond its type or how
+many numbers it holds (a returned text or list could be built from the held-out inputs).
 
 Examples
 --------
