@@ -7,7 +7,10 @@ expected value away, unless the author passes ``reveal=True``.
 
 Cells a learner has not answered yet (the answer is still ``...`` or ``None``,
 or the answer cell raised ``NotImplementedError``) raise :class:`NotAnswered`
-with a friendly "not answered yet" message instead of a confusing traceback.
+with a friendly "not answered yet" message instead of a confusing traceback. So
+does a check cell run before its answer cell (after a kernel restart): "⏳ `name`
+is not defined yet: run your answer cell above first". A name missing *inside*
+the learner's function is their code's error: ❌ naming that name.
 
 Example
 -------
@@ -115,6 +118,57 @@ def _fail(message: str, hint: str | None = None) -> CheckFailed:
     return CheckFailed(text)
 
 
+def _missing_name(exc: NameError) -> str:
+    name = getattr(exc, "name", None)
+    if not name:
+        found = re.search(r"(?:name|local variable) '([^']+)'", str(exc))
+        name = found.group(1) if found else "a name"
+    return name
+
+
+def _not_defined_yet(exc: NameError) -> str:
+    """The ⏳ line for a check cell that looks up an answer (or set-up name) not defined yet."""
+    return (f"⏳ `{_missing_name(exc)}` is not defined yet: run your answer cell above first "
+            "(after a kernel restart every cell above must run again: Run → Run All Above).")
+
+
+def _missing_inside_hint(exc: NameError, where: str = "your answer cell") -> str:
+    if isinstance(exc, UnboundLocalError):
+        return f"in {where}, `{_missing_name(exc)}` is used before it is set in this case"
+    return (f"check the spelling of `{_missing_name(exc)}` in {where}; if a cell above "
+            "sets it, run that cell first")
+
+
+def _inner_codes(code) -> set:
+    """``code`` and every code object written inside it (comprehensions, lambdas, functions)."""
+    found, todo = set(), [code]
+    while todo:
+        current = todo.pop()
+        found.add(current)
+        todo += [c for c in current.co_consts if hasattr(c, "co_consts") and c not in found]
+    return found
+
+
+def _deepest_user_frame(tb):
+    """The deepest entry of a traceback that runs code of ``tb``'s namespace (the notebook's
+    cells and the functions they define), skipping the frames of libraries it called."""
+    deepest, namespace = tb, tb.tb_frame.f_globals
+    while tb is not None:
+        if tb.tb_frame.f_globals is namespace:
+            deepest = tb
+        tb = tb.tb_next
+    return deepest
+
+
+def _raised_by(tb) -> bool:
+    """Whether the error whose traceback continues at ``tb`` comes from the code of ``tb``'s
+    own frame (the cell itself, a comprehension written in it, or a library it called with a
+    name, as in ``frame.query("x > @limit")``), not from inside a function of the notebook it
+    called (the learner's function)."""
+    deepest = _deepest_user_frame(tb)
+    return deepest.tb_frame.f_code in _inner_codes(tb.tb_frame.f_code)
+
+
 def _is_unanswered(value) -> bool:
     return value is None or value is Ellipsis
 
@@ -167,9 +221,11 @@ def answering(name: str, hints: Mapping[type[BaseException], str] | None = None)
 
     Use it in a test cell around code that *calls* the learner's answer, so an
     unanswered function (``raise NotImplementedError()``) or an answer cell that was
-    never run (``NameError``) gets a clear message instead of a traceback. ``hints`` maps
-    the exceptions a known mistake raises to a hint (a missing ``None`` branch raises
-    ``IndexError``); any other error is a real bug and keeps its traceback.
+    never run (a ``NameError`` for a name the block itself looks up) gets a clear message
+    instead of a traceback. A ``NameError`` raised *inside* the learner's function (a name
+    their code misspells or takes from a cell not run) is a real error: ❌ with that name.
+    ``hints`` maps the exceptions a known mistake raises to a hint (a missing ``None``
+    branch raises ``IndexError``); any other error is a real bug and keeps its traceback.
 
     >>> with answering("precision"):
     ...     check_close(0.5, 0.5, "precision")
@@ -179,6 +235,11 @@ def answering(name: str, hints: Mapping[type[BaseException], str] | None = None)
     Traceback (most recent call last):
     ...
     modellab.checks.CheckFailed: ❌ onset_batch raised IndexError (list index out of range). Hint: return None when no batch drops.
+    >>> with answering("fraud_rate"):
+    ...     fraud_rate(7)
+    Traceback (most recent call last):
+    ...
+    modellab.checks.NotAnswered: ⏳ `fraud_rate` is not defined yet: run your answer cell above first (after a kernel restart every cell above must run again: Run → Run All Above).
     """
     __tracebackhide__ = True
     _require_name(name)
@@ -198,10 +259,11 @@ def answering(name: str, hints: Mapping[type[BaseException], str] | None = None)
             "with your code and run that cell."
         ) from None
     except NameError as exc:
-        raise NotAnswered(
-            f"⏳ {name} could not be checked: {exc}. Run the cells above (or your answer cell) "
-            "first, and check the spelling of the name."
-        ) from None
+        # the with block's own frame follows this generator's frame in the traceback
+        body = exc.__traceback__.tb_next if exc.__traceback__ is not None else None
+        if body is not None and _raised_by(body):
+            raise NotAnswered(_not_defined_yet(exc)) from None
+        raise _fail(f"{name} raised NameError ({exc}).", _missing_inside_hint(exc)) from exc
 
 
 def require_answer(value, name: str):
@@ -775,16 +837,82 @@ def _option_keys(options) -> list[str]:
 
 # --------------------------------------------------------------------------- out-of-order cells
 
+#: First-line mark of the locked cells of an exercise (written by ``modellab build``).
+LOCK_MARK = "# 🔒 Locked"
 
-def _name_error_lines(shell, etype, value, tb, tb_offset=None) -> list[str]:
-    if getattr(shell.InteractiveTB, "mode", "") == "Verbose":  # %tb verbose: the full story
-        stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
-    else:
-        stb = [*_short(f"⏳ {value}."),
-               "   Run the cells above first (Run → Run All Above), then this cell again.",
-               "   If the name is one of yours, check its spelling (details: %tb verbose)."]
+
+def _goes_on(raw_cell) -> bool:
+    """A locked cell, outside nbgrader: a part not answered yet says ⏳ there and the cell
+    succeeds (nbgrader sets ``NBGRADER_EXECUTION``; there it is a failed cell, so the
+    validator still says the notebook is not complete)."""
+    import os
+
+    first = (raw_cell or "").lstrip().split("\n", 1)[0]
+    return first.startswith(LOCK_MARK) and not os.environ.get("NBGRADER_EXECUTION")
+
+
+def _waiting_for_name(exc: NameError) -> NotAnswered | None:
+    """:class:`NotAnswered` when the cell (whose frame starts ``exc``'s traceback) looked up a
+    name not defined yet itself; ``None`` when the name is missing deeper, inside a function
+    the cell called (a real error of that function, not "run the cell above first")."""
+    tb = exc.__traceback__
+    if tb is None or not _raised_by(tb):
+        return None
+    return NotAnswered(_not_defined_yet(exc))
+
+
+def _cell_traceback(shell, tb):
+    """Where the cell's own frame starts in a traceback caught by IPython's ``run_code``."""
+    while tb is not None and tb.tb_frame.f_globals is not shell.user_global_ns:
+        tb = tb.tb_next
+    return tb
+
+
+def _current_result(shell):
+    """The ExecutionResult of the cell IPython is running (``None`` if it cannot be told)."""
+    result = getattr(getattr(shell, "displayhook", None), "exec_result", None)
+    return result if hasattr(result, "error_in_exec") else None
+
+
+def _out_of_order_lines(shell, etype, value, tb, tb_offset=None) -> list[str]:
+    """IPython's handler for ``NameError`` and :class:`NotAnswered` that reach the shell.
+
+    A name the cell itself looks up and that is not defined yet (kernel restarted, a cell
+    above not run) and a part not answered yet are ⏳ with what to run. In a locked cell
+    outside nbgrader that is printed and the cell succeeds: this covers the first cell that
+    imports this module (the AST wrapper of :class:`_GoOnWhenUnanswered` is installed too late
+    for it); later locked cells never get here. A ``NameError`` raised inside a function the
+    cell calls is a real error of that function: ❌ with the name and the function.
+    """
     import sys
 
+    if isinstance(value, NameError):
+        cell = _cell_traceback(shell, tb)
+        own = cell is None or _raised_by(cell)
+        where = None if own else _deepest_user_frame(cell).tb_frame.f_code.co_name
+        waiting = NotAnswered(_not_defined_yet(value)) if own else None
+    else:
+        waiting, where = value, None
+    result = _current_result(shell)
+    raw_cell = getattr(getattr(result, "info", None), "raw_cell", None)
+    if waiting is not None and result is not None and _goes_on(raw_cell):
+        result.error_in_exec = None  # the cell succeeds: Run All goes on
+        print(waiting)
+        return []
+    if getattr(shell.InteractiveTB, "mode", "") == "Verbose":  # %tb verbose: the full story
+        stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+    elif isinstance(value, NotAnswered):
+        stb = value._render_traceback_()
+    elif waiting is not None and (raw_cell or "").lstrip().startswith(LOCK_MARK):
+        stb = _short(str(waiting))  # a locked cell run by nbgrader: a failed cell, same words
+    elif waiting is not None:
+        stb = [*_short(f"⏳ `{_missing_name(value)}` is not defined yet."),
+               "   Run the cells above first (Run → Run All Above), then this cell again.",
+               "   If the name is one of yours, check its spelling (details: %tb verbose)."]
+    else:
+        hint = _missing_inside_hint(value, f"the cell that defines `{where}`")
+        stb = [*_short(f"❌ {value} (in `{where}`, which this cell calls). Hint: {hint}."),
+               "   Fix that cell, run it, then run this cell again (details: %tb verbose)."]
     sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb  # for %tb
     if hasattr(sys, "last_exc"):
         sys.last_exc = value
@@ -794,13 +922,14 @@ def _name_error_lines(shell, etype, value, tb, tb_offset=None) -> list[str]:
 
 # --------------------------------------------------------------------------- Run All goes on
 
-#: First-line mark of the locked cells of an exercise (written by ``modellab build``).
-LOCK_MARK = "# 🔒 Locked"
 _WRAPPER = """\
 try:
     pass
 except __import__("modellab.checks", fromlist=["NotAnswered"]).NotAnswered as _modellab_waiting:
     __import__("modellab.checks", fromlist=["_show_waiting"])._show_waiting(_modellab_waiting)
+except NameError as _modellab_missing:
+    if not __import__("modellab.checks", fromlist=["_show_missing"])._show_missing(_modellab_missing):
+        raise
 """
 
 
@@ -808,15 +937,27 @@ def _show_waiting(exc: NotAnswered) -> None:
     print(exc)
 
 
+def _show_missing(exc: NameError) -> bool:
+    """Print ⏳ for a name the locked cell itself looks up and is not defined yet; ``False``
+    (the wrapper re-raises) for a name missing inside a function the cell calls."""
+    waiting = _waiting_for_name(exc)
+    if waiting is not None:
+        _show_waiting(waiting)
+    return waiting is not None
+
+
 class _GoOnWhenUnanswered(ast.NodeTransformer):
     """IPython AST transformer: a locked cell stops at a part not answered yet, prints ⏳ and
     succeeds, so *Run All* on a fresh exercise goes on to the end.
 
-    Only cells whose first line is :data:`LOCK_MARK` (the build writes it on every locked code
-    cell) are wrapped, and never while nbgrader runs the notebook (``NBGRADER_EXECUTION`` is
-    set by ``nbgrader validate`` and ``autograde``): there a part not answered yet is a failed
-    cell, so the validator still says the notebook is not complete. A wrong answer
-    (:class:`CheckFailed`) stops the cell as before. The cell's last expression is still shown.
+    A part not answered yet is a :class:`NotAnswered` (the answer is still ``...``) or a
+    ``NameError`` for a name the cell itself looks up (the kernel was restarted, or the
+    answer cell above was never run). Only cells whose first line is :data:`LOCK_MARK` (the
+    build writes it on every locked code cell) are wrapped, and never while nbgrader runs the
+    notebook (``NBGRADER_EXECUTION`` is set by ``nbgrader validate`` and ``autograde``): there
+    a part not answered yet is a failed cell, so the validator still says the notebook is not
+    complete. A wrong answer (:class:`CheckFailed`) and a ``NameError`` inside a function the
+    cell calls stop the cell as before. The cell's last expression is still shown.
     """
 
     def __init__(self):
@@ -824,10 +965,7 @@ class _GoOnWhenUnanswered(ast.NodeTransformer):
         self.wrap_next = False
 
     def pre_run_cell(self, info) -> None:
-        import os
-
-        first = (getattr(info, "raw_cell", "") or "").lstrip().split("\n", 1)[0]
-        self.wrap_next = first.startswith(LOCK_MARK) and not os.environ.get("NBGRADER_EXECUTION")
+        self.wrap_next = _goes_on(getattr(info, "raw_cell", ""))
 
     def visit_Module(self, node: ast.Module) -> ast.Module:
         wrap, self.wrap_next = self.wrap_next, False
@@ -859,17 +997,19 @@ def _install_go_on() -> None:
     shell.ast_transformers.append(transformer)
 
 
-def _install_name_error_hint() -> None:
-    """In IPython, show a NameError as "run the cells above first" (check cells import this
-    module themselves, so the message works even right after a kernel restart)."""
+def _install_out_of_order_hint() -> None:
+    """In IPython, show a NameError as "run the cells above first" and a part not answered yet
+    as ⏳ (check cells import this module themselves, so this works even in the first cell
+    run after a kernel restart)."""
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover - IPython is a dependency
         return
     shell = get_ipython()
-    if shell is not None and NameError not in getattr(shell, "custom_exceptions", ()):
-        shell.set_custom_exc((NameError,), _name_error_lines)
+    handled = tuple(getattr(shell, "custom_exceptions", ()) or ())
+    if shell is not None and not (NameError in handled and NotAnswered in handled):
+        shell.set_custom_exc((NameError, NotAnswered), _out_of_order_lines)
 
 
-_install_name_error_hint()
+_install_out_of_order_hint()
 _install_go_on()

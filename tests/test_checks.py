@@ -83,12 +83,67 @@ def test_answering_turns_not_implemented_and_name_errors_into_not_answered():
     with pytest.raises(NotAnswered, match="not answered yet"):
         with answering("my_precision"):
             stub()
-    with pytest.raises(NotAnswered, match="could not be checked.*undefined_name"):
+    with pytest.raises(NotAnswered, match="`undefined_name` is not defined yet: run your answer cell"):
         with answering("precision"):
             undefined_name  # noqa: B018, F821
     with pytest.raises(ZeroDivisionError):  # real bugs are not hidden
         with answering("precision"):
             1 / 0  # noqa: B018
+
+
+def _run_cells(*sources: str) -> dict:
+    """Run ``sources`` one after the other in one namespace, each as its own cell, as the kernel
+    runs an answer cell and then its check cell; the namespace."""
+    namespace: dict = {"answering": answering}
+    for number, source in enumerate(sources):
+        exec(compile(source, f"<cell {number}>", "exec"), namespace)  # noqa: S102 - the test's own code
+    return namespace
+
+
+def test_answering_says_waiting_when_the_check_cell_looks_up_a_name_not_defined_yet():
+    # kernel restarted, answer cell not run: the name the check cell calls is missing
+    with pytest.raises(NotAnswered) as info:
+        with answering("fraud_rate"):
+            fraud_rate(0.5)  # noqa: F821
+    assert str(info.value) == ("⏳ `fraud_rate` is not defined yet: run your answer cell above first "
+                               "(after a kernel restart every cell above must run again: "
+                               "Run → Run All Above).")
+    with pytest.raises(NotAnswered, match="`week_counts` is not defined yet"):
+        with answering("fraud_rate"):  # inside a comprehension written in the check cell
+            [week_counts[i] for i in range(2)]  # noqa: F821, B018
+
+
+@pytest.mark.parametrize("body", [
+    "    return tpp / (tpp + fp)",                            # a misspelt name
+    "    return [tpp for _ in range(fp)]",                    # ... in a comprehension of theirs
+    "    return helper(fp)\ndef helper(x):\n    return tpp",  # ... in a function it calls
+])
+def test_answering_fails_for_a_name_missing_inside_the_learners_function(body):
+    with pytest.raises(CheckFailed) as info:
+        _run_cells(f"def precision(tp, fp):\n{body}\n",
+                   "with answering('precision'):\n    precision(3, 1)\n")
+    assert not isinstance(info.value, NotAnswered)  # a real error, not "run the cell above"
+    message = str(info.value)
+    assert message.startswith("❌ precision raised NameError (name 'tpp' is not defined).")
+    assert "spelling of `tpp` in your answer cell" in message
+    assert isinstance(info.value.__cause__, NameError)  # %tb shows the learner's line
+
+
+def test_answering_fails_for_a_local_read_before_it_is_set_in_the_learners_function():
+    with pytest.raises(CheckFailed, match="recall raised NameError") as info:
+        _run_cells("def recall(tp, fn):\n    if tp > 100:\n        total = tp + fn\n"
+                   "    return tp / total\n",
+                   "with answering('recall'):\n    recall(3, 1)\n")
+    assert isinstance(info.value.__cause__, UnboundLocalError)
+    assert not isinstance(info.value, NotAnswered)
+    assert "`total` is used before it is set" in str(info.value)
+
+
+def test_answering_says_waiting_for_a_name_the_check_cell_hands_to_a_library():
+    frame = pd.DataFrame({"score": [0.1, 0.9]})
+    with pytest.raises(NotAnswered, match="`limit` is not defined yet"):
+        with answering("flagged"):
+            frame.query("score > @limit")
 
 
 # --------------------------------------------------------------------------- other checks
