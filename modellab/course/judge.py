@@ -377,8 +377,9 @@ class TrustedExecute(NbGraderPreprocessor):
         except (TestFailed, LearnerError) as exc:
             cause = str(exc)
             if getattr(exc, "detail", ""):  # the learner's own error text: could quote held-out data
+                detail = "".join(c if c.isprintable() else "\ufffd" for c in exc.detail)
                 self.log.warning("%s: the learner's error, not shown to them (it could quote "
-                                 "held-out data): %s", gid, exc.detail)
+                                 "held-out data): %s", gid, detail)
         except _OverBudget:
             cause = (f"{gid}: judging your answers took more than {self.trusted_cpu_seconds} s of "
                      f"the grader's CPU time (an answer far larger or slower to read than it "
