@@ -82,7 +82,7 @@ def _shown_type(error: str) -> str:
     global _KNOWN_EXCEPTIONS
     if _KNOWN_EXCEPTIONS is None:
         _KNOWN_EXCEPTIONS = _known_exception_names()
-    name = error.split(":", 1)[0].strip()
+    name = _error_name(error)
     return name if name in _KNOWN_EXCEPTIONS else "an exception"
 
 
