@@ -9,7 +9,7 @@ Cells a learner has not answered yet (the answer is still ``...`` or ``None``,
 or the answer cell raised ``NotImplementedError``) raise :class:`NotAnswered`
 with a friendly "not answered yet" message instead of a confusing traceback. So
 does a check cell run before its answer cell (after a kernel restart): "⏳ `name`
-is not defined yet: run your answer cell above first". A name missing *inside*
+is not defined yet: run the cells above first". A name missing *inside*
 the learner's function is their code's error: ❌ naming that name.
 
 Example
@@ -128,8 +128,11 @@ def _missing_name(exc: NameError) -> str:
 
 def _not_defined_yet(exc: NameError) -> str:
     """The ⏳ line for a check cell that looks up an answer (or set-up name) not defined yet."""
-    return (f"⏳ `{_missing_name(exc)}` is not defined yet: run your answer cell above first "
-            "(after a kernel restart every cell above must run again: Run → Run All Above).")
+    name = _missing_name(exc)
+    # "If they ran": a typo in the answer's name leaves it undefined too (acuracy = ...)
+    return (f"⏳ `{name}` is not defined yet: run the cells above first (after a kernel restart "
+            f"every cell above must run again: Run → Run All Above). If they ran, check that a "
+            f"cell above defines `{name}`, spelt exactly so.")
 
 
 def _missing_inside_hint(exc: NameError, where: str = "your answer cell") -> str:
@@ -239,7 +242,7 @@ def answering(name: str, hints: Mapping[type[BaseException], str] | None = None)
     ...     fraud_rate(7)
     Traceback (most recent call last):
     ...
-    modellab.checks.NotAnswered: ⏳ `fraud_rate` is not defined yet: run your answer cell above first (after a kernel restart every cell above must run again: Run → Run All Above).
+    modellab.checks.NotAnswered: ⏳ `fraud_rate` is not defined yet: run the cells above first (after a kernel restart every cell above must run again: Run → Run All Above). If they ran, check that a cell above defines `fraud_rate`, spelt exactly so.
     """
     __tracebackhide__ = True
     _require_name(name)
@@ -908,7 +911,8 @@ def _out_of_order_lines(shell, etype, value, tb, tb_offset=None) -> list[str]:
     elif waiting is not None:
         stb = [*_short(f"⏳ `{_missing_name(value)}` is not defined yet."),
                "   Run the cells above first (Run → Run All Above), then this cell again.",
-               "   If the name is one of yours, check its spelling (details: %tb verbose)."]
+               "   If the name is one of yours, check its spelling, and that a cell above this "
+               "one defines it (details: %tb verbose)."]
     else:
         hint = _missing_inside_hint(value, f"the cell that defines `{where}`")
         stb = [*_short(f"❌ {value} (in `{where}`, which this cell calls). Hint: {hint}."),

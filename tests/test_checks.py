@@ -83,7 +83,7 @@ def test_answering_turns_not_implemented_and_name_errors_into_not_answered():
     with pytest.raises(NotAnswered, match="not answered yet"):
         with answering("my_precision"):
             stub()
-    with pytest.raises(NotAnswered, match="`undefined_name` is not defined yet: run your answer cell"):
+    with pytest.raises(NotAnswered, match="`undefined_name` is not defined yet: run the cells above first"):
         with answering("precision"):
             undefined_name  # noqa: B018, F821
     with pytest.raises(ZeroDivisionError):  # real bugs are not hidden
@@ -105,9 +105,10 @@ def test_answering_says_waiting_when_the_check_cell_looks_up_a_name_not_defined_
     with pytest.raises(NotAnswered) as info:
         with answering("fraud_rate"):
             fraud_rate(0.5)  # noqa: F821
-    assert str(info.value) == ("⏳ `fraud_rate` is not defined yet: run your answer cell above first "
+    assert str(info.value) == ("⏳ `fraud_rate` is not defined yet: run the cells above first "
                                "(after a kernel restart every cell above must run again: "
-                               "Run → Run All Above).")
+                               "Run → Run All Above). If they ran, check that a cell above "
+                               "defines `fraud_rate`, spelt exactly so.")
     with pytest.raises(NotAnswered, match="`week_counts` is not defined yet"):
         with answering("fraud_rate"):  # inside a comprehension written in the check cell
             [week_counts[i] for i in range(2)]  # noqa: F821, B018

@@ -21,7 +21,7 @@ import pytest
 from modellab.course import build
 
 ROOT = Path(__file__).resolve().parents[1]
-WAITING = "is not defined yet: run your answer cell above first"
+WAITING = "is not defined yet: run the cells above first"
 
 
 @pytest.fixture(scope="module")
@@ -109,3 +109,12 @@ def test_under_nbgrader_a_check_before_its_answer_is_still_a_failed_cell(ex01, m
     assert a2[0].traceback[0].startswith(f"⏳ `accuracy_model` {WAITING}")
     assert a1[0].output_type == "error" and a1[0].ename == "NotAnswered"
     assert a1[0].traceback[0].startswith(f"⏳ `precision_recall_f1` {WAITING}")
+
+
+def test_a_misspelt_answer_name_is_pointed_at_by_the_waiting_line(ex01):
+    """The learner did run the answer cell, under another name: ⏳ says to check the spelling."""
+    typo = "acuracy_model = (tp + tn) / (tn + fp + fn + tp)"
+    *_, answer, check = _execute(ex01, "setup", "counts", typo, "a2-check", allow_errors=True)
+    assert answer == []  # the answer cell ran without an error
+    text = _waiting_line(check, "accuracy_model")
+    assert "If they ran, check that a cell above defines `accuracy_model`, spelt exactly so." in text
