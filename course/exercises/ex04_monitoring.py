@@ -22,13 +22,7 @@
 import numpy as np
 import pandas as pd
 
-from modellab.checks import (
-    CheckFailed,
-    answering,
-    check_equal,
-    check_true,
-    require_answer,
-)
+import modellab.checks  # a check of a part not answered yet says ⏳, and Run All goes on
 from modellab.monitor import (
     MIN_LABELLED,
     DriftShareAbove,
@@ -88,6 +82,8 @@ def try_rules(rules):
 
 def checked_try_rules(rules):
     """``try_rules(rules)`` after checking that ``rules`` is a short list of rule objects."""
+    from modellab.checks import CheckFailed, check_true, require_answer
+
     require_answer(rules, "my_rules")
     check_true(rules, "my_rules is empty: add at least one rule object", name="my_rules",
                success="my_rules has rules.")
@@ -148,6 +144,8 @@ try_rules(my_rules)
 # The first check: are they well-formed, and do they catch both drifts in time (3 points)?
 
 # %% nbgrader={"grade": true, "grade_id": "a1-check-detect", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+from modellab.checks import check_true
+
 table = checked_try_rules(my_rules)
 for row in table[table["drift onset"].notna()].itertuples():
     check_true(row.verdict == "ok", f"on {row.scenario} (seed 1): {row.verdict}. Which signal "
@@ -177,6 +175,8 @@ for _seed in (PRACTICE_SEED, 7, 10):
 # too, so this check also asks that they detect the drifts.)
 
 # %% nbgrader={"grade": true, "grade_id": "a1-check-quiet", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+from modellab.checks import check_true
+
 table = checked_try_rules(my_rules)
 check_true((table["verdict"] == "ok").all(),
            "some verdict in try_rules(my_rules) is not 'ok': look at the table; a false alarm on "
@@ -237,7 +237,7 @@ def first_alert_batch(result, severity):
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "b1-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_digest
+from modellab.checks import answering, check_digest, check_true
 
 with answering("first_alert_batch"):
     first_critical = first_alert_batch(report, "critical")
@@ -282,7 +282,7 @@ def most_drifted(result):
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "b2-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_digest
+from modellab.checks import answering, check_digest, check_true
 
 with answering("most_drifted"):
     top_feature = most_drifted(report)
@@ -318,7 +318,7 @@ def blind_batches(result):
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "b3-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_digest
+from modellab.checks import answering, check_digest, check_true
 
 with answering("blind_batches"):
     blind = blind_batches(report)

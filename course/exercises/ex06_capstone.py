@@ -37,8 +37,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+import modellab.checks  # a check of a part not answered yet says ⏳, and Run All goes on
 from modellab import plots, report, scenarios
-from modellab.checks import answering, check_true
 from modellab.monitor import Monitor
 
 CASE = (
@@ -140,6 +140,8 @@ _toy_calm = _toy_drift.assign(drift_age=[False, True, False, False, False, False
                               drift_income=[False] * 6)
 
 # %% nbgrader={"grade": true, "grade_id": "find-onset-check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+from modellab.checks import answering, check_true
+
 with answering("find_onset"):
     _got = [find_onset(_toy_drift), find_onset(_toy_missing), find_onset(_toy_calm)]
 check_true(_got[0] is not None and _got[0] == 7,
@@ -190,7 +192,7 @@ onset = find_onset(history)
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "onset-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_digest
+from modellab.checks import check_digest, check_true
 
 if onset is None:
     check_true(False, "find_onset(history) returned None: no batch stays abnormal for it; check "
@@ -249,6 +251,8 @@ def affected_features(history, since):
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "affected-function-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+from modellab.checks import answering, check_true
+
 with answering("affected_features"):
     _got = [affected_features(_toy_drift, 6), affected_features(_toy_missing, 2)]
 check_true(isinstance(_got[0], set) and _got[0] == {"age"},
@@ -300,6 +304,8 @@ affected = affected_features(history, onset)
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "affected-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+from modellab.checks import check_true
+
 check_true(affected, "affected is empty: at least one feature stays abnormal from the onset on",
            name="affected", success="affected is not empty.")
 check_true(isinstance(affected, set), "affected must be a set of names, e.g. {'age', 'income'}",
@@ -486,7 +492,7 @@ hit_group = most_under_predicted(labelled_since, "age", bins=AGE_BANDS)
 hit_group
 
 # %% nbgrader={"grade": true, "grade_id": "segments-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_digest
+from modellab.checks import check_digest, check_true, require_answer
 
 check_true(isinstance(require_answer(hit_group, "hit_group"), str), "hit_group should be a group name (a string), e.g. "
            "\"[50, 81)\": return str(...) of the group", name="hit_group",

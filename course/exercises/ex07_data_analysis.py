@@ -140,6 +140,8 @@ def bonferroni_flags(z, alpha=0.05):
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "b1-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+from modellab.checks import answering, check_digest, check_true
+
 with answering("bonferroni_flags"):
     flags = bonferroni_flags(z_table)
     small = pd.DataFrame([[2.7, 2.5, 0.0], [2.3, 2.2, -2.9], [2.9, 1.8, 0.1], [0.2, -0.3, 0.4]])
@@ -202,6 +204,8 @@ def observed_expected(rows):
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "c1-check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+from modellab.checks import answering, check_digest, check_true
+
 with answering("observed_expected"):
     backtest_ref = observed_expected(reference)
     backtest_late = observed_expected(production[production["batch"].isin([10, 11, 14, 15])])
@@ -267,6 +271,8 @@ def unit_suspects(reference, production, column):
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "d1-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+from modellab.checks import answering, check_digest, check_true
+
 with answering("unit_suspects"):
     suspects = unit_suspects(reference, production, "income")
     in_months = production.assign(age=production["age"].where(production["batch"] != 2, production["age"] * 12))

@@ -143,7 +143,7 @@ recall_all = total["tp"] / (total["tp"] + total["fn"])
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "b1-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_digest, require_answer
+from modellab.checks import check_digest, check_true, require_answer
 
 check_true(isinstance(require_answer(total, "total"), dict) and sum(total.values()) == 20_000,
            "total should hold the counts of all 20,000 rows (every file, merged)",
@@ -208,6 +208,8 @@ def psi_from_counts(ref_counts, cur_counts):
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "c1-check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+from modellab.checks import answering, check_digest, check_true
+
 with answering("bin_counts"):
     ref_counts = bin_counts(reference["age"], edges)
     late_counts = [0] * 10

@@ -227,7 +227,7 @@ def lifecycle_action(auc_drop, calibration_gap, contract_violations):
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "b2-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import answering, check_digest
+from modellab.checks import answering, check_digest, check_true
 
 with answering("lifecycle_action"):
     downturn = lifecycle_action(0.01, 0.064, 0)

@@ -21,7 +21,6 @@ import pandas as pd
 
 import modellab.checks  # a check of a part not answered yet says ⏳, and Run All goes on
 from modellab import metrics, plots
-from modellab.course.judge import check_ticked
 from modellab.monitor import Monitor
 from modellab.report import executive_summary
 from modellab.scenarios import make
@@ -66,6 +65,8 @@ print(concept_run.history[["batch", "drift_share", "roc_auc"]].round(2).to_strin
 # - [ ] **d)** Bad luck in a few small batches that will average out on its own next month
 
 # %% nbgrader={"grade": true, "grade_id": "q1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+from modellab.course.judge import check_ticked
+
 check_ticked("q1")
 ### BEGIN HIDDEN TESTS (trusted)
 expect_choice(learner.ticked("q1"), "b", "Q1")
@@ -84,6 +85,8 @@ expect_choice(learner.ticked("q1"), "b", "Q1")
 # - [x] **d)** "Does a model retrained on recent outcomes beat the current one on held-out recent weeks?"
 
 # %% nbgrader={"grade": true, "grade_id": "q2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+from modellab.course.judge import check_ticked
+
 check_ticked("q2")
 ### BEGIN HIDDEN TESTS (trusted)
 expect_choice(learner.ticked("q2"), "d", "Q2")
@@ -111,6 +114,8 @@ print(executive_summary(shift_run, model_name="The credit-risk model"))
 # - [ ] **d)** ROC-AUC went up, so the drift improved the model and the new mix should be encouraged
 
 # %% nbgrader={"grade": true, "grade_id": "q3-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+from modellab.course.judge import check_ticked
+
 check_ticked("q3")
 ### BEGIN HIDDEN TESTS (trusted)
 expect_choice(learner.ticked("q3"), "a", "Q3")
@@ -129,6 +134,8 @@ expect_choice(learner.ticked("q3"), "a", "Q3")
 # - [ ] **d)** A figure with a range is unreliable: ask the team to drop the range and keep the estimate
 
 # %% nbgrader={"grade": true, "grade_id": "q4-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+from modellab.course.judge import check_ticked
+
 check_ticked("q4")
 ### BEGIN HIDDEN TESTS (trusted)
 expect_choice(learner.ticked("q4"), "c", "Q4")
@@ -157,6 +164,8 @@ shift_run.alerts[["batch", "kind", "subject", "severity"]]
 # - [ ] **d)** Page the on-call engineer at night for every drift alert so that none is missed
 
 # %% nbgrader={"grade": true, "grade_id": "q5-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+from modellab.course.judge import check_ticked
+
 check_ticked("q5")
 ### BEGIN HIDDEN TESTS (trusted)
 expect_choice(learner.ticked("q5"), "b", "Q5")
@@ -176,6 +185,8 @@ expect_choice(learner.ticked("q5"), "b", "Q5")
 # - [ ] **d)** Proof that the model is fine, so monitoring can pause until the next quarter
 
 # %% nbgrader={"grade": true, "grade_id": "q6-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+from modellab.course.judge import check_ticked
+
 check_ticked("q6")
 ### BEGIN HIDDEN TESTS (trusted)
 expect_choice(learner.ticked("q6"), "a", "Q6")
@@ -209,6 +220,8 @@ by_age.rename(columns={"batch": "age group"})[["age group", "n", "recall", "posi
 # - [ ] **d)** Report only the overall figures to the regulator, since age segments are always too small to matter
 
 # %% nbgrader={"grade": true, "grade_id": "q7-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+from modellab.course.judge import check_ticked
+
 check_ticked("q7")
 ### BEGIN HIDDEN TESTS (trusted)
 expect_choice(learner.ticked("q7"), "c", "Q7")
@@ -228,6 +241,8 @@ expect_choice(learner.ticked("q7"), "c", "Q7")
 # - [x] **d)** Follow the plan's escalation: inform the owner and risk, then fix or fall back
 
 # %% nbgrader={"grade": true, "grade_id": "q8-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+from modellab.course.judge import check_ticked
+
 check_ticked("q8")
 ### BEGIN HIDDEN TESTS (trusted)
 expect_choice(learner.ticked("q8"), "d", "Q8")
@@ -246,6 +261,8 @@ expect_choice(learner.ticked("q8"), "d", "Q8")
 # - [ ] **d)** Fewer false alarms, at the cost of noticing real shifts a few weeks later than today
 
 # %% nbgrader={"grade": true, "grade_id": "q9-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+from modellab.course.judge import check_ticked
+
 check_ticked("q9")
 ### BEGIN HIDDEN TESTS (trusted)
 expect_choice(learner.ticked("q9"), "b", "Q9")
@@ -265,6 +282,8 @@ expect_choice(learner.ticked("q9"), "b", "Q9")
 # - [ ] **d)** Lower the alert threshold so that such dips always page someone on call in future
 
 # %% nbgrader={"grade": true, "grade_id": "q10-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+from modellab.course.judge import check_ticked
+
 check_ticked("q10")
 ### BEGIN HIDDEN TESTS (trusted)
 expect_choice(learner.ticked("q10"), "c", "Q10")
