@@ -35,7 +35,7 @@ from modellab.course import build
 ROOT = Path(__file__).resolve().parents[1]
 EXERCISES = sorted(build.exercise_sources(ROOT))
 # Exercises whose every check cell imports what it uses from modellab (checks or course.judge).
-FRESH_KERNEL = ["ex04_monitoring", "ex06_capstone", "ex07_data_analysis", "ex08_scale",
+FRESH_KERNEL = ["ex04_monitoring", "ex05_reporting", "ex06_capstone", "ex07_data_analysis", "ex08_scale",
                 "ex11_monitoring_plan", "ex12_manager_assessment"]
 # What a ⏳ line must never name: the check helpers, which the check cell imports itself.
 HELPERS = {name for name, value in vars(modellab.checks).items() if not name.startswith("_")

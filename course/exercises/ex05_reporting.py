@@ -36,14 +36,8 @@ import re
 
 import matplotlib.pyplot as plt
 
+import modellab.checks  # a check of a part not answered yet says ⏳, and Run All goes on
 from modellab import metrics, plots
-from modellab.checks import (
-    answering,
-    check_close,
-    check_equal,
-    check_in_range,
-    check_true,
-)
 from modellab.monitor import Monitor
 from modellab.report import gather_facts, model_card
 from modellab.scenarios import change_mix, concept_change, custom, label_delay, make, shift, sudden
@@ -128,7 +122,7 @@ def incident_facts(result):
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "a1-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-from modellab.checks import check_digest
+from modellab.checks import answering, check_digest, check_equal, check_in_range, check_true
 
 FACT_KEYS = {"since_batch", "drifted_features", "auc_reference", "auc_after",
              "extra_missed_defaults", "cost"}
@@ -218,6 +212,8 @@ _judge_facts(learner.evaluate("incident_facts(_result)",
 # The facts of this incident, from your function: Parts B and C use them.
 
 # %% nbgrader={"grade": false, "grade_id": "incident", "locked": true, "schema_version": 3, "solution": false, "task": false}
+from modellab.checks import answering
+
 with answering("incident_facts"):
     incident = incident_facts(result)
 incident
@@ -264,6 +260,8 @@ summary["action"] = ("Credit Operations reviews borderline broker applications b
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "b1-form", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+from modellab.checks import answering, check_equal, check_true
+
 SUMMARY_FIELDS = {"headline", "what_changed", "since_batch", "impact", "action"}
 WORDS = {"headline": (5, 30), "what_changed": (8, 80), "impact": (8, 80), "action": (8, 80)}
 with answering("summary"):
@@ -299,6 +297,8 @@ expect_true(isinstance(_summary["since_batch"], int) and not isinstance(_summary
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "b1-facts", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+from modellab.checks import check_equal, check_true
+
 MONITOR_FACTS = gather_facts(result)
 check_equal(summary["since_batch"], MONITOR_FACTS.onset_batch, "summary['since_batch']",
             hint="the batch from which the inputs changed, as the monitor found it (Part A)")
@@ -469,6 +469,8 @@ card = model_card(
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "d1-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+from modellab.checks import answering, check_true
+
 with answering("card"):
     check_true(card, "set card to what model_card(...) returns", name="card",
                success="card is set.")
