@@ -25,6 +25,7 @@ from jupyterlab_driver import (
     require_chromium,
     screenshot,
 )
+from playwright.sync_api import expect
 
 from modellab.course import gradebook, results
 from modellab.course.judge import ticked_letters
@@ -89,7 +90,9 @@ def test_a_manager_ticks_the_answers_in_jupyterlab_and_gets_full_marks(workshop,
         with chromium_page() as page:
             open_notebook(page, lab, f"{NAME}/{NAME}.ipynb")
             cells = page.locator(f"{PANEL} .jp-Notebook .jp-Cell")
-            assert cells.count() == len(nb.cells)
+            # JupyterLab attaches a long notebook's cells a few at a time after it opens:
+            # wait until every cell is there (a count taken at once depends on the timing)
+            expect(cells).to_have_count(len(nb.cells), timeout=30_000)
             for name, index in answers.items():
                 cell = cells.nth(index)
                 _tick_in_the_browser(page, cell, key[name])
